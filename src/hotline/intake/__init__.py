@@ -1,0 +1,1 @@
+"""Intake: read report feeds, validate and canonicalise each row, upsert in batches."""

@@ -1,0 +1,251 @@
+"""Streaming readers for report feeds (CSV with a header row, JSON Lines).
+
+Readers never raise on bad content: every record comes out either as a :class:`Record`
+(field mapping) or as a :class:`BadRecord` that says where and why. Memory stays bounded
+whatever the file: a physical line longer than :data:`MAX_LINE_BYTES` is skipped in chunks.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import orjson
+
+MAX_LINE_BYTES = 1 << 20  # 1 MiB: far above any real report row, far below memory trouble
+_BOM = b"\xef\xbb\xbf"
+csv.field_size_limit(MAX_LINE_BYTES)
+
+
+@dataclass(slots=True)
+class Record:
+    line: int
+    offset: int
+    fields: dict[str, object]
+    raw: bytes
+
+
+@dataclass(slots=True)
+class BadRecord:
+    line: int
+    offset: int
+    code: str
+    reason: str
+    raw: bytes
+    raw_truncated: bool = False
+
+
+Item = Record | BadRecord
+
+
+@dataclass(slots=True)
+class _Line:
+    number: int
+    offset: int
+    data: bytes
+    oversize: bool = False
+
+
+@dataclass
+class _Cursor:
+    """Where a reader is in its file: the progress bar reads ``offset``."""
+
+    offset: int = 0
+    lines: int = 0
+
+
+def _physical_lines(handle: BinaryIO, cursor: _Cursor) -> Iterator[_Line]:
+    while True:
+        chunk = handle.readline(MAX_LINE_BYTES + 1)
+        if not chunk:
+            return
+        cursor.lines += 1
+        start = cursor.offset
+        cursor.offset += len(chunk)
+        if len(chunk.rstrip(b"\r\n")) > MAX_LINE_BYTES:
+            while not chunk.endswith(b"\n"):  # drain the rest of the line, keeping nothing
+                chunk = handle.readline(MAX_LINE_BYTES)
+                if not chunk:
+                    break
+                cursor.offset += len(chunk)
+            yield _Line(cursor.lines, start, b"", oversize=True)
+            continue
+        yield _Line(cursor.lines, start, chunk)
+
+
+def _oversize(line: _Line, handle_offset: int) -> BadRecord:
+    size = handle_offset - line.offset
+    return BadRecord(
+        line.number,
+        line.offset,
+        "line_too_long",
+        f"line is {size:,} bytes, over the {MAX_LINE_BYTES:,}-byte limit; skipped unread",
+        b"",
+        raw_truncated=True,
+    )
+
+
+def _not_utf8(line: _Line, error: UnicodeDecodeError) -> BadRecord:
+    return BadRecord(
+        line.number,
+        line.offset,
+        "not_utf8",
+        f"not valid UTF-8 (byte 0x{line.data[error.start]:02X} at column {error.start + 1})",
+        line.data,
+    )
+
+
+class FeedReader:
+    """Iterate a feed file; ``cursor.offset`` tells how far it has read (for progress)."""
+
+    def __init__(self, path: Path, fmt: str) -> None:
+        self.path = path
+        self.fmt = fmt
+        self.cursor = _Cursor()
+
+    def __iter__(self) -> Iterator[Item]:
+        with self.path.open("rb") as handle:
+            if self.fmt == "csv":
+                yield from self._csv(handle)
+            else:
+                yield from self._jsonl(handle)
+
+    def _jsonl(self, handle: BinaryIO) -> Iterator[Item]:
+        for line in _physical_lines(handle, self.cursor):
+            if line.oversize:
+                yield _oversize(line, self.cursor.offset)
+                continue
+            data = line.data[3:] if line.number == 1 and line.data.startswith(_BOM) else line.data
+            if not data.strip():
+                continue
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as error:
+                yield _not_utf8(line, error)
+                continue
+            try:
+                value = orjson.loads(data)
+            except orjson.JSONDecodeError as error:
+                yield BadRecord(
+                    line.number, line.offset, "bad_json", f"invalid JSON: {error}", data
+                )
+                continue
+            if not isinstance(value, dict):
+                kind = type(value).__name__
+                yield BadRecord(
+                    line.number,
+                    line.offset,
+                    "bad_json",
+                    f"expected a JSON object, got {kind}",
+                    data,
+                )
+                continue
+            yield Record(line.number, line.offset, value, data)
+
+    def _csv(self, handle: BinaryIO) -> Iterator[Item]:
+        lines = _physical_lines(handle, self.cursor)
+        header_line = next(lines, None)
+        if header_line is None:
+            yield BadRecord(0, 0, "empty_file", "the file is empty: no header row", b"")
+            return
+        if header_line.oversize:
+            yield _oversize(header_line, self.cursor.offset)
+            return
+        data = header_line.data.removeprefix(_BOM)
+        try:
+            header = [h.strip().lower() for h in next(csv.reader([data.decode("utf-8")]), [])]
+        except UnicodeDecodeError as error:
+            yield _not_utf8(header_line, error)
+            return
+        except csv.Error as error:
+            yield BadRecord(1, 0, "bad_header", f"unreadable header row: {error}", data)
+            return
+        problem = _header_problem(header)
+        if problem:
+            yield BadRecord(1, 0, "bad_header", problem, data)
+            return
+        yield from _CsvRows(lines, header, self.cursor)
+
+
+def _header_problem(header: list[str]) -> str | None:
+    from hotline.intake.records import REQUIRED_FIELDS
+
+    if not any(header):
+        return "the header row is empty"
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            return f"column '{name}' appears twice in the header"
+        seen.add(name)
+    missing = [name for name in REQUIRED_FIELDS if name not in seen]
+    if missing:
+        return (
+            f"header lacks required column(s): {', '.join(missing)} "
+            f"(found: {', '.join(h for h in header if h) or 'none'}); no row of this file was read"
+        )
+    return None
+
+
+@dataclass
+class _CsvRows:
+    """csv.reader over decoded lines, remembering which physical lines each record used.
+
+    A quoted field may span lines, so one record's start line and raw bytes are collected
+    as the csv module pulls lines; undecodable lines become BadRecords and are skipped.
+    """
+
+    lines: Iterator[_Line]
+    header: list[str]
+    cursor: _Cursor
+    _pending: list[_Line] = field(default_factory=list)
+    _bad: list[BadRecord] = field(default_factory=list)
+
+    def _decoded(self) -> Iterator[str]:
+        for line in self.lines:
+            if line.oversize:
+                self._bad.append(_oversize(line, self.cursor.offset))
+                continue
+            try:
+                text = line.data.decode("utf-8")
+            except UnicodeDecodeError as error:
+                self._bad.append(_not_utf8(line, error))
+                continue
+            self._pending.append(line)
+            yield text
+
+    def __iter__(self) -> Iterator[Item]:
+        reader = csv.reader(self._decoded(), strict=True)
+        width = len(self.header)
+        while True:
+            try:
+                row = next(reader, None)
+                error = None
+            except csv.Error as exc:
+                row, error = [], str(exc)
+            yield from self._bad
+            self._bad.clear()
+            if row is None:
+                return
+            pending, self._pending = self._pending, []
+            if not pending:
+                continue
+            first, raw = pending[0], b"".join(p.data for p in pending)
+            if error is not None:
+                yield BadRecord(first.number, first.offset, "bad_csv", f"CSV syntax: {error}", raw)
+            elif not row or (len(row) == 1 and not row[0].strip()):
+                continue  # blank line
+            elif len(row) != width:
+                yield BadRecord(
+                    first.number,
+                    first.offset,
+                    "bad_csv",
+                    f"expected {width} fields as in the header, got {len(row)}",
+                    raw,
+                )
+            else:
+                yield Record(
+                    first.number, first.offset, dict(zip(self.header, row, strict=True)), raw
+                )

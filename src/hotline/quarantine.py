@@ -1,0 +1,90 @@
+"""The quarantine: every refused input record, where it was, why, and its raw bytes.
+
+Shared by every ingest kind (reports now; captures and passive DNS later).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, func, select
+
+from hotline.store.models import QuarantineEntry
+from hotline.store.upsert import insert_ignore
+
+MAX_RAW_KEPT = 64 * 1024  # enough to read any real row; a hostile 1 MiB line is cut
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    kind: str
+    file: str
+    line: int
+    offset: int
+    code: str
+    reason: str
+    raw: bytes
+    raw_truncated: bool = False
+
+
+def record(connection: Connection, refusals: Sequence[Refusal]) -> int:
+    """Store refusals; a refusal already stored (same file, line, offset, bytes) is skipped."""
+    if not refusals:
+        return 0
+    rows = [
+        {
+            "kind": r.kind,
+            "file": r.file,
+            "line": r.line,
+            "byte_offset": r.offset,
+            "reason_code": r.code,
+            "reason": r.reason,
+            "raw": r.raw[:MAX_RAW_KEPT],
+            "raw_truncated": r.raw_truncated or len(r.raw) > MAX_RAW_KEPT,
+            "raw_digest": hashlib.sha256(r.raw).digest(),
+        }
+        for r in refusals
+    ]
+    stmt = insert_ignore(
+        connection, QuarantineEntry.__table__, ["file", "line", "byte_offset", "raw_digest"]
+    )
+    return len(connection.execute(stmt.returning(QuarantineEntry.id), rows).all())
+
+
+def entries(
+    engine: Engine,
+    *,
+    file: str | None = None,
+    code: str | None = None,
+    limit: int | None = 50,
+) -> list[QuarantineEntry]:
+    query = select(QuarantineEntry).order_by(QuarantineEntry.id)
+    if file:
+        query = query.where(QuarantineEntry.file.contains(file))
+    if code:
+        query = query.where(QuarantineEntry.reason_code == code)
+    if limit:
+        query = query.limit(limit)
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as session:
+        return list(session.scalars(query))
+
+
+def entry(engine: Engine, entry_id: int) -> QuarantineEntry | None:
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as session:
+        return session.get(QuarantineEntry, entry_id)
+
+
+def counts_by_reason(engine: Engine) -> Iterable[tuple[str, int]]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(QuarantineEntry.reason_code, func.count())
+            .group_by(QuarantineEntry.reason_code)
+            .order_by(func.count().desc())
+        )
+        return [(code, count) for code, count in rows]

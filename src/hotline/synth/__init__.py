@@ -1,0 +1,1 @@
+"""Synthetic, benign data with ground truth: reserved names and documentation IPs only."""

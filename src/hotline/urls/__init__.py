@@ -1,0 +1,23 @@
+"""URL stage: canonical forms for dedupe, Safe Browsing canonicalisation, sites, defanging."""
+
+from hotline.urls.canonical import MAX_URL_BYTES, Canonical, canonicalize
+from hotline.urls.defang import defang, defang_text, refang
+from hotline.urls.model import CanonicalURL, Rejection, RejectReason, SiteKind
+from hotline.urls.sites import registrable_domain
+from hotline.urls.tracking import DEFAULT_POLICY, TrackingPolicy
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "MAX_URL_BYTES",
+    "Canonical",
+    "CanonicalURL",
+    "RejectReason",
+    "Rejection",
+    "SiteKind",
+    "TrackingPolicy",
+    "canonicalize",
+    "defang",
+    "defang_text",
+    "refang",
+    "registrable_domain",
+]

@@ -1,0 +1,176 @@
+"""The canonical form of a reported URL, used to recognise one URL across hotlines.
+
+Parsing is the WHATWG URL Standard (``ada-url``, the parser inside Node.js): it already
+lowercases scheme and host, applies IDNA/UTS-46 non-transitional, reads IPv4 in every legacy
+notation (hex, octal, dword, short forms), compresses IPv6, drops default ports and resolves
+dot segments. On top of that comes the dedupe policy in ``docs/canonical-urls.md``: no
+fragment, no empty ``?``, no trailing dot in the host, no userinfo, normalised
+percent-encoding, no tracking parameters. The policy is a pure function: no I/O, no network.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from hotline.urls.model import CanonicalURL, Rejection, RejectReason, SiteKind
+from hotline.urls.onion import onion_v3_error
+from hotline.urls.percent import decode_component, normalise_percent
+from hotline.urls.sites import site_for_host
+from hotline.urls.tracking import DEFAULT_POLICY, TrackingPolicy
+from hotline.urls.whatwg import normalized_href
+
+MAX_URL_BYTES = 8192
+ALLOWED_SCHEMES = frozenset({"http", "https", "ftp"})
+
+# WHATWG strips leading and trailing C0 controls and spaces; so do we, before any check.
+_C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+_HOST_PORT_TAIL = re.compile(r"\d+(?:[/?#]|$)")
+_IPV4 = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
+_AUTHORITY = re.compile(
+    r"^[A-Za-z][A-Za-z0-9+.\-]*://(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)(?::([^/?#]*))?"
+)
+
+Canonical = CanonicalURL | Rejection
+
+# host -> site memo: feeds repeat hosts heavily and the PSL walk is the dearest step after parsing.
+_SITES: dict[str, str] = {}
+_SITES_MAX = 200_000
+
+
+def canonicalize(raw: str, policy: TrackingPolicy = DEFAULT_POLICY) -> Canonical:
+    """Return the canonical form of ``raw`` or a typed :class:`Rejection`; never raises on text.
+
+    >>> canonicalize("HTTP://Shop.Brand.TEST:80/a/./b/../c?utm_source=x&id=7#top").url
+    'http://shop.brand.test/a/c?id=7'
+    """
+    text = raw.strip(_C0_AND_SPACE)
+    if not text:
+        return Rejection(RejectReason.EMPTY, "the URL is empty")
+    if (
+        len(text) > MAX_URL_BYTES // 4
+        and len(text.encode("utf-8", "surrogatepass")) > MAX_URL_BYTES
+    ):
+        return Rejection(RejectReason.TOO_LONG, f"the URL is longer than {MAX_URL_BYTES} bytes")
+
+    scheme_added = False
+    if not text[:8].lower().startswith(("http://", "https://")):  # the common case: no regex
+        match = _SCHEME.match(text)
+        if match is not None and match.group(1).lower() not in ALLOWED_SCHEMES:
+            if _HOST_PORT_TAIL.match(text, match.end()) is None:
+                return Rejection(
+                    RejectReason.UNSUPPORTED_SCHEME,
+                    f"scheme '{match.group(1).lower()}:' is not accepted (only http, https, ftp)",
+                )
+            match = None  # "host.test:8080/x" is a host and a port, not a scheme
+        if match is None:
+            text = ("http:" if text.startswith("//") else "http://") + text
+            scheme_added = True
+
+    try:
+        href = normalized_href(text)
+    except ValueError:  # also UnicodeEncodeError from lone surrogates
+        return _diagnose(text)
+    return _apply_policy(href, policy, scheme_added)
+
+
+def _apply_policy(href: str, policy: TrackingPolicy, scheme_added: bool) -> Canonical:
+    scheme, _, rest = href.partition("://")
+    hash_at = rest.find("#")
+    if hash_at != -1:
+        rest = rest[:hash_at]
+    # Special schemes always have a path starting with "/", and ada percent-encodes "/" in
+    # userinfo, so the first slash ends the authority.
+    slash = rest.find("/")
+    authority, path_query = rest[:slash], rest[slash:]
+
+    had_userinfo = False
+    at = authority.rfind("@")
+    if at != -1:
+        had_userinfo = True
+        authority = authority[at + 1 :]
+    if authority.startswith("["):
+        end = authority.find("]") + 1
+        host, port = authority[:end], authority[end + 1 :]
+    else:
+        host, _, port = authority.partition(":")
+    if host.endswith("."):
+        host = host.rstrip(".")
+        if not host:
+            return Rejection(RejectReason.INVALID_HOST, "the host is only dots")
+
+    kind = _host_kind(host)
+    if kind is not SiteKind.IPV6 and (".." in host or host.startswith(".")):
+        return Rejection(RejectReason.INVALID_HOST, f"host '{host[:80]}' has an empty label")
+    if kind is SiteKind.ONION:
+        problem = _onion_problem(host)
+        if problem:
+            return Rejection(RejectReason.INVALID_ONION, problem)
+
+    query_at = path_query.find("?")
+    stripped: tuple[str, ...] = ()
+    if query_at == -1:
+        path, query = normalise_percent(path_query), ""
+    else:
+        path = normalise_percent(path_query[:query_at])
+        query, stripped = _clean_query(path_query[query_at + 1 :], policy)
+
+    url = f"{scheme}://{host}{':' + port if port else ''}{path}{'?' + query if query else ''}"
+    site = _SITES.get(host)
+    if site is None:
+        site = site_for_host(host, kind)
+        if len(_SITES) >= _SITES_MAX:
+            _SITES.clear()
+        _SITES[host] = site
+    return CanonicalURL(url, scheme, host, site, kind, scheme_added, had_userinfo, stripped)
+
+
+def _clean_query(query: str, policy: TrackingPolicy) -> tuple[str, tuple[str, ...]]:
+    if not query:
+        return "", ()
+    kept: list[str] = []
+    stripped: list[str] = []
+    for piece in query.split("&"):
+        if not piece:
+            continue  # "a=1&&b=2" and a trailing "&" carry nothing
+        name = piece.split("=", 1)[0]
+        if policy.is_tracking(decode_component(name)):
+            stripped.append(name)
+        else:
+            kept.append(normalise_percent(piece))
+    return "&".join(kept), tuple(stripped)
+
+
+def _host_kind(host: str) -> SiteKind:
+    if host.startswith("["):
+        return SiteKind.IPV6
+    if host[-1].isdigit() and _IPV4.fullmatch(host):
+        return SiteKind.IPV4  # ada has already rewritten every IPv4 notation to a dotted quad
+    if host.endswith(".onion"):
+        return SiteKind.ONION
+    return SiteKind.DOMAIN
+
+
+@lru_cache(maxsize=4096)
+def _onion_problem(host: str) -> str | None:
+    labels = host.split(".")
+    if len(labels) < 2 or not labels[-2]:
+        return "'.onion' needs a service address in front of it"
+    return onion_v3_error(labels[-2])
+
+
+def _diagnose(text: str) -> Rejection:
+    """Name the reason a URL the WHATWG parser refused was refused, as precisely as we can."""
+    found = _AUTHORITY.match(text)
+    if found is not None:
+        host, port = found.group(1), found.group(2)
+        if port and (not port.isdigit() or int(port) > 65535):
+            return Rejection(RejectReason.INVALID_PORT, f"port '{port[:20]}' is not 0-65535")
+        if not host:
+            return Rejection(RejectReason.INVALID_HOST, "the URL has no host")
+        return Rejection(
+            RejectReason.INVALID_HOST,
+            f"host '{host[:80]!s}' is not a valid domain name or IP address",
+        )
+    return Rejection(RejectReason.UNPARSEABLE, "not a URL the WHATWG URL parser accepts")
