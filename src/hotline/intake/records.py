@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from hotline.urls import CanonicalURL, Rejection, TrackingPolicy, canonicalize
 
@@ -29,8 +29,9 @@ MAX_REPORT_ID = 256
 MAX_NOTE = 20_000
 
 
-@dataclass(frozen=True, slots=True)
-class ReportRow:
+class ReportRow(NamedTuple):
+    """A valid row. A NamedTuple: built once per row, pickled between processes, cheap at both."""
+
     source: str
     source_report_id: str
     reported_at: datetime

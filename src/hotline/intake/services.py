@@ -1,7 +1,8 @@
 """Import report feeds into the store: streaming, batched, idempotent, safe to run twice at once.
 
-Each batch is one transaction: sources, then sites, then URLs, then reports, then refusals,
-each written with ``INSERT ... ON CONFLICT DO NOTHING`` in sorted key order. So:
+Each batch is one transaction: refusals, sources, then sites, URLs and reports, each staged
+and written with ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` in sorted key order
+(``hotline.store.bulk``). So:
 - a rerun adds nothing (every row hits its unique key);
 - a process killed mid-import leaves only whole batches behind, and a rerun fills the rest;
 - two importers on one PostgreSQL database take row locks in the same order (no deadlock
@@ -10,60 +11,73 @@ each written with ``INSERT ... ON CONFLICT DO NOTHING`` in sorted key order. So:
 
 from __future__ import annotations
 
+import os
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from hotline.intake.readers import BadRecord, FeedReader, Record
-from hotline.intake.records import ReportRow, RowError, parse_report
-from hotline.quarantine import Refusal, record
-from hotline.store.bulk import Bulk, Col
+from hotline.intake.batches import Batch, read_batches, read_batches_in_child
+from hotline.quarantine import record
+from hotline.store.bulk import Bulk, StageTable
 from hotline.store.engine import WRITER
 from hotline.store.models import Report
-from hotline.store.types import utcnow
+from hotline.store.types import storage_time, utcnow
 from hotline.urls import DEFAULT_POLICY, TrackingPolicy
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 BATCH_SIZE = 5000
-_SELECT_CHUNK = 500
-_CACHE_LIMIT = 400_000  # ids kept per table between batches; bounds memory on huge feeds
+PARALLEL_FROM_BYTES = 4 << 20  # below this, starting a reader process costs more than it saves
 _RETRIES = 6
 
-_SOURCE_KEY = Col("code", "text")
-_SOURCE_COLS = (_SOURCE_KEY, Col("created_at", "timestamp"))
-_SITE_KEY = Col("key", "text")
-_SITE_COLS = (_SITE_KEY, Col("kind", "text"), Col("created_at", "timestamp"))
-_URL_KEY = Col("digest", "bytea")
-_URL_COLS = (
-    _URL_KEY,
-    Col("canonical", "text"),
-    Col("site_id", "bigint"),
-    Col("scheme", "text"),
-    Col("host", "text"),
-    Col("origin", "text"),
-    Col("created_at", "timestamp"),
+_STAGE_SITES = StageTable("stage_sites", (("key", "text"), ("kind", "text")))
+_STAGE_URLS = StageTable(
+    "stage_urls",
+    (
+        ("digest", "bytea"),
+        ("canonical", "text"),
+        ("site_key", "text"),
+        ("scheme", "text"),
+        ("host", "text"),
+    ),
 )
-_REPORT_COLS = (
-    Col("source_id", "integer"),
-    Col("source_report_id", "text"),
-    Col("url_id", "bigint"),
-    Col("reported_at", "timestamp"),
-    Col("raw_url", "text"),
-    Col("site_type", "text"),
-    Col("commercial", "boolean"),
-    Col("note", "text"),
-    Col("extra", "text"),
-    Col("scheme_added", "boolean"),
-    Col("had_userinfo", "boolean"),
-    Col("ingested_at", "timestamp"),
+_STAGE_REPORTS = StageTable(
+    "stage_reports",
+    (
+        ("source", "text"),
+        ("source_report_id", "text"),
+        ("digest", "bytea"),
+        ("reported_at", "text"),
+        ("raw_url", "text"),
+        ("site_type", "text"),
+        ("commercial", "bool"),
+        ("note", "text"),
+        ("extra", "text"),
+        ("scheme_added", "bool"),
+        ("had_userinfo", "bool"),
+    ),
 )
+_INSERT_SITES = """
+INSERT INTO sites (key, kind, created_at)
+SELECT s.key, s.kind, {now} FROM stage_sites s {where} ORDER BY s.key
+ON CONFLICT (key) DO NOTHING"""
+_INSERT_URLS = """
+INSERT INTO urls (digest, canonical, site_id, scheme, host, origin, created_at)
+SELECT s.digest, s.canonical, t.id, s.scheme, s.host, 'report', {now}
+FROM stage_urls s JOIN sites t ON t.key = s.site_key {where} ORDER BY s.digest
+ON CONFLICT (digest) DO NOTHING"""
+_INSERT_REPORTS = """
+INSERT INTO reports (source_id, source_report_id, url_id, reported_at, raw_url, site_type,
+                     commercial, note, extra, scheme_added, had_userinfo, ingested_at)
+SELECT o.id, s.source_report_id, u.id, {reported_at}, s.raw_url, s.site_type, s.commercial,
+       s.note, {extra}, s.scheme_added, s.had_userinfo, {now}
+FROM stage_reports s JOIN sources o ON o.code = s.source JOIN urls u ON u.digest = s.digest
+{where} ORDER BY o.id, s.source_report_id
+ON CONFLICT (source_id, source_report_id) DO NOTHING"""
 
 Progress = Callable[[int, int], None]  # (bytes read, records read)
 
@@ -109,13 +123,6 @@ class IngestSummary:
             self.rejected_by_code[code] = self.rejected_by_code.get(code, 0) + count
 
 
-@dataclass
-class _Batch:
-    rows: dict[tuple[str, str], ReportRow] = field(default_factory=dict)
-    refusals: list[Refusal] = field(default_factory=list)
-    size: int = 0
-
-
 class ReportImporter:
     """Imports report feeds into one database; keeps id caches across files of one run."""
 
@@ -124,183 +131,80 @@ class ReportImporter:
         engine: Engine,
         policy: TrackingPolicy = DEFAULT_POLICY,
         batch_size: int = BATCH_SIZE,
+        parallel: bool | None = None,
     ) -> None:
         self.engine = engine
         self.policy = policy
         self.batch_size = batch_size
-        self._ids: dict[str, dict[Any, int]] = {"sources": {}, "sites": {}, "urls": {}}
+        self.parallel = parallel  # None: decide by file size
 
     def ingest(
         self, path: Path, fmt: str | None = None, progress: Progress | None = None
     ) -> IngestSummary:
-        reader = FeedReader(path, detect_format(path, fmt))
-        name = str(path.resolve())
+        fmt = detect_format(path, fmt)
+        parallel = self.parallel
+        if parallel is None:
+            parallel = (os.cpu_count() or 1) > 1 and path.stat().st_size >= PARALLEL_FROM_BYTES
+        reading = read_batches_in_child if parallel else read_batches
         summary = IngestSummary(file=str(path))
-        batch = _Batch()
-        for item in reader:
-            summary.rows_read += 1
-            if isinstance(item, Record):
-                parsed = parse_report(item.fields, self.policy)
-                if isinstance(parsed, RowError):
-                    refusal = Refusal(
-                        "reports",
-                        name,
-                        item.line,
-                        item.offset,
-                        parsed.code,
-                        parsed.reason,
-                        item.raw,
-                    )
-                    self._refuse(batch, summary, refusal)
-                else:
-                    key = (parsed.source, parsed.source_report_id)
-                    if key in batch.rows:
-                        summary.duplicate_reports += 1
-                    else:
-                        batch.rows[key] = parsed
-                batch.size += 1
-            else:
-                self._refuse(batch, summary, _refusal(name, item))
-                if item.line == 0 or item.code == "bad_header":
-                    summary.rows_read -= 1  # a file-level problem, not a row
-            if batch.size >= self.batch_size:
-                self._flush(batch, summary)
-                batch = _Batch()
-                if progress:
-                    progress(reader.cursor.offset, summary.rows_read)
-        self._flush(batch, summary)
-        if progress:
-            progress(reader.cursor.offset, summary.rows_read)
+        for batch in reading(path, fmt, self.policy, self.batch_size):
+            summary.rows_read += batch.records
+            summary.duplicate_reports += batch.in_batch_duplicates
+            for refusal in batch.refusals:
+                summary.rejected += 1
+                summary.rejected_by_code[refusal.code] = (
+                    summary.rejected_by_code.get(refusal.code, 0) + 1
+                )
+            self._flush(batch, summary)
+            if progress:
+                progress(batch.offset, summary.rows_read)
         return summary
 
-    @staticmethod
-    def _refuse(batch: _Batch, summary: IngestSummary, refusal: Refusal) -> None:
-        batch.refusals.append(refusal)
-        batch.size += 1
-        summary.rejected += 1
-        summary.rejected_by_code[refusal.code] = summary.rejected_by_code.get(refusal.code, 0) + 1
-
-    def _flush(self, batch: _Batch, summary: IngestSummary) -> None:
-        if not batch.rows and not batch.refusals:
+    def _flush(self, batch: Batch, summary: IngestSummary) -> None:
+        if not batch.staged and not batch.refusals:
             return
         for attempt in range(_RETRIES):
-            pending: dict[str, dict[Any, int]] = {"sources": {}, "sites": {}, "urls": {}}
             try:
                 with (
                     self.engine.connect().execution_options(**WRITER) as connection,
                     connection.begin(),
                 ):
-                    counts = self._write(connection, batch, pending)
+                    new_sites, new_urls, new_reports = self._write(connection, batch)
                 break
             except (OperationalError, DBAPIError) as error:
                 if attempt == _RETRIES - 1 or not _is_transient(error):
                     raise
                 time.sleep(0.05 * 2**attempt * (1 + random.random()))
-        # Only ids of committed rows may be cached: a rolled-back id would point nowhere.
-        for table, ids in pending.items():
-            cache = self._ids[table]
-            if len(cache) + len(ids) > _CACHE_LIMIT:
-                cache.clear()
-            cache.update(ids)
-        new_sites, new_urls, new_reports = counts
         summary.new_sites += new_sites
         summary.new_urls += new_urls
         summary.new_reports += new_reports
-        summary.duplicate_reports += len(batch.rows) - new_reports
+        summary.duplicate_reports += len(batch.staged.reports if batch.staged else ()) - new_reports
 
-    def _write(
-        self, connection: Connection, batch: _Batch, pending: dict[str, dict[Any, int]]
-    ) -> tuple[int, int, int]:
-        bulk = Bulk(connection)
-        now = bulk.time(utcnow())
-        rows = list(batch.rows.values())
-        sources, _ = self._resolve(
-            bulk,
-            "sources",
-            _SOURCE_KEY,
-            pending,
-            {r.source: (r.source, now) for r in rows},
-            _SOURCE_COLS,
-        )
-        sites, new_sites = self._resolve(
-            bulk,
-            "sites",
-            _SITE_KEY,
-            pending,
-            {r.canonical.site: (r.canonical.site, r.canonical.site_kind.value, now) for r in rows},
-            _SITE_COLS,
-        )
-        urls, new_urls = self._resolve(
-            bulk,
-            "urls",
-            _URL_KEY,
-            pending,
-            {
-                r.digest: (
-                    r.digest,
-                    r.canonical.url,
-                    sites[r.canonical.site],
-                    r.canonical.scheme,
-                    r.canonical.host,
-                    "report",
-                    now,
-                )
-                for r in rows
-            },
-            _URL_COLS,
-        )
-        rows.sort(key=lambda r: (sources[r.source], r.source_report_id))
-        new_reports = bulk.insert_ignore(
-            "reports",
-            _REPORT_COLS,
-            ("source_id", "source_report_id"),
-            [
-                (
-                    sources[r.source],
-                    r.source_report_id,
-                    urls[r.digest],
-                    bulk.time(r.reported_at),
-                    r.raw_url,
-                    r.site_type,
-                    r.commercial,
-                    r.note,
-                    orjson.dumps(r.extra).decode() if r.extra else None,
-                    r.canonical.scheme_added,
-                    r.canonical.had_userinfo,
-                    now,
-                )
-                for r in rows
-            ],
-        )
+    def _write(self, connection: Connection, batch: Batch) -> tuple[int, int, int]:
+        staged = batch.staged
         record(connection, batch.refusals)
+        if staged is None or not staged.reports:
+            return 0, 0, 0
+        bulk = Bulk(connection)
+        now = storage_time(utcnow())
+        bulk.insert_ignore("sources", ("code", "created_at"), [(c, now) for c in staged.sources])
+        bulk.stage(_STAGE_SITES, staged.sites)
+        new_sites = bulk.insert_select(_INSERT_SITES, now)
+        bulk.stage(_STAGE_URLS, staged.urls)
+        new_urls = bulk.insert_select(_INSERT_URLS, now)
+        bulk.stage(_STAGE_REPORTS, staged.reports)
+        casts = (
+            {"reported_at": "s.reported_at::timestamp", "extra": "s.extra::jsonb"}
+            if bulk.postgres
+            else {"reported_at": "s.reported_at", "extra": "s.extra"}
+        )
+        new_reports = bulk.insert_select(
+            _INSERT_REPORTS.replace("{reported_at}", casts["reported_at"]).replace(
+                "{extra}", casts["extra"]
+            ),
+            now,
+        )
         return new_sites, new_urls, new_reports
-
-    def _resolve(
-        self,
-        bulk: Bulk,
-        table: str,
-        key: Col,
-        pending: dict[str, dict[Any, int]],
-        wanted: dict[Any, tuple[Any, ...]],
-        columns: Sequence[Col],
-    ) -> tuple[dict[Any, int], int]:
-        """Ids for every wanted key, inserting the missing rows; returns (ids, rows created)."""
-        cache = self._ids[table]
-        found = {k: cache[k] for k in wanted if k in cache}
-        missing = sorted(k for k in wanted if k not in found)
-        if not missing:
-            return found, 0
-        created = bulk.insert_ignore(table, columns, (key.name,), [wanted[k] for k in missing])
-        ids = bulk.ids(table, key, missing)
-        found.update(ids)
-        pending[table].update(ids)
-        return found, created
-
-
-def _refusal(file: str, bad: BadRecord) -> Refusal:
-    return Refusal(
-        "reports", file, bad.line, bad.offset, bad.code, bad.reason, bad.raw, bad.raw_truncated
-    )
 
 
 def _is_transient(error: DBAPIError) -> bool:

@@ -40,3 +40,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def storage_time(value: datetime) -> str:
+    """Naive UTC text in SQLAlchemy's SQLite format, which PostgreSQL also casts to timestamp.
+
+    SQLite compares these as text, so every writer must produce exactly this format.
+    """
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")

@@ -11,7 +11,6 @@ percent-encoding, no tracking parameters. The policy is a pure function: no I/O,
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from hotline.urls.model import CanonicalURL, Rejection, RejectReason, SiteKind
 from hotline.urls.onion import onion_v3_error
@@ -22,6 +21,8 @@ from hotline.urls.whatwg import normalized_href
 
 MAX_URL_BYTES = 8192
 ALLOWED_SCHEMES = frozenset({"http", "https", "ftp"})
+# Schemes that are never a host name in front of a port: "javascript:0" is script, not a host.
+_NEVER_A_HOST = frozenset({"javascript", "vbscript", "data", "mailto", "file", "about", "blob"})
 
 # WHATWG strips leading and trailing C0 controls and spaces; so do we, before any check.
 _C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
@@ -34,9 +35,11 @@ _AUTHORITY = re.compile(
 
 Canonical = CanonicalURL | Rejection
 
-# host -> site memo: feeds repeat hosts heavily and the PSL walk is the dearest step after parsing.
-_SITES: dict[str, str] = {}
-_SITES_MAX = 200_000
+# Everything decided about a host (trailing dot, kind, onion validity, PSL site) is memoised:
+# feeds repeat hosts heavily, and the PSL walk is the dearest step after parsing.
+_HostInfo = tuple[str, str, SiteKind] | Rejection
+_HOSTS: dict[str, _HostInfo] = {}
+_HOSTS_MAX = 200_000
 
 
 def canonicalize(raw: str, policy: TrackingPolicy = DEFAULT_POLICY) -> Canonical:
@@ -57,11 +60,12 @@ def canonicalize(raw: str, policy: TrackingPolicy = DEFAULT_POLICY) -> Canonical
     scheme_added = False
     if not text[:8].lower().startswith(("http://", "https://")):  # the common case: no regex
         match = _SCHEME.match(text)
-        if match is not None and match.group(1).lower() not in ALLOWED_SCHEMES:
-            if _HOST_PORT_TAIL.match(text, match.end()) is None:
+        scheme = match.group(1).lower() if match is not None else ""
+        if match is not None and scheme not in ALLOWED_SCHEMES:
+            if _HOST_PORT_TAIL.match(text, match.end()) is None or scheme in _NEVER_A_HOST:
                 return Rejection(
                     RejectReason.UNSUPPORTED_SCHEME,
-                    f"scheme '{match.group(1).lower()}:' is not accepted (only http, https, ftp)",
+                    f"scheme '{scheme}:' is not accepted (only http, https, ftp)",
                 )
             match = None  # "host.test:8080/x" is a host and a port, not a scheme
         if match is None:
@@ -70,7 +74,9 @@ def canonicalize(raw: str, policy: TrackingPolicy = DEFAULT_POLICY) -> Canonical
 
     try:
         href = normalized_href(text)
-    except ValueError:  # also UnicodeEncodeError from lone surrogates
+    except UnicodeEncodeError:  # a lone surrogate: the text is not Unicode, let alone a URL
+        return Rejection(RejectReason.UNPARSEABLE, "the URL is not valid Unicode (lone surrogate)")
+    except ValueError:
         return _diagnose(text)
     return _apply_policy(href, policy, scheme_added)
 
@@ -95,18 +101,15 @@ def _apply_policy(href: str, policy: TrackingPolicy, scheme_added: bool) -> Cano
         host, port = authority[:end], authority[end + 1 :]
     else:
         host, _, port = authority.partition(":")
-    if host.endswith("."):
-        host = host.rstrip(".")
-        if not host:
-            return Rejection(RejectReason.INVALID_HOST, "the host is only dots")
-
-    kind = _host_kind(host)
-    if kind is not SiteKind.IPV6 and (".." in host or host.startswith(".")):
-        return Rejection(RejectReason.INVALID_HOST, f"host '{host[:80]}' has an empty label")
-    if kind is SiteKind.ONION:
-        problem = _onion_problem(host)
-        if problem:
-            return Rejection(RejectReason.INVALID_ONION, problem)
+    info = _HOSTS.get(host)
+    if info is None:
+        info = _host_info(host)
+        if len(_HOSTS) >= _HOSTS_MAX:
+            _HOSTS.clear()
+        _HOSTS[host] = info
+    if isinstance(info, Rejection):
+        return info
+    host, site, kind = info
 
     query_at = path_query.find("?")
     stripped: tuple[str, ...] = ()
@@ -117,12 +120,6 @@ def _apply_policy(href: str, policy: TrackingPolicy, scheme_added: bool) -> Cano
         query, stripped = _clean_query(path_query[query_at + 1 :], policy)
 
     url = f"{scheme}://{host}{':' + port if port else ''}{path}{'?' + query if query else ''}"
-    site = _SITES.get(host)
-    if site is None:
-        site = site_for_host(host, kind)
-        if len(_SITES) >= _SITES_MAX:
-            _SITES.clear()
-        _SITES[host] = site
     return CanonicalURL(url, scheme, host, site, kind, scheme_added, had_userinfo, stripped)
 
 
@@ -142,6 +139,35 @@ def _clean_query(query: str, policy: TrackingPolicy) -> tuple[str, tuple[str, ..
     return "&".join(kept), tuple(stripped)
 
 
+def _host_info(host: str) -> _HostInfo:
+    """(host without trailing dots, site, kind) for a host the WHATWG parser accepted."""
+    if host.endswith("."):
+        bare = host.rstrip(".")
+        if not bare:
+            return Rejection(RejectReason.INVALID_HOST, "the host is only dots")
+        if len(host) - len(bare) > 1:
+            # WHATWG looks for an IPv4 number only in front of one trailing dot, so "0x1.." stays
+            # a domain while "0x1" is the address 0.0.0.1: parse the bare host again, or the
+            # canonical form would not be a fixed point. Rare, and memoised with the host.
+            try:
+                href = normalized_href(f"http://{bare}/")
+            except ValueError:
+                return Rejection(
+                    RejectReason.INVALID_HOST,
+                    f"host {bare[:80]!r} is not a valid domain name or IP address",
+                )
+            bare = href[7 : href.index("/", 7)]
+        host = bare
+    kind = _host_kind(host)
+    if kind is not SiteKind.IPV6 and (".." in host or host.startswith(".")):
+        return Rejection(RejectReason.INVALID_HOST, f"host '{host[:80]}' has an empty label")
+    if kind is SiteKind.ONION:
+        problem = _onion_problem(host)
+        if problem:
+            return Rejection(RejectReason.INVALID_ONION, problem)
+    return host, site_for_host(host, kind), kind
+
+
 def _host_kind(host: str) -> SiteKind:
     if host.startswith("["):
         return SiteKind.IPV6
@@ -152,7 +178,6 @@ def _host_kind(host: str) -> SiteKind:
     return SiteKind.DOMAIN
 
 
-@lru_cache(maxsize=4096)
 def _onion_problem(host: str) -> str | None:
     labels = host.split(".")
     if len(labels) < 2 or not labels[-2]:
@@ -166,11 +191,12 @@ def _diagnose(text: str) -> Rejection:
     if found is not None:
         host, port = found.group(1), found.group(2)
         if port and (not port.isdigit() or int(port) > 65535):
-            return Rejection(RejectReason.INVALID_PORT, f"port '{port[:20]}' is not 0-65535")
+            # repr(): the detail is stored and printed, so control characters are shown escaped.
+            return Rejection(RejectReason.INVALID_PORT, f"port {port[:20]!r} is not 0-65535")
         if not host:
             return Rejection(RejectReason.INVALID_HOST, "the URL has no host")
         return Rejection(
             RejectReason.INVALID_HOST,
-            f"host '{host[:80]!s}' is not a valid domain name or IP address",
+            f"host {host[:80]!r} is not a valid domain name or IP address",
         )
     return Rejection(RejectReason.UNPARSEABLE, "not a URL the WHATWG URL parser accepts")
