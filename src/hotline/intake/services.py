@@ -18,14 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hotline.intake.batches import Batch, read_batches, read_batches_in_child
 from hotline.quarantine import record
 from hotline.store.bulk import Bulk, StageTable
 from hotline.store.engine import WRITER
-from hotline.store.models import Report
 from hotline.store.types import storage_time, utcnow
 from hotline.urls import DEFAULT_POLICY, TrackingPolicy
 
@@ -212,15 +211,3 @@ def _is_transient(error: DBAPIError) -> bool:
     text = str(error.orig).lower()
     code = getattr(error.orig, "sqlstate", None)
     return code in {"40P01", "40001", "55P03"} or "locked" in text or "busy" in text
-
-
-def multi_source_urls(engine: Engine) -> int:
-    """URLs reported by more than one hotline (the cross-hotline overlap)."""
-    per_url = (
-        select(Report.url_id)
-        .group_by(Report.url_id)
-        .having(func.count(func.distinct(Report.source_id)) > 1)
-        .subquery()
-    )
-    with engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(per_url)).scalar_one())

@@ -1,0 +1,1 @@
+"""The ``hotline`` command line: thin commands over the stage services."""

@@ -1,0 +1,59 @@
+"""Shared terminal helpers: one console for messages, exit codes, progress bars."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+# Exit codes of the brief's contract.
+OK, INPUT_REJECTED, USAGE = 0, 1, 2
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def fail(message: str, code: int = USAGE) -> typer.Exit:
+    """Print an error on stderr and return the Exit to raise (``raise fail(...)``)."""
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+class RowRateColumn(ProgressColumn):
+    """Rows per second, from the ``rows`` field the importer updates."""
+
+    def render(self, task: Task) -> Text:
+        rows = int(task.fields.get("rows", 0))
+        elapsed = task.elapsed or 0.0
+        rate = f"{rows / elapsed:,.0f} rows/s" if elapsed > 0.5 else "…"
+        return Text(f"{rows:,} rows · {rate}", style="cyan")
+
+
+@contextmanager
+def file_progress(quiet: bool) -> Iterator[Progress]:
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        RowRateColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=quiet or not err.is_terminal,
+        transient=False,
+    )
+    with progress:
+        yield progress

@@ -1,0 +1,64 @@
+"""What every command needs: the database, opened and checked once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from hotline.cli.console import err, fail
+from hotline.store.engine import make_engine
+from hotline.store.migrate import current_revision, head_revision, upgrade
+
+
+@dataclass
+class AppState:
+    db: str
+    quiet: bool = False
+    _engine: Engine | None = field(default=None, repr=False)
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            try:
+                self._engine = make_engine(self.db)
+            except (SQLAlchemyError, ValueError, ImportError) as error:
+                raise fail(f"cannot use database '{self.db}': {error}") from error
+        return self._engine
+
+    def ready_engine(self) -> Engine:
+        """The engine, with the schema at the newest revision.
+
+        An empty SQLite file is initialised on the spot (the embedded default should just
+        work); a shared PostgreSQL database is migrated only by an explicit ``hotline init``.
+        """
+        engine = self.engine()
+        try:
+            current = current_revision(engine)
+        except SQLAlchemyError as error:
+            raise fail(f"cannot open database '{self.db}': {_short(error)}") from error
+        head = head_revision()
+        if current == head:
+            return engine
+        if current is None and engine.dialect.name == "sqlite":
+            upgrade(engine)
+            if not self.quiet:
+                err.print(f"[dim]initialised a new database at {self.db}[/]")
+            return engine
+        if current is None:
+            raise fail(f"database '{self.db}' has no hotline schema yet; run `hotline init` first")
+        raise fail(
+            f"database schema is at revision {current}, this hotline needs {head}; "
+            "run `hotline init` to migrate"
+        )
+
+
+def state(ctx: typer.Context) -> AppState:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, AppState)
+    return obj
+
+
+def _short(error: SQLAlchemyError) -> str:
+    return str(getattr(error, "orig", None) or error).strip().splitlines()[0]

@@ -1,0 +1,57 @@
+"""``hotline export``: machine-readable tables for other tools."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hotline.cli.console import err
+from hotline.cli.context import state
+from hotline.sharing.formats import write_rows
+from hotline.sharing.urls import URL_EXPORT_COLUMNS, url_rows
+
+app = typer.Typer(help="Export tables as CSV or JSON Lines.", no_args_is_help=True)
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+@app.command("urls")
+def export_urls(
+    ctx: typer.Context,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="Output format.")
+    ] = ExportFormat.csv,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here instead of standard output.")
+    ] = None,
+    defanged: Annotated[
+        bool, typer.Option("--defang", help="Defang URLs and sites (for people, not tools).")
+    ] = False,
+) -> None:
+    """One row per canonical URL: url, site, first and last reported, report count, sources.
+
+    URLs are exported as they are (tools need them); pass --defang for a copy people read.
+    CSV cells that a spreadsheet would run as a formula are prefixed with a quote.
+
+    [bold]Examples[/]
+
+      hotline export urls --format csv --out urls.csv
+      hotline export urls --format jsonl | head
+    """
+    engine = state(ctx).ready_engine()
+    rows = url_rows(engine, defanged=defanged)
+    if out_file is None:
+        count = write_rows(sys.stdout, fmt.value, URL_EXPORT_COLUMNS, rows)
+    else:
+        with out_file.open("w", encoding="utf-8", newline="") as handle:
+            count = write_rows(handle, fmt.value, URL_EXPORT_COLUMNS, rows)
+    if not state(ctx).quiet:
+        where = f" to {out_file}" if out_file else ""
+        err.print(f"[dim]exported {count:,} URL(s){where}[/]")

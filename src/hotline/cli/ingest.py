@@ -1,0 +1,123 @@
+"""``hotline ingest``: bring report feeds (and later captures, passive DNS) into the store."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import TaskID
+from rich.table import Table
+
+from hotline.cli.console import INPUT_REJECTED, err, fail, file_progress, out
+from hotline.cli.context import state
+from hotline.intake.batches import IntakeWorkerError
+from hotline.intake.services import (
+    IngestSummary,
+    ReportImporter,
+    UnknownFormatError,
+    detect_format,
+)
+from hotline.intake.stats import multi_source_urls
+
+app = typer.Typer(help="Bring input into the store.", no_args_is_help=True)
+
+
+class FeedFormat(StrEnum):
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+@app.command("reports")
+def reports(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Report feeds: CSV with a header row, or JSON Lines.", show_default=False
+        ),
+    ],
+    fmt: Annotated[
+        FeedFormat | None,
+        typer.Option("--format", help="Feed format; by default from the file extension."),
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=100_000, help="Rows per transaction.")
+    ] = 5000,
+) -> None:
+    """Import hotline report feeds: validate, canonicalise, dedupe; quarantine bad rows.
+
+    Each row needs [bold]source[/], [bold]source_report_id[/], [bold]reported_at[/] (ISO 8601)
+    and [bold]url[/]; [bold]site_type[/], [bold]commercial[/] and [bold]note[/] are optional and
+    other columns are kept. A report is unique by (source, source_report_id), so importing a
+    file again adds nothing. Rows that cannot be used go to the quarantine with file, line and
+    reason (see [bold]hotline quarantine list[/]); the rest of the file still goes in.
+
+    Exit code 0 when every row was accepted, 1 when some were rejected.
+
+    [bold]Examples[/]
+
+      hotline ingest reports feeds/hl-a-2026-11.csv feeds/hl-b-2026-11.jsonl
+      hotline ingest reports --format csv export.txt
+    """
+    app_state = state(ctx)
+    for path in files:
+        if not path.is_file():
+            raise fail(f"{path}: no such file")
+        try:
+            detect_format(path, fmt.value if fmt else None)
+        except UnknownFormatError as error:
+            raise fail(str(error)) from error
+    engine = app_state.ready_engine()
+    importer = ReportImporter(engine, batch_size=batch_size)
+    total = import_files(importer, files, fmt.value if fmt else None, app_state.quiet)
+    overlap = multi_source_urls(engine)
+    _print_summary(total, overlap, len(files))
+    if total.rejected:
+        err.print(
+            f"[yellow]{total.rejected:,} row(s) rejected[/] — see "
+            "[bold]hotline quarantine list[/] for where and why"
+        )
+        raise typer.Exit(INPUT_REJECTED)
+
+
+def import_files(
+    importer: ReportImporter, files: list[Path], fmt: str | None, quiet: bool
+) -> IngestSummary:
+    """Import files one after the other with a progress bar each; returns the totals."""
+    total = IngestSummary(file="all files")
+    with file_progress(quiet) as progress:
+        for path in files:
+            task = progress.add_task(path.name, total=path.stat().st_size, rows=0)
+
+            def advance(done: int, rows: int, task_id: TaskID = task) -> None:
+                progress.update(task_id, completed=done, rows=rows)
+
+            try:
+                total.add(importer.ingest(path, fmt, progress=advance))
+            except IntakeWorkerError as error:
+                raise fail(str(error)) from error
+    return total
+
+
+def _print_summary(summary: IngestSummary, overlap: int, files: int) -> None:
+    table = Table(title=f"Imported {files} file(s)", show_header=False, title_justify="left")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for label, value in (
+        ("rows read", summary.rows_read),
+        ("new reports", summary.new_reports),
+        ("duplicate reports (already known)", summary.duplicate_reports),
+        ("new URLs", summary.new_urls),
+        ("new sites", summary.new_sites),
+        ("rejected (quarantined)", summary.rejected),
+        ("URLs reported by more than one hotline (whole database)", overlap),
+    ):
+        table.add_row(label, f"{value:,}")
+    out.print(table)
+    if summary.rejected_by_code:
+        reasons = ", ".join(
+            f"{code} {count:,}" for code, count in sorted(summary.rejected_by_code.items())
+        )
+        out.print(f"rejected by reason: {reasons}")

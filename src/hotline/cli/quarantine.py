@@ -1,0 +1,97 @@
+"""``hotline quarantine``: what was rejected, where, and why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from hotline.cli.console import fail, out
+from hotline.cli.context import state
+from hotline.quarantine import counts_by_reason, entries, entry
+from hotline.urls import defang_text
+
+app = typer.Typer(help="See the input that was rejected and why.", no_args_is_help=True)
+
+
+def _preview(raw: bytes, width: int = 60) -> str:
+    text = defang_text(raw.decode("utf-8", "backslashreplace")).replace("\n", "⏎")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@app.command("list")
+def list_entries(
+    ctx: typer.Context,
+    file: Annotated[
+        str | None, typer.Option(help="Only entries whose file path contains this text.")
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Only this reason code, e.g. url_unsupported_scheme.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=0, help="At most this many rows (0: all).")] = 50,
+) -> None:
+    """List rejected records: id, file, line, reason. URLs are shown defanged.
+
+    [bold]Examples[/]
+
+      hotline quarantine list
+      hotline quarantine list --reason bad_timestamp --limit 0
+      hotline quarantine list --file hl-a-2026-11.csv
+    """
+    engine = state(ctx).ready_engine()
+    counts = list(counts_by_reason(engine))
+    if not counts:
+        out.print("the quarantine is empty: nothing was rejected")
+        return
+    out.print("by reason: " + ", ".join(f"[bold]{code}[/] {count:,}" for code, count in counts))
+    table = Table(show_lines=False)
+    for column in ("id", "file", "line", "reason", "record"):
+        table.add_column(column, overflow="fold")
+    rows = entries(engine, file=file, code=reason, limit=limit or None)
+    for item in rows:
+        table.add_row(
+            str(item.id),
+            Path(item.file).name,
+            str(item.line),
+            f"{item.reason_code}: {item.reason}",
+            _preview(item.raw),
+        )
+    out.print(table)
+    out.print("[dim]hotline quarantine show ID prints one record in full[/]")
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    entry_id: Annotated[int, typer.Argument(help="Quarantine id (from `quarantine list`).")],
+    save_raw: Annotated[
+        Path | None,
+        typer.Option(help="Also write the record's original bytes to this file, unchanged."),
+    ] = None,
+) -> None:
+    """Show one rejected record in full: where it was, why, and its content (defanged).
+
+    [bold]Example[/]
+
+      hotline quarantine show 12 --save-raw row12.csv
+    """
+    engine = state(ctx).ready_engine()
+    item = entry(engine, entry_id)
+    if item is None:
+        raise fail(f"no quarantine entry with id {entry_id}")
+    out.print(f"[bold]id[/]        {item.id}")
+    out.print(f"[bold]kind[/]      {item.kind}")
+    out.print(f"[bold]file[/]      {item.file}")
+    out.print(f"[bold]line[/]      {item.line}  (byte offset {item.byte_offset:,})")
+    out.print(f"[bold]reason[/]    {item.reason_code}: {item.reason}")
+    out.print(f"[bold]recorded[/]  {item.created_at:%Y-%m-%d %H:%M:%S} UTC")
+    size = f"{len(item.raw):,} bytes" + (
+        " (cut; the original was longer)" if item.raw_truncated else ""
+    )
+    out.print(f"[bold]record[/]    {size}, URLs defanged:")
+    out.print(defang_text(item.raw.decode("utf-8", "backslashreplace")), markup=False)
+    if save_raw is not None:
+        save_raw.write_bytes(item.raw)
+        out.print(f"original bytes written to {save_raw}")

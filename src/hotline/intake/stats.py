@@ -1,0 +1,56 @@
+"""Read-only questions about what intake has stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select
+
+from hotline.store.models import Report, Site, Url
+
+
+def multi_source_urls(engine: Engine) -> int:
+    """URLs reported by more than one hotline (the cross-hotline overlap)."""
+    per_url = (
+        select(Report.url_id)
+        .group_by(Report.url_id)
+        .having(func.count(func.distinct(Report.source_id)) > 1)
+        .subquery()
+    )
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(per_url)).scalar_one())
+
+
+@dataclass(frozen=True)
+class SiteCount:
+    site: str
+    urls: int
+    reports: int
+    sources: int
+
+
+def top_sites(engine: Engine, limit: int = 10) -> list[SiteCount]:
+    """Sites by number of distinct reported URLs."""
+    query = (
+        select(
+            Site.key,
+            func.count(func.distinct(Url.id)),
+            func.count(Report.id),
+            func.count(func.distinct(Report.source_id)),
+        )
+        .join(Url, Url.site_id == Site.id)
+        .join(Report, Report.url_id == Url.id)
+        .group_by(Site.id, Site.key)
+        .order_by(func.count(func.distinct(Url.id)).desc(), Site.key)
+        .limit(limit)
+    )
+    with engine.connect() as connection:
+        return [SiteCount(k, u, r, s) for k, u, r, s in connection.execute(query)]
+
+
+def totals(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {
+            name: int(connection.execute(select(func.count()).select_from(model)).scalar_one())
+            for name, model in (("reports", Report), ("urls", Url), ("sites", Site))
+        }

@@ -1,0 +1,1 @@
+"""Sharing: exports for other tools (CSV, JSON Lines; STIX and MISP later)."""
