@@ -1,0 +1,836 @@
+"""The canonical-URL policy (``docs/canonical-urls.md``), rule by rule, then its properties.
+
+Each rule has its own small table of input → canonical URL, so a failure names the rule that
+broke. The properties at the end say what "canonical" means (a fixed point: feeding a stored
+canonical URL back in changes nothing) and that canonicalisation is total: any text gives a
+:class:`CanonicalURL` or a typed :class:`Rejection`, never an exception.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hotline.urls import (
+    MAX_URL_BYTES,
+    CanonicalURL,
+    Rejection,
+    RejectReason,
+    SiteKind,
+    TrackingPolicy,
+    canonicalize,
+)
+from hotline.urls.onion import onion_v3_address
+
+ONION = onion_v3_address(bytes(32))  # a valid v3 address built from a synthetic all-zero key
+ONION_B = onion_v3_address(bytes(range(32)))
+
+
+def accepted(raw: str, policy: TrackingPolicy | None = None) -> CanonicalURL:
+    result = canonicalize(raw, policy) if policy is not None else canonicalize(raw)
+    assert isinstance(result, CanonicalURL), f"{raw!r} was refused: {result}"
+    return result
+
+
+def url_of(raw: str) -> str:
+    return accepted(raw).url
+
+
+def rejected(raw: str) -> Rejection:
+    result = canonicalize(raw)
+    assert isinstance(result, Rejection), f"{raw!r} was accepted as {result.url}"
+    return result
+
+
+def check(raw: str, expected: str) -> None:
+    assert url_of(raw) == expected
+    assert url_of(expected) == expected  # every expected value is itself canonical
+
+
+# --- scheme and host case ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("HTTP://shop.brand.test/", "http://shop.brand.test/"),
+        ("hTtPs://shop.brand.test/", "https://shop.brand.test/"),
+        ("FTP://files.brand.test/a", "ftp://files.brand.test/a"),
+        ("http://Shop.BRAND.Test/", "http://shop.brand.test/"),
+        ("http://WWW.EXAMPLE.COM/", "http://www.example.com/"),
+    ],
+)
+def test_scheme_and_host_are_lowercased(raw: str, expected: str) -> None:
+    check(raw, expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("http://brand.test/Catalogue/Item", "http://brand.test/Catalogue/Item"),
+        ("http://brand.test/?Q=Blue", "http://brand.test/?Q=Blue"),
+    ],
+)
+def test_path_and_query_keep_their_case(raw: str, expected: str) -> None:
+    check(raw, expected)
+
+
+# --- IDNA ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # Non-transitional UTS-46: "ß" stays a letter of its own (transitional would map it to "ss").
+        ("http://faß.test/", "http://xn--fa-hia.test/"),
+        ("http://FASS.test/", "http://fass.test/"),
+        ("http://bücher.example/", "http://xn--bcher-kva.example/"),
+        ("http://BÜCHER.example/", "http://xn--bcher-kva.example/"),
+        ("http://shop.zorbel.個人.香港/", "http://shop.zorbel.xn--gmqw5a.xn--j6w193g/"),
+        # Full-width letters and the ideographic full stop are mapped, as browsers do.
+        ("http://ｂｒａｎｄ.test/", "http://brand.test/"),
+        ("http://brand。test/", "http://brand.test/"),
+    ],
+)
+def test_idn_hosts_become_punycode(raw: str, expected: str) -> None:
+    check(raw, expected)
+
+
+@pytest.mark.parametrize(
+    ("unicode_form", "punycode_form"),
+    [
+        ("https://faß.test/a", "https://xn--fa-hia.test/a"),
+        ("http://Bücher.example/x?y=1", "http://xn--bcher-kva.example/x?y=1"),
+        ("http://shop.zorbel.個人.香港/", "http://shop.zorbel.xn--gmqw5a.xn--j6w193g/"),
+    ],
+)
+def test_unicode_and_punycode_forms_are_one_url(unicode_form: str, punycode_form: str) -> None:
+    a, b = accepted(unicode_form), accepted(punycode_form)
+    assert a == b
+    assert a.host.isascii()
+
+
+# --- ports ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("http://brand.test:80/", "http://brand.test/"),
+        ("https://brand.test:443/", "https://brand.test/"),
+        ("ftp://brand.test:21/f", "ftp://brand.test/f"),
+        ("http://brand.test:/", "http://brand.test/"),
+        ("http://brand.test:0080/", "http://brand.test/"),
+    ],
+)
+def test_default_ports_are_dropped(raw: str, expected: str) -> None:
+    check(raw, expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("http://brand.test:8080/", "http://brand.test:8080/"),
+        ("http://brand.test:443/", "http://brand.test:443/"),  # 443 is only https's default
+        ("https://brand.test:80/", "https://brand.test:80/"),
+        ("https://brand.test:08443/", "https://brand.test:8443/"),
+        ("http://brand.test:65535/", "http://brand.test:65535/"),
+        ("http://[2001:db8::1]:8080/", "http://[2001:db8::1]:8080/"),
+        ("http://192.0.2.1:81/", "http://192.0.2.1:81/"),
+    ],
+)
+def test_other_ports_are_kept(raw: str, expected: str) -> None:
+    check(raw, expected)
+
+
+# --- fragment and empty query -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("http://brand.test/page#top", "http://brand.test/page"),
+        ("http://brand.test/page?id=1#top", "http://brand.test/page?id=1"),
+        ("http://brand.test/page#", "http://brand.test/page"),
+        ("http://brand.test/#/spa/route?x=1", "http://brand.test/"),
+    ],
+)
+def test_fragment_is_dropped(raw: str, expected: str) -> None:
+    check(raw, expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("http://brand.test/page?", "http://brand.test/page"),
+        ("http://brand.test/?", "http://brand.test/"),
+        ("http://brand.test/page?#top", "http://brand.test/page"),
+        ("http://brand.test/page?&&", "http://brand.test/page"),
+        ("http://brand.test/page?a=1&&b=2&", "http://brand.test/page?a=1&b=2"),
+    ],
+)
+def test_empty_query_is_dropped(raw: str, expected: str) -> None:
+    check(raw, expected)
+
+
+# --- trailing dots ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("http://brand.test./", "http://brand.test/"),
+        ("http://brand.test../", "http://brand.test/"),
+        ("http://Shop.Brand.Test.:8080/x", "http://shop.brand.test:8080/x"),
+        ("http://192.0.2.1./", "http://192.0.2.1/"),
+        ("http://0xC0.0.2.1./", "http://192.0.2.1/"),
+        # With two dots WHATWG sees a domain; without them it is an IPv4 number.
+        ("http://3221225985../", "http://192.0.2.1/"),
+        ("http://0xC0.0.2.1../", "http://192.0.2.1/"),
+        ("http://192.0.2.1...:8080/", "http://192.0.2.1:8080/"),
+        (f"http://{ONION}./", f"http://{ONION}/"),
+    ],
+)
+def test_trailing_dots_of_the_host_are_dropped(raw: str, expected: str) -> None:
+    check(raw, expected)
+
+
+def test_trailing_dot_gives_the_same_site() -> None:
+    assert accepted("http://shop.brand.test./") == accepted("http://shop.brand.test/")
+
+
+# --- dot segments -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("http://brand.test/a/./b", "http://brand.test/a/b"),
+        ("http://brand.test/a/b/../c", "http://brand.test/a/c"),
+        ("http://brand.test/a/b/..", "http://brand.test/a/"),
+        ("http://brand.test/../../a", "http://brand.test/a"),
+        ("http://brand.test/a/%2e%2e/b", "http://brand.test/b"),
+        ("http://brand.test/a/%2E%2e/b", "http://brand.test/b"),
+        ("http://brand.test/a/.%2e/b", "http://brand.test/b"),
+        ("http://brand.test/a/%2e/b", "http://brand.test/a/b"),
+        ("http://brand.test/a\\..\\b", "http://brand.test/b"),  # "\" is "/" in special URLs
+        ("http://brand.test/a/...", "http://brand.test/a/..."),  # three dots are a name
+        ("http://brand.test/a/..b", "http://brand.test/a/..b"),
+        ("http://brand.test/a/b/../c?x=../y", "http://brand.test/a/c?x=../y"),  # query untouched
+    ],
+)
+def test_dot_segments_are_resolved(raw: str, expected: str) -> None:
+    check(raw, expected)
+
+
+# --- percent-encoding ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # Unreserved characters (ALPHA DIGIT - . _ ~) are decoded ...
+        ("http://brand.test/%7Euser", "http://brand.test/~user"),
+        ("http://brand.test/%41%62%63%2D%5F%30", "http://brand.test/Abc-_0"),
+        ("http://brand.test/?q=%7e%61", "http://brand.test/?q=~a"),
+        # ... every other escape keeps its meaning and gets uppercase hex ...
+        ("http://brand.test/a%2fb", "http://brand.test/a%2Fb"),
+        ("http://brand.test/?q=a%2b%26b%3d", "http://brand.test/?q=a%2B%26b%3D"),
+        ("http://brand.test/%e2%82%ac", "http://brand.test/%E2%82%AC"),
+        # ... "%2F" is never decoded: "a%2Fb" is one path segment, "a/b" would be two ...
+        ("http://brand.test/a%2Fb", "http://brand.test/a%2Fb"),
+        ("http://brand.test/?next=%2Fhome", "http://brand.test/?next=%2Fhome"),
+        # ... and what needs encoding is encoded (WHATWG path and query sets).
+        ("http://brand.test/a b", "http://brand.test/a%20b"),
+        ("http://brand.test/€", "http://brand.test/%E2%82%AC"),
+        ("http://brand.test/%zz", "http://brand.test/%zz"),  # not an escape: left alone
+        ("http://brand.test/%4", "http://brand.test/%4"),
+    ],
+)
+def test_percent_encoding_is_normalised(raw: str, expected: str) -> None:
+    check(raw, expected)
+
+
+def test_encoded_and_decoded_unreserved_are_one_url() -> None:
+    assert accepted("http://brand.test/%7Ea%2Db") == accepted("http://brand.test/~a-b")
+
+
+def test_encoded_slash_is_not_a_slash() -> None:
+    assert url_of("http://brand.test/a%2Fb") != url_of("http://brand.test/a/b")
+
+
+# --- IPv4 ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("http://192.0.2.1/", "http://192.0.2.1/"),
+        ("http://0xC0.0.2.1/", "http://192.0.2.1/"),  # hex part
+        ("http://0xc0.0x00.0x02.0x01/", "http://192.0.2.1/"),
+        ("http://0300.0.2.1/", "http://192.0.2.1/"),  # octal part
+        ("http://0300.0000.0002.0001/", "http://192.0.2.1/"),
+        ("http://3221225985/", "http://192.0.2.1/"),  # dword: 192*2**24 + 2*2**8 + 1
+        ("http://0xC0000201/", "http://192.0.2.1/"),  # hex dword
+        ("http://030000001001/", "http://192.0.2.1/"),  # octal dword
+        ("http://198.51.100/", "http://198.51.0.100/"),  # short form a.b.c: c fills 16 bits
+        ("http://203.113/", "http://203.0.0.113/"),  # short form a.b: b fills 24 bits
+        ("http://198.3328100/", "http://198.50.200.100/"),
+        ("http://0xCB.0x71.0.7:8080/", "http://203.113.0.7:8080/"),
+    ],
+)
+def test_ipv4_in_any_notation_becomes_dotted_quad(raw: str, expected: str) -> None:
+    check(raw, expected)
+    assert accepted(raw).site_kind is SiteKind.IPV4
+
+
+# --- IPv6 ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("http://[2001:DB8:0:0:0:0:0:1]/", "http://[2001:db8::1]/"),
+        ("http://[2001:0db8:0000:0000:0000:0000:0000:0001]/", "http://[2001:db8::1]/"),
+        ("http://[2001:db8:0:0:1:0:0:1]/", "http://[2001:db8::1:0:0:1]/"),  # first longest run
+        ("http://[2001:db8::0:1]:80/", "http://[2001:db8::1]/"),
+        ("http://[2001:db8:1:2:3:4:5:6]/", "http://[2001:db8:1:2:3:4:5:6]/"),
+        ("http://[::FFFF:192.0.2.1]/", "http://[::ffff:c000:201]/"),
+    ],
+)
+def test_ipv6_is_compressed(raw: str, expected: str) -> None:
+    check(raw, expected)
+    assert accepted(raw).site_kind is SiteKind.IPV6
+
+
+# --- tracking parameters ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "stripped"),
+    [
+        (
+            "http://brand.test/p?utm_source=news&id=7&utm_medium=mail",
+            "http://brand.test/p?id=7",
+            ("utm_source", "utm_medium"),
+        ),
+        ("http://brand.test/p?fbclid=AbC&b=2&a=1", "http://brand.test/p?b=2&a=1", ("fbclid",)),
+        ("http://brand.test/p?z=1&gclid=x&y=2&x=3", "http://brand.test/p?z=1&y=2&x=3", ("gclid",)),
+        ("http://brand.test/p?UTM_Campaign=x&id=1", "http://brand.test/p?id=1", ("UTM_Campaign",)),
+        ("http://brand.test/p?%75tm_source=x&id=1", "http://brand.test/p?id=1", ("%75tm_source",)),
+        ("http://brand.test/p?utm_source", "http://brand.test/p", ("utm_source",)),
+        (
+            "http://brand.test/p?utm_source=a&utm_source=b",
+            "http://brand.test/p",
+            ("utm_source",) * 2,
+        ),
+        ("http://brand.test/p?id=1&id=1", "http://brand.test/p?id=1&id=1", ()),  # kept as given
+        ("http://brand.test/p?utm=1&xutm_a=2", "http://brand.test/p?utm=1&xutm_a=2", ()),
+        ("http://brand.test/p?q=utm_source", "http://brand.test/p?q=utm_source", ()),  # a value
+    ],
+)
+def test_tracking_parameters_are_stripped(
+    raw: str, expected: str, stripped: tuple[str, ...]
+) -> None:
+    result = accepted(raw)
+    assert result.url == expected
+    assert result.stripped_params == stripped
+
+
+def test_custom_tracking_policy_extends_the_default() -> None:
+    policy = TrackingPolicy.extended(names=["Ref"], prefixes=["pk_"])
+    result = accepted("http://brand.test/p?ref=a&pk_campaign=b&utm_source=c&id=1&pkx=2", policy)
+    assert result.url == "http://brand.test/p?id=1&pkx=2"
+    assert result.stripped_params == ("ref", "pk_campaign", "utm_source")
+    # The default policy is untouched by the extension.
+    assert url_of("http://brand.test/p?ref=a&id=1") == "http://brand.test/p?ref=a&id=1"
+
+
+def test_empty_policy_keeps_every_parameter() -> None:
+    nothing = TrackingPolicy(names=frozenset(), prefixes=())
+    result = accepted("http://brand.test/p?utm_source=a&fbclid=b", nothing)
+    assert result.url == "http://brand.test/p?utm_source=a&fbclid=b"
+    assert result.stripped_params == ()
+
+
+# --- userinfo -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("http://user:secret@brand.test/", "http://brand.test/"),
+        ("http://user@brand.test:8080/x", "http://brand.test:8080/x"),
+        ("ftp://anonymous:x@files.brand.test/f", "ftp://files.brand.test/f"),
+        ("http://a@b@brand.test/", "http://brand.test/"),
+        ("http://us%40er:p%3Aw@brand.test/", "http://brand.test/"),
+        ("http://user:@[2001:db8::1]/", "http://[2001:db8::1]/"),
+    ],
+)
+def test_userinfo_is_stripped_and_flagged(raw: str, expected: str) -> None:
+    result = accepted(raw)
+    assert result.url == expected
+    assert result.had_userinfo is True
+
+
+def test_no_userinfo_no_flag() -> None:
+    assert accepted("http://brand.test/a@b").had_userinfo is False  # "@" in the path
+    assert accepted("http://brand.test/?mail=a@b").had_userinfo is False
+
+
+def test_userinfo_variants_are_one_url() -> None:
+    assert url_of("http://x:y@brand.test/") == url_of("http://brand.test/")
+
+
+# --- scheme-less input --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("brand.test", "http://brand.test/"),
+        ("shop.brand.test/path?id=1", "http://shop.brand.test/path?id=1"),
+        ("//brand.test/x", "http://brand.test/x"),
+        ("brand.test:8080/x", "http://brand.test:8080/x"),
+        ("localhost:8080", "http://localhost:8080/"),
+        ("192.0.2.1/a", "http://192.0.2.1/a"),
+        ("[2001:db8::1]/a", "http://[2001:db8::1]/a"),
+        ("user@brand.test/", "http://brand.test/"),
+    ],
+)
+def test_missing_scheme_becomes_http_and_is_flagged(raw: str, expected: str) -> None:
+    result = accepted(raw)
+    assert result.url == expected
+    assert result.scheme_added is True
+
+
+@pytest.mark.parametrize("raw", ["http://brand.test/", "HTTPS://brand.test/", "ftp://brand.test/"])
+def test_explicit_scheme_is_not_flagged(raw: str) -> None:
+    assert accepted(raw).scheme_added is False
+
+
+# --- surrounding whitespace ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "  http://brand.test/a  ",
+        "\thttp://brand.test/a\r\n",
+        "\x00http://brand.test/a\x1f",
+        "http://brand.test/a\n",
+        "http://bra\nnd.test/\ta",  # tabs and newlines inside are removed (WHATWG)
+    ],
+)
+def test_surrounding_whitespace_and_controls_are_ignored(raw: str) -> None:
+    assert url_of(raw) == "http://brand.test/a"
+
+
+# --- result fields ------------------------------------------------------------------------------
+
+
+def test_result_fields() -> None:
+    result = accepted("HTTPS://user@Shop.Brand.TEST:8443/a?utm_source=x&id=1#f")
+    assert result == CanonicalURL(
+        url="https://shop.brand.test:8443/a?id=1",
+        scheme="https",
+        host="shop.brand.test",
+        site="brand.test",
+        site_kind=SiteKind.DOMAIN,
+        scheme_added=False,
+        had_userinfo=True,
+        stripped_params=("utm_source",),
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "host", "site", "kind"),
+    [
+        ("http://a.b.brand.test/", "a.b.brand.test", "brand.test", SiteKind.DOMAIN),
+        ("http://0xC0.0.2.1/", "192.0.2.1", "192.0.2.1", SiteKind.IPV4),
+        ("http://[2001:db8::1]/", "[2001:db8::1]", "[2001:db8::1]", SiteKind.IPV6),
+        (f"http://www.{ONION}/", f"www.{ONION}", ONION, SiteKind.ONION),
+    ],
+)
+def test_host_site_and_kind(raw: str, host: str, site: str, kind: SiteKind) -> None:
+    result = accepted(raw)
+    assert (result.host, result.site, result.site_kind) == (host, site, kind)
+
+
+# --- rejections ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("javascript:alert(1)", RejectReason.UNSUPPORTED_SCHEME),
+        ("JavaScript:void(0)", RejectReason.UNSUPPORTED_SCHEME),
+        ("javascript:0", RejectReason.UNSUPPORTED_SCHEME),  # not host "javascript", port 0
+        ("  javascript:void(0)", RejectReason.UNSUPPORTED_SCHEME),
+        ("data:text/plain;base64,SGVsbG8=", RejectReason.UNSUPPORTED_SCHEME),
+        ("data:,hello", RejectReason.UNSUPPORTED_SCHEME),
+        ("mailto:someone@brand.test", RejectReason.UNSUPPORTED_SCHEME),
+        ("mailto:123", RejectReason.UNSUPPORTED_SCHEME),
+        ("file:///tmp/x", RejectReason.UNSUPPORTED_SCHEME),
+        ("ws://brand.test/", RejectReason.UNSUPPORTED_SCHEME),
+        ("gopher://brand.test/", RejectReason.UNSUPPORTED_SCHEME),
+        ("", RejectReason.EMPTY),
+        ("   ", RejectReason.EMPTY),
+        ("\t\r\n", RejectReason.EMPTY),
+        ("\x00\x00", RejectReason.EMPTY),
+        ("http://", RejectReason.INVALID_HOST),
+        ("http://brand test/", RejectReason.INVALID_HOST),
+        ("http://192.0.2.256/", RejectReason.INVALID_HOST),
+        ("http://[2001:db8::g]/", RejectReason.INVALID_HOST),
+        ("http://brand.test:99999/", RejectReason.INVALID_PORT),
+        ("http://brand.test:80a/", RejectReason.INVALID_PORT),
+        ("http://brand.test:65536/", RejectReason.INVALID_PORT),
+        ("http://brand.test:-1/", RejectReason.INVALID_PORT),
+        ("http://[2001:db8::1]:99999/", RejectReason.INVALID_PORT),
+        ("brand.test:99999/x", RejectReason.INVALID_PORT),
+        ("http://a..brand.test/", RejectReason.INVALID_HOST),
+        ("http://.brand.test/", RejectReason.INVALID_HOST),
+        ("http://..brand.test/", RejectReason.INVALID_HOST),
+        ("http://./", RejectReason.INVALID_HOST),
+        ("http://.../", RejectReason.INVALID_HOST),
+        ("http://256.256../", RejectReason.INVALID_HOST),  # not a domain, nor an address
+        ("http://abc.onion/", RejectReason.INVALID_ONION),
+        ("http://.onion/", RejectReason.INVALID_HOST),
+        ("http://brand.test/\ud800", RejectReason.UNPARSEABLE),  # lone surrogate: not Unicode
+        ("http:\ud800", RejectReason.UNPARSEABLE),
+        ("https:", RejectReason.UNPARSEABLE),
+        ("http:brand test", RejectReason.UNPARSEABLE),
+    ],
+)
+def test_rejected_with_reason(raw: str, reason: RejectReason) -> None:
+    refusal = rejected(raw)
+    assert refusal.reason is reason
+    assert refusal.detail
+    assert str(refusal).startswith(reason.value + ": ")
+
+
+def test_too_long_is_rejected() -> None:
+    base = "http://brand.test/"
+    at_limit = base + "a" * (MAX_URL_BYTES - len(base))
+    assert url_of(at_limit) == at_limit
+    assert rejected(at_limit + "a").reason is RejectReason.TOO_LONG
+    # The limit is in UTF-8 bytes, not characters: 2,731 three-byte characters are > 8 KB.
+    assert rejected(base + "€" * 2731).reason is RejectReason.TOO_LONG
+
+
+def _onion_with_bad_checksum() -> str:
+    label = ONION.removesuffix(".onion")
+    # Characters 52-54 carry the 2-byte checksum; change one of them.
+    swapped = label[:53] + ("a" if label[53] != "a" else "b") + label[54:]
+    return swapped + ".onion"
+
+
+def _onion_with_version(version: int) -> str:
+    import base64
+    import hashlib
+
+    pubkey = bytes(range(32))
+    ver = bytes([version])
+    checksum = hashlib.sha3_256(b".onion checksum" + pubkey + ver).digest()[:2]
+    return base64.b32encode(pubkey + checksum + ver).decode("ascii").lower() + ".onion"
+
+
+@pytest.mark.parametrize(
+    ("host", "words"),
+    [
+        (_onion_with_bad_checksum(), "checksum"),
+        (_onion_with_version(2), "version"),
+        (_onion_with_version(4), "version"),
+        ("abcdefghijklmnop.onion", "v2"),  # 16 characters: the retired v2 length
+        ("www.abcdefghijklmnop.onion", "v2"),
+        (ONION.removesuffix(".onion")[:-1] + ".onion", "56"),
+        (ONION.removesuffix(".onion") + "a.onion", "56"),
+        ("1" * 56 + ".onion", "base32"),  # "1" is not in the base32 alphabet
+    ],
+)
+def test_invalid_onion_is_rejected(host: str, words: str) -> None:
+    refusal = rejected(f"http://{host}/")
+    assert refusal.reason is RejectReason.INVALID_ONION
+    assert words in refusal.detail
+
+
+def test_valid_onion_is_accepted() -> None:
+    assert _onion_with_version(3) == ONION_B
+    for raw in (f"http://{ONION}/", f"http://{ONION.upper()}/", f"https://a.b.{ONION_B}/x"):
+        assert accepted(raw).site_kind is SiteKind.ONION
+
+
+# --- hostile input ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "http://brand.test/a\x00b",
+        "http://brand\x00.test/",
+        "\x00" * 100,
+        "http://brand.test/\ud800\udfff",
+        "http://\udfffbrand.test/",
+        "\ud83d",
+        "http://brand.test/" + "".join(chr(c) for c in range(0x20)),
+        "http://brand.test/\x7f\x80\x9f",
+        "http://brand.test/\u202e\u200b\ufeff",
+        "http://\u202ebrand.test/",
+        "http://brand.test/" + "../" * 2000 + "x",
+        "http://brand.test/" + "./" * 4000,
+        "http://brand.test/" + "%2e%2e/" * 1000,
+        "http://brand.test/" + "a/" * 2000 + "../" * 2000,
+        "http://" + "a." * 4000 + "test/",
+        "http://" + "[" * 5000,
+        "%" * 5000,
+        "http://brand.test/?" + "&" * 8000,
+        "http://brand.test/?" + "utm_a=1&" * 1000,
+        "\\\\brand.test\\a",
+        "http:\\\\brand.test\\a",
+    ],
+)
+def test_hostile_input_is_answered(raw: str) -> None:
+    result = canonicalize(raw)
+    assert isinstance(result, CanonicalURL | Rejection)
+    if isinstance(result, CanonicalURL):
+        assert url_of(result.url) == result.url
+        assert result.url.isascii()
+        assert "\x00" not in result.url
+    else:
+        _check_rejection(result)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "a" * 1_000_000,
+        "http://brand.test/" + "a" * 1_000_000,
+        "http://brand.test/" + "\x00" * 1_000_000 + "x",
+        "€" * 400_000,
+        "\ud800" * 400_000,
+    ],
+    ids=["letters", "path", "nul", "euro", "surrogates"],
+)
+def test_one_megabyte_is_refused_quickly(raw: str) -> None:
+    started = time.perf_counter()
+    refusal = rejected(raw)
+    assert time.perf_counter() - started < 0.5
+    assert refusal.reason is RejectReason.TOO_LONG
+
+
+def test_megabyte_of_surrounding_whitespace_is_not_content() -> None:
+    # Like the WHATWG parser, surrounding C0 controls and spaces are stripped before any limit.
+    assert rejected(" \t\n" * 350_000).reason is RejectReason.EMPTY
+    started = time.perf_counter()
+    assert url_of(" " * 1_000_000 + "brand.test" + "\x00" * 1_000_000) == "http://brand.test/"
+    assert time.perf_counter() - started < 0.5
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+
+def _check_rejection(refusal: Rejection) -> None:
+    """A refusal goes to the quarantine, a terminal and a report: it must be safe for all three."""
+    assert isinstance(refusal.reason, RejectReason)
+    assert refusal.detail
+    text = str(refusal)
+    text.encode("utf-8")  # no lone surrogates
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text), ascii(text)
+    assert len(text) < 400
+
+
+def _check_accepted(result: CanonicalURL) -> None:
+    again = canonicalize(result.url)
+    assert isinstance(again, CanonicalURL), f"canonical {result.url!r} refused: {again}"
+    assert again.url == result.url
+    assert (again.host, again.site, again.site_kind) == (result.host, result.site, result.site_kind)
+    assert again.scheme_added is False
+    assert again.had_userinfo is False
+    assert again.stripped_params == ()
+    assert result.url.isascii()
+    assert result.scheme in ("http", "https", "ftp")
+    assert result.url.startswith(f"{result.scheme}://{result.host}")
+    assert "#" not in result.url
+    assert result.url.partition("?")[1:] != ("?", "")  # no empty query
+    assert len(result.url.encode()) <= 3 * MAX_URL_BYTES
+
+
+def _check_any(raw: str) -> None:
+    result = canonicalize(raw)
+    if isinstance(result, Rejection):
+        _check_rejection(result)
+    else:
+        assert isinstance(result, CanonicalURL)
+        _check_accepted(result)
+
+
+PROPERTY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(st.text())
+def test_any_text_is_answered_and_accepted_text_is_a_fixed_point(raw: str) -> None:
+    _check_any(raw)
+
+
+@PROPERTY
+@given(st.text(alphabet=st.characters(codec="utf-8")).map(lambda s: "http://" + s))
+def test_text_after_a_scheme_is_answered_and_idempotent(raw: str) -> None:
+    _check_any(raw)
+
+
+@PROPERTY
+@given(st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF)))
+def test_text_with_surrogates_and_controls_is_answered(raw: str) -> None:
+    _check_any(raw)
+
+
+# A URL-shaped strategy: every part is drawn from valid building blocks on reserved names and
+# documentation addresses, with the surface noise that real feeds carry (case, escapes, dots,
+# default ports, userinfo, tracking parameters, fragments).
+
+
+def _mixed_case(text: str) -> st.SearchStrategy[str]:
+    return st.lists(st.booleans(), min_size=len(text), max_size=len(text)).map(
+        lambda flips: "".join(c.upper() if f else c for c, f in zip(text, flips, strict=True))
+    )
+
+
+_LABEL = st.from_regex(r"[a-z0-9]([a-z0-9\-]{0,10}[a-z0-9])?", fullmatch=True).filter(
+    lambda s: s[2:4] != "--"
+)
+_IDN_LABEL = st.sampled_from(["faß", "bücher", "zörbel", "個人", "пример", "ｂｒａｎｄ"])
+_SUFFIX = st.sampled_from(
+    ["test", "example", "invalid", "localhost", "example.com", "example.net", "example.org"]
+)
+
+
+@st.composite
+def _domain(draw: st.DrawFn) -> str:
+    labels = draw(st.lists(_LABEL | _IDN_LABEL, min_size=0, max_size=3))
+    host = ".".join([*labels, draw(_SUFFIX)])
+    return draw(_mixed_case(host)) + draw(st.sampled_from(["", "", "", "."]))
+
+
+@st.composite
+def _ipv4(draw: st.DrawFn) -> str:
+    net = draw(st.sampled_from([(192, 0, 2), (198, 51, 100), (203, 0, 113)]))
+    octets = [*net, draw(st.integers(0, 255))]
+    form = draw(st.sampled_from(["dotted", "hex", "octal", "dword", "hexdword", "short"]))
+    if form == "hex":
+        return ".".join(hex(o) for o in octets)
+    if form == "octal":
+        return ".".join("0" + oct(o)[2:] for o in octets)
+    value = (octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]
+    if form == "dword":
+        return str(value)
+    if form == "hexdword":
+        return hex(value).upper().replace("X", "x")
+    if form == "short":
+        return f"{octets[0]}.{octets[1]}.{(octets[2] << 8) | octets[3]}"
+    return ".".join(map(str, octets))
+
+
+@st.composite
+def _ipv6(draw: st.DrawFn) -> str:
+    groups = [0x2001, 0xDB8, *draw(st.lists(st.integers(0, 0xFFFF), min_size=6, max_size=6))]
+    zeros = draw(st.booleans())
+    if zeros:
+        groups[2:5] = [0, 0, 0]
+    text = ":".join(draw(st.sampled_from(["{:x}", "{:04X}", "{:X}"])).format(g) for g in groups)
+    return f"[{text}]"
+
+
+@st.composite
+def _onion(draw: st.DrawFn) -> str:
+    address = onion_v3_address(draw(st.binary(min_size=32, max_size=32)))
+    sub = draw(st.lists(_LABEL, max_size=2))
+    return draw(_mixed_case(".".join([*sub, address])))
+
+
+_HOST = _domain() | _ipv4() | _ipv6() | _onion()
+_PORT = st.sampled_from(["", "", "", ":80", ":443", ":21", ":8080", ":0", ":65535", ":08080"])
+_ESCAPE = st.integers(0, 255).map(lambda b: f"%{b:02x}") | st.integers(0, 255).map(
+    lambda b: f"%{b:02X}"
+)
+_PATH_CHAR = st.sampled_from(list("abcXYZ019-._~!$&'()*+,;=:@ é€/")) | _ESCAPE
+_SEGMENT = st.lists(_PATH_CHAR, max_size=6).map("".join) | st.sampled_from(
+    [".", "..", "%2e", "%2E%2e", ".%2e", "...", "%2F", "%2f"]
+)
+_PATH = st.lists(_SEGMENT, max_size=6).map(lambda segs: "/" + "/".join(segs))
+_PARAM_NAME = st.sampled_from(
+    ["id", "q", "page", "utm_source", "UTM_Medium", "fbclid", "gclid", "%75tm_x", "ref", ""]
+) | st.lists(_PATH_CHAR.filter(lambda c: c not in "&=/"), min_size=1, max_size=4).map("".join)
+_PARAM_VALUE = st.lists(_PATH_CHAR.filter(lambda c: c != "&") | st.just("?"), max_size=5).map(
+    "".join
+)
+_PARAM = st.tuples(_PARAM_NAME, st.sampled_from(["=", ""]), _PARAM_VALUE).map(
+    lambda t: t[0] + t[1] + (t[2] if t[1] else "")
+)
+_QUERY = st.none() | st.lists(_PARAM, max_size=5).map(lambda ps: "?" + "&".join(ps))
+_FRAGMENT = st.none() | st.lists(_PATH_CHAR | st.just("#"), max_size=5).map(
+    lambda cs: "#" + "".join(cs)
+)
+_USERINFO = st.sampled_from(["", "", "", "user@", "user:pw@", "u%40x:@"])
+_SCHEME = st.sampled_from(["http://", "https://", "ftp://", "HTTP://", "hTTpS://", "", "//"])
+
+
+@st.composite
+def url_shaped(draw: st.DrawFn) -> str:
+    query, fragment = draw(_QUERY), draw(_FRAGMENT)
+    scheme, userinfo = draw(_SCHEME), draw(_USERINFO)
+    if not scheme and ":" in userinfo:
+        userinfo = ""  # "user:pw@host" without a scheme reads as the scheme "user:" (RFC 3986)
+    return "".join(
+        [
+            scheme,
+            userinfo,
+            draw(_HOST),
+            draw(_PORT),
+            draw(_PATH),
+            query if query is not None else "",
+            fragment if fragment is not None else "",
+        ]
+    )
+
+
+@PROPERTY
+@given(url_shaped())
+def test_url_shaped_input_is_accepted_and_idempotent(raw: str) -> None:
+    result = canonicalize(raw)
+    assert isinstance(result, CanonicalURL), f"{raw!r} refused: {result}"
+    _check_accepted(result)
+    assert result.host == result.host.lower()
+    assert not result.host.endswith(".")
+    assert all(not p.lower().startswith("utm_") for p in _query_names(result.url))
+    assert not {"fbclid", "gclid"} & set(_query_names(result.url))
+
+
+@PROPERTY
+@given(url_shaped())
+def test_surface_variants_meet_in_one_canonical_url(raw: str) -> None:
+    result = accepted(raw)
+    rest = result.url[len(result.scheme) + 3 + len(result.host) :]
+    dot = "" if result.site_kind is SiteKind.IPV6 else "."
+    noisy = f"{result.scheme.upper()}://Some:pw@{result.host.upper()}{dot}{rest}#frag"
+    variant = accepted(noisy)
+    assert variant.url == result.url
+    assert variant.had_userinfo
+
+
+def _query_names(url: str) -> list[str]:
+    _, _, query = url.partition("?")
+    return [piece.split("=", 1)[0] for piece in query.split("&") if piece]
+
+
+def test_canonicalize_is_fast_enough() -> None:
+    """Not a benchmark (see ``benchmarks/``): a guard against an accidental 10x slowdown."""
+    urls = [f"https://shop{i % 50}.brand.test/a/{i}?utm_source=x&id={i}" for i in range(20_000)]
+    started = time.perf_counter()
+    for url in urls:
+        canonicalize(url)
+    per_url = (time.perf_counter() - started) / len(urls)
+    assert per_url < 200e-6
