@@ -84,7 +84,7 @@ def test_path_and_query_keep_their_case(raw: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        # Non-transitional UTS-46: "ß" stays a letter of its own (transitional would map it to "ss").
+        # Non-transitional UTS-46: "ß" stays a letter (transitional would map it to "ss").
         ("http://faß.test/", "http://xn--fa-hia.test/"),
         ("http://FASS.test/", "http://fass.test/"),
         ("http://bücher.example/", "http://xn--bcher-kva.example/"),
@@ -694,13 +694,13 @@ def test_text_with_surrogates_and_controls_is_answered(raw: str) -> None:
 
 
 def _mixed_case(text: str) -> st.SearchStrategy[str]:
-    return st.lists(st.booleans(), min_size=len(text), max_size=len(text)).map(
-        lambda flips: "".join(c.upper() if f else c for c, f in zip(text, flips, strict=True))
+    return st.integers(0, 2 ** len(text) - 1).map(
+        lambda bits: "".join(c.upper() if bits >> i & 1 else c for i, c in enumerate(text))
     )
 
 
-_LABEL = st.from_regex(r"[a-z0-9]([a-z0-9\-]{0,10}[a-z0-9])?", fullmatch=True).filter(
-    lambda s: s[2:4] != "--"
+_LABEL = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=10) | (
+    st.sampled_from(["zor-bel", "a-1", "x--y", "shop", "www"])
 )
 _IDN_LABEL = st.sampled_from(["faß", "bücher", "zörbel", "個人", "пример", "ｂｒａｎｄ"])
 _SUFFIX = st.sampled_from(
@@ -753,26 +753,22 @@ def _onion(draw: st.DrawFn) -> str:
 
 _HOST = _domain() | _ipv4() | _ipv6() | _onion()
 _PORT = st.sampled_from(["", "", "", ":80", ":443", ":21", ":8080", ":0", ":65535", ":08080"])
-_ESCAPE = st.integers(0, 255).map(lambda b: f"%{b:02x}") | st.integers(0, 255).map(
-    lambda b: f"%{b:02X}"
-)
-_PATH_CHAR = st.sampled_from(list("abcXYZ019-._~!$&'()*+,;=:@ é€/")) | _ESCAPE
-_SEGMENT = st.lists(_PATH_CHAR, max_size=6).map("".join) | st.sampled_from(
-    [".", "..", "%2e", "%2E%2e", ".%2e", "...", "%2F", "%2f"]
+# "%" among hex digits gives valid escapes in both cases, and broken ones ("%zz", "%4").
+_PATH_ALPHABET = "abcefXYZEF01279-._~!$&'()*+,;=:@ é€/%%"
+_SEGMENT = st.text(alphabet=_PATH_ALPHABET, max_size=8) | st.sampled_from(
+    [".", "..", "%2e", "%2E%2e", ".%2e", "...", "%2F", "%2f", "%7e", "%41", "%c3%a9", "%zz"]
 )
 _PATH = st.lists(_SEGMENT, max_size=6).map(lambda segs: "/" + "/".join(segs))
 _PARAM_NAME = st.sampled_from(
     ["id", "q", "page", "utm_source", "UTM_Medium", "fbclid", "gclid", "%75tm_x", "ref", ""]
-) | st.lists(_PATH_CHAR.filter(lambda c: c not in "&=/"), min_size=1, max_size=4).map("".join)
-_PARAM_VALUE = st.lists(_PATH_CHAR.filter(lambda c: c != "&") | st.just("?"), max_size=5).map(
-    "".join
-)
+) | st.text(alphabet=_PATH_ALPHABET.replace("&", "").replace("=", ""), min_size=1, max_size=5)
+_PARAM_VALUE = st.text(alphabet=_PATH_ALPHABET.replace("&", "") + "?=", max_size=6)
 _PARAM = st.tuples(_PARAM_NAME, st.sampled_from(["=", ""]), _PARAM_VALUE).map(
     lambda t: t[0] + t[1] + (t[2] if t[1] else "")
 )
 _QUERY = st.none() | st.lists(_PARAM, max_size=5).map(lambda ps: "?" + "&".join(ps))
-_FRAGMENT = st.none() | st.lists(_PATH_CHAR | st.just("#"), max_size=5).map(
-    lambda cs: "#" + "".join(cs)
+_FRAGMENT = st.none() | st.text(alphabet=_PATH_ALPHABET + "#?", max_size=6).map(
+    lambda cs: "#" + cs
 )
 _USERINFO = st.sampled_from(["", "", "", "user@", "user:pw@", "u%40x:@"])
 _SCHEME = st.sampled_from(["http://", "https://", "ftp://", "HTTP://", "hTTpS://", "", "//"])

@@ -1,0 +1,38 @@
+# Two commands matter (see README): `make demo` and `make test`. Both set everything up first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
+
+.PHONY: setup demo test lint bench lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "hotline needs Python 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+setup: $(STAMP)  ## create .venv with the locked dependencies
+
+demo: $(STAMP)  ## run the pipeline on the synthetic demo world (SQLite, offline)
+	$(BIN)/hotline demo --out demo-out
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+test: lint  ## lint, type-check, and run every test on SQLite and PostgreSQL
+	$(BIN)/pytest
+
+bench: $(STAMP)  ## speed measurements (see docs/benchmarks.md)
+	$(BIN)/python benchmarks/ingest.py
+
+lock:  ## re-resolve requirements.lock from pyproject.toml in a scratch venv
+	rm -rf /tmp/hotline-lock && $(PYTHON) -m venv /tmp/hotline-lock
+	/tmp/hotline-lock/bin/pip install --quiet -e '.[dev]'
+	/tmp/hotline-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+
+clean:
+	rm -rf $(VENV) demo-out benchmarks/out .mypy_cache .ruff_cache .pytest_cache
