@@ -9,6 +9,7 @@ canonical URL back in changes nothing) and that canonicalisation is total: any t
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,6 +25,7 @@ from hotline.urls import (
     canonicalize,
 )
 from hotline.urls.onion import onion_v3_address
+from hotline.urls.safe_browsing import safe_browsing_canonical
 
 ONION = onion_v3_address(bytes(32))  # a valid v3 address built from a synthetic all-zero key
 ONION_B = onion_v3_address(bytes(range(32)))
@@ -491,6 +493,11 @@ def test_host_site_and_kind(raw: str, host: str, site: str, kind: SiteKind) -> N
         ("http://brand.test:-1/", RejectReason.INVALID_PORT),
         ("http://[2001:db8::1]:99999/", RejectReason.INVALID_PORT),
         ("brand.test:99999/x", RejectReason.INVALID_PORT),
+        ("http://brand.test:²/", RejectReason.INVALID_PORT),  # a digit to isdigit(), not to int()
+        ("http://brand.test:1²/", RejectReason.INVALID_PORT),
+        ("http://brand.test:٣/", RejectReason.INVALID_PORT),  # a digit, but not an ASCII one
+        ("http://brand.test:" + "1" * 5000 + "/", RejectReason.INVALID_PORT),  # > int() limit
+        ("http://bad host:" + "0" * 5000 + "80/", RejectReason.INVALID_HOST),  # port is fine
         ("http://a..brand.test/", RejectReason.INVALID_HOST),
         ("http://.brand.test/", RejectReason.INVALID_HOST),
         ("http://..brand.test/", RejectReason.INVALID_HOST),
@@ -688,15 +695,24 @@ def test_text_with_surrogates_and_controls_is_answered(raw: str) -> None:
     _check_any(raw)
 
 
+@PROPERTY
+@given(st.text(alphabet=st.characters(categories=["Nd", "No", "Nl"]) | st.sampled_from("0159:")))
+def test_any_port_text_is_answered(port: str) -> None:
+    _check_any(f"http://brand.test:{port}/")
+    _check_any(f"brand.test:{port}")
+
+
 # A URL-shaped strategy: every part is drawn from valid building blocks on reserved names and
 # documentation addresses, with the surface noise that real feeds carry (case, escapes, dots,
 # default ports, userinfo, tracking parameters, fragments).
 
 
+def _alternate(text: str) -> str:
+    return "".join(c.upper() if i % 2 else c for i, c in enumerate(text))
+
+
 def _mixed_case(text: str) -> st.SearchStrategy[str]:
-    return st.integers(0, 2 ** len(text) - 1).map(
-        lambda bits: "".join(c.upper() if bits >> i & 1 else c for i, c in enumerate(text))
-    )
+    return st.sampled_from([text, text.upper(), text.title(), _alternate(text)])
 
 
 _LABEL = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=10) | (
@@ -767,9 +783,7 @@ _PARAM = st.tuples(_PARAM_NAME, st.sampled_from(["=", ""]), _PARAM_VALUE).map(
     lambda t: t[0] + t[1] + (t[2] if t[1] else "")
 )
 _QUERY = st.none() | st.lists(_PARAM, max_size=5).map(lambda ps: "?" + "&".join(ps))
-_FRAGMENT = st.none() | st.text(alphabet=_PATH_ALPHABET + "#?", max_size=6).map(
-    lambda cs: "#" + cs
-)
+_FRAGMENT = st.none() | st.text(alphabet=_PATH_ALPHABET + "#?", max_size=6).map(lambda cs: "#" + cs)
 _USERINFO = st.sampled_from(["", "", "", "user@", "user:pw@", "u%40x:@"])
 _SCHEME = st.sampled_from(["http://", "https://", "ftp://", "HTTP://", "hTTpS://", "", "//"])
 
@@ -803,12 +817,8 @@ def test_url_shaped_input_is_accepted_and_idempotent(raw: str) -> None:
     assert not result.host.endswith(".")
     assert all(not p.lower().startswith("utm_") for p in _query_names(result.url))
     assert not {"fbclid", "gclid"} & set(_query_names(result.url))
-
-
-@PROPERTY
-@given(url_shaped())
-def test_surface_variants_meet_in_one_canonical_url(raw: str) -> None:
-    result = accepted(raw)
+    # Surface variants of the canonical URL (scheme and host case, userinfo, a trailing dot,
+    # a fragment) meet in it again.
     rest = result.url[len(result.scheme) + 3 + len(result.host) :]
     dot = "" if result.site_kind is SiteKind.IPV6 else "."
     noisy = f"{result.scheme.upper()}://Some:pw@{result.host.upper()}{dot}{rest}#frag"
@@ -830,3 +840,82 @@ def test_canonicalize_is_fast_enough() -> None:
         canonicalize(url)
     per_url = (time.perf_counter() - started) / len(urls)
     assert per_url < 200e-6
+
+
+# --- the documentation ----------------------------------------------------------------------------
+
+DOC = Path(__file__).parent.parent / "docs" / "canonical-urls.md"
+
+
+def _doc_rows() -> list[tuple[str, list[str]]]:
+    """(section, cells) of every table row whose first or last cell is in backticks."""
+    rows: list[tuple[str, list[str]]] = []
+    section = ""
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            section = line[3:].strip()
+        if not line.startswith("|") or line.startswith("|---"):
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        rows.append((section, cells))
+    return rows
+
+
+def _code(cell: str) -> str | None:
+    return cell[1:-1] if len(cell) >= 2 and cell[0] == cell[-1] == "`" else None
+
+
+def _doc_cases() -> list[tuple[str, str, str]]:
+    """(kind, given, expected) from the page's tables: rules, rejections, sites, defanging."""
+    cases: list[tuple[str, str, str]] = []
+    for section, cells in _doc_rows():
+        first, before_last, last = _code(cells[0]), _code(cells[-2]), _code(cells[-1])
+        if section == "Rejections" and first is not None and last is not None:
+            cases.append(("reject", last, first))
+        elif before_last is None or last is None:
+            continue
+        elif section == "The rules" and last.startswith(("http://", "https://", "ftp://")):
+            cases.append(("url", before_last, last))
+        elif section == "Site keys":
+            cases.append(("site", before_last, last))
+        elif section == "Defanging":
+            cases.append(("defang", before_last, last))
+    return cases
+
+
+@pytest.mark.parametrize(
+    ("kind", "given_", "expected"),
+    [pytest.param(*case, id=f"{case[0]}-{case[1][:50]}") for case in _doc_cases()],
+)
+def test_documented_examples(kind: str, given_: str, expected: str) -> None:
+    from hotline.urls import defang, refang
+
+    if kind == "url":
+        check(given_, expected)
+    elif kind == "site":
+        assert accepted(given_).site == expected
+    elif kind == "defang":
+        assert defang(given_) == expected
+        assert refang(expected) == given_
+    else:
+        assert rejected(given_).reason.value == expected
+
+
+def test_every_documented_table_is_checked() -> None:
+    cases = _doc_cases()
+    kinds = [kind for kind, _, _ in cases]
+    assert kinds.count("url") >= 35
+    assert kinds.count("site") >= 10
+    assert kinds.count("defang") >= 5
+    # Every reason has at least one documented example.
+    assert {RejectReason(code) for kind, _, code in cases if kind == "reject"} == set(
+        RejectReason
+    ) - {RejectReason.TOO_LONG}
+
+
+def test_documented_safe_browsing_contrast() -> None:
+    raw = "http://user:pw@Shop.Brand.TEST:8080/a/%7e/%2Fb//c?utm_source=x&id=1"
+    assert url_of(raw) == "http://shop.brand.test:8080/a/~/%2Fb//c?id=1"
+    assert safe_browsing_canonical(raw) == "http://shop.brand.test/a/~/b/c?utm_source=x&id=1"
+    text = DOC.read_text(encoding="utf-8")
+    assert f"`{raw}`" in text

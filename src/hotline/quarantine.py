@@ -29,6 +29,11 @@ class Refusal:
     raw_truncated: bool = False
 
 
+def _storable(text: str) -> str:
+    """Text as PostgreSQL can hold it: no NUL, no lone surrogates (from odd file names)."""
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def record(connection: Connection, refusals: Sequence[Refusal]) -> int:
     """Store refusals; a refusal already stored (same file, line, offset, bytes) is skipped."""
     if not refusals:
@@ -36,11 +41,11 @@ def record(connection: Connection, refusals: Sequence[Refusal]) -> int:
     rows = [
         {
             "kind": r.kind,
-            "file": r.file,
+            "file": _storable(r.file),
             "line": r.line,
             "byte_offset": r.offset,
             "reason_code": r.code,
-            "reason": r.reason,
+            "reason": _storable(r.reason),
             "raw": r.raw[:MAX_RAW_KEPT],
             "raw_truncated": r.raw_truncated or len(r.raw) > MAX_RAW_KEPT,
             "raw_digest": hashlib.sha256(r.raw).digest(),

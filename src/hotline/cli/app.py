@@ -20,7 +20,11 @@ app = typer.Typer(
     help=(
         "Content-free intelligence for internet hotlines: canonical URLs, sites, hosting, "
         "brands and distributors, from the reports and captures hotlines already hold.\n\n"
-        "Start with [bold]hotline demo[/] to see it work on a synthetic world."
+        "Start with [bold]hotline demo[/] to see it work on a synthetic world.\n\n"
+        "[bold]Examples[/]\n\n"
+        "  hotline demo\n\n"
+        "  hotline init && hotline ingest reports feeds/*.csv\n\n"
+        "  hotline --db postgresql://hotline@db.example/hotline quarantine list"
     ),
     rich_markup_mode="rich",
     no_args_is_help=True,

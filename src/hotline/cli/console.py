@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -28,7 +29,7 @@ err = Console(stderr=True, highlight=False)
 
 def fail(message: str, code: int = USAGE) -> typer.Exit:
     """Print an error on stderr and return the Exit to raise (``raise fail(...)``)."""
-    err.print(f"[bold red]error:[/] {message}")
+    err.print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(code)
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from hotline.cli.console import err, out
 from hotline.cli.context import AppState
@@ -78,7 +79,7 @@ def demo(
     ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for row in top_sites(engine, 8):
-        table.add_row(defang(row.site), f"{row.urls:,}", f"{row.reports:,}", str(row.sources))
+        table.add_row(Text(defang(row.site)), f"{row.urls:,}", f"{row.reports:,}", str(row.sources))
     out.print(table)
 
     export_path = out_dir / "urls.csv"

@@ -14,7 +14,14 @@ from hotline.cli.context import state
 from hotline.sharing.formats import write_rows
 from hotline.sharing.urls import URL_EXPORT_COLUMNS, url_rows
 
-app = typer.Typer(help="Export tables as CSV or JSON Lines.", no_args_is_help=True)
+app = typer.Typer(
+    help=(
+        "Export tables as CSV or JSON Lines.\n\n[bold]Example[/]\n\n"
+        "  hotline export urls --format jsonl --out urls.jsonl"
+    ),
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+)
 
 
 class ExportFormat(StrEnum):

@@ -21,7 +21,14 @@ from hotline.intake.services import (
 )
 from hotline.intake.stats import multi_source_urls
 
-app = typer.Typer(help="Bring input into the store.", no_args_is_help=True)
+app = typer.Typer(
+    help=(
+        "Bring input into the store.\n\n[bold]Example[/]\n\n"
+        "  hotline ingest reports feeds/hl-a.csv feeds/hl-b.jsonl"
+    ),
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+)
 
 
 class FeedFormat(StrEnum):

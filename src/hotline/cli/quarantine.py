@@ -6,14 +6,23 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from hotline.cli.console import fail, out
 from hotline.cli.context import state
 from hotline.quarantine import counts_by_reason, entries, entry
 from hotline.urls import defang_text
 
-app = typer.Typer(help="See the input that was rejected and why.", no_args_is_help=True)
+app = typer.Typer(
+    help=(
+        "See the input that was rejected and why.\n\n[bold]Examples[/]\n\n"
+        "  hotline quarantine list --reason bad_timestamp\n\n  hotline quarantine show 12"
+    ),
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+)
 
 
 def _preview(raw: bytes, width: int = 60) -> str:
@@ -51,12 +60,13 @@ def list_entries(
         table.add_column(column, overflow="fold")
     rows = entries(engine, file=file, code=reason, limit=limit or None)
     for item in rows:
+        # Everything below came from input files: Text() shows it literally, never as markup.
         table.add_row(
             str(item.id),
-            Path(item.file).name,
+            Text(Path(item.file).name),
             str(item.line),
-            f"{item.reason_code}: {item.reason}",
-            _preview(item.raw),
+            Text(f"{item.reason_code}: {item.reason}"),
+            Text(_preview(item.raw)),
         )
     out.print(table)
     out.print("[dim]hotline quarantine show ID prints one record in full[/]")
@@ -83,9 +93,9 @@ def show(
         raise fail(f"no quarantine entry with id {entry_id}")
     out.print(f"[bold]id[/]        {item.id}")
     out.print(f"[bold]kind[/]      {item.kind}")
-    out.print(f"[bold]file[/]      {item.file}")
+    out.print(f"[bold]file[/]      {escape(item.file)}")
     out.print(f"[bold]line[/]      {item.line}  (byte offset {item.byte_offset:,})")
-    out.print(f"[bold]reason[/]    {item.reason_code}: {item.reason}")
+    out.print(f"[bold]reason[/]    {item.reason_code}: {escape(item.reason)}")
     out.print(f"[bold]recorded[/]  {item.created_at:%Y-%m-%d %H:%M:%S} UTC")
     size = f"{len(item.raw):,} bytes" + (
         " (cut; the original was longer)" if item.raw_truncated else ""

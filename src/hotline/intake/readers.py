@@ -59,7 +59,8 @@ class _Cursor:
 
 def _physical_lines(handle: BinaryIO, cursor: _Cursor) -> Iterator[_Line]:
     while True:
-        chunk = handle.readline(MAX_LINE_BYTES + 1)
+        # +2: a line of exactly the limit still fits with its "\r\n" and is not split.
+        chunk = handle.readline(MAX_LINE_BYTES + 2)
         if not chunk:
             return
         cursor.lines += 1
@@ -88,14 +89,19 @@ def _oversize(line: _Line, handle_offset: int) -> BadRecord:
     )
 
 
-def _not_utf8(line: _Line, error: UnicodeDecodeError) -> BadRecord:
+def _not_utf8(line: _Line, data: bytes, error: UnicodeDecodeError) -> BadRecord:
+    """``data`` is what was decoded (the line without a leading BOM): the error indexes it."""
     return BadRecord(
         line.number,
         line.offset,
         "not_utf8",
-        f"not valid UTF-8 (byte 0x{line.data[error.start]:02X} at column {error.start + 1})",
+        _utf8_reason(data, error),
         line.data,
     )
+
+
+def _utf8_reason(data: bytes, error: UnicodeDecodeError) -> str:
+    return f"not valid UTF-8 (byte 0x{data[error.start]:02X} at column {error.start + 1})"
 
 
 class FeedReader:
@@ -114,7 +120,9 @@ class FeedReader:
                 yield from self._jsonl(handle)
 
     def _jsonl(self, handle: BinaryIO) -> Iterator[Item]:
+        empty = True
         for line in _physical_lines(handle, self.cursor):
+            empty = False
             if line.oversize:
                 yield _oversize(line, self.cursor.offset)
                 continue
@@ -124,7 +132,7 @@ class FeedReader:
             try:
                 data.decode("utf-8")
             except UnicodeDecodeError as error:
-                yield _not_utf8(line, error)
+                yield _not_utf8(line, data, error)
                 continue
             try:
                 value = orjson.loads(data)
@@ -143,7 +151,11 @@ class FeedReader:
                     data,
                 )
                 continue
-            yield Record(line.number, line.offset, value, data)
+            # Field names match case-insensitively, exactly as CSV header names do.
+            fields = {str(k).strip().lower(): v for k, v in value.items()}
+            yield Record(line.number, line.offset, fields, data)
+        if empty:
+            yield BadRecord(0, 0, "empty_file", "the file is empty: no records", b"")
 
     def _csv(self, handle: BinaryIO) -> Iterator[Item]:
         lines = _physical_lines(handle, self.cursor)
@@ -158,7 +170,7 @@ class FeedReader:
         try:
             header = [h.strip().lower() for h in next(csv.reader([data.decode("utf-8")]), [])]
         except UnicodeDecodeError as error:
-            yield _not_utf8(header_line, error)
+            yield _not_utf8(header_line, data, error)
             return
         except csv.Error as error:
             yield BadRecord(1, 0, "bad_header", f"unreadable header row: {error}", data)
@@ -194,7 +206,8 @@ class _CsvRows:
     """csv.reader over decoded lines, remembering which physical lines each record used.
 
     A quoted field may span lines, so one record's start line and raw bytes are collected
-    as the csv module pulls lines; undecodable lines become BadRecords and are skipped.
+    as the csv module pulls lines. A line that is not UTF-8 is decoded with surrogate escapes
+    so the CSV structure is kept, and the whole record it belongs to is refused.
     """
 
     lines: Iterator[_Line]
@@ -202,6 +215,7 @@ class _CsvRows:
     cursor: _Cursor
     _pending: list[_Line] = field(default_factory=list)
     _bad: list[BadRecord] = field(default_factory=list)
+    _utf8_problem: str | None = None
 
     def _decoded(self) -> Iterator[str]:
         for line in self.lines:
@@ -211,8 +225,9 @@ class _CsvRows:
             try:
                 text = line.data.decode("utf-8")
             except UnicodeDecodeError as error:
-                self._bad.append(_not_utf8(line, error))
-                continue
+                if self._utf8_problem is None:
+                    self._utf8_problem = f"line {line.number}: {_utf8_reason(line.data, error)}"
+                text = line.data.decode("utf-8", "surrogateescape")
             self._pending.append(line)
             yield text
 
@@ -230,10 +245,13 @@ class _CsvRows:
             if row is None:
                 return
             pending, self._pending = self._pending, []
+            utf8_problem, self._utf8_problem = self._utf8_problem, None
             if not pending:
                 continue
             first, raw = pending[0], b"".join(p.data for p in pending)
-            if error is not None:
+            if utf8_problem is not None:
+                yield BadRecord(first.number, first.offset, "not_utf8", utf8_problem, raw)
+            elif error is not None:
                 yield BadRecord(first.number, first.offset, "bad_csv", f"CSV syntax: {error}", raw)
             elif not row or (len(row) == 1 and not row[0].strip()):
                 continue  # blank line

@@ -53,6 +53,8 @@ class RowError:
 def _text(fields: Mapping[str, object], name: str) -> str | RowError:
     value = fields.get(name)
     if type(value) is str:  # the common case first: this runs seven times per row
+        if "\x00" in value:  # PostgreSQL text cannot hold NUL; no real field needs it
+            return RowError("bad_value", f"'{name}' contains a NUL character")
         return value.strip()
     if value is None:
         return ""
@@ -61,13 +63,23 @@ def _text(fields: Mapping[str, object], name: str) -> str | RowError:
     return str(value).strip()
 
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def parse_time(text: str) -> datetime | None:
     """ISO 8601 to aware UTC; a time without offset is taken as UTC (documented)."""
     try:
         value = datetime.fromisoformat(text)
-    except ValueError:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 shifted out of range
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def parse_report(
@@ -108,6 +120,8 @@ def parse_report(
         return optional
     site_type, commercial, note = optional
     extra = {k: v for k, v in fields.items() if k not in KNOWN_FIELDS and v not in ("", None)}
+    if extra and _has_nul(extra):
+        return RowError("bad_value", "an extra field contains a NUL character")
     return ReportRow(
         source=source,
         source_report_id=report_id,

@@ -185,12 +185,19 @@ def _onion_problem(host: str) -> str | None:
     return onion_v3_error(labels[-2])
 
 
+def _valid_port(port: str) -> bool:
+    # isascii(): str.isdigit() is also true for "²" or "٣", which int() refuses or misreads;
+    # the length test keeps int() below its 4,300-digit limit (leading zeros are allowed).
+    digits = port.lstrip("0")
+    return port.isascii() and port.isdigit() and len(digits) <= 5 and int(digits or "0") <= 65535
+
+
 def _diagnose(text: str) -> Rejection:
     """Name the reason a URL the WHATWG parser refused was refused, as precisely as we can."""
     found = _AUTHORITY.match(text)
     if found is not None:
         host, port = found.group(1), found.group(2)
-        if port and (not port.isdigit() or int(port) > 65535):
+        if port and not _valid_port(port):
             # repr(): the detail is stored and printed, so control characters are shown escaped.
             return Rejection(RejectReason.INVALID_PORT, f"port {port[:20]!r} is not 0-65535")
         if not host:
