@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hotline.intake.gc_tuning import bulk_allocation
 from hotline.intake.readers import BadRecord, FeedReader, Record
 from hotline.intake.records import ReportRow, RowError, parse_report
 from hotline.intake.staging import StagedReports, stage_reports
@@ -55,6 +56,11 @@ class IntakeWorkerError(RuntimeError):
 
 
 def read_batches(path: Path, fmt: str, policy: TrackingPolicy, size: int) -> Iterator[Batch]:
+    with bulk_allocation():
+        yield from _read_batches(path, fmt, policy, size)
+
+
+def _read_batches(path: Path, fmt: str, policy: TrackingPolicy, size: int) -> Iterator[Batch]:
     reader = FeedReader(path, fmt)
     name = str(path.resolve())
     batch = Batch()

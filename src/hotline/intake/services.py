@@ -22,8 +22,9 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hotline.intake.batches import Batch, read_batches, read_batches_in_child
+from hotline.intake.gc_tuning import bulk_allocation
 from hotline.quarantine import record
-from hotline.store.bulk import Bulk, StageTable
+from hotline.store.bulk import Bulk, Load, StageTable
 from hotline.store.engine import WRITER
 from hotline.store.types import storage_time, utcnow
 from hotline.urls import DEFAULT_POLICY, TrackingPolicy
@@ -33,50 +34,73 @@ BATCH_SIZE = 5000
 PARALLEL_FROM_BYTES = 4 << 20  # below this, starting a reader process costs more than it saves
 _RETRIES = 6
 
-_STAGE_SITES = StageTable("stage_sites", (("key", "text"), ("kind", "text")))
-_STAGE_URLS = StageTable(
-    "stage_urls",
-    (
-        ("digest", "bytea"),
-        ("canonical", "text"),
-        ("site_key", "text"),
-        ("scheme", "text"),
-        ("host", "text"),
-    ),
+_SITES = Load(
+    stage=StageTable("stage_sites", (("key", "text"), ("kind", "text"))),
+    from_stage="""
+        INSERT INTO sites (key, kind, created_at)
+        SELECT s.key, s.kind, {now} FROM stage_sites s ORDER BY s.key
+        ON CONFLICT (key) DO NOTHING""",
+    values="""
+        INSERT INTO sites (key, kind, created_at) VALUES (?, ?, ?)
+        ON CONFLICT (key) DO NOTHING""",
 )
-_STAGE_REPORTS = StageTable(
-    "stage_reports",
-    (
-        ("source", "text"),
-        ("source_report_id", "text"),
-        ("digest", "bytea"),
-        ("reported_at", "text"),
-        ("raw_url", "text"),
-        ("site_type", "text"),
-        ("commercial", "bool"),
-        ("note", "text"),
-        ("extra", "text"),
-        ("scheme_added", "bool"),
-        ("had_userinfo", "bool"),
+_URLS = Load(
+    stage=StageTable(
+        "stage_urls",
+        (
+            ("digest", "bytea"),
+            ("canonical", "text"),
+            ("site_key", "text"),
+            ("scheme", "text"),
+            ("host", "text"),
+        ),
     ),
+    from_stage="""
+        INSERT INTO urls (digest, canonical, site_id, scheme, host, origin, created_at)
+        SELECT s.digest, s.canonical, t.id, s.scheme, s.host, 'report', {now}
+        FROM stage_urls s JOIN sites t ON t.key = s.site_key ORDER BY s.digest
+        ON CONFLICT (digest) DO NOTHING""",
+    values="""
+        INSERT INTO urls (digest, canonical, site_id, scheme, host, origin, created_at)
+        VALUES (?, ?, (SELECT id FROM sites WHERE key = ?), ?, ?, 'report', ?)
+        ON CONFLICT (digest) DO NOTHING""",
 )
-_INSERT_SITES = """
-INSERT INTO sites (key, kind, created_at)
-SELECT s.key, s.kind, {now} FROM stage_sites s {where} ORDER BY s.key
-ON CONFLICT (key) DO NOTHING"""
-_INSERT_URLS = """
-INSERT INTO urls (digest, canonical, site_id, scheme, host, origin, created_at)
-SELECT s.digest, s.canonical, t.id, s.scheme, s.host, 'report', {now}
-FROM stage_urls s JOIN sites t ON t.key = s.site_key {where} ORDER BY s.digest
-ON CONFLICT (digest) DO NOTHING"""
-_INSERT_REPORTS = """
-INSERT INTO reports (source_id, source_report_id, url_id, reported_at, raw_url, site_type,
-                     commercial, note, extra, scheme_added, had_userinfo, ingested_at)
-SELECT o.id, s.source_report_id, u.id, {reported_at}, s.raw_url, s.site_type, s.commercial,
-       s.note, {extra}, s.scheme_added, s.had_userinfo, {now}
-FROM stage_reports s JOIN sources o ON o.code = s.source JOIN urls u ON u.digest = s.digest
-{where} ORDER BY o.id, s.source_report_id
-ON CONFLICT (source_id, source_report_id) DO NOTHING"""
+_REPORTS = Load(
+    stage=StageTable(
+        "stage_reports",
+        (
+            ("source", "text"),
+            ("source_report_id", "text"),
+            ("digest", "bytea"),
+            ("reported_at", "text"),
+            ("raw_url", "text"),
+            ("site_type", "text"),
+            ("commercial", "bool"),
+            ("note", "text"),
+            ("extra", "text"),
+            ("scheme_added", "bool"),
+            ("had_userinfo", "bool"),
+        ),
+    ),
+    from_stage="""
+        INSERT INTO reports (source_id, source_report_id, url_id, reported_at, raw_url,
+                             site_type, commercial, note, extra, scheme_added, had_userinfo,
+                             ingested_at)
+        SELECT o.id, s.source_report_id, u.id, s.reported_at::timestamp, s.raw_url,
+               s.site_type, s.commercial, s.note, s.extra::jsonb, s.scheme_added,
+               s.had_userinfo, {now}
+        FROM stage_reports s JOIN sources o ON o.code = s.source
+             JOIN urls u ON u.digest = s.digest
+        ORDER BY o.id, s.source_report_id
+        ON CONFLICT (source_id, source_report_id) DO NOTHING""",
+    values="""
+        INSERT INTO reports (source_id, source_report_id, url_id, reported_at, raw_url,
+                             site_type, commercial, note, extra, scheme_added, had_userinfo,
+                             ingested_at)
+        VALUES ((SELECT id FROM sources WHERE code = ?), ?,
+                (SELECT id FROM urls WHERE digest = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (source_id, source_report_id) DO NOTHING""",
+)
 
 Progress = Callable[[int, int], None]  # (bytes read, records read)
 
@@ -123,7 +147,7 @@ class IngestSummary:
 
 
 class ReportImporter:
-    """Imports report feeds into one database; keeps id caches across files of one run."""
+    """Imports report feeds into one database."""
 
     def __init__(
         self,
@@ -146,18 +170,22 @@ class ReportImporter:
             parallel = (os.cpu_count() or 1) > 1 and path.stat().st_size >= PARALLEL_FROM_BYTES
         reading = read_batches_in_child if parallel else read_batches
         summary = IngestSummary(file=str(path))
-        for batch in reading(path, fmt, self.policy, self.batch_size):
-            summary.rows_read += batch.records
-            summary.duplicate_reports += batch.in_batch_duplicates
-            for refusal in batch.refusals:
-                summary.rejected += 1
-                summary.rejected_by_code[refusal.code] = (
-                    summary.rejected_by_code.get(refusal.code, 0) + 1
-                )
-            self._flush(batch, summary)
-            if progress:
-                progress(batch.offset, summary.rows_read)
+        with bulk_allocation():
+            for batch in reading(path, fmt, self.policy, self.batch_size):
+                self._take(batch, summary, progress)
         return summary
+
+    def _take(self, batch: Batch, summary: IngestSummary, progress: Progress | None) -> None:
+        summary.rows_read += batch.records
+        summary.duplicate_reports += batch.in_batch_duplicates
+        for refusal in batch.refusals:
+            summary.rejected += 1
+            summary.rejected_by_code[refusal.code] = (
+                summary.rejected_by_code.get(refusal.code, 0) + 1
+            )
+        self._flush(batch, summary)
+        if progress:
+            progress(batch.offset, summary.rows_read)
 
     def _flush(self, batch: Batch, summary: IngestSummary) -> None:
         if not batch.staged and not batch.refusals:
@@ -187,22 +215,9 @@ class ReportImporter:
         bulk = Bulk(connection)
         now = storage_time(utcnow())
         bulk.insert_ignore("sources", ("code", "created_at"), [(c, now) for c in staged.sources])
-        bulk.stage(_STAGE_SITES, staged.sites)
-        new_sites = bulk.insert_select(_INSERT_SITES, now)
-        bulk.stage(_STAGE_URLS, staged.urls)
-        new_urls = bulk.insert_select(_INSERT_URLS, now)
-        bulk.stage(_STAGE_REPORTS, staged.reports)
-        casts = (
-            {"reported_at": "s.reported_at::timestamp", "extra": "s.extra::jsonb"}
-            if bulk.postgres
-            else {"reported_at": "s.reported_at", "extra": "s.extra"}
-        )
-        new_reports = bulk.insert_select(
-            _INSERT_REPORTS.replace("{reported_at}", casts["reported_at"]).replace(
-                "{extra}", casts["extra"]
-            ),
-            now,
-        )
+        new_sites = bulk.load(_SITES, staged.sites, now)
+        new_urls = bulk.load(_URLS, staged.urls, now)
+        new_reports = bulk.load(_REPORTS, staged.reports, now)
         return new_sites, new_urls, new_reports
 
 

@@ -1,14 +1,17 @@
-"""Bulk writes on the import hot path: stage plain rows, then let the database join and insert.
+"""Bulk writes on the import hot path: plain rows in, the database maps keys to ids.
 
 The ORM and even Core's compiled ``executemany`` spend more time processing parameters than
-the databases spend storing them (measured ~3,000 rows/s). So an import batch is written as:
+the databases spend storing them (measured ~3,000 rows/s). So an import batch is written as
+plain tuples keyed by natural keys (site key, URL digest, source code):
 
-1. plain tuples into a per-connection temporary *staging* table — ``executemany`` on SQLite
-   (in-process, no round trips to save), binary ``COPY`` on PostgreSQL;
-2. one ``INSERT INTO target SELECT ... FROM stage JOIN ... ORDER BY key ON CONFLICT DO
-   NOTHING`` per target table: the database maps natural keys (site key, URL digest) to ids
-   itself, so Python never fetches ids back, and rows are locked in key order so concurrent
-   importers cannot deadlock each other.
+- PostgreSQL: binary ``COPY`` into a per-connection temporary *staging* table, then one
+  ``INSERT INTO target SELECT ... FROM stage JOIN ... ORDER BY key ON CONFLICT DO NOTHING``
+  per target table — three round trips per table and batch, whatever its size;
+- SQLite (in-process, no round trips to save): one ``executemany`` of ``INSERT ... VALUES
+  (..., (SELECT id ...), ...) ON CONFLICT DO NOTHING`` per target table.
+
+Either way Python never fetches ids back, and rows arrive sorted by their unique key, so
+concurrent importers lock rows in the same order and cannot deadlock each other.
 
 Table and column names come from our own code, never from input.
 """
@@ -21,7 +24,20 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-_SQLITE_TYPES = {"text": "TEXT", "bytea": "BLOB", "bool": "INTEGER", "int8": "INTEGER"}
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    """How a batch of plain rows reaches one target table on each engine.
+
+    ``from_stage`` (PostgreSQL) inserts from the staging table, with ``{now}`` for the batch
+    time; ``values`` (SQLite) is an ``executemany`` statement whose parameters are a row's
+    values followed by the batch time, with ids looked up by sub-selects. SQLite runs in
+    process, so staging there would only copy every row once more.
+    """
+
+    stage: StageTable
+    from_stage: str
+    values: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,26 +70,21 @@ class Bulk:
             ):
                 connection.exec_driver_sql(f"SET LOCAL {setting}")
 
-    def stage(self, table: StageTable, rows: list[tuple[Any, ...]]) -> None:
-        """Replace the staging table's content with ``rows``."""
+    def _stage(self, table: StageTable, rows: list[tuple[Any, ...]]) -> None:
+        """PostgreSQL: binary COPY of ``rows`` into the (per-transaction) staging table."""
         created: set[str] = self.connection.info.setdefault("hotline_stages", set())
         if table.name not in created:
-            self._create(table)
+            columns = ", ".join(f"{name} {pg_type}" for name, pg_type in table.columns)
+            # Private to the connection and emptied at every commit or rollback: a retried
+            # or killed import leaves nothing behind in it.
+            self.connection.exec_driver_sql(
+                f"CREATE TEMP TABLE IF NOT EXISTS {table.name} ({columns}) ON COMMIT DELETE ROWS"
+            )
             created.add(table.name)
-        if not self.postgres:
-            self.connection.exec_driver_sql(f"DELETE FROM {table.name}")
-            if rows:
-                marks = ", ".join("?" for _ in table.columns)
-                self.connection.exec_driver_sql(
-                    f"INSERT INTO {table.name} ({table.names}) VALUES ({marks})", rows
-                )
-            return
         driver: Any = self.connection.connection.driver_connection
         with driver.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {table.name}")
-            with cursor.copy(
-                f"COPY {table.name} ({table.names}) FROM STDIN (FORMAT BINARY)"
-            ) as copy:
+            copy_sql = f"COPY {table.name} ({table.names}) FROM STDIN (FORMAT BINARY)"
+            with cursor.copy(copy_sql) as copy:
                 copy.set_types([pg_type for _, pg_type in table.columns])
                 for row in rows:
                     copy.write_row(row)
@@ -81,28 +92,17 @@ class Bulk:
             # large target table by scanning the target, every batch.
             cursor.execute(f"ANALYZE {table.name}")
 
-    def _create(self, table: StageTable) -> None:
+    def load(self, load: Load, rows: list[tuple[Any, ...]], now: str) -> int:
+        """Insert the rows that are new; returns how many were."""
+        if not rows:
+            return 0
         if self.postgres:
-            columns = ", ".join(f"{name} {pg_type}" for name, pg_type in table.columns)
-            # Emptied at commit, private to the connection: a killed importer leaves nothing.
-            self.connection.exec_driver_sql(
-                f"CREATE TEMP TABLE IF NOT EXISTS {table.name} ({columns}) ON COMMIT DELETE ROWS"
-            )
-        else:
-            columns = ", ".join(f"{name} {_SQLITE_TYPES[t]}" for name, t in table.columns)
-            self.connection.exec_driver_sql(
-                f"CREATE TEMP TABLE IF NOT EXISTS {table.name} ({columns})"
-            )
-
-    def insert_select(self, sql: str, now: str) -> int:
-        """Run an ``INSERT ... SELECT`` written with ``{now}`` for the batch's timestamp and
-        ``{where}`` before its ``ORDER BY``; returns the rows inserted."""
-        if self.postgres:
-            statement = sql.format(now="%(now)s::timestamp", where="")
-        else:
-            # `WHERE true` keeps SQLite's parser from reading ON CONFLICT as a join clause.
-            statement = sql.format(now=":now", where="WHERE true")
-        return int(self.connection.exec_driver_sql(statement, {"now": now}).rowcount)
+            self._stage(load.stage, rows)
+            sql = load.from_stage.format(now="%(now)s::timestamp")
+            return int(self.connection.exec_driver_sql(sql, {"now": now}).rowcount)
+        return int(
+            self.connection.exec_driver_sql(load.values, [(*row, now) for row in rows]).rowcount
+        )
 
     def insert_ignore(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> int:
         """Plain multi-row insert of a few rows (e.g. new sources), skipping existing keys."""
