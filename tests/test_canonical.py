@@ -278,10 +278,10 @@ def test_encoded_slash_is_not_a_slash() -> None:
         ("http://3221225985/", "http://192.0.2.1/"),  # dword: 192*2**24 + 2*2**8 + 1
         ("http://0xC0000201/", "http://192.0.2.1/"),  # hex dword
         ("http://030000001001/", "http://192.0.2.1/"),  # octal dword
-        ("http://198.51.100/", "http://198.51.0.100/"),  # short form a.b.c: c fills 16 bits
-        ("http://203.113/", "http://203.0.0.113/"),  # short form a.b: b fills 24 bits
-        ("http://198.3328100/", "http://198.50.200.100/"),
-        ("http://0xCB.0x71.0.7:8080/", "http://203.113.0.7:8080/"),
+        ("http://192.0.513/", "http://192.0.2.1/"),  # short form a.b.c: c fills 16 bits
+        ("http://203.28935/", "http://203.0.113.7/"),  # short form a.b: b fills 24 bits
+        ("http://198.3367946/", "http://198.51.100.10/"),
+        ("http://0xCB.0.0x71.7:8080/", "http://203.0.113.7:8080/"),
     ],
 )
 def test_ipv4_in_any_notation_becomes_dotted_quad(raw: str, expected: str) -> None:

@@ -66,27 +66,17 @@ def _read_batches(path: Path, fmt: str, policy: TrackingPolicy, size: int) -> It
     batch = Batch()
     for item in reader:
         if isinstance(item, Record):
-            batch.records += 1
             parsed = parse_report(item.fields, policy)
             if isinstance(parsed, RowError):
-                batch.refusals.append(
-                    Refusal(
-                        "reports",
-                        name,
-                        item.line,
-                        item.offset,
-                        parsed.code,
-                        parsed.reason,
-                        item.raw,
-                    )
-                )
+                item = BadRecord(item.line, item.offset, parsed.code, parsed.reason, item.raw)
             else:
+                batch.records += 1
                 key = (parsed.source, parsed.source_report_id)
                 if key in batch.rows:
                     batch.in_batch_duplicates += 1
                 else:
                     batch.rows[key] = parsed
-        else:
+        if isinstance(item, BadRecord):
             if not _file_level(item):
                 batch.records += 1
             batch.refusals.append(
