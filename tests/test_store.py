@@ -62,3 +62,8 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: object) -> None:
 )
 def test_database_urls_people_type_are_accepted(given: str, expected: str) -> None:
     assert normalise_url(given) == expected
+
+
+def test_other_databases_are_refused_with_a_reason() -> None:
+    with pytest.raises(ValueError, match="SQLite .* or PostgreSQL"):
+        make_engine("mysql://hotline@db.example/hl")

@@ -24,8 +24,16 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+SUPPORTED = ("sqlite", "postgresql")
+
+
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
+    if make_url(url).get_backend_name() not in SUPPORTED:
+        raise ValueError(
+            "hotline stores its data in SQLite (sqlite:///FILE) or PostgreSQL "
+            "(postgresql://USER@HOST/NAME); other databases are not supported"
+        )
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 60})
         event.listen(engine, "connect", _sqlite_pragmas)
