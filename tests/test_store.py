@@ -65,5 +65,5 @@ def test_database_urls_people_type_are_accepted(given: str, expected: str) -> No
 
 
 def test_other_databases_are_refused_with_a_reason() -> None:
-    with pytest.raises(ValueError, match="SQLite .* or PostgreSQL"):
+    with pytest.raises(ValueError, match=r"SQLite .* or PostgreSQL"):
         make_engine("mysql://hotline@db.example/hl")
