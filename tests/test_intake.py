@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 from pathlib import Path
 
 import orjson
@@ -197,3 +198,47 @@ def test_one_report_id_twice_in_a_file_is_one_report(engine: Engine, tmp_path: P
     path.write_text(body.getvalue())
     summary = ReportImporter(engine).ingest(path)
     assert (summary.new_reports, summary.duplicate_reports) == (1, 1)
+
+
+def test_a_transient_failure_mid_batch_is_retried_without_loss(
+    engine: Engine, feed: tuple[Path, list[FeedRow]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deadlock (PostgreSQL) or "database is locked" (SQLite) in the middle of the first
+    batch's transaction rolls it back; the retry must redo everything, staging included."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    from hotline.store.bulk import Bulk
+
+    path, rows = feed
+    original = Bulk.load
+    calls = {"n": 0}
+
+    def flaky(self: Bulk, load: object, batch_rows: list[tuple[object, ...]], now: str) -> int:
+        calls["n"] += 1
+        if calls["n"] == 2:  # sites are in, URLs not yet: the worst moment
+            cause: Exception = (
+                psycopg.errors.DeadlockDetected("deadlock detected")
+                if self.postgres
+                else sqlite3.OperationalError("database is locked")
+            )
+            raise OperationalError("INSERT ...", {}, cause)
+        return original(self, load, batch_rows, now)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Bulk, "load", flaky)
+    summary = ReportImporter(engine, batch_size=1000).ingest(path)
+    assert calls["n"] > 2
+    assert summary.new_reports == len(rows) == _count(engine, Report)
+    assert summary.new_urls == len({row.truth for row in rows}) == _count(engine, Url)
+
+
+def test_an_overlong_host_is_one_refused_row_on_both_engines(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "long.csv"
+    rows = [f"HL-A,ok-{n},2026-01-01,http://shop{n}.zorbel.test/x,,,\n" for n in range(10)]
+    rows.insert(5, "HL-A,long,2026-01-01,http://" + "x" * 300 + ".test/,,,\n")
+    path.write_text(HEADER + "".join(rows))
+    summary = ReportImporter(engine).ingest(path)
+    assert (summary.new_reports, summary.rejected) == (10, 1)
+    assert [e.reason_code for e in entries(engine)] == ["url_invalid_host"]

@@ -15,6 +15,7 @@ from hotline.store.models import QuarantineEntry
 from hotline.store.upsert import insert_ignore
 
 MAX_RAW_KEPT = 64 * 1024  # enough to read any real row; a hostile 1 MiB line is cut
+_MAX_FILE = 1024  # the column's width; a longer path keeps its (telling) end
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,9 @@ def record(connection: Connection, refusals: Sequence[Refusal]) -> int:
     rows = [
         {
             "kind": r.kind,
-            "file": _storable(r.file),
+            "file": _storable(
+                r.file if len(r.file) <= _MAX_FILE else "…" + r.file[-_MAX_FILE + 1 :]
+            ),
             "line": r.line,
             "byte_offset": r.offset,
             "reason_code": r.code,

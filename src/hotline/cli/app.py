@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
+import psycopg
 import typer
+from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
 
 from hotline import __version__
 from hotline.cli import demo, exports, ingest, quarantine
 from hotline.cli.console import USAGE, err, fail, out
-from hotline.cli.context import AppState, state
+from hotline.cli.context import AppState, short_error, state
 from hotline.store.engine import DEFAULT_DB, database_url
 from hotline.store.migrate import upgrade
 
@@ -81,24 +84,38 @@ def init(ctx: typer.Context) -> None:
     try:
         before, after = upgrade(engine)
     except SQLAlchemyError as error:
-        raise fail(f"cannot initialise '{app_state.db}': {error}") from error
+        raise fail(f"cannot initialise '{app_state.shown_db}': {short_error(error)}") from error
     if before == after:
         out.print(f"database is up to date (schema {after})")
     elif before is None:
-        out.print(f"created the hotline schema {after} in {app_state.db}")
+        out.print(f"created the hotline schema {after} in {app_state.shown_db}")
     else:
         out.print(f"migrated the database from schema {before} to {after}")
 
 
 def main() -> None:
-    """Console entry point: Click's usage errors exit 2; everything else maps to the brief."""
+    """Console entry point: Click's usage errors exit 2; everything else maps to the brief.
+
+    Whatever escapes a command ends here as one readable line and an exit code, never as a
+    traceback: 2 for the environment (database, files), 130 for Ctrl-C.
+    """
     try:
         app(standalone_mode=True)
     except KeyboardInterrupt:
         err.print("interrupted; batches already committed are kept, rerun to complete")
         sys.exit(130)
-    except SQLAlchemyError as error:
-        err.print(f"[bold red]database error:[/] {str(getattr(error, 'orig', error)).strip()}")
+    except BrokenPipeError:
+        # `hotline export urls | head`: the reader has what it wanted. Silence the final
+        # flush of stdout (it would fail again) and exit as a successful command.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+    except (SQLAlchemyError, psycopg.Error) as error:
+        text = str(getattr(error, "orig", None) or error).strip()
+        err.print(f"[bold red]database error:[/] {escape(text)}")
+        sys.exit(USAGE)
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        err.print(f"[bold red]error:[/] {escape(where + (error.strerror or str(error)))}")
         sys.exit(USAGE)
 
 

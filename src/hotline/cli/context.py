@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 import typer
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from hotline.cli.console import err, fail
 from hotline.store.engine import make_engine
@@ -19,12 +20,20 @@ class AppState:
     quiet: bool = False
     _engine: Engine | None = field(default=None, repr=False)
 
+    @property
+    def shown_db(self) -> str:
+        """The database URL for messages: never with its password."""
+        try:
+            return make_url(self.db).render_as_string(hide_password=True)
+        except ArgumentError:
+            return self.db
+
     def engine(self) -> Engine:
         if self._engine is None:
             try:
                 self._engine = make_engine(self.db)
             except (SQLAlchemyError, ValueError, ImportError) as error:
-                raise fail(f"cannot use database '{self.db}': {error}") from error
+                raise fail(f"cannot use database '{self.shown_db}': {error}") from error
         return self._engine
 
     def ready_engine(self) -> Engine:
@@ -37,17 +46,19 @@ class AppState:
         try:
             current = current_revision(engine)
         except SQLAlchemyError as error:
-            raise fail(f"cannot open database '{self.db}': {_short(error)}") from error
+            raise fail(f"cannot open database '{self.shown_db}': {short_error(error)}") from error
         head = head_revision()
         if current == head:
             return engine
         if current is None and engine.dialect.name == "sqlite":
             upgrade(engine)
             if not self.quiet:
-                err.print(f"[dim]initialised a new database at {self.db}[/]")
+                err.print(f"[dim]initialised a new database at {self.shown_db}[/]")
             return engine
         if current is None:
-            raise fail(f"database '{self.db}' has no hotline schema yet; run `hotline init` first")
+            raise fail(
+                f"database '{self.shown_db}' has no hotline schema yet; run `hotline init` first"
+            )
         raise fail(
             f"database schema is at revision {current}, this hotline needs {head}; "
             "run `hotline init` to migrate"
@@ -60,5 +71,5 @@ def state(ctx: typer.Context) -> AppState:
     return obj
 
 
-def _short(error: SQLAlchemyError) -> str:
+def short_error(error: SQLAlchemyError) -> str:
     return str(getattr(error, "orig", None) or error).strip().splitlines()[0]

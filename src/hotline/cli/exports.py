@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -55,7 +56,13 @@ def export_urls(
     engine = state(ctx).ready_engine()
     rows = url_rows(engine, defanged=defanged)
     if out_file is None:
-        count = write_rows(sys.stdout, fmt.value, URL_EXPORT_COLUMNS, rows)
+        try:
+            count = write_rows(sys.stdout, fmt.value, URL_EXPORT_COLUMNS, rows)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # `hotline export urls | head`: the reader has what it wanted; that is success.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
     else:
         with out_file.open("w", encoding="utf-8", newline="") as handle:
             count = write_rows(handle, fmt.value, URL_EXPORT_COLUMNS, rows)

@@ -70,6 +70,8 @@ def reports(
     """
     app_state = state(ctx)
     for path in files:
+        if path.is_dir():
+            raise fail(f"{path}: is a directory; give the feed files themselves")
         if not path.is_file():
             raise fail(f"{path}: no such file")
         try:
@@ -105,6 +107,12 @@ def import_files(
                 total.add(importer.ingest(path, fmt, progress=advance))
             except IntakeWorkerError as error:
                 raise fail(str(error)) from error
+            except KeyboardInterrupt:
+                err.print(
+                    f"interrupted in {path.name}: batches already committed are kept; "
+                    "run the same command again to complete the import"
+                )
+                raise typer.Exit(130) from None
     return total
 
 

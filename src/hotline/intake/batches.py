@@ -8,10 +8,9 @@ constant; the child exits if the parent dies (even by SIGKILL).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
-import os
-import queue
-import traceback
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +22,6 @@ from hotline.intake.records import ReportRow, RowError, parse_report
 from hotline.intake.staging import StagedReports, stage_reports
 from hotline.quarantine import Refusal
 from hotline.urls import TrackingPolicy
-
-_QUEUE_DEPTH = 3  # batches in flight between the processes: bounds memory, hides latency
-_POLL_SECONDS = 1.0
 
 
 @dataclass
@@ -104,52 +100,62 @@ def _file_level(item: BadRecord) -> bool:
 def read_batches_in_child(
     path: Path, fmt: str, policy: TrackingPolicy, size: int
 ) -> Iterator[Batch]:
-    """Like :func:`read_batches`, but the reading happens in a child process."""
+    """Like :func:`read_batches`, but the reading happens in a child process.
+
+    A one-way pipe, not a Queue: once the parent has closed its copy of the writing end,
+    a child that dies at any moment (even half-way through sending a batch) shows up as
+    end-of-file here instead of a read that blocks forever. The pipe's small buffer also
+    bounds memory: the child can be at most one batch ahead.
+    """
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context: Any = multiprocessing.get_context(method)
-    channel: Any = context.Queue(maxsize=_QUEUE_DEPTH)
+    receiving, sending = context.Pipe(duplex=False)
     child = context.Process(
-        target=_produce, args=(channel, path, fmt, policy, size, os.getpid()), daemon=True
+        target=_produce, args=(receiving, sending, path, fmt, policy, size), daemon=True
     )
     child.start()
+    sending.close()
     try:
         while True:
             try:
-                item = channel.get(timeout=_POLL_SECONDS)
-            except queue.Empty:
-                if not child.is_alive():
-                    raise IntakeWorkerError(
-                        f"the reading process stopped unexpectedly (exit code {child.exitcode})"
-                    ) from None
-                continue
+                item = receiving.recv()
+            except EOFError:
+                child.join(timeout=5)
+                raise IntakeWorkerError(
+                    f"the process reading {path} stopped unexpectedly (exit code {child.exitcode})"
+                ) from None
             if item is None:
                 return
             if isinstance(item, str):
                 raise IntakeWorkerError(item)
             yield item
     finally:
+        receiving.close()
         if child.is_alive():
             child.terminate()
         child.join(timeout=5)
-        channel.close()
 
 
 def _produce(
-    channel: Any, path: Path, fmt: str, policy: TrackingPolicy, size: int, parent: int
+    receiving: Any, sending: Any, path: Path, fmt: str, policy: TrackingPolicy, size: int
 ) -> None:
-    def send(item: Batch | str | None) -> None:
-        while True:
-            try:
-                channel.put(item, timeout=_POLL_SECONDS)
-                return
-            except queue.Full:
-                if os.getppid() != parent:  # orphaned: the importer is gone, stop quietly
-                    os._exit(0)
-
+    # The child's inherited copy of the reading end must go, or the pipe keeps a reader
+    # after the parent dies and a blocked send would wait forever instead of failing.
+    receiving.close()
+    # Ctrl-C is the parent's to handle; the child just stops when its pipe closes.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         for batch in read_batches(path, fmt, policy, size):
-            send(batch)
-    except Exception:  # any failure: the parent re-raises it with this traceback
-        send(f"reading {path} failed:\n{traceback.format_exc()}")
-        return
-    send(None)
+            sending.send(batch)
+        sending.send(None)
+    except BrokenPipeError:
+        return  # the importer is gone (finished, failed or killed): stop quietly
+    except OSError as error:  # the file itself could not be read
+        _try_send(sending, f"{path}: {error.strerror or error}")
+    except Exception as error:  # anything else: the parent reports it and exits 2
+        _try_send(sending, f"reading {path} failed: {type(error).__name__}: {error}")
+
+
+def _try_send(sending: Any, message: str) -> None:
+    with contextlib.suppress(OSError):  # nobody may be listening any more
+        sending.send(message)

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import os
 import random
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from hotline.intake.batches import Batch, read_batches, read_batches_in_child
 from hotline.intake.gc_tuning import bulk_allocation
@@ -198,7 +199,7 @@ class ReportImporter:
                 ):
                     new_sites, new_urls, new_reports = self._write(connection, batch)
                 break
-            except (OperationalError, DBAPIError) as error:
+            except Exception as error:  # driver errors from COPY arrive unwrapped
                 if attempt == _RETRIES - 1 or not _is_transient(error):
                     raise
                 time.sleep(0.05 * 2**attempt * (1 + random.random()))
@@ -221,8 +222,12 @@ class ReportImporter:
         return new_sites, new_urls, new_reports
 
 
-def _is_transient(error: DBAPIError) -> bool:
-    """Deadlocks, serialisation failures and SQLite's "locked" are worth another try."""
-    text = str(error.orig).lower()
-    code = getattr(error.orig, "sqlstate", None)
-    return code in {"40P01", "40001", "55P03"} or "locked" in text or "busy" in text
+def _is_transient(error: Exception) -> bool:
+    """Deadlocks, serialisation failures, lock timeouts and SQLite's "locked" are retried."""
+    cause = getattr(error, "orig", None) or error
+    if getattr(cause, "sqlstate", None) in {"40P01", "40001", "55P03"}:
+        return True
+    text = str(cause).lower()
+    return isinstance(error, DBAPIError | sqlite3.OperationalError) and (
+        "database is locked" in text or "database is busy" in text
+    )

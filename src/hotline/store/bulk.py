@@ -60,27 +60,18 @@ class Bulk:
             # Staged batches are small and targets large: probe the target's unique index per
             # staged row. Left to itself, the planner (with stale statistics on a growing
             # table) hashes the whole target every batch, which makes big imports quadratic.
-            # An import that is lost in a crash is re-run idempotently, so it need not wait
-            # for the WAL flush at each commit either. All three settings end with the
-            # transaction.
-            for setting in (
-                "enable_hashjoin = off",
-                "enable_mergejoin = off",
-                "synchronous_commit = off",
-            ):
+            # Both settings end with the transaction.
+            for setting in ("enable_hashjoin = off", "enable_mergejoin = off"):
                 connection.exec_driver_sql(f"SET LOCAL {setting}")
 
     def _stage(self, table: StageTable, rows: list[tuple[Any, ...]]) -> None:
         """PostgreSQL: binary COPY of ``rows`` into the (per-transaction) staging table."""
-        created: set[str] = self.connection.info.setdefault("hotline_stages", set())
-        if table.name not in created:
-            columns = ", ".join(f"{name} {pg_type}" for name, pg_type in table.columns)
-            # Private to the connection and emptied at every commit or rollback: a retried
-            # or killed import leaves nothing behind in it.
-            self.connection.exec_driver_sql(
-                f"CREATE TEMP TABLE IF NOT EXISTS {table.name} ({columns}) ON COMMIT DELETE ROWS"
-            )
-            created.add(table.name)
+        columns = ", ".join(f"{name} {pg_type}" for name, pg_type in table.columns)
+        # Private to the connection and emptied at every commit. Created (if missing) in
+        # every transaction: a creation rolled back with a failed batch must not be assumed.
+        self.connection.exec_driver_sql(
+            f"CREATE TEMP TABLE IF NOT EXISTS {table.name} ({columns}) ON COMMIT DELETE ROWS"
+        )
         driver: Any = self.connection.connection.driver_connection
         with driver.cursor() as cursor:
             copy_sql = f"COPY {table.name} ({table.names}) FROM STDIN (FORMAT BINARY)"

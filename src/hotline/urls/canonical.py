@@ -20,6 +20,7 @@ from hotline.urls.tracking import DEFAULT_POLICY, TrackingPolicy
 from hotline.urls.whatwg import normalized_href
 
 MAX_URL_BYTES = 8192
+MAX_HOST_LENGTH = 253  # RFC 1035, in its ASCII (punycode) form
 ALLOWED_SCHEMES = frozenset({"http", "https", "ftp"})
 # Schemes that are never a host name in front of a port: "javascript:0" is script, not a host.
 _NEVER_A_HOST = frozenset({"javascript", "vbscript", "data", "mailto", "file", "about", "blob"})
@@ -161,6 +162,13 @@ def _host_info(host: str) -> _HostInfo:
     kind = _host_kind(host)
     if kind is not SiteKind.IPV6 and (".." in host or host.startswith(".")):
         return Rejection(RejectReason.INVALID_HOST, f"host '{host[:80]}' has an empty label")
+    if len(host) > MAX_HOST_LENGTH or max(len(label) for label in host.split(".")) > 63:
+        # No DNS name can be longer, and the store keys sites and hosts by at most 255.
+        return Rejection(
+            RejectReason.INVALID_HOST,
+            f"host '{host[:80]}…' is longer than a DNS name can be "
+            f"({MAX_HOST_LENGTH} characters, 63 per label)",
+        )
     if kind is SiteKind.ONION:
         problem = _onion_problem(host)
         if problem:
