@@ -121,7 +121,7 @@ def test_non_utf8_header_is_refused(tmp_path: Path) -> None:
     assert len(items) == 1
     item = items[0]
     assert isinstance(item, BadRecord)
-    assert (item.code, item.line) == ("not_utf8", 1)
+    assert (item.code, item.line) == ("bad_header", 1)  # a file-level problem, not a row
     assert "0xFF" in item.reason
     assert "column 11" in item.reason
 
@@ -132,7 +132,7 @@ def test_oversize_header_is_refused(tmp_path: Path) -> None:
     assert len(items) == 1
     item = items[0]
     assert isinstance(item, BadRecord)
-    assert (item.code, item.line, item.raw, item.raw_truncated) == ("line_too_long", 1, b"", True)
+    assert (item.code, item.line, item.raw, item.raw_truncated) == ("bad_header", 1, b"", True)
 
 
 # --- encodings and line endings ------------------------------------------------------------
@@ -201,7 +201,7 @@ def test_truncated_multibyte_sequence_is_not_utf8(tmp_path: Path) -> None:
 def test_non_utf8_header_after_bom_names_the_right_byte(tmp_path: Path) -> None:
     items = read(tmp_path, BOM + b"sou\xffrce,source_report_id,reported_at,url\n")
     (refusal,) = bad(items)
-    assert refusal.code == "not_utf8"
+    assert refusal.code == "bad_header"
     assert "0xFF" in refusal.reason
 
 
@@ -274,9 +274,19 @@ def test_stray_quote_is_refused_and_the_next_row_read(tmp_path: Path) -> None:
 def test_unterminated_quote_is_refused_at_its_first_line(tmp_path: Path) -> None:
     data = HEADER + ROW_A + b'HL-A,a-2,2026-01-02,"http://shop.brand.test/\n' + ROW_B
     items = read(tmp_path, data)
-    assert [r.line for r in records(items)] == [2]
+    assert [r.line for r in records(items)] == [2, 4]  # the row after it is read again
     (refusal,) = bad(items)
     assert (refusal.code, refusal.line) == ("bad_csv", 3)
+    assert "never closes" in refusal.reason
+
+
+def test_a_stray_quote_costs_one_line_not_the_rest_of_the_file(tmp_path: Path) -> None:
+    rows = [f"HL-A,r-{n},2026-01-02,http://shop.brand.test/{n}\n".encode() for n in range(3000)]
+    rows[10] = b'HL-A,r-10,2026-01-02,"http://shop.brand.test/10\n'
+    items = read(tmp_path, HEADER + b"".join(rows))
+    (refusal,) = bad(items)
+    assert (refusal.code, refusal.line, refusal.raw) == ("bad_csv", 12, rows[10])
+    assert len(records(items)) == 2999
 
 
 def test_blank_lines_are_skipped_and_counted(tmp_path: Path) -> None:

@@ -28,6 +28,33 @@ class Refusal:
     reason: str
     raw: bytes
     raw_truncated: bool = False
+    raw_digest: bytes = b""  # of the whole original record; computed from raw if empty
+
+    @classmethod
+    def keeping(
+        cls,
+        kind: str,
+        file: str,
+        line: int,
+        offset: int,
+        code: str,
+        reason: str,
+        raw: bytes,
+        raw_truncated: bool = False,
+    ) -> Refusal:
+        """A refusal that holds at most MAX_RAW_KEPT bytes of the record from the start, so
+        a batch of hostile 1 MiB lines does not hold gigabytes while it waits to be stored."""
+        return cls(
+            kind,
+            file,
+            line,
+            offset,
+            code,
+            reason,
+            raw[:MAX_RAW_KEPT],
+            raw_truncated or len(raw) > MAX_RAW_KEPT,
+            hashlib.sha256(raw).digest(),
+        )
 
 
 def _storable(text: str) -> str:
@@ -51,7 +78,7 @@ def record(connection: Connection, refusals: Sequence[Refusal]) -> int:
             "reason": _storable(r.reason),
             "raw": r.raw[:MAX_RAW_KEPT],
             "raw_truncated": r.raw_truncated or len(r.raw) > MAX_RAW_KEPT,
-            "raw_digest": hashlib.sha256(r.raw).digest(),
+            "raw_digest": r.raw_digest or hashlib.sha256(r.raw).digest(),
         }
         for r in refusals
     ]

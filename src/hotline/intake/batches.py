@@ -23,6 +23,8 @@ from hotline.intake.staging import StagedReports, stage_reports
 from hotline.quarantine import Refusal
 from hotline.urls import TrackingPolicy
 
+_MAX_REFUSED_BYTES = 16 << 20  # a batch of hostile rows is sent on early, bounding memory
+
 
 @dataclass
 class Batch:
@@ -39,6 +41,7 @@ class Batch:
     in_batch_duplicates: int = 0
     offset: int = 0  # bytes of the file read so far, for the progress bar
     staged: StagedReports | None = None
+    refused_bytes: int = 0
 
     def seal(self, offset: int) -> Batch:
         self.offset = offset
@@ -75,19 +78,19 @@ def _read_batches(path: Path, fmt: str, policy: TrackingPolicy, size: int) -> It
         if isinstance(item, BadRecord):
             if not _file_level(item):
                 batch.records += 1
-            batch.refusals.append(
-                Refusal(
-                    "reports",
-                    name,
-                    item.line,
-                    item.offset,
-                    item.code,
-                    item.reason,
-                    item.raw,
-                    item.raw_truncated,
-                )
+            refusal = Refusal.keeping(
+                "reports",
+                name,
+                item.line,
+                item.offset,
+                item.code,
+                item.reason,
+                item.raw,
+                item.raw_truncated,
             )
-        if batch.records >= size:
+            batch.refusals.append(refusal)
+            batch.refused_bytes += len(refusal.raw)
+        if batch.records >= size or batch.refused_bytes > _MAX_REFUSED_BYTES:
             yield batch.seal(reader.cursor.offset)
             batch = Batch()
     yield batch.seal(reader.cursor.offset)

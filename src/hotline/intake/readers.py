@@ -8,6 +8,7 @@ whatever the file: a physical line longer than :data:`MAX_LINE_BYTES` is skipped
 from __future__ import annotations
 
 import csv
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import BinaryIO
 import orjson
 
 MAX_LINE_BYTES = 1 << 20  # 1 MiB: far above any real report row, far below memory trouble
+MAX_RECORD_LINES = 1000  # physical lines one CSV record (a long quoted note) may span
 _BOM = b"\xef\xbb\xbf"
 csv.field_size_limit(MAX_LINE_BYTES)
 
@@ -164,13 +166,16 @@ class FeedReader:
             yield BadRecord(0, 0, "empty_file", "the file is empty: no header row", b"")
             return
         if header_line.oversize:
-            yield _oversize(header_line, self.cursor.offset)
+            yield BadRecord(
+                1, 0, "bad_header", "the header row is over the 1 MiB line limit", b"", True
+            )
             return
         data = header_line.data.removeprefix(_BOM)
         try:
             header = [h.strip().lower() for h in next(csv.reader([data.decode("utf-8")]), [])]
         except UnicodeDecodeError as error:
-            yield _not_utf8(header_line, data, error)
+            reason = f"header row is {_utf8_reason(data, error)}; no row of this file was read"
+            yield BadRecord(1, 0, "bad_header", reason, header_line.data)
             return
         except csv.Error as error:
             yield BadRecord(1, 0, "bad_header", f"unreadable header row: {error}", data)
@@ -206,29 +211,48 @@ class _CsvRows:
     """csv.reader over decoded lines, remembering which physical lines each record used.
 
     A quoted field may span lines, so one record's start line and raw bytes are collected
-    as the csv module pulls lines. A line that is not UTF-8 is decoded with surrogate escapes
-    so the CSV structure is kept, and the whole record it belongs to is refused.
+    as the csv module pulls lines. Two guards keep one bad line from swallowing the file:
+    a record may span at most :data:`MAX_RECORD_LINES` lines and :data:`MAX_LINE_BYTES`
+    bytes, and when a record fails (a stray quote that never closes, say) only its first
+    line is refused and the lines after it are read again as records of their own. A line
+    that is not UTF-8 is decoded with surrogate escapes so the CSV structure is kept, and
+    the whole record it belongs to is refused.
     """
 
     lines: Iterator[_Line]
     header: list[str]
     cursor: _Cursor
     _pending: list[_Line] = field(default_factory=list)
+    _pending_bytes: int = 0
+    _again: deque[_Line] = field(default_factory=deque)
     _bad: list[BadRecord] = field(default_factory=list)
-    _utf8_problem: str | None = None
+    _overflow: bool = False
+    _not_utf8: dict[int, str] = field(default_factory=dict)  # line number -> reason
+
+    def _next_line(self) -> _Line | None:
+        return self._again.popleft() if self._again else next(self.lines, None)
 
     def _decoded(self) -> Iterator[str]:
-        for line in self.lines:
+        while (line := self._next_line()) is not None:
             if line.oversize:
                 self._bad.append(_oversize(line, self.cursor.offset))
                 continue
+            if self._pending and (
+                len(self._pending) >= MAX_RECORD_LINES
+                or self._pending_bytes + len(line.data) > MAX_LINE_BYTES
+            ):
+                self._again.appendleft(line)
+                self._overflow = True
+                return  # csv sees the end of its input inside the quoted field and fails
             try:
                 text = line.data.decode("utf-8")
             except UnicodeDecodeError as error:
-                if self._utf8_problem is None:
-                    self._utf8_problem = f"line {line.number}: {_utf8_reason(line.data, error)}"
+                self._not_utf8[line.number] = (
+                    f"line {line.number}: {_utf8_reason(line.data, error)}"
+                )
                 text = line.data.decode("utf-8", "surrogateescape")
             self._pending.append(line)
+            self._pending_bytes += len(line.data)
             yield text
 
     def __iter__(self) -> Iterator[Item]:
@@ -242,17 +266,22 @@ class _CsvRows:
                 row, error = [], str(exc)
             yield from self._bad
             self._bad.clear()
+            pending, self._pending, self._pending_bytes = self._pending, [], 0
+            if error is not None or self._overflow:
+                if pending:
+                    yield self._refuse_first_line(pending, error)
+                    self._again.extendleft(reversed(pending[1:]))
+                self._overflow = False
+                reader = csv.reader(self._decoded(), strict=True)
+                continue
             if row is None:
                 return
-            pending, self._pending = self._pending, []
-            utf8_problem, self._utf8_problem = self._utf8_problem, None
             if not pending:
                 continue
             first, raw = pending[0], b"".join(p.data for p in pending)
-            if utf8_problem is not None:
-                yield BadRecord(first.number, first.offset, "not_utf8", utf8_problem, raw)
-            elif error is not None:
-                yield BadRecord(first.number, first.offset, "bad_csv", f"CSV syntax: {error}", raw)
+            problem = self._utf8_problem(pending)
+            if problem is not None:
+                yield BadRecord(first.number, first.offset, "not_utf8", problem, raw)
             elif not row or (len(row) == 1 and not row[0].strip()):
                 continue  # blank line
             elif len(row) != width:
@@ -267,3 +296,21 @@ class _CsvRows:
                 yield Record(
                     first.number, first.offset, dict(zip(self.header, row, strict=True)), raw
                 )
+
+    def _utf8_problem(self, lines: list[_Line]) -> str | None:
+        if not self._not_utf8:
+            return None
+        problems = [self._not_utf8.pop(line.number, None) for line in lines]
+        return next((p for p in problems if p), None)
+
+    def _refuse_first_line(self, pending: list[_Line], error: str | None) -> BadRecord:
+        first = pending[0]
+        if self._overflow or (error and "end of data" in error.lower()):
+            reason = (
+                "a quoted field opened on this line never closes "
+                f"(checked {len(pending)} line(s)); this line is refused and the "
+                "lines after it are read again as rows of their own"
+            )
+        else:
+            reason = f"CSV syntax: {error}"
+        return BadRecord(first.number, first.offset, "bad_csv", reason, first.data)
