@@ -481,3 +481,12 @@ def test_jsonl_reader_never_raises_and_numbers_lines_within_the_file(
 ) -> None:
     path = tmp_path_factory.getbasetemp() / "property.jsonl"
     _check_items(path, data, "jsonl")
+
+
+def test_a_json_array_file_is_one_clear_refusal(tmp_path: Path) -> None:
+    data = b'[\n  {"source": "HL-A", "url": "http://shop.brand.test/"},\n  {"source": "HL-B"}\n]\n'
+    items = read(tmp_path, data, "jsonl")
+    (refusal,) = bad(items)
+    assert (refusal.code, refusal.line) == ("bad_json", 1)
+    assert "JSON array" in refusal.reason
+    assert records(items) == []

@@ -138,7 +138,16 @@ def test_report_id_length_limit() -> None:
 def test_numbers_from_json_are_read_as_text() -> None:
     row = ok(with_(source_report_id=12345, source=7))
     assert (row.source, row.source_report_id) == ("7", "12345")
-    assert ok(with_(source_report_id=1.5)).source_report_id == "1.5"
+    big = 123456789012345678901  # beyond 64 bits: exact as an int, and kept exact
+    assert ok(with_(source_report_id=big)).source_report_id == str(big)
+
+
+@pytest.mark.parametrize("value", [1.5, 1.2345678901234568e20])
+def test_json_floats_are_refused_where_text_is_expected(value: float) -> None:
+    # orjson turns integers beyond 64 bits into floats; two such ids would collapse into one.
+    error = refused(with_(source_report_id=value))
+    assert error.code == "bad_value"
+    assert "float" in error.reason
 
 
 # --- timestamps -----------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, inspect, select, text
@@ -67,3 +68,32 @@ def test_database_urls_people_type_are_accepted(given: str, expected: str) -> No
 def test_other_databases_are_refused_with_a_reason() -> None:
     with pytest.raises(ValueError, match=r"SQLite .* or PostgreSQL"):
         make_engine("mysql://hotline@db.example/hl")
+
+
+def test_concurrent_first_use_of_a_new_sqlite_file(tmp_path: Path) -> None:
+    """Several importers starting on a database file that does not exist yet all succeed."""
+    import subprocess
+
+    from tests.helpers import hotline_command
+
+    feed = tmp_path / "feed.csv"
+    feed.write_text(
+        "source,source_report_id,reported_at,url\n"
+        + "".join(f"HL-A,{n},2026-01-01,http://s{n}.zorbel.test/\n" for n in range(50))
+    )
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    runs = [
+        subprocess.Popen(
+            hotline_command(url, "ingest", "reports", str(feed)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(5)
+    ]
+    for run in runs:
+        _, stderr = run.communicate(timeout=120)
+        assert run.returncode == 0, stderr
+    engine = make_engine(url)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()

@@ -65,7 +65,7 @@ def list_entries(
             str(item.id),
             Text(Path(item.file).name),
             str(item.line),
-            Text(f"{item.reason_code}: {item.reason}"),
+            Text(f"{item.reason_code}: {defang_text(item.reason)}"),
             Text(_preview(item.raw)),
         )
     out.print(table)
@@ -95,7 +95,7 @@ def show(
     out.print(f"[bold]kind[/]      {item.kind}")
     out.print(f"[bold]file[/]      {escape(item.file)}")
     out.print(f"[bold]line[/]      {item.line}  (byte offset {item.byte_offset:,})")
-    out.print(f"[bold]reason[/]    {item.reason_code}: {escape(item.reason)}")
+    out.print(f"[bold]reason[/]    {item.reason_code}: {escape(defang_text(item.reason))}")
     out.print(f"[bold]recorded[/]  {item.created_at:%Y-%m-%d %H:%M:%S} UTC")
     size = f"{len(item.raw):,} bytes" + (
         " (cut; the original was longer)" if item.raw_truncated else ""

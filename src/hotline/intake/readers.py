@@ -123,7 +123,9 @@ class FeedReader:
 
     def _jsonl(self, handle: BinaryIO) -> Iterator[Item]:
         empty = True
-        for line in _physical_lines(handle, self.cursor):
+        empty_so_far = True  # no record seen yet: a leading "[" means a JSON array file
+        lines = _physical_lines(handle, self.cursor)
+        for line in lines:
             empty = False
             if line.oversize:
                 yield _oversize(line, self.cursor.offset)
@@ -131,6 +133,19 @@ class FeedReader:
             data = line.data[3:] if line.number == 1 and line.data.startswith(_BOM) else line.data
             if not data.strip():
                 continue
+            if empty_so_far and data.lstrip().startswith(b"["):
+                yield BadRecord(
+                    line.number,
+                    line.offset,
+                    "bad_json",
+                    "the file is a JSON array; hotline reads JSON Lines (one object per line), "
+                    "e.g. convert with: jq -c '.[]' FILE > FILE.jsonl",
+                    data,
+                )
+                for _ in lines:  # read to the end, keeping nothing: progress reaches 100 %
+                    pass
+                return
+            empty_so_far = False
             try:
                 data.decode("utf-8")
             except UnicodeDecodeError as error:

@@ -65,9 +65,11 @@ def _text(fields: Mapping[str, object], name: str) -> str | RowError:
         return value.strip()
     if value is None:
         return ""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, int):
+        # A JSON float is refused too: an id like 123456789012345678901 arrives as a float
+        # and would silently collapse with its neighbours.
         return RowError("bad_value", f"'{name}' must be text, got {type(value).__name__}")
-    return str(value).strip()
+    return str(value)
 
 
 def _has_nul(value: object) -> bool:
