@@ -242,3 +242,44 @@ def test_an_overlong_host_is_one_refused_row_on_both_engines(
     summary = ReportImporter(engine).ingest(path)
     assert (summary.new_reports, summary.rejected) == (10, 1)
     assert [e.reason_code for e in entries(engine)] == ["url_invalid_host"]
+
+
+def test_a_report_sent_again_with_another_url_is_quarantined_not_stored(
+    engine: Engine, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text(HEADER + "HL-A,17,2026-01-01,http://first.zorbel.test/a,,,\n")
+    second.write_text(
+        HEADER
+        + "HL-B,5,2026-01-02,http://first.zorbel.test/a,,,\n"  # another hotline: new report
+        + "HL-A,17,2026-01-02,http://corrected.zorbel.test/b,,,\n"  # conflicts
+    )
+    ReportImporter(engine).ingest(first)
+    summary = ReportImporter(engine).ingest(second)
+    assert (summary.new_reports, summary.duplicate_reports, summary.rejected) == (1, 0, 1)
+    assert (summary.new_urls, summary.new_sites) == (0, 0)  # nothing orphaned
+    assert _urls(engine) == {"http://first.zorbel.test/a"}
+    [conflict] = entries(engine)
+    assert (conflict.reason_code, conflict.line) == ("conflicting_report", 3)
+    assert b"corrected" in conflict.raw
+    same_again = tmp_path / "again.csv"
+    same_again.write_text(HEADER + "HL-A,17,2026-01-03,http://FIRST.zorbel.test/a#top,,,\n")
+    again = ReportImporter(engine).ingest(same_again)
+    assert (again.new_reports, again.duplicate_reports, again.rejected) == (0, 1, 0)
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 5000])
+def test_conflicts_inside_one_file_do_not_depend_on_the_batch_size(
+    engine: Engine, tmp_path: Path, batch_size: int
+) -> None:
+    path = tmp_path / "feed.csv"
+    path.write_text(
+        HEADER
+        + "HL-A,17,2026-01-01,http://first.zorbel.test/a,,,\n"
+        + "HL-A,18,2026-01-01,http://other.zorbel.test/c,,,\n"
+        + "HL-A,17,2026-01-02,http://corrected.zorbel.test/b,,,\n"
+    )
+    summary = ReportImporter(engine, batch_size=batch_size).ingest(path)
+    assert (summary.new_reports, summary.rejected) == (2, 1)
+    assert _urls(engine) == {"http://first.zorbel.test/a", "http://other.zorbel.test/c"}
+    assert [(e.reason_code, e.line) for e in entries(engine)] == [("conflicting_report", 4)]

@@ -20,10 +20,11 @@ from hotline.intake.gc_tuning import bulk_allocation
 from hotline.intake.readers import BadRecord, FeedReader, Record
 from hotline.intake.records import ReportRow, RowError, parse_report
 from hotline.intake.staging import StagedReports, stage_reports
-from hotline.quarantine import Refusal
+from hotline.quarantine import MAX_RAW_KEPT, Refusal
 from hotline.urls import TrackingPolicy
 
 _MAX_REFUSED_BYTES = 16 << 20  # a batch of hostile rows is sent on early, bounding memory
+Origin = tuple[int, int, bytes]
 
 
 @dataclass
@@ -42,6 +43,10 @@ class Batch:
     offset: int = 0  # bytes of the file read so far, for the progress bar
     staged: StagedReports | None = None
     refused_bytes: int = 0
+    file: str = ""
+    # (line, byte offset, raw bytes) of each accepted row: a report that turns out to conflict
+    # with one already stored is quarantined by the writer, which needs to say where it was.
+    origins: dict[tuple[str, str], Origin] = field(default_factory=dict)
 
     def seal(self, offset: int) -> Batch:
         self.offset = offset
@@ -62,7 +67,7 @@ def read_batches(path: Path, fmt: str, policy: TrackingPolicy, size: int) -> Ite
 def _read_batches(path: Path, fmt: str, policy: TrackingPolicy, size: int) -> Iterator[Batch]:
     reader = FeedReader(path, fmt)
     name = str(path.resolve())
-    batch = Batch()
+    batch = Batch(file=name)
     for item in reader:
         if isinstance(item, Record):
             parsed = parse_report(item.fields, policy)
@@ -71,10 +76,22 @@ def _read_batches(path: Path, fmt: str, policy: TrackingPolicy, size: int) -> It
             else:
                 batch.records += 1
                 key = (parsed.source, parsed.source_report_id)
-                if key in batch.rows:
+                first = batch.rows.get(key)
+                if first is None:
+                    batch.rows[key] = parsed
+                    batch.origins[key] = (item.line, item.offset, item.raw[:MAX_RAW_KEPT])
+                elif first.digest == parsed.digest:
                     batch.in_batch_duplicates += 1
                 else:
-                    batch.rows[key] = parsed
+                    item = BadRecord(
+                        item.line,
+                        item.offset,
+                        "conflicting_report",
+                        f"report {key[0]}/{key[1][:60]} appears earlier in this file (line "
+                        f"{batch.origins[key][0]}) with another URL; the first one is kept",
+                        item.raw,
+                    )
+                    batch.records -= 1  # counted again below, as a refused row
         if isinstance(item, BadRecord):
             if not _file_level(item):
                 batch.records += 1
@@ -92,7 +109,7 @@ def _read_batches(path: Path, fmt: str, policy: TrackingPolicy, size: int) -> It
             batch.refused_bytes += len(refusal.raw)
         if batch.records >= size or batch.refused_bytes > _MAX_REFUSED_BYTES:
             yield batch.seal(reader.cursor.offset)
-            batch = Batch()
+            batch = Batch(file=name)
     yield batch.seal(reader.cursor.offset)
 
 

@@ -19,14 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError
 
 from hotline.intake.batches import Batch, read_batches, read_batches_in_child
 from hotline.intake.gc_tuning import bulk_allocation
-from hotline.quarantine import record
+from hotline.intake.staging import StagedReports
+from hotline.quarantine import Refusal, record
 from hotline.store.bulk import Bulk, Load, StageTable
 from hotline.store.engine import WRITER
+from hotline.store.models import Report, Source, Url
 from hotline.store.types import storage_time, utcnow
 from hotline.urls import DEFAULT_POLICY, TrackingPolicy
 
@@ -34,6 +36,7 @@ FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl
 BATCH_SIZE = 5000
 PARALLEL_FROM_BYTES = 4 << 20  # below this, starting a reader process costs more than it saves
 _RETRIES = 6
+_PROBE_CHUNK = 500  # report ids per look-up of already stored reports
 
 _SITES = Load(
     stage=StageTable("stage_sites", (("key", "text"), ("kind", "text"))),
@@ -197,7 +200,7 @@ class ReportImporter:
                     self.engine.connect().execution_options(**WRITER) as connection,
                     connection.begin(),
                 ):
-                    new_sites, new_urls, new_reports = self._write(connection, batch)
+                    new_sites, new_urls, new_reports, conflicts = self._write(connection, batch)
                 break
             except Exception as error:  # driver errors from COPY arrive unwrapped
                 if attempt == _RETRIES - 1 or not _is_transient(error):
@@ -206,20 +209,97 @@ class ReportImporter:
         summary.new_sites += new_sites
         summary.new_urls += new_urls
         summary.new_reports += new_reports
-        summary.duplicate_reports += len(batch.staged.reports if batch.staged else ()) - new_reports
+        staged = len(batch.staged.reports) if batch.staged else 0
+        summary.duplicate_reports += staged - new_reports - len(conflicts)
+        for conflict in conflicts:
+            summary.rejected += 1
+            summary.rejected_by_code[conflict.code] = (
+                summary.rejected_by_code.get(conflict.code, 0) + 1
+            )
 
-    def _write(self, connection: Connection, batch: Batch) -> tuple[int, int, int]:
+    def _write(self, connection: Connection, batch: Batch) -> tuple[int, int, int, list[Refusal]]:
         staged = batch.staged
-        record(connection, batch.refusals)
         if staged is None or not staged.reports:
-            return 0, 0, 0
+            record(connection, batch.refusals)
+            return 0, 0, 0, []
+        staged, conflicts = _without_stored_reports(connection, batch, staged)
+        record(connection, [*batch.refusals, *conflicts])
         bulk = Bulk(connection)
         now = storage_time(utcnow())
         bulk.insert_ignore("sources", ("code", "created_at"), [(c, now) for c in staged.sources])
         new_sites = bulk.load(_SITES, staged.sites, now)
         new_urls = bulk.load(_URLS, staged.urls, now)
         new_reports = bulk.load(_REPORTS, staged.reports, now)
-        return new_sites, new_urls, new_reports
+        return new_sites, new_urls, new_reports, conflicts
+
+
+def _without_stored_reports(
+    connection: Connection, batch: Batch, staged: StagedReports
+) -> tuple[StagedReports, list[Refusal]]:
+    """Drop reports already stored, so that their URLs and sites are not inserted either.
+
+    A report id sent again with the *same* URL is a duplicate; with a *different* URL it is
+    a conflict: the stored report is kept and the new row goes to the quarantine, so a
+    correction made at the source is visible instead of silently lost.
+    """
+    stored = _stored_digests(connection, staged)
+    if not stored:
+        return staged, []
+    reports, conflicts = [], []
+    for row in staged.reports:
+        digest = stored.get((row[0], row[1]))
+        if digest is None:
+            reports.append(row)
+        elif digest != row[2]:
+            line, offset, raw = batch.origins[(row[0], row[1])]
+            conflicts.append(
+                Refusal(
+                    "reports",
+                    batch.file,
+                    line,
+                    offset,
+                    "conflicting_report",
+                    f"report {row[0]}/{row[1][:60]} is already stored with another URL; the "
+                    "stored one is kept",
+                    raw,
+                )
+            )
+    digests = {row[2] for row in reports}
+    urls = [url for url in staged.urls if url[0] in digests]
+    site_keys = {url[2] for url in urls}
+    kept = StagedReports(
+        sources=staged.sources,
+        sites=[site for site in staged.sites if site[0] in site_keys],
+        urls=urls,
+        reports=reports,
+    )
+    return kept, conflicts
+
+
+def _stored_digests(connection: Connection, staged: StagedReports) -> dict[tuple[str, str], bytes]:
+    """URL digest of every staged report key that is already stored (index probes only)."""
+    by_source: dict[str, list[str]] = {}
+    for row in staged.reports:
+        by_source.setdefault(row[0], []).append(row[1])
+    sources = {
+        code: source_id
+        for code, source_id in connection.execute(
+            select(Source.code, Source.id).where(Source.code.in_(list(by_source)))
+        )
+    }
+    found: dict[tuple[str, str], bytes] = {}
+    for code, ids in by_source.items():
+        if code not in sources:
+            continue  # a new hotline has no stored reports
+        for start in range(0, len(ids), _PROBE_CHUNK):
+            query = (
+                select(Report.source_report_id, Url.digest)
+                .join(Url, Url.id == Report.url_id)
+                .where(Report.source_id == sources[code])
+                .where(Report.source_report_id.in_(ids[start : start + _PROBE_CHUNK]))
+            )
+            found.update(((code, rid), digest) for rid, digest in connection.execute(query))
+    return found
 
 
 def _is_transient(error: Exception) -> bool:
