@@ -28,7 +28,7 @@ from hotline.intake.staging import StagedReports
 from hotline.quarantine import Refusal, record
 from hotline.store.bulk import Bulk, Load, StageTable
 from hotline.store.engine import WRITER
-from hotline.store.models import Report, Source, Url
+from hotline.store.models import Source
 from hotline.store.types import storage_time, utcnow
 from hotline.urls import DEFAULT_POLICY, TrackingPolicy
 
@@ -288,17 +288,24 @@ def _stored_digests(connection: Connection, staged: StagedReports) -> dict[tuple
         )
     }
     found: dict[tuple[str, str], bytes] = {}
+    postgres = connection.dialect.name == "postgresql"
+    probe = (
+        "SELECT r.source_report_id, u.digest FROM reports r JOIN urls u ON u.id = r.url_id "
+        "WHERE r.source_id = {source} AND r.source_report_id {match}"
+    )
     for code, ids in by_source.items():
         if code not in sources:
             continue  # a new hotline has no stored reports
+        if postgres:  # one array parameter: no statement text per chunk to build or parse
+            sql = probe.format(source="%s", match="= ANY(%s)")
+            rows = connection.exec_driver_sql(sql, (sources[code], ids))
+            found.update(((code, rid), bytes(digest)) for rid, digest in rows)
+            continue
         for start in range(0, len(ids), _PROBE_CHUNK):
-            query = (
-                select(Report.source_report_id, Url.digest)
-                .join(Url, Url.id == Report.url_id)
-                .where(Report.source_id == sources[code])
-                .where(Report.source_report_id.in_(ids[start : start + _PROBE_CHUNK]))
-            )
-            found.update(((code, rid), digest) for rid, digest in connection.execute(query))
+            chunk = ids[start : start + _PROBE_CHUNK]
+            sql = probe.format(source="?", match=f"IN ({', '.join('?' * len(chunk))})")
+            rows = connection.exec_driver_sql(sql, (sources[code], *chunk))
+            found.update(((code, rid), bytes(digest)) for rid, digest in rows)
     return found
 
 
