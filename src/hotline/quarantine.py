@@ -97,7 +97,7 @@ def entries(
 ) -> list[QuarantineEntry]:
     query = select(QuarantineEntry).order_by(QuarantineEntry.id)
     if file:
-        query = query.where(QuarantineEntry.file.contains(file))
+        query = query.where(QuarantineEntry.file.contains(file, autoescape=True))
     if code:
         query = query.where(QuarantineEntry.reason_code == code)
     if limit:

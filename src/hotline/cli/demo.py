@@ -59,7 +59,7 @@ def demo(
     counts = totals(engine)
     out.print(
         f"[bold]2. Intake[/] {total.rows_read:,} rows read → {total.new_reports:,} new reports, "
-        f"{total.rejected:,} rejected into the quarantine"
+        f"{total.rejected:,} rejected (kept in the quarantine, never twice)"
     )
     out.print(
         f"   database holds {counts['reports']:,} reports of {counts['urls']:,} unique URLs "

@@ -40,12 +40,19 @@ def export_urls(
         Path | None, typer.Option("--out", "-o", help="Write here instead of standard output.")
     ] = None,
     defanged: Annotated[
-        bool, typer.Option("--defang", help="Defang URLs and sites (for people, not tools).")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--defang/--no-defang",
+            help="Defang URLs and sites (for people, not tools). Default: defanged when "
+            "writing to a terminal, as they are when the output goes to a file or a pipe.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """One row per canonical URL: url, site, first and last reported, report count, sources.
 
-    URLs are exported as they are (tools need them); pass --defang for a copy people read.
+    URLs go to files and pipes as they are (tools need them) and to a terminal defanged;
+    --defang / --no-defang decide explicitly.
     CSV cells that a spreadsheet would run as a formula are prefixed with a quote.
 
     [bold]Examples[/]
@@ -54,6 +61,8 @@ def export_urls(
       hotline export urls --format jsonl | head
     """
     engine = state(ctx).ready_engine()
+    if defanged is None:  # a person reading a terminal never sees a live URL by default
+        defanged = out_file is None and sys.stdout.isatty()
     rows = url_rows(engine, defanged=defanged)
     if out_file is None:
         try:
