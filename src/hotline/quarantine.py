@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.orm import Session
 
 from hotline.store.models import QuarantineEntry
 from hotline.store.upsert import insert_ignore
@@ -102,15 +103,11 @@ def entries(
         query = query.where(QuarantineEntry.reason_code == code)
     if limit:
         query = query.limit(limit)
-    from sqlalchemy.orm import Session
-
     with Session(engine) as session:
         return list(session.scalars(query))
 
 
 def entry(engine: Engine, entry_id: int) -> QuarantineEntry | None:
-    from sqlalchemy.orm import Session
-
     with Session(engine) as session:
         return session.get(QuarantineEntry, entry_id)
 

@@ -56,7 +56,7 @@ class Batch:
 
 
 class IntakeWorkerError(RuntimeError):
-    """The reading process failed; carries its traceback text."""
+    """The reading process failed or died; the message says which file and why."""
 
 
 def read_batches(path: Path, fmt: str, policy: TrackingPolicy, size: int) -> Iterator[Batch]:

@@ -30,6 +30,7 @@ from hotline.store.bulk import Bulk, Load, StageTable
 from hotline.store.engine import WRITER
 from hotline.store.models import Source
 from hotline.store.types import storage_time, utcnow
+from hotline.store.upsert import insert_ignore
 from hotline.urls import DEFAULT_POLICY, TrackingPolicy
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
@@ -137,17 +138,14 @@ class IngestSummary:
     rejected_by_code: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: IngestSummary) -> None:
-        for name in (
-            "rows_read",
-            "new_reports",
-            "duplicate_reports",
-            "new_urls",
-            "new_sites",
-            "rejected",
-        ):
+        for name in ("rows_read", "new_reports", "duplicate_reports", "new_urls", "new_sites"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for code, count in other.rejected_by_code.items():
-            self.rejected_by_code[code] = self.rejected_by_code.get(code, 0) + count
+            self.refused(code, count)
+
+    def refused(self, code: str, count: int = 1) -> None:
+        self.rejected += count
+        self.rejected_by_code[code] = self.rejected_by_code.get(code, 0) + count
 
 
 class ReportImporter:
@@ -183,10 +181,7 @@ class ReportImporter:
         summary.rows_read += batch.records
         summary.duplicate_reports += batch.in_batch_duplicates
         for refusal in batch.refusals:
-            summary.rejected += 1
-            summary.rejected_by_code[refusal.code] = (
-                summary.rejected_by_code.get(refusal.code, 0) + 1
-            )
+            summary.refused(refusal.code)
         self._flush(batch, summary)
         if progress:
             progress(batch.offset, summary.rows_read)
@@ -212,10 +207,7 @@ class ReportImporter:
         staged = len(batch.staged.reports) if batch.staged else 0
         summary.duplicate_reports += staged - new_reports - len(conflicts)
         for conflict in conflicts:
-            summary.rejected += 1
-            summary.rejected_by_code[conflict.code] = (
-                summary.rejected_by_code.get(conflict.code, 0) + 1
-            )
+            summary.refused(conflict.code)
 
     def _write(self, connection: Connection, batch: Batch) -> tuple[int, int, int, list[Refusal]]:
         staged = batch.staged
@@ -226,7 +218,10 @@ class ReportImporter:
         record(connection, [*batch.refusals, *conflicts])
         bulk = Bulk(connection)
         now = storage_time(utcnow())
-        bulk.insert_ignore("sources", ("code", "created_at"), [(c, now) for c in staged.sources])
+        connection.execute(  # a handful of codes per batch: plain Core is fine here
+            insert_ignore(connection, Source.__table__, ["code"]),
+            [{"code": code} for code in staged.sources],
+        )
         new_sites = bulk.load(_SITES, staged.sites, now)
         new_urls = bulk.load(_URLS, staged.urls, now)
         new_reports = bulk.load(_REPORTS, staged.reports, now)

@@ -94,16 +94,3 @@ class Bulk:
         return int(
             self.connection.exec_driver_sql(load.values, [(*row, now) for row in rows]).rowcount
         )
-
-    def insert_ignore(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> int:
-        """Plain multi-row insert of a few rows (e.g. new sources), skipping existing keys."""
-        if not rows:
-            return 0
-        names = ", ".join(columns)
-        mark = "%s" if self.postgres else "?"
-        marks = ", ".join(mark for _ in columns)
-        return int(
-            self.connection.exec_driver_sql(
-                f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING", rows
-            ).rowcount
-        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from publicsuffixlist import PublicSuffixList
+from publicsuffixlist import PSLFILE, PublicSuffixList
 
 from hotline.urls.model import SiteKind
 
@@ -17,15 +17,9 @@ SPECIAL_USE_SUFFIXES: tuple[str, ...] = ("test", "example", "invalid", "localhos
 def _psl() -> PublicSuffixList:
     # The list ships inside the `publicsuffixlist` wheel: no network, ever. Private-domain rules
     # (blogspot.com, github.io, ...) are kept on purpose: each customer of such a host is a site.
-    with open(_psl_path(), "rb") as bundled:
+    with open(PSLFILE, "rb") as bundled:
         lines = [*bundled.read().splitlines(), *(s.encode() for s in SPECIAL_USE_SUFFIXES)]
     return PublicSuffixList(lines, accept_unknown=True, only_icann=False)
-
-
-def _psl_path() -> str:
-    from publicsuffixlist import PSLFILE
-
-    return str(PSLFILE)
 
 
 def psl_version() -> str:
