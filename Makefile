@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml requirements.lock
 setup: $(STAMP)  ## create .venv with the locked dependencies
 
 demo: $(STAMP)  ## run the pipeline on the synthetic demo world (SQLite, offline)
-	$(BIN)/hotline demo --out demo-out
+	$(BIN)/hotline demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -35,4 +35,4 @@ lock:  ## re-resolve requirements.lock from pyproject.toml in a scratch venv
 	/tmp/hotline-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 
 clean:
-	rm -rf $(VENV) demo-out benchmarks/out .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) demo world benchmarks/out .mypy_cache .ruff_cache .pytest_cache

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
 
-from hotline.store.models import Report, Site, Url
+from hotline.store.models import Report, Site, Source, Url
 
 
 def multi_source_urls(engine: Engine) -> int:
@@ -52,5 +52,10 @@ def totals(engine: Engine) -> dict[str, int]:
     with engine.connect() as connection:
         return {
             name: int(connection.execute(select(func.count()).select_from(model)).scalar_one())
-            for name, model in (("reports", Report), ("urls", Url), ("sites", Site))
+            for name, model in (
+                ("reports", Report),
+                ("urls", Url),
+                ("sites", Site),
+                ("sources", Source),
+            )
         }

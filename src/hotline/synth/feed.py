@@ -25,7 +25,6 @@ _PATH_WORDS = ("shop", "item", "gallery", "catalog", "page", "view", "list", "me
 _SUFFIXES = ("test", "example")
 _DOC_NETS = ("192.0.2", "198.51.100", "203.0.113")
 SITE_TYPES = ("website", "website", "website", "image-host", "forum", "file-host", "video-host")
-_BAD_KINDS = ("javascript", "timestamp", "missing_url", "scheme", "port", "site_type")
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,55 +137,71 @@ class FeedGenerator:
         return _Base(rng.choice(("http", "https")), unicode_host, ascii_host, path, query)
 
     def _variant(self, base: _Base) -> str:
-        """A surface variant of the base URL that canonicalisation must fold back into it."""
-        rng = self.rng
-        scheme, host, path, query = base.scheme, base.host_ascii, base.path, base.query
-        port = ""
-        fragment = ""
-        for trick in rng.sample(range(9), rng.randint(1, 3)):
-            if trick == 0:
-                scheme = scheme.upper()
-            elif trick == 1:
-                host = "".join(c.upper() if rng.random() < 0.5 else c for c in host)
-            elif trick == 2:
-                port = ":80" if base.scheme == "http" else ":443"
-            elif trick == 3:
-                tracking = f"utm_source=hl{rng.randrange(9)}&fbclid=x{rng.randrange(10**6)}"
-                query = (
-                    f"{query}&{tracking}"
-                    if query and rng.random() < 0.5
-                    else (f"{tracking}&{query}" if query else tracking)
-                )
-            elif trick == 4:
-                path = _encode_some(path, rng)
-            elif trick == 5 and base.host_unicode != base.host_ascii:
-                host = base.host_unicode
-            elif trick == 6:
-                cut = path.rfind("/")
-                path = path[:cut] + "/./extra/.." + path[cut:]
-            elif trick == 7:
-                fragment = f"#section{rng.randrange(9)}"
-            elif trick == 8 and not host[0].isdigit():
-                host += "."
-        return f"{scheme}://{host}{port}{path}{'?' + query if query else ''}{fragment}"
+        return surface_variant(
+            self.rng, base.scheme, base.host_ascii, base.host_unicode, base.path, base.query
+        )
 
     def _bad_row(self, source: str, report_id: str, when: str) -> FeedRow:
-        kind = self.rng.choice(_BAD_KINDS)
-        url = "http://shop.broken.test/x"
-        site_type = "website"
-        if kind == "javascript":
-            url = "javascript:void(0)"
-        elif kind == "timestamp":
-            when = "31/31/2026 25:61"
-        elif kind == "missing_url":
-            url = ""
-        elif kind == "scheme":
-            url = "mailto:shop@broken.test"
-        elif kind == "port":
-            url = "http://shop.broken.test:70000/"
-        else:
-            site_type = "newspaper"
-        return FeedRow(source, report_id, when, url, site_type, "", "", None)
+        return bad_row(self.rng, source, report_id, when)[0]
+
+
+def surface_variant(
+    rng: random.Random, scheme: str, host: str, host_unicode: str, path: str, query: str
+) -> str:
+    """A surface variant of a canonical URL that canonicalisation must fold back into it:
+    case, default ports, tracking parameters, percent-encoding, IDN, dot segments, fragments."""
+    base_scheme, base_host = scheme, host
+    port = ""
+    fragment = ""
+    for trick in rng.sample(range(9), rng.randint(1, 3)):
+        if trick == 0:
+            scheme = scheme.upper()
+        elif trick == 1:
+            host = "".join(c.upper() if rng.random() < 0.5 else c for c in host)
+        elif trick == 2:
+            port = ":80" if base_scheme == "http" else ":443"
+        elif trick == 3:
+            tracking = f"utm_source=hl{rng.randrange(9)}&fbclid=x{rng.randrange(10**6)}"
+            query = (
+                f"{query}&{tracking}"
+                if query and rng.random() < 0.5
+                else (f"{tracking}&{query}" if query else tracking)
+            )
+        elif trick == 4:
+            path = _encode_some(path, rng)
+        elif trick == 5 and host_unicode != base_host:
+            host = host_unicode
+        elif trick == 6:
+            cut = path.rfind("/")
+            path = path[:cut] + "/./extra/.." + path[cut:]
+        elif trick == 7:
+            fragment = f"#section{rng.randrange(9)}"
+        elif trick == 8 and not host[0].isdigit():
+            host += "."
+    return f"{scheme}://{host}{port}{path}{'?' + query if query else ''}{fragment}"
+
+
+BAD_KINDS = ("javascript", "timestamp", "missing_url", "scheme", "port", "site_type")
+
+
+def bad_row(rng: random.Random, source: str, report_id: str, when: str) -> tuple[FeedRow, str]:
+    """A row intake must refuse, and the kind of fault (kept in the world's truth)."""
+    kind = rng.choice(BAD_KINDS)
+    url = "http://shop.broken.test/x"
+    site_type = "website"
+    if kind == "javascript":
+        url = "javascript:void(0)"
+    elif kind == "timestamp":
+        when = "31/31/2026 25:61"
+    elif kind == "missing_url":
+        url = ""
+    elif kind == "scheme":
+        url = "mailto:shop@broken.test"
+    elif kind == "port":
+        url = "http://shop.broken.test:70000/"
+    else:
+        site_type = "newspaper"
+    return FeedRow(source, report_id, when, url, site_type, "", "", None), kind
 
 
 def _encode_some(path: str, rng: random.Random) -> str:

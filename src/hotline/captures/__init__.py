@@ -1,0 +1,1 @@
+"""Captures stage: WARC records → selectors and media hashes (content-free)."""

@@ -1,0 +1,493 @@
+"""``hotline synth``: write a synthetic world in the contract formats, with its truth.
+
+One pass over the site stream feeds every writer at once (reports, captures, passive DNS,
+selector dump, truth), so memory stays bounded at every scale. Determinism: every random
+draw comes from a generator seeded by (seed, what, index); timestamps come from the world's
+calendar, never from the clock; gzip members carry mtime 0; JSON is written with fixed key
+order. The same seed and scale give the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import random
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from hotline import __version__
+from hotline.synth import actors
+from hotline.synth.feed import FIELDS, bad_row, surface_variant
+from hotline.synth.hosting import CDN_DOMAIN
+from hotline.synth.html import brand_text, image_paths, redirect_page, render_page
+from hotline.synth.images import abstract_image
+from hotline.synth.mmdb import write_geoip
+from hotline.synth.scales import SCALES, Scale
+from hotline.synth.warc import WarcWriter
+from hotline.synth.world import WORLD_END, WORLD_START, Page, Site, World
+
+BAD_ROW_SHARE = 0.03
+_USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) hotline-synthetic-capture/1.0"
+_SITES_PER_WARC = {"small": 100, "medium": 5_000, "large": 50_000}
+
+
+@dataclass(slots=True)
+class Summary:
+    out: Path
+    seed: int
+    scale: str
+    counts: dict[str, int] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class _Writers:
+    """Every output file of a world, open at once; each site is written to all of them."""
+
+    def __init__(self, out: Path, world: World, captures: bool) -> None:
+        self.out = out
+        self.world = world
+        self.scale = world.scale
+        self.captures = captures
+        self.sources = [f"HL-{chr(ord('A') + i)}" for i in range(self.scale.hotlines)]
+        self.source_weights = [1 / (i + 1) ** 0.7 for i in range(len(self.sources))]
+        self.sequence = dict.fromkeys(self.sources, 0)
+        self.reports_file = (out / "reports.csv").open("w", encoding="utf-8", newline="")
+        self.reports = csv.writer(self.reports_file, lineterminator="\n")
+        self.reports.writerow(FIELDS)
+        self.line = 1
+        self.pdns = (out / "pdns.jsonl").open("wb")
+        self.selectors = (out / "selectors.jsonl").open("wb")
+        self.truth = (out / "truth.json").open("wb")
+        self._url_spool: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
+        self.truth.write(b'{"sites":{')
+        self._first_site = True
+        self._first_url = True
+        self.bad_rows: list[dict[str, Any]] = []
+        self.payment_addresses: dict[str, str] = {}
+        self.counts = dict.fromkeys(
+            (
+                "sites",
+                "commercial_sites",
+                "noise_sites",
+                "gateways",
+                "onion_mirrors",
+                "behind_cdn",
+                "urls",
+                "reports",
+                "bad_rows",
+                "captures",
+                "warc_records",
+                "images",
+                "pdns_records",
+                "selector_links",
+            ),
+            0,
+        )
+        self.warc: WarcWriter | None = None
+        self.warc_index = 0
+        self.warc_files: list[Path] = []
+        if captures:
+            (out / "captures").mkdir(exist_ok=True)
+
+    # -- per site ---------------------------------------------------------------------------
+
+    def site(self, site: Site) -> None:
+        rng = random.Random(f"{self.world.seed}:write:{site.index}")
+        counts = self.counts
+        counts["sites"] += 1
+        counts["commercial_sites" if site.commercial else "noise_sites"] += 1
+        counts["gateways"] += site.role == "gateway"
+        counts["onion_mirrors"] += site.role == "mirror"
+        counts["behind_cdn"] += site.behind_cdn
+        first_reports = [self._report(rng, site, page) for page in site.pages]
+        shown: dict[tuple[str, str], list[datetime]] = {}
+        if self.captures:
+            self._rotate(site.index)
+        limit = self.scale.captured_urls_per_site or len(site.pages)
+        for number, (page, reported) in enumerate(zip(site.pages, first_reports, strict=True)):
+            if number >= limit:
+                break
+            when = min(reported + timedelta(hours=rng.uniform(1, 36)), site.end)
+            for key in self._capture(rng, site, page, when, full=number == 0):
+                seen = shown.setdefault(key, [when, when])
+                seen[0], seen[1] = min(seen[0], when), max(seen[1], when)
+        for period in site.periods:
+            for key in (("ip", period.ip), *((("ip", period.ip6),) if period.ip6 else ())):
+                seen = shown.setdefault(key, [period.start, period.end])
+                seen[0], seen[1] = min(seen[0], period.start), max(seen[1], period.end)
+        for server in site.nameservers:
+            shown[("nameserver", server)] = [site.start, site.end]
+        if site.redirect_to is not None:
+            shown[("gateway", site.redirect_to.key)] = [site.start, site.end]
+        self._selectors(site, shown)
+        self._pdns(rng, site)
+        self._truth_site(site)
+
+    def _report(self, rng: random.Random, site: Site, page: Page) -> datetime:
+        """Report the page from one to three hotlines, in surface variants; returns the
+        first report's time (the capture follows it)."""
+        reporters = rng.choices((1, 2, 3), (0.65, 0.25, 0.10))[0]
+        sources: list[str] = []
+        while len(sources) < min(reporters, len(self.sources)):
+            pick = rng.choices(self.sources, self.source_weights)[0]
+            if pick not in sources:
+                sources.append(pick)
+        span = max(60.0, (site.end - site.start).total_seconds() - 7200)
+        times = sorted(site.start + timedelta(seconds=int(rng.uniform(0, span))) for _ in sources)
+        for number, (source, when) in enumerate(zip(sources, times, strict=True)):
+            if rng.random() < BAD_ROW_SHARE:
+                self._bad_row(rng, source, when)
+            if number == 0 and rng.random() < 0.5:
+                url = page.url
+            else:
+                url = surface_variant(
+                    rng, page.scheme, page.host, page.host_unicode, page.path, page.query
+                )
+            site_type = site.site_type if rng.random() < 0.85 else ""
+            commercial = ("true" if site.commercial else "false") if rng.random() < 0.7 else ""
+            self._write_report(source, _iso(when), url, site_type, commercial)
+        self.counts["urls"] += 1
+        self._truth_url(page, site, len(sources))
+        return times[0]
+
+    def _write_report(
+        self, source: str, when: str, url: str, site_type: str, commercial: str
+    ) -> str:
+        self.sequence[source] += 1
+        report_id = f"{source.lower()}-{self.sequence[source]:07d}"
+        self.reports.writerow((source, report_id, when, url, site_type, commercial, ""))
+        self.line += 1
+        self.counts["reports"] += 1
+        return report_id
+
+    def _bad_row(self, rng: random.Random, source: str, when: datetime) -> None:
+        row, kind = bad_row(rng, source, "", _iso(when))
+        report_id = self._write_report(source, row.reported_at, row.url, row.site_type, "")
+        self.counts["bad_rows"] += 1
+        self.bad_rows.append(
+            {"line": self.line, "source": source, "source_report_id": report_id, "kind": kind}
+        )
+
+    # -- captures -----------------------------------------------------------------------------
+
+    def _rotate(self, index: int) -> None:
+        per_file = _SITES_PER_WARC[self.scale.name]
+        if self.warc is not None and index % per_file:
+            return
+        if self.warc is not None:
+            self.warc.close()
+        path = self.out / "captures" / f"captures-{self.warc_index:05d}.warc.gz"
+        self.warc = WarcWriter(path, namespace=f"hotline-synth/{self.world.seed}/{self.warc_index}")
+        self.warc.warcinfo(
+            WORLD_START,
+            {
+                "software": f"hotline {__version__} (synthetic world)",
+                "format": "WARC File Format 1.1",
+                "description": "synthetic, benign capture of a test world",
+            },
+        )
+        self.warc_files.append(path)
+        self.warc_index += 1
+        self.counts["warc_records"] += 1
+
+    def _capture(
+        self, rng: random.Random, site: Site, page: Page, when: datetime, full: bool
+    ) -> list[tuple[str, str]]:
+        assert self.warc is not None
+        self.counts["captures"] += 1
+        period = site.period_at(when)
+        ip = period.ip if period else None
+        if site.redirect_to is not None:
+            return self._gateway_capture(rng, site, page, when, ip)
+        referer = site.pages[0].url if page.kind != "landing" and rng.random() < 0.5 else None
+        html, shown = render_page(site, page, rng, full)
+        self._exchange(page.url, when, 200, "OK", "text/html; charset=utf-8", html, ip, referer)
+        shown.append(("template", site.signals.template.variant))
+        favicon = site.signals.favicon
+        if (
+            favicon is not None
+            and ("favicon_md5", hashlib.md5(favicon, usedforsecurity=False).hexdigest()) in shown
+        ):
+            origin = page.url.split("/", 3)
+            self._exchange(
+                f"{origin[0]}//{origin[2]}/favicon.ico",
+                when,
+                200,
+                "OK",
+                "image/png",
+                favicon,
+                ip,
+                page.url,
+            )
+        for path in image_paths(
+            page, self.scale.images_per_page if full or rng.random() < 0.3 else 0
+        ):
+            origin = page.url.split("/", 3)
+            image = abstract_image(rng, 64)
+            self._exchange(
+                f"{origin[0]}//{origin[2]}{path}", when, 200, "OK", "image/png", image, ip, page.url
+            )
+            self.counts["images"] += 1
+        return shown
+
+    def _gateway_capture(
+        self, rng: random.Random, site: Site, page: Page, when: datetime, ip: str | None
+    ) -> list[tuple[str, str]]:
+        target_site = site.redirect_to
+        assert target_site is not None
+        target = target_site.pages[0]
+        if site.redirect_style == "302":
+            self._exchange(
+                page.url, when, 302, "Found", "text/html", b"", ip, None, location=target.url
+            )
+            referer = None
+        else:
+            self._exchange(
+                page.url,
+                when,
+                200,
+                "OK",
+                "text/html; charset=utf-8",
+                redirect_page(target.url),
+                ip,
+                None,
+            )
+            referer = page.url
+        later = when + timedelta(seconds=1)
+        target_period = target_site.period_at(later)
+        html, _ = render_page(target_site, target, rng, full=True)
+        self._exchange(
+            target.url,
+            later,
+            200,
+            "OK",
+            "text/html; charset=utf-8",
+            html,
+            target_period.ip if target_period else None,
+            referer,
+        )
+        return [("template", site.signals.template.variant)]
+
+    def _exchange(
+        self,
+        url: str,
+        when: datetime,
+        status: int,
+        reason: str,
+        content_type: str,
+        body: bytes,
+        ip: str | None,
+        referer: str | None,
+        location: str | None = None,
+    ) -> None:
+        assert self.warc is not None
+        host = url.split("/", 3)[2]
+        request_headers = [("Host", host), ("User-Agent", _USER_AGENT), ("Accept", "*/*")]
+        if referer:
+            request_headers.append(("Referer", referer))
+        headers = [
+            ("Date", when.strftime("%a, %d %b %Y %H:%M:%S GMT")),
+            ("Server", "nginx"),
+            ("Content-Type", content_type),
+        ]
+        if location:
+            headers.append(("Location", location))
+        response_id = self.warc.response(url, when, status, reason, headers, body, ip)
+        self.warc.request(url, when, request_headers, concurrent_to=response_id)
+        self.counts["warc_records"] += 2
+
+    # -- dumps --------------------------------------------------------------------------------
+
+    def _selectors(self, site: Site, shown: dict[tuple[str, str], list[datetime]]) -> None:
+        for (kind, value), (first, last) in sorted(shown.items()):
+            self.selectors.write(
+                orjson.dumps(
+                    {
+                        "site": site.key,
+                        "kind": kind,
+                        "value": value,
+                        "first_seen": _iso(first),
+                        "last_seen": _iso(last),
+                    }
+                )
+                + b"\n"
+            )
+            self.counts["selector_links"] += 1
+            if kind == "btc_address" and site.distributor is not None:
+                self.payment_addresses[value] = site.distributor.id
+
+    def _pdns(self, rng: random.Random, site: Site) -> None:
+        if not site.periods:
+            return
+        hosts = sorted({site.key, *(page.host for page in site.pages)})
+        records: list[dict[str, Any]] = []
+        for period in site.periods:
+            for host in hosts:
+                records.append(_rr(rng, host, "A", period.ip, period.start, period.end))
+                if period.ip6:
+                    records.append(_rr(rng, host, "AAAA", period.ip6, period.start, period.end))
+        if site.behind_cdn:
+            edge = f"{site.key.replace('.', '-')}.edge.{CDN_DOMAIN}"
+            records.append(_rr(rng, f"www.{site.key}", "CNAME", edge, site.start, site.end))
+        if site.nameservers:
+            records.append(_rr(rng, site.key, "NS", list(site.nameservers), site.start, site.end))
+        for record in records:
+            self.pdns.write(orjson.dumps(record) + b"\n")
+        self.counts["pdns_records"] += len(records)
+
+    def _truth_site(self, site: Site) -> None:
+        distributor = site.distributor
+        last = site.periods[-1] if site.periods else None
+        entry = {
+            "brand": site.brand.id if site.brand else None,
+            "distributor": distributor.id if distributor else None,
+            "commercial": site.commercial,
+            "role": site.role,
+            "type": site.site_type,
+            "hosting_country": site.hosting_country(),
+            "behind_cdn": site.behind_cdn,
+            "asn": last.provider.asn if last else None,
+            "provider": last.provider.name if last else None,
+            "ip": last.ip if last else None,
+            "countries": sorted(
+                {p.provider.country for p in site.periods if p.provider.kind != "cdn"}
+            ),
+            "first_seen": _iso(site.start),
+            "last_seen": _iso(site.end),
+            "urls": len(site.pages),
+        }
+        prefix = b"" if self._first_site else b","
+        self._first_site = False
+        self.truth.write(prefix + orjson.dumps(site.key) + b":" + orjson.dumps(entry))
+
+    def _truth_url(self, page: Page, site: Site, reports: int) -> None:
+        prefix = b"" if self._first_url else b","
+        self._first_url = False
+        entry = {"site": site.key, "hosting_country": site.hosting_country(), "reports": reports}
+        self._url_spool.write(prefix + orjson.dumps(page.url) + b":" + orjson.dumps(entry))
+
+    # -- the end --------------------------------------------------------------------------------
+
+    def close(self, world: World) -> None:
+        if self.warc is not None:
+            self.warc.close()
+        self.reports_file.close()
+        self.pdns.close()
+        self.selectors.close()
+        self.truth.write(b'},"urls":{')
+        self._url_spool.seek(0)
+        shutil.copyfileobj(self._url_spool, self.truth)
+        self._url_spool.close()
+        tail = {
+            "meta": self.meta(world),
+            "distributors": [_distributor_truth(d) for d in world.distributors],
+            "brands": [
+                {
+                    "id": b.id,
+                    "name": b.name,
+                    "distributor": b.distributor.id,
+                    "domains": b.domains,
+                    "brand_text": brand_text(b.name),
+                }
+                for b in world.brands
+            ],
+            "payment_addresses": dict(sorted(self.payment_addresses.items())),
+            "bad_rows": self.bad_rows,
+        }
+        self.truth.write(b"}," + orjson.dumps(tail)[1:])
+        self.truth.close()
+
+    def meta(self, world: World) -> dict[str, Any]:
+        return {
+            "seed": world.seed,
+            "scale": world.scale.name,
+            "generator": f"hotline {__version__}",
+            "world_start": _iso(WORLD_START),
+            "world_end": _iso(WORLD_END),
+            "hotlines": self.sources,
+            "counts": self.counts,
+        }
+
+
+def _rr(
+    rng: random.Random,
+    name: str,
+    rrtype: str,
+    rdata: str | list[str],
+    first: datetime,
+    last: datetime,
+) -> dict[str, Any]:
+    """A passive-DNS record in the Common Output Format, with the variation real feeds show:
+    owner names with and without the trailing dot, rdata as a string or an array."""
+    owner = name + "." if rng.random() < 0.5 else name
+    value: str | list[str] = rdata if isinstance(rdata, list) or rng.random() < 0.5 else [rdata]
+    return {
+        "rrname": owner,
+        "rrtype": rrtype,
+        "rdata": value,
+        "time_first": int(first.timestamp()),
+        "time_last": int(last.timestamp()),
+        "count": rng.randint(1, 5000),
+    }
+
+
+def _distributor_truth(d: actors.Distributor) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "label": d.label,
+        "brands": [b.id for b in d.brands],
+        "merchant_ids": [f"{m.processor.host}|{m.merchant_id}" for m in d.merchants],
+        "btc_pool": list(d.btc_pool),
+        "affiliate": f"{d.affiliate_param}={d.affiliate_id}",
+        "analytics": list(d.analytics),
+        "nameservers": list(d.nameservers or ()),
+        "email": d.email,
+    }
+
+
+def generate(
+    seed: int,
+    scale: str | Scale,
+    out: Path,
+    captures: bool | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Summary:
+    """Write the world ``(seed, scale)`` into ``out``; returns what was written."""
+    chosen = SCALES[scale] if isinstance(scale, str) else scale
+    out.mkdir(parents=True, exist_ok=True)
+    world = World(seed, chosen)
+    writers = _Writers(out, world, chosen.captures if captures is None else captures)
+    expected = sum(b.domains for b in world.brands) + chosen.noise_sites
+    try:
+        for number, site in enumerate(world.sites(), 1):
+            writers.site(site)
+            if progress is not None and number % 500 == 0:
+                progress(number, expected)
+    finally:
+        writers.close(world)
+    geoip = write_geoip(out / "geoip", [*world.providers, world.planner.cdn], WORLD_END)
+    processors = [{"host": p.host, "name": p.name, "method": p.method} for p in world.processors]
+    (out / "processors.json").write_bytes(
+        orjson.dumps(processors, option=orjson.OPT_INDENT_2) + b"\n"
+    )
+    files = [
+        out / "reports.csv",
+        *writers.warc_files,
+        out / "pdns.jsonl",
+        out / "selectors.jsonl",
+        *geoip,
+        out / "processors.json",
+        out / "truth.json",
+    ]
+    return Summary(out, seed, chosen.name, writers.counts, files)

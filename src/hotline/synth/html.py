@@ -1,0 +1,214 @@
+"""Captured pages: neutral shop-like HTML carrying a site's signals, and the selectors shown.
+
+Every page returns, next to its bytes, the (kind, value) selectors it actually shows, so the
+selector dump and the truth list only what a perfect extractor could find in the captures.
+The text is neutral catalogue filler; there are no real brands, places or people.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from html import escape
+
+from hotline.synth import actors
+from hotline.synth.world import Page, Site
+
+Selector = tuple[str, str]
+
+_ITEM_WORDS = ("classic", "deluxe", "starter", "premium", "compact", "bundle", "edition", "pack")
+_FEATURES = (
+    "Fast delivery to members",
+    "New catalogue every week",
+    "Secure checkout",
+    "Support by e-mail",
+    "Instant access after payment",
+)
+_FORUM_LINES = (
+    "Has anyone tried the new layout?",
+    "Thread moved to the general board.",
+    "Please read the rules before posting.",
+    "Uploads are limited to 20 MB.",
+)
+
+
+def brand_text(name: str) -> str:
+    return " ".join(name.lower().split())
+
+
+def render_page(
+    site: Site, page: Page, rng: random.Random, full: bool
+) -> tuple[bytes, list[Selector]]:
+    """The page's HTML and the selectors it shows. ``full`` (the landing page) shows every
+    signal of the site; other pages each show a part of them."""
+    signals = site.signals
+    template = signals.template
+    css = template.classes
+    shown: list[Selector] = []
+
+    def show(name: str) -> bool:
+        return full or rng.random() < 0.55
+
+    title = "Catalogue"
+    head = ['<meta charset="utf-8">', '<meta name="viewport" content="width=device-width">']
+    if signals.brand_text and show("brand"):
+        title = f"{signals.brand_text} | {site.brand.tagline if site.brand else 'welcome'}"
+        shown.append(("brand_text", brand_text(signals.brand_text)))
+    elif site.role == "noise":
+        title = f"{site.site_type.replace('-', ' ').title()} | {site.key.split('.')[0]}"
+    head.append(f"<title>{escape(title)}</title>")
+    if signals.favicon is not None and show("favicon"):
+        head.append('<link rel="icon" href="/favicon.ico" type="image/png">')
+        shown.append(
+            ("favicon_md5", hashlib.md5(signals.favicon, usedforsecurity=False).hexdigest())
+        )
+    for host in signals.script_hosts:
+        if host == actors.KIT_CSS_HOST:
+            head.append(f'<link rel="stylesheet" href="https://{host}/kit/2.4/shopkit.min.css">')
+        else:
+            head.append(f'<script src="https://{host}/libs/jquery/3.7.1/jquery.min.js"></script>')
+        shown.append(("script_host", host))
+    for tag in signals.analytics:
+        if not show("analytics"):
+            continue
+        head.append(_analytics_snippet(tag))
+        shown.append(("analytics", tag))
+
+    body: list[str] = []
+    opening = "".join(f'<div class="{css["wrap"]}-l{level}">' for level in range(template.depth))
+    body.append(f'<body class="{css["body"]}">{opening}<div class="{css["wrap"]}">')
+    logo_alt = signals.brand_text or "logo"
+    body.append(
+        f'<header class="{css["header"]}"><img class="{css["logo"]}" src="/logo.png" '
+        f'alt="{escape(logo_alt)}"><nav class="{css["nav"]}"><a href="/">Home</a> '
+        '<a href="/catalog/">Catalogue</a> <a href="/join">Join</a></nav></header>'
+    )
+    body.append(f'<main class="{css["main"]}">')
+    if signals.brand_text:
+        body.append(f"<h1>{escape(signals.brand_text)}</h1>")
+    for block in template.blocks:
+        body.append(_block(block, css, rng, site))
+    if signals.merchant is not None and show("merchant"):
+        body.append(_payment(signals.merchant, rng))
+        host = signals.merchant.processor.host
+        shown.append(("payment_host", host))
+        shown.append(("merchant_id", f"{host}|{signals.merchant.merchant_id}"))
+    if signals.btc is not None and show("btc"):
+        amount = f"0.00{rng.randrange(10, 99)}"
+        if rng.random() < 0.5:
+            body.append(
+                f'<p class="pay-crypto">Pay with Bitcoin: <a href="bitcoin:{signals.btc}?amount='
+                f'{amount}">{signals.btc}</a></p>'
+            )
+        else:
+            body.append(
+                f'<p class="pay-crypto">Send {amount} BTC to <code>{signals.btc}</code></p>'
+            )
+        shown.append(("btc_address", signals.btc))
+    if signals.affiliate is not None and show("affiliate"):
+        url, param, value = signals.affiliate
+        body.append(f'<aside class="partners"><a href="{escape(url)}">Our partner shop</a></aside>')
+        shown.append(("affiliate", f"{param}={value}"))
+    for link in signals.outlinks:
+        body.append(f'<p class="post">{rng.choice(_FORUM_LINES)} <a href="{link}">link</a></p>')
+    if site.role == "noise":
+        body.extend(
+            f'<p class="post">{rng.choice(_FORUM_LINES)}</p>' for _ in range(rng.randint(1, 4))
+        )
+    body.append("</main>")
+    footer = [f'<footer class="{css["footer"]}"><p>Questions? ']
+    for email in signals.emails:
+        if show("email"):
+            footer.append(f'<a href="mailto:{email}">{email}</a> ')
+            shown.append(("email", email))
+    footer.append("</p></footer>")
+    body.append("".join(footer))
+    body.append("</div>" + "</div>" * template.depth + "</body>")
+    html = (
+        '<!DOCTYPE html>\n<html lang="en"><head>'
+        + "".join(head)
+        + "</head>"
+        + "".join(body)
+        + "</html>\n"
+    )
+    return html.encode("utf-8"), shown
+
+
+def redirect_page(target: str) -> bytes:
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f'<meta http-equiv="refresh" content="0;url={escape(target)}"><title>Redirecting</title>'
+        f'</head><body><p>Redirecting to <a href="{escape(target)}">the shop</a>.</p>'
+        "</body></html>\n"
+    ).encode()
+
+
+def image_paths(page: Page, count: int) -> list[str]:
+    digest = hashlib.sha1(page.url.encode(), usedforsecurity=False).hexdigest()[:8]
+    return [f"/img/{digest}-{n}.png" for n in range(count)]
+
+
+def _analytics_snippet(tag: str) -> str:
+    if tag.startswith("ym:"):
+        counter = tag[3:]
+        return (
+            "<script>(function(m,e,t,r,i,k,a){m[i]=m[i]||function(){(m[i].a=m[i].a||[])"
+            f'.push(arguments)}};}})(window,document,"script","","ym");ym({counter},"init",'
+            "{clickmap:true});</script>"
+        )
+    return (
+        f'<script async src="https://www.googletagmanager.example/gtag/js?id={tag}"></script>'
+        "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments);}"
+        f"gtag('js',new Date());gtag('config','{tag}');</script>"
+    )
+
+
+def _payment(merchant: actors.Merchant, rng: random.Random) -> str:
+    processor = merchant.processor
+    plan = rng.choice(("month", "quarter", "year"))
+    price = f"{rng.randrange(9, 90)}.95"
+    if processor.style == "widget":
+        return (
+            f'<div class="checkout"><script src="https://{processor.host}/widget.js" '
+            f'data-merchant="{merchant.merchant_id}" data-plan="{plan}" data-amount="{price}">'
+            "</script></div>"
+        )
+    if processor.style == "iframe":
+        return (
+            f'<div class="checkout"><iframe src="https://{processor.host}/pay?merchant_id='
+            f'{merchant.merchant_id}&amp;plan={plan}" width="400" height="300"></iframe></div>'
+        )
+    return (
+        f'<form class="checkout" method="post" action="https://{processor.host}/checkout">'
+        f'<input type="hidden" name="merchant_id" value="{merchant.merchant_id}">'
+        f'<input type="hidden" name="plan" value="{plan}"><input type="hidden" name="amount" '
+        f'value="{price}"><button type="submit">Buy access</button></form>'
+    )
+
+
+def _block(block: str, css: dict[str, str], rng: random.Random, site: Site) -> str:
+    if block == "grid":
+        cards = "".join(
+            f'<div class="{css["card"]}"><img src="/img/t{rng.randrange(1000)}.png" alt="item">'
+            f"<p>{rng.choice(_ITEM_WORDS).title()} {rng.choice(_ITEM_WORDS)} no. "
+            f'{rng.randrange(1, 500)}</p><span class="{css["price"]}">${rng.randrange(5, 60)}'
+            "</span></div>"
+            for _ in range(rng.randint(3, 8))
+        )
+        return f'<section class="{css["grid"]}">{cards}</section>'
+    if block == "features":
+        items = "".join(f"<li>{f}</li>" for f in rng.sample(_FEATURES, 3))
+        return f'<section class="features"><ul>{items}</ul></section>'
+    if block == "plans":
+        return (
+            '<section class="plans"><div class="plan">Monthly</div><div class="plan">Quarterly'
+            '</div><div class="plan">Yearly</div></section>'
+        )
+    if block == "faq":
+        return (
+            '<section class="faq"><h2>FAQ</h2><p>Access starts right after checkout.</p></section>'
+        )
+    if block == "testimonials":
+        return '<section class="quotes"><blockquote>Great selection.</blockquote></section>'
+    tagline = site.brand.tagline if site.brand else "Welcome"
+    return f'<section class="hero"><h2>{escape(tagline)}</h2></section>'
