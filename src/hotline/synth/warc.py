@@ -88,7 +88,8 @@ def _fields(pairs: list[tuple[str, str]] | None, what: str) -> str:
     if not pairs:
         return ""
     text = "".join([f"{name}: {value}\r\n" for name, value in pairs])
-    if _FIELDS.fullmatch(text) is None:
+    # one line per pair: a value with CRLF inside could otherwise pass as two good lines
+    if text.count("\n") != len(pairs) or _FIELDS.fullmatch(text) is None:
         raise ValueError(f"{what}: field names must be tokens and values free of CR/LF: {pairs!r}")
     return text
 
@@ -201,14 +202,15 @@ class WarcWriter:
         ``WARC-Filename``; it is not taken from the path so that output does not depend on
         where it was written.
         """
+        when = self._date(date)
         block = _fields(list(fields.items()), "warcinfo fields").encode("utf-8")
-        rid = self.new_record_id()
         name = ""
         if filename is not None:
             name = _fields([("WARC-Filename", filename)], "WARC-Filename")
+        rid = self.new_record_id()  # only once nothing can fail: refusals leave no gap
         head = (
             f"WARC/1.1\r\nWARC-Type: warcinfo\r\nWARC-Record-ID: {rid}\r\n"
-            f"WARC-Date: {self._date(date)}\r\n{name}"
+            f"WARC-Date: {when}\r\n{name}"
             f"Content-Type: application/warc-fields\r\n"
             f"WARC-Block-Digest: {sha1_digest(block)}\r\n"
             f"Content-Length: {len(block)}\r\n\r\n"
@@ -232,6 +234,7 @@ class WarcWriter:
         pass its ID as ``concurrent_to``: the spec counts the link both ways.
         """
         _http_uri(uri)
+        when = self._date(date)
         if _TOKEN.fullmatch(method) is None:
             raise ValueError(f"HTTP method must be a token, got {method!r}")
         parts = urlsplit(uri)
@@ -241,13 +244,13 @@ class WarcWriter:
         if not any(name.lower() == "host" for name, _ in http_headers):
             host = f"Host: {parts.netloc.rpartition('@')[2]}\r\n"
         http = f"{method} {target} HTTP/1.1\r\n{host}{headers}\r\n".encode()
-        rid = self.new_record_id()
         link = ""
         if concurrent_to is not None:
             link = _fields([("WARC-Concurrent-To", concurrent_to)], "WARC-Concurrent-To")
+        rid = self.new_record_id()
         head = (
             f"WARC/1.1\r\nWARC-Type: request\r\nWARC-Record-ID: {rid}\r\n"
-            f"WARC-Date: {self._date(date)}\r\nWARC-Target-URI: {uri}\r\n"
+            f"WARC-Date: {when}\r\nWARC-Target-URI: {uri}\r\n"
             f"{self._warcinfo_line}{link}"
             f"Content-Type: application/http; msgtype=request\r\n"
             f"WARC-Block-Digest: {sha1_digest(http)}\r\n"
@@ -277,6 +280,7 @@ class WarcWriter:
         given (IPv4 or IPv6, canonicalised).
         """
         _http_uri(uri)
+        when = self._date(date)
         if not 100 <= status <= 999 or "\r" in reason or "\n" in reason:
             raise ValueError(f"bad HTTP status line parts: {status!r} {reason!r}")
         if any(name.lower() in _FRAMING for name, _ in http_headers):
@@ -287,15 +291,15 @@ class WarcWriter:
         ).encode()
         block_hash = hashlib.sha1(http, usedforsecurity=False)
         block_hash.update(body)
-        rid = self.new_record_id()
         extra = self._warcinfo_line
         if concurrent_to is not None:
             extra += _fields([("WARC-Concurrent-To", concurrent_to)], "WARC-Concurrent-To")
         if ip is not None:
             extra += f"WARC-IP-Address: {_ip(ip)}\r\n"
+        rid = self.new_record_id()
         head = (
             f"WARC/1.1\r\nWARC-Type: response\r\nWARC-Record-ID: {rid}\r\n"
-            f"WARC-Date: {self._date(date)}\r\nWARC-Target-URI: {uri}\r\n{extra}"
+            f"WARC-Date: {when}\r\nWARC-Target-URI: {uri}\r\n{extra}"
             f"Content-Type: application/http; msgtype=response\r\n"
             f"WARC-Block-Digest: sha1:{_sha1_b32(block_hash.digest())}\r\n"
             f"WARC-Payload-Digest: {sha1_digest(body)}\r\n"
