@@ -631,3 +631,63 @@ def test_demo_output_is_defanged(db_url: str, tmp_path: Path) -> None:
     assert "[.]" in result.out
     assert "http://" not in result.out
     assert "https://" not in result.out
+
+
+# --- synth and score ------------------------------------------------------------------------
+
+
+def test_synth_writes_a_world_and_score_rates_baseline_and_export(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'unused.db'}"  # these commands need no database
+    world = tmp_path / "world"
+    made = hotline(db_url, "synth", "--seed", "7", "--out", str(world), "--no-captures")
+    assert made.code == 0, made
+    assert "world small seed 7" in made.out
+    assert not (world / "captures").exists()
+    for name in ("reports.csv", "pdns.jsonl", "selectors.jsonl", "truth.json"):
+        assert (world / name).stat().st_size > 0
+    truth = orjson.loads((world / "truth.json").read_bytes())
+
+    # A perfect export (the truth itself in the site-export contract) scores 1.000 throughout.
+    perfect = tmp_path / "perfect.csv"
+    with perfect.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["site", "brand_id", "distributor_id"])
+        for site, entry in truth["sites"].items():
+            writer.writerow([site, entry["brand"] or "", entry["distributor"] or ""])
+    scored = hotline(
+        db_url,
+        "score",
+        "--truth",
+        str(world / "truth.json"),
+        "--export",
+        str(perfect),
+        "--baseline",
+        str(world / "selectors.jsonl"),
+    )
+    assert scored.code == 0, scored
+    perfect_row = next(line for line in scored.out.splitlines() if "perfect.csv" in line)
+    assert perfect_row.count("1.000") == 6
+    assert "0/" in perfect_row  # no non-commercial site attributed
+    baseline_row = next(line for line in scored.out.splitlines() if "connected" in line)
+    assert "100.0%" in baseline_row  # the naive baseline attributes every noise site
+
+
+def test_score_without_anything_to_score_is_a_usage_error(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'unused.db'}"
+    truth = tmp_path / "truth.json"
+    truth.write_text('{"sites": {}}')
+    result = hotline(db_url, "score", "--truth", str(truth))
+    assert result.code == 2
+    assert "no attribution" in result.err
+    broken = hotline(db_url, "score", "--truth", str(tmp_path / "missing.json"), "--baseline", "x")
+    assert broken.code == 2
+    assert "missing.json" in broken.err
+
+
+def test_synth_into_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'unused.db'}"
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a folder")
+    result = hotline(db_url, "synth", "--out", str(blocker))
+    assert result.code == 2
+    assert "cannot write the world" in result.err

@@ -135,7 +135,8 @@ def test_every_name_is_reserved_and_every_address_documentation(world: Path) -> 
         if record["rrtype"] in ("NS", "CNAME"):
             values = record["rdata"] if isinstance(record["rdata"], list) else [record["rdata"]]
             hosts.update(value.rstrip(".") for value in values)
-    assert len(hosts) > 500 and len(addresses) > 100
+    assert len(hosts) > 500
+    assert len(addresses) > 100
     bad_hosts = {h for h in hosts if not h.endswith(RESERVED_SUFFIXES)}
     # Real-TLD-looking tokens are fine only as parts of reserved names (example.com).
     bad_tokens = {
@@ -160,7 +161,7 @@ def test_geoip_databases_cover_only_documentation_ranges(world: Path) -> None:
                 network.subnet_of(allowed)
                 for allowed in ALLOWED_NETS
                 if allowed.version == network.version
-            ), network  # noqa: E501
+            ), network
 
 
 def test_warc_files_read_back_with_warcio(world: Path) -> None:
@@ -190,9 +191,12 @@ def test_warc_files_read_back_with_warcio(world: Path) -> None:
             referers += 1
     assert types["warcinfo"] == 3
     assert types["request"] == types["response"] > 1000
-    assert statuses["200"] > 1000 and statuses["302"] > 0
+    assert statuses["200"] > 1000
+    assert statuses["302"] > 0
     assert locations == statuses["302"]
-    assert referers > 100 and images > 500 and favicons > 50
+    assert referers > 100
+    assert images > 500
+    assert favicons > 50
     assert not responses_without_ip
 
 
@@ -205,23 +209,25 @@ def test_every_ip_used_is_in_the_generated_mmdb_files(world: Path, truth: dict[s
         record = orjson.loads(line)
         if record["rrtype"] in ("A", "AAAA"):
             used.update(record["rdata"] if isinstance(record["rdata"], list) else [record["rdata"]])
-    assert any(":" in ip for ip in used) and len(used) > 200
+    assert any(":" in ip for ip in used)
+    assert len(used) > 200
     with (
         maxminddb.open_database(str(world / "geoip" / "country.mmdb")) as countries,
         maxminddb.open_database(str(world / "geoip" / "asn.mmdb")) as asns,
     ):
         for ip in sorted(used):
-            country, asn = countries.get(ip), asns.get(ip)
-            assert isinstance(country, dict) and isinstance(asn, dict), ip
+            country: Any = countries.get(ip)
+            asn: Any = asns.get(ip)
+            assert isinstance(country, dict), ip
+            assert isinstance(asn, dict), ip
             assert country["country"]["iso_code"] in COUNTRIES
             assert isinstance(asn["autonomous_system_number"], int)
         for site, entry in truth["sites"].items():
             if entry["ip"] is None:
                 continue
             found = asns.get(entry["ip"])
-            assert isinstance(found, dict) and found["autonomous_system_number"] == entry["asn"], (
-                site
-            )
+            assert isinstance(found, dict), site
+            assert found["autonomous_system_number"] == entry["asn"], site
 
 
 def test_current_hosting_in_pdns_and_mmdb_matches_the_truth(
@@ -244,16 +250,19 @@ def test_current_hosting_in_pdns_and_mmdb_matches_the_truth(
         for site, entry in truth["sites"].items():
             labels[entry["hosting_country"]] += 1
             if entry["hosting_country"] == ONION:
-                assert site.endswith(".onion") and site not in latest
+                assert site.endswith(".onion")
+                assert site not in latest
                 continue
-            found = countries.get(latest[site][1])
+            found: Any = countries.get(latest[site][1])
             assert isinstance(found, dict)
             if entry["hosting_country"] == BEHIND_CDN:
-                assert entry["behind_cdn"] and entry["asn"] == 64496
+                assert entry["behind_cdn"]
+                assert entry["asn"] == 64496
             else:
                 assert found["country"]["iso_code"] == entry["hosting_country"], site
     assert set(COUNTRIES) <= set(labels)  # all 18 hosting countries are present
-    assert labels[BEHIND_CDN] > 0 and labels[ONION] > 0
+    assert labels[BEHIND_CDN] > 0
+    assert labels[ONION] > 0
 
 
 def test_small_world_has_the_shape_of_the_2013_assessment(truth: dict[str, Any]) -> None:
@@ -270,7 +279,9 @@ def test_small_world_has_the_shape_of_the_2013_assessment(truth: dict[str, Any])
     brands_per_distributor = Counter(owner.values())
     assert brands_per_distributor.most_common(1)[0][1] >= 3 * min(brands_per_distributor.values())
     roles = Counter(entry["role"] for entry in sites.values())
-    assert roles["brand"] > 100 and roles["noise"] > 20 and roles["gateway"] > 0
+    assert roles["brand"] > 100
+    assert roles["noise"] > 20
+    assert roles["gateway"] > 0
     assert roles["mirror"] > 0
     hopping = Counter(entry["brand"] for entry in sites.values() if entry["role"] == "brand")
     assert max(hopping.values()) >= 8  # brands hop across many domains
@@ -301,7 +312,8 @@ def test_onions_and_payment_addresses_are_valid(truth: dict[str, Any]) -> None:
     assert len(truth["payment_addresses"]) >= 8
     for address in truth["payment_addresses"]:
         info = classify_bitcoin_address(address)
-        assert info is not None and info.network == "main", address
+        assert info is not None, address
+        assert info.network == "main", address
     kinds = {classify_bitcoin_address(a).type for a in truth["payment_addresses"]}  # type: ignore[union-attr]
     assert kinds >= {"p2pkh", "p2wpkh"} or len(kinds) >= 3
 
@@ -376,9 +388,13 @@ def test_pdns_lines_follow_the_common_output_format(world: Path) -> None:
     for line in (world / "pdns.jsonl").read_bytes().splitlines():
         record = orjson.loads(line)
         assert {"rrname", "rrtype", "rdata", "time_first", "time_last"} <= record.keys()
-        assert isinstance(record["time_first"], int) and record["time_first"] <= record["time_last"]
+        assert isinstance(record["time_first"], int)
+        assert record["time_first"] <= record["time_last"]
         types[record["rrtype"]] += 1
-    assert types["A"] > 300 and types["AAAA"] > 0 and types["NS"] > 100 and types["CNAME"] > 0
+    assert types["A"] > 300
+    assert types["AAAA"] > 0
+    assert types["NS"] > 100
+    assert types["CNAME"] > 0
 
 
 def test_selector_dump_matches_what_the_captures_show(world: Path) -> None:
@@ -403,5 +419,6 @@ def test_selector_dump_matches_what_the_captures_show(world: Path) -> None:
 
 def test_gzip_members_are_reproducible_without_timestamps(world: Path) -> None:
     data = next((world / "captures").glob("*.warc.gz")).read_bytes()
-    assert data[:2] == b"\x1f\x8b" and data[4:8] == b"\x00\x00\x00\x00"  # MTIME = 0
+    assert data[:2] == b"\x1f\x8b"
+    assert data[4:8] == b"\x00\x00\x00\x00"
     assert gzip.decompress(data).startswith(b"WARC/1.1\r\n")
