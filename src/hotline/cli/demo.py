@@ -5,21 +5,27 @@ from __future__ import annotations
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 import typer
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy import Engine, func, select
 
-from hotline.cli.console import err, out
+from hotline.captures.extractors import default_extractors
+from hotline.captures.extractors.payments import ProcessorTable
+from hotline.captures.models import Selector as SelectorRow
+from hotline.captures.services import CaptureImporter
+from hotline.cli.console import out
 from hotline.cli.context import AppState
-from hotline.cli.ingest import import_files
+from hotline.cli.ingest import import_captures, import_files
 from hotline.cli.synth import world_line
 from hotline.intake.services import ReportImporter
 from hotline.intake.stats import multi_source_urls, top_sites, totals
 from hotline.quarantine import counts_by_reason
 from hotline.sharing.formats import write_rows
+from hotline.sharing.selectors import SELECTOR_EXPORT_COLUMNS, selector_rows
 from hotline.sharing.urls import URL_EXPORT_COLUMNS, url_rows
 from hotline.synth.baseline import connected_components, read_selector_dump
 from hotline.synth.generate import generate
@@ -27,7 +33,6 @@ from hotline.synth.score import Attribution, read_truth, score
 from hotline.urls import defang
 
 NOT_BUILT_YET = (
-    "captures (WARC → selectors, media hashes)",
     "hosting (passive DNS, IP → ASN and country, CDN)",
     "attribution (sites → brands → distributors)",
     "the strategic assessment report",
@@ -105,10 +110,18 @@ def demo(
         table.add_row(Text(defang(row.site)), f"{row.urls:,}", f"{row.reports:,}", str(row.sources))
     out.print(table)
 
+    _captures(engine, out_dir, truth_doc, quiet)
+
     export_path = out_dir / "urls.csv"
     with export_path.open("w", encoding="utf-8", newline="") as handle:
         exported = write_rows(handle, "csv", URL_EXPORT_COLUMNS, url_rows(engine))
-    out.print(f"[bold]3. Export[/]  {exported:,} canonical URLs → {export_path}")
+    selectors_path = out_dir / "selectors.csv"
+    with selectors_path.open("w", encoding="utf-8", newline="") as handle:
+        links = write_rows(handle, "csv", SELECTOR_EXPORT_COLUMNS, selector_rows(engine))
+    out.print(
+        f"[bold]4. Export[/]  {exported:,} canonical URLs → {export_path}; {links:,} "
+        f"site-selector links → {selectors_path}"
+    )
 
     _print_truth_headline(truth_doc)
     components = connected_components(read_selector_dump(out_dir / "selectors.jsonl"))
@@ -123,11 +136,41 @@ def demo(
     )
     out.print("[bold]Not built yet[/] (coming stages): " + "; ".join(NOT_BUILT_YET))
     out.print(f"[dim]finished in {time.perf_counter() - started:.1f} s[/]")
-    err.print(
-        f"[dim]next: hotline --db sqlite:///{db_path} quarantine list   ·   "
-        f"hotline --db sqlite:///{db_path} export urls --defang | head   ·   "
-        f"hotline score --truth {out_dir / 'truth.json'} --baseline "
-        f"{out_dir / 'selectors.jsonl'}[/]"
+    example = next(key for key, entry in truth_doc["sites"].items() if entry["role"] == "brand")
+    db = f"--db sqlite:///{db_path}"
+    out.print("[bold]Next[/], to explore:")
+    for command in (
+        f"hotline {db} selectors {defang(example)}",
+        f"hotline {db} quarantine list",
+        f"hotline {db} export selectors --format csv | head",
+        f"hotline score --truth {out_dir / 'truth.json'} --baseline {out_dir / 'selectors.jsonl'}",
+        f"open {out_dir / 'urls.csv'} and {out_dir / 'selectors.csv'} in a spreadsheet",
+    ):
+        out.print(Text(f"  {command}"))
+
+
+def _captures(engine: Engine, out_dir: Path, truth: dict[str, Any], quiet: bool) -> None:
+    files = sorted((out_dir / "captures").glob("*.warc.gz"))
+    importer = CaptureImporter(
+        engine, default_extractors(ProcessorTable.load(out_dir / "processors.json"))
+    )
+    total = import_captures(importer, files, quiet)
+    with engine.connect() as connection:
+        found = set(
+            connection.scalars(select(SelectorRow.value).where(SelectorRow.kind == "btc_address"))
+        )
+        rows = connection.execute(select(SelectorRow.kind, func.count()).group_by(SelectorRow.kind))
+        kinds = {kind: count for kind, count in rows}
+    planted = set(truth["payment_addresses"])
+    out.print(
+        f"[bold]3. Captures[/] {len(files)} WARC files, {total.records:,} records → "
+        f"{total.new_captures:,} page captures, {total.selector_links:,} selector sightings, "
+        f"{total.media:,} images and favicons hashed (bytes dropped)"
+    )
+    out.print(
+        f"   against the truth: payment addresses found {len(planted & found):,} of "
+        f"{len(planted):,} {_check(planted <= found)}; distinct selectors by kind: "
+        + ", ".join(f"{kind} {n:,}" for kind, n in sorted(kinds.items()))
     )
 
 
@@ -149,7 +192,7 @@ def _print_truth_headline(truth: dict[str, object]) -> None:
     top_owners = sorted({owner[brand] for brand, _ in urls_per_brand.most_common(10)})
     distributors = len(set(owner.values()))
     out.print(
-        f"[bold]4. Truth[/]   in this world {distributors} distributors operate {len(brands)} "
+        f"[bold]5. Truth[/]   in this world {distributors} distributors operate {len(brands)} "
         f"brands; the 10 most prolific brands belong to {', '.join(top_owners)} — "
         "what attribution must find"
     )

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from hotline.cli.console import err
 from hotline.cli.context import state
 from hotline.sharing.formats import write_rows
+from hotline.sharing.selectors import SELECTOR_EXPORT_COLUMNS, selector_rows
 from hotline.sharing.urls import URL_EXPORT_COLUMNS, url_rows
 
 app = typer.Typer(
@@ -63,18 +65,62 @@ def export_urls(
     engine = state(ctx).ready_engine()
     if defanged is None:  # a person reading a terminal never sees a live URL by default
         defanged = out_file is None and sys.stdout.isatty()
-    rows = url_rows(engine, defanged=defanged)
+    count = _write(url_rows(engine, defanged=defanged), URL_EXPORT_COLUMNS, fmt, out_file)
+    if not state(ctx).quiet:
+        where = f" to {out_file}" if out_file else ""
+        err.print(f"[dim]exported {count:,} URL(s){where}[/]")
+
+
+@app.command("selectors")
+def export_selectors(
+    ctx: typer.Context,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="Output format.")
+    ] = ExportFormat.csv,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here instead of standard output.")
+    ] = None,
+    defanged: Annotated[
+        bool | None,
+        typer.Option(
+            "--defang/--no-defang",
+            help="Defang sites and host-like values. Default: defanged on a terminal only.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """One row per (site, kind, value): method, strength, first and last seen, captures
+    showing it, and how many sites share the value (the rarer, the stronger the link).
+
+    [bold]Examples[/]
+
+      hotline export selectors --format csv --out selectors.csv
+      hotline export selectors --format jsonl | grep btc_address
+    """
+    engine = state(ctx).ready_engine()
+    if defanged is None:
+        defanged = out_file is None and sys.stdout.isatty()
+    rows = selector_rows(engine, defanged=defanged)
+    count = _write(rows, SELECTOR_EXPORT_COLUMNS, fmt, out_file)
+    if not state(ctx).quiet:
+        where = f" to {out_file}" if out_file else ""
+        err.print(f"[dim]exported {count:,} selector link(s){where}[/]")
+
+
+def _write(
+    rows: Iterator[tuple[Any, ...]],
+    columns: Sequence[str],
+    fmt: ExportFormat,
+    out_file: Path | None,
+) -> int:
     if out_file is None:
         try:
-            count = write_rows(sys.stdout, fmt.value, URL_EXPORT_COLUMNS, rows)
+            count = write_rows(sys.stdout, fmt.value, columns, rows)
             sys.stdout.flush()
         except BrokenPipeError:
             # `hotline export urls | head`: the reader has what it wanted; that is success.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(0) from None
-    else:
-        with out_file.open("w", encoding="utf-8", newline="") as handle:
-            count = write_rows(handle, fmt.value, URL_EXPORT_COLUMNS, rows)
-    if not state(ctx).quiet:
-        where = f" to {out_file}" if out_file else ""
-        err.print(f"[dim]exported {count:,} URL(s){where}[/]")
+        return count
+    with out_file.open("w", encoding="utf-8", newline="") as handle:
+        return write_rows(handle, fmt.value, columns, rows)

@@ -10,6 +10,9 @@ import typer
 from rich.progress import TaskID
 from rich.table import Table
 
+from hotline.captures.extractors import default_extractors
+from hotline.captures.extractors.payments import ProcessorTable
+from hotline.captures.services import CaptureImporter, CaptureSummary
 from hotline.cli.console import INPUT_REJECTED, err, fail, file_progress, out
 from hotline.cli.context import state
 from hotline.intake.batches import IntakeWorkerError
@@ -136,3 +139,105 @@ def _print_summary(summary: IngestSummary, overlap: int, files: int) -> None:
             f"{code} {count:,}" for code, count in sorted(summary.rejected_by_code.items())
         )
         out.print(f"rejected by reason: {reasons}")
+
+
+@app.command("captures")
+def captures(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="WARC 1.0/1.1 files, gzipped (.warc.gz) or not.", show_default=False),
+    ],
+    processors: Annotated[
+        Path | None,
+        typer.Option(
+            "--processors",
+            help="Extra payment processors (CSV host,name,method or the JSON list a synthetic "
+            "world writes), merged over the shipped table.",
+        ),
+    ] = None,
+) -> None:
+    """Import capture files: pages, their selectors, and hashes of their media.
+
+    Each HTML response becomes a capture (URL, final URL after redirects, time, status,
+    server IP, Referer, title) with the selectors found in it: payment addresses and
+    merchant ids, affiliate and analytics ids, template fingerprint, brand text, e-mails,
+    script hosts, favicons, redirects between sites. Images and videos are hashed in memory
+    (MD5, SHA-1, SHA-256, PDQ for images) and the bytes dropped: [bold]no media byte is ever
+    written[/], not to the database, a temporary file or a log.
+
+    A record is unique by its WARC-Record-ID, so importing a file again adds nothing. Broken
+    records (truncated gzip, bad headers, wrong Content-Length, not HTTP, not HTML, too
+    large) go to the quarantine with file, record number, offset and reason; the rest of the
+    file still goes in. Exit code 0 when every record was read, 1 when some were refused.
+
+    [bold]Examples[/]
+
+      hotline ingest captures captures/*.warc.gz
+      hotline ingest captures --processors world/processors.json world/captures/*.warc.gz
+    """
+    app_state = state(ctx)
+    for path in files:
+        if not path.is_file():
+            raise fail(f"{path}: no such file")
+    try:
+        table = ProcessorTable.load(processors)
+    except (OSError, ValueError) as error:
+        raise fail(f"cannot read the processor table {processors}: {error}") from error
+    engine = app_state.ready_engine()
+    total = import_captures(
+        CaptureImporter(engine, default_extractors(table)), files, app_state.quiet
+    )
+    _print_capture_summary(total, len(files))
+    if total.rejected:
+        err.print(
+            f"[yellow]{total.rejected:,} record(s) refused[/] — see "
+            "[bold]hotline quarantine list[/] for where and why"
+        )
+        raise typer.Exit(INPUT_REJECTED)
+
+
+def import_captures(importer: CaptureImporter, files: list[Path], quiet: bool) -> CaptureSummary:
+    total = CaptureSummary(file="all files")
+    with file_progress(quiet) as progress:
+        for path in files:
+            task = progress.add_task(path.name, total=path.stat().st_size, rows=0)
+
+            def advance(done: int, task_id: TaskID = task) -> None:
+                progress.update(task_id, completed=done)
+
+            try:
+                total.add(importer.ingest(path, progress=advance))
+            except KeyboardInterrupt:
+                err.print(
+                    f"interrupted in {path.name}: batches already committed are kept; "
+                    "run the same command again to complete the import"
+                )
+                raise typer.Exit(130) from None
+            progress.update(task, completed=path.stat().st_size)
+    return total
+
+
+def _print_capture_summary(summary: CaptureSummary, files: int) -> None:
+    table = Table(
+        title=f"Imported {files} capture file(s)", show_header=False, title_justify="left"
+    )
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for label, value in (
+        ("WARC records read", summary.records),
+        ("HTML pages", summary.pages),
+        ("new captures", summary.new_captures),
+        ("captures already known", summary.known_captures),
+        ("selector sightings (capture, selector)", summary.selector_links),
+        ("media hashed (bytes dropped)", summary.media),
+        ("URLs first seen in captures", summary.new_urls),
+        ("records refused (quarantined)", summary.rejected),
+    ):
+        table.add_row(label, f"{value:,}")
+    out.print(table)
+    if summary.rejected_by_code:
+        reasons = ", ".join(f"{c} {n:,}" for c, n in sorted(summary.rejected_by_code.items()))
+        out.print(f"refused by reason: {reasons}")
+    if summary.flags:
+        out.print("flags: " + ", ".join(f"{f} {n:,}" for f, n in sorted(summary.flags.items())))

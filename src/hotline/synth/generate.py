@@ -129,9 +129,12 @@ class _Writers:
                 seen[0], seen[1] = min(seen[0], period.start), max(seen[1], period.end)
         for server in site.nameservers:
             shown[("nameserver", server)] = [site.start, site.end]
-        if site.redirect_to is not None:
-            shown[("gateway", site.redirect_to.key)] = [site.start, site.end]
         self._selectors(site, shown)
+        if site.redirect_to is not None:
+            # A redirect ties both sites: the same value on each, as extraction records it.
+            relation = {("gateway", f"{site.key}>{site.redirect_to.key}"): [site.start, site.end]}
+            self._selectors(site, relation)
+            self._selectors(site.redirect_to, relation)
         self._pdns(rng, site)
         self._truth_site(site)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import hotline.captures.models  # noqa: F401 (registers the captures tables on Base)
 from hotline.store.models import Base
 
 connection = context.config.attributes["connection"]

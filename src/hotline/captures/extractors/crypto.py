@@ -1,0 +1,116 @@
+"""Cryptocurrency payment addresses: Bitcoin (base58check, bech32/bech32m) and Ethereum.
+
+Candidates come from bounded, word-delimited regexes; only what passes the checksum becomes
+a selector (Bitcoin through :func:`classify_bitcoin_address`, Ethereum through EIP-55 when
+the address is mixed case), so random tokens of the right shape are not reported. Mainnet
+and testnet Bitcoin addresses are both kept; the value is the normalised address only.
+
+``where`` is ``uri`` for ``bitcoin:``/``ethereum:`` payment URIs, else ``text`` or
+``attr:<name>``; when one address shows in several places, the most specific wins (a URI,
+then text, then an attribute).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from Crypto.Hash import keccak
+
+from hotline.captures.bitcoin import classify_bitcoin_address
+from hotline.captures.extractors._common import attributes, visible_texts
+from hotline.captures.model import CapturedPage, Selector, Strength
+
+__all__ = ["METHOD_BTC", "METHOD_ETH", "extract_crypto", "normalise_eth_address"]
+
+METHOD_BTC = "crypto:BTC"
+METHOD_ETH = "crypto:ETH"
+
+# Word-delimited: no ASCII letter, digit or underscore on either side. Every quantifier is
+# bounded and the look-behind fails at once inside a run of word characters, so a scan is
+# linear in the text even on a megabyte of "1"s.
+_B = r"(?<![0-9A-Za-z_])"
+_E = r"(?![0-9A-Za-z_])"
+# Base58: versions 0x00/0x05 (1…, 3…) and 0x6F/0xC4 (m…, n…, 2…); 25 to 35 characters.
+_BASE58 = re.compile(_B + r"[123mn][1-9A-HJ-NP-Za-km-z]{24,34}" + _E)
+# Bech32/bech32m segwit: "bc1"/"tb1" and 11 to 71 data characters (14 to 74 in all).
+_BECH32 = re.compile(_B + r"(?:bc|tb)1[02-9ac-hj-np-z]{11,71}" + _E, re.IGNORECASE)
+_ETH = re.compile(_B + r"0x[0-9A-Fa-f]{40}" + _E)
+# BIP-21 "bitcoin:ADDR?amount=…" and EIP-681 "ethereum:[pay-]ADDR[@chain][/fn][?…]".
+_BTC_URI = re.compile(_B + r"bitcoin:(?://)?([0-9A-Za-z]{14,90})" + _E, re.IGNORECASE)
+_ETH_URI = re.compile(_B + r"ethereum:(?:pay-)?(0x[0-9A-Fa-f]{40})" + _E, re.IGNORECASE)
+
+# Lower rank wins when an address is found in several places.
+_RANK_URI, _RANK_TEXT, _RANK_ATTR = 0, 1, 2
+
+
+def normalise_eth_address(candidate: str) -> str | None:
+    """``0x`` + 40 hex, lower-cased; None when it is mixed case and fails EIP-55.
+
+    All-lower and all-upper addresses carry no checksum and are accepted as they are; a
+    mixed-case address is a checksum, and a wrong one means a mistyped or altered address.
+    """
+    if len(candidate) != 42 or candidate[:2] != "0x":
+        return None
+    body = candidate[2:]
+    lower = body.lower()
+    if any(char not in "0123456789abcdef" for char in lower):
+        return None
+    if body not in (lower, body.upper()):
+        digest = keccak.new(digest_bits=256, data=lower.encode("ascii")).hexdigest()
+        for char, nibble in zip(body, digest[:40], strict=True):
+            if char.isalpha() and char.isupper() != (int(nibble, 16) >= 8):
+                return None
+    return "0x" + lower
+
+
+def _btc(candidate: str) -> str | None:
+    info = classify_bitcoin_address(candidate)
+    return info.normalised if info is not None else None
+
+
+def _scan(text: str, where: str, rank: int) -> Iterator[tuple[int, Selector]]:
+    if ":" in text:  # both URI schemes need one; most strings have none
+        for match in _BTC_URI.finditer(text):
+            value = _btc(match.group(1))
+            if value is not None:
+                yield _RANK_URI, _selector("btc_address", value, "uri", METHOD_BTC)
+        for match in _ETH_URI.finditer(text):
+            value = normalise_eth_address(match.group(1))
+            if value is not None:
+                yield _RANK_URI, _selector("eth_address", value, "uri", METHOD_ETH)
+    for match in _BASE58.finditer(text):
+        value = _btc(match.group())
+        if value is not None:
+            yield rank, _selector("btc_address", value, where, METHOD_BTC)
+    for match in _BECH32.finditer(text):
+        value = _btc(match.group())
+        if value is not None:
+            yield rank, _selector("btc_address", value, where, METHOD_BTC)
+    if "0x" in text:
+        for match in _ETH.finditer(text):
+            value = normalise_eth_address(match.group())
+            if value is not None:
+                yield rank, _selector("eth_address", value, where, METHOD_ETH)
+
+
+def _selector(kind: str, value: str, where: str, method: str) -> Selector:
+    return Selector(kind, value, where, Strength.STRONG, method)
+
+
+def extract_crypto(page: CapturedPage) -> list[Selector]:
+    """Bitcoin and Ethereum addresses in visible text, attribute values and payment URIs."""
+    best: dict[tuple[str, str], tuple[int, Selector]] = {}
+    found = [
+        *(hit for text in visible_texts(page) for hit in _scan(text, "text", _RANK_TEXT)),
+        *(
+            hit
+            for name, value in attributes(page)
+            for hit in _scan(value, f"attr:{name[:64]}", _RANK_ATTR)
+        ),
+    ]
+    for rank, selector in found:
+        key = (selector.kind, selector.value)
+        if key not in best or rank < best[key][0]:
+            best[key] = (rank, selector)
+    return [selector for _, selector in best.values()]

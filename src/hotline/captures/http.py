@@ -1,0 +1,196 @@
+"""HTTP messages inside WARC records: status line, headers, and a bounded, decoded body.
+
+Capture tools store the response as it came over the wire, so bodies may still be chunked
+or gzip/deflate/brotli-encoded. Decoding is capped: a ``Content-Encoding: gzip`` body that
+inflates past the limit (a compression bomb) is cut at the limit and flagged, never inflated
+whole. Bodies stay in memory only as long as the caller holds them.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass, field
+
+MAX_HTML_BYTES = 10 * 1024 * 1024  # HTML beyond this is cut (and the capture flagged)
+MAX_DECODED_BYTES = 64 * 1024 * 1024  # any decoded body beyond this is cut
+_MAX_HEAD = 64 * 1024
+
+
+@dataclass(slots=True)
+class HttpMessage:
+    status: int  # 0 for a request
+    reason: str
+    method: str  # "" for a response
+    target: str  # request target; "" for a response
+    headers: list[tuple[str, str]]
+    body: bytes = field(repr=False)
+    body_cut: bool = False  # decoding stopped at a size limit
+    problem: str | None = None  # e.g. an encoding that could not be decoded
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        for key, value in self.headers:
+            if key.lower() == wanted:
+                return value
+        return None
+
+    @property
+    def content_type(self) -> str:
+        value = self.header("Content-Type") or ""
+        return value.split(";", 1)[0].strip().lower()
+
+    @property
+    def charset(self) -> str | None:
+        value = self.header("Content-Type") or ""
+        for part in value.split(";")[1:]:
+            key, _, found = part.strip().partition("=")
+            if key.lower() == "charset" and found:
+                return found.strip("\"' ").lower()
+        return None
+
+
+class NotHttp(ValueError):
+    """The block is not an HTTP message (e.g. a response record without HTTP headers)."""
+
+
+def parse_http(block: bytes, limit: int = MAX_DECODED_BYTES) -> HttpMessage:
+    end = block.find(b"\r\n\r\n", 0, _MAX_HEAD)
+    separator = 4
+    if end < 0:
+        end = block.find(b"\n\n", 0, _MAX_HEAD)
+        separator = 2
+    if end < 0:
+        raise NotHttp("no HTTP header block (status line and headers) in the record")
+    lines = block[:end].replace(b"\r\n", b"\n").split(b"\n")
+    first = lines[0].decode("latin-1").strip()
+    status, reason, method, target = 0, "", "", ""
+    if first.startswith("HTTP/"):
+        parts = first.split(" ", 2)
+        if len(parts) < 2 or not parts[1].isdigit() or len(parts[1]) != 3:
+            raise NotHttp(f"malformed HTTP status line {first[:60]!r}")
+        status, reason = int(parts[1]), parts[2] if len(parts) > 2 else ""
+    else:
+        parts = first.split(" ")
+        if len(parts) != 3 or not parts[2].startswith("HTTP/"):
+            raise NotHttp(f"not an HTTP status or request line: {first[:60]!r}")
+        method, target = parts[0], parts[1]
+    headers = []
+    for raw in lines[1:]:
+        name, colon, value = raw.partition(b":")
+        if colon and name.strip():
+            headers.append((name.strip().decode("latin-1"), value.strip().decode("latin-1")))
+    message = HttpMessage(status, reason, method, target, headers, b"")
+    body = block[end + separator :]
+    if (message.header("Transfer-Encoding") or "").lower().find("chunked") >= 0:
+        body = _dechunk(body)
+    encoding = (message.header("Content-Encoding") or "").strip().lower()
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        try:
+            body, message.body_cut = _inflate(body, encoding, limit)
+        except zlib.error as error:
+            message.problem = f"cannot decode Content-Encoding {encoding}: {error}"
+            body = b""
+    elif encoding not in ("", "identity"):
+        message.problem = f"Content-Encoding {encoding!r} is not decoded"
+        body = b""
+    if len(body) > limit:
+        body, message.body_cut = body[:limit], True
+    message.body = body
+    return message
+
+
+def _inflate(data: bytes, encoding: str, limit: int) -> tuple[bytes, bool]:
+    """Inflate at most ``limit`` bytes: a bomb costs ``limit``, never its full size."""
+    wbits = 31 if encoding != "deflate" else (15 if data[:1] == b"\x78" else -15)
+    inflater = zlib.decompressobj(wbits)
+    out = inflater.decompress(data, limit + 1)
+    if len(out) > limit:
+        return out[:limit], True
+    return out, False
+
+
+def _dechunk(data: bytes) -> bytes:
+    """Undo chunked transfer coding; on malformed chunks keep what was decoded so far."""
+    out = bytearray()
+    position = 0
+    while position < len(data):
+        line_end = data.find(b"\r\n", position, position + 1024)
+        if line_end < 0:
+            break
+        size_text = data[position:line_end].split(b";", 1)[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            return bytes(out) if out else data  # not chunked after all
+        if size == 0:
+            break
+        start = line_end + 2
+        out += data[start : start + size]
+        position = start + size + 2
+    return bytes(out)
+
+
+def decode_html(message: HttpMessage, limit: int = MAX_HTML_BYTES) -> tuple[str, list[str]]:
+    """The body as text for the HTML parser, and what was done to it: ``html_cut`` (over
+    ``limit`` bytes) and ``html_too_deep`` (cut where nesting passed MAX_NESTING)."""
+    flags = []
+    body = message.body
+    if message.body_cut or len(body) > limit:
+        body = body[:limit]
+        flags.append("html_cut")
+    if body.count(b"<") > MAX_NESTING:  # fewer tags than that cannot nest too deep
+        body, too_deep = limit_nesting(body)
+        if too_deep:
+            flags.append("html_too_deep")
+    charset = message.charset or _sniff_charset(body) or "utf-8"
+    try:
+        return body.decode(charset, "replace"), flags
+    except LookupError:  # an unknown charset name
+        return body.decode("utf-8", "replace"), flags
+
+
+def _sniff_charset(body: bytes) -> str | None:
+    head = body[:2048].lower()
+    at = head.find(b"charset=")
+    if at < 0:
+        return None
+    value = head[at + 8 : at + 40].lstrip(b"\"' ")
+    name = bytes(
+        c
+        for c in value.split(b'"')[0].split(b"'")[0].split(b";")[0].split(b">")[0]
+        if chr(c).isalnum() or chr(c) in "-_"
+    )
+    return name.decode("ascii") or None
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether a text/html body is HTML at all (and not, say, a binary or JSON payload)."""
+    start = text[:4096].lstrip().lower()
+    if start.startswith(("<!doctype html", "<html", "<head", "<body", "<!--")):
+        return True
+    return "<html" in start or "<body" in start or ("<div" in start and "</" in start)
+
+
+MAX_NESTING = 2_000  # deeper than any real page; lexbor's tree building grows as depth²
+_TAG = re.compile(rb"<(/?)([A-Za-z][A-Za-z0-9-]{0,30})[^>]{0,4096}?(/?)>")
+_VOID = frozenset(b"area base br col embed hr img input link meta param source track wbr".split())
+
+
+def limit_nesting(body: bytes, max_depth: int = MAX_NESTING) -> tuple[bytes, bool]:
+    """Cut the body where element nesting passes ``max_depth``; (body, was_cut).
+
+    A page of 100,000 nested ``<div>`` is a denial of service on any HTML tree builder
+    (seconds per thousand levels, growing quadratically); nothing legitimate nests like that.
+    Counting open tags with a bounded regex is linear and needs no tree.
+    """
+    depth = 0
+    for match in _TAG.finditer(body):
+        closing, name, self_closing = match.groups()
+        if closing:
+            depth = max(0, depth - 1)
+        elif not self_closing and name.lower() not in _VOID:
+            depth += 1
+            if depth > max_depth:
+                return body[: match.start()], True
+    return body, False

@@ -1,0 +1,295 @@
+"""From WARC records to what the store keeps: pages with their selectors, media hashes,
+redirects and Referers, and refusals — bytes dropped as soon as each record is read.
+
+Pure with respect to storage: this module reads one WARC file and returns plain values;
+``services`` writes them. Keeping the two apart lets tests check extraction without a
+database and the store without WARC files.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urljoin
+
+from hotline.captures.extractors import Extractor, extract_all
+from hotline.captures.extractors.favicon import favicon_hashes
+from hotline.captures.http import (
+    MAX_DECODED_BYTES,
+    NotHttp,
+    decode_html,
+    looks_like_html,
+    parse_http,
+)
+from hotline.captures.media import hash_media
+from hotline.captures.model import CapturedPage, Selector, Strength
+from hotline.captures.warc_reader import WarcProblem, WarcRecord, read_warc
+from hotline.quarantine import Refusal
+from hotline.urls import CanonicalURL, canonicalize
+
+log = logging.getLogger(__name__)
+
+_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"\x00\x00\x01\x00")
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+@dataclass(slots=True)
+class Page:
+    record_id: str
+    number: int
+    offset: int
+    url: CanonicalURL
+    captured_at: datetime
+    status: int
+    ip: str | None
+    title: str | None
+    html_bytes: int
+    flags: list[str]
+    selectors: list[Selector]
+    referer: str | None = None
+    chain: list[CanonicalURL] = field(default_factory=list)  # requested URL first
+
+
+@dataclass(slots=True)
+class Media:
+    record_id: str
+    uri: str
+    site: str
+    page_url: str | None  # the page that loaded it (from the Referer), canonical
+    captured_at: datetime
+    media_type: str
+    md5: str
+    sha1: str
+    sha256: str
+    size: int
+    pdq: str | None
+    pdq_quality: int | None
+    pdq_skipped: str | None
+    favicon: list[Selector]
+
+
+@dataclass(slots=True)
+class CaptureFile:
+    pages: list[Page] = field(default_factory=list)
+    media: list[Media] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
+    records: int = 0
+    ignored: int = 0  # records of other types (warcinfo, metadata, scripts, styles)
+
+
+def read_capture_file(
+    path: Path, extractors: dict[str, Extractor], progress: Callable[[int], None] | None = None
+) -> CaptureFile:
+    """Everything one WARC file says, with every byte of content already dropped."""
+    result = CaptureFile()
+    shown_file = str(path)
+    referers: dict[str, str] = {}  # response record id → Referer
+    referers_by_uri: dict[str, str] = {}
+    redirects: dict[str, str] = {}  # canonical URL → canonical URL it redirects to
+    with path.open("rb") as stream:
+        for item in read_warc(stream):
+            result.records += 1
+            if progress is not None:
+                progress(stream.tell())
+            if isinstance(item, WarcProblem):
+                result.refusals.append(
+                    Refusal.keeping(
+                        "captures",
+                        shown_file,
+                        item.number,
+                        item.offset,
+                        item.code,
+                        item.reason,
+                        item.head,
+                    )
+                )
+                continue
+            if item.type == "request":
+                _note_referer(item, referers, referers_by_uri)
+            elif item.type in ("response", "resource"):
+                _read_response(item, shown_file, extractors, result, redirects)
+            else:
+                result.ignored += 1
+    _link(result, referers, referers_by_uri, redirects)
+    return result
+
+
+def _note_referer(record: WarcRecord, by_id: dict[str, str], by_uri: dict[str, str]) -> None:
+    try:
+        message = parse_http(record.block, limit=0)
+    except NotHttp:
+        return
+    referer = message.header("Referer")
+    if not referer:
+        return
+    target = record.headers.get("warc-concurrent-to")
+    if target:
+        by_id[target] = referer
+    uri = record.headers.get("warc-target-uri")
+    if uri:
+        by_uri.setdefault(uri, referer)
+
+
+def _refuse(record: WarcRecord, file: str, code: str, reason: str) -> Refusal:
+    head = "\r\n".join(f"{k}: {v}" for k, v in record.headers.items()).encode("utf-8", "replace")
+    return Refusal.keeping("captures", file, record.number, record.offset, code, reason, head)
+
+
+def _record_time(record: WarcRecord) -> datetime | None:
+    text = record.headers.get("warc-date", "")
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _read_response(
+    record: WarcRecord,
+    file: str,
+    extractors: dict[str, Extractor],
+    result: CaptureFile,
+    redirects: dict[str, str],
+) -> None:
+    uri = record.headers.get("warc-target-uri", "").strip("<>")
+    canonical = canonicalize(uri)
+    if not isinstance(canonical, CanonicalURL):
+        result.refusals.append(
+            _refuse(record, file, "bad_target_uri", f"WARC-Target-URI: {canonical}")
+        )
+        return
+    when = _record_time(record)
+    if when is None:
+        result.refusals.append(_refuse(record, file, "bad_warc_date", "WARC-Date is not ISO 8601"))
+        return
+    try:
+        message = parse_http(record.block)
+    except NotHttp as error:
+        result.refusals.append(_refuse(record, file, "no_http_headers", str(error)))
+        return
+    location = message.header("Location")
+    if 300 <= message.status < 400 and location:
+        target = canonicalize(urljoin(uri, location))
+        if isinstance(target, CanonicalURL):
+            redirects[canonical.url] = target.url
+        result.ignored += 1
+        return
+    content_type = message.content_type
+    body = message.body
+    if content_type.startswith(("image/", "video/")) or (
+        not content_type.startswith("text/") and body[:4].startswith(_IMAGE_MAGIC)
+    ):
+        result.media.append(
+            _media(record, canonical, when, message.content_type or "image/unknown", body)
+        )
+        return
+    if content_type not in _HTML_TYPES:
+        result.ignored += 1
+        return
+    if message.problem:
+        result.refusals.append(_refuse(record, file, "bad_content_encoding", message.problem))
+        return
+    if message.body_cut:
+        result.refusals.append(
+            _refuse(
+                record,
+                file,
+                "body_too_large",
+                f"Content-Encoding {message.header('Content-Encoding')} "
+                f"inflates past {MAX_DECODED_BYTES:,} bytes (a compression "
+                "bomb?); the page was not read",
+            )
+        )
+        return
+    html, flags = decode_html(message)
+    if not looks_like_html(html):
+        result.refusals.append(
+            _refuse(record, file, "not_html", "declared text/html but the body is not HTML")
+        )
+        return
+    page = CapturedPage.parse(canonical.url, canonical.host, canonical.site, html)
+    title_node = page.tree.css_first("title")
+    title = " ".join(title_node.text().split())[:500] if title_node is not None else None
+    result.pages.append(
+        Page(
+            record.record_id,
+            record.number,
+            record.offset,
+            canonical,
+            when,
+            message.status,
+            record.headers.get("warc-ip-address"),
+            title,
+            len(message.body),
+            flags,
+            extract_all(page, extractors),
+        )
+    )
+
+
+def _media(
+    record: WarcRecord, url: CanonicalURL, when: datetime, media_type: str, body: bytes
+) -> Media:
+    hashes = hash_media(body, media_type)
+    favicon = url.url.rsplit("/", 1)[-1].split("?")[0].startswith("favicon") or "icon" in media_type
+    return Media(
+        record.record_id,
+        url.url,
+        url.site,
+        None,
+        when,
+        hashes.media_type,
+        hashes.md5,
+        hashes.sha1,
+        hashes.sha256,
+        hashes.size,
+        hashes.pdq,
+        hashes.pdq_quality,
+        hashes.pdq_skipped,
+        favicon_hashes(body) if favicon else [],
+    )
+
+
+def _link(
+    result: CaptureFile,
+    referers: dict[str, str],
+    referers_by_uri: dict[str, str],
+    redirects: dict[str, str],
+) -> None:
+    """Join what only the whole file tells: Referers, redirect chains, media → page."""
+    back: dict[str, str] = {}
+    for source, target in redirects.items():
+        back.setdefault(target, source)
+    for page in result.pages:
+        page.referer = referers.get(page.record_id) or referers_by_uri.get(page.url.url)
+        chain = [page.url]
+        seen = {page.url.url}
+        while (previous := back.get(chain[0].url)) is not None and previous not in seen:
+            found = canonicalize(previous)
+            if not isinstance(found, CanonicalURL):
+                break
+            seen.add(previous)
+            chain.insert(0, found)
+        page.chain = chain
+        page.selectors.extend(_gateway_selectors(page))
+    for media in result.media:
+        referer = referers.get(media.record_id) or referers_by_uri.get(media.uri)
+        if referer:
+            found = canonicalize(referer)
+            if isinstance(found, CanonicalURL):
+                media.page_url = found.url
+                media.site = found.site
+
+
+def _gateway_selectors(page: Page) -> Iterable[Selector]:
+    """A redirect or Referer from another site ties the two: the same value on both sites."""
+    sources = {url.site for url in page.chain[:-1]}
+    if page.referer:
+        found = canonicalize(page.referer)
+        if isinstance(found, CanonicalURL):
+            sources.add(found.site)
+    for site in sorted(sources - {page.url.site}):
+        yield Selector("gateway", f"{site}>{page.url.site}", "redirect", Strength.MEDIUM)

@@ -1,0 +1,416 @@
+"""``hotline ingest captures``: WARC files into captures, selectors, their links and media hashes.
+
+Idempotent by WARC-Record-ID: a capture (or media record) already stored is skipped with
+everything hanging off it, so a rerun adds nothing and counts (``site_selectors.captures``)
+never double. Each batch is one transaction, so a crash leaves whole batches or nothing;
+the rerun completes the file. Quarantined records keep their WARC headers only — never a
+block, so never media.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, null, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from hotline.captures.extractors import Extractor, default_extractors
+from hotline.captures.model import Selector
+from hotline.captures.models import Capture, CaptureSelector, MediaHash, SiteSelector
+from hotline.captures.models import Selector as SelectorRow
+from hotline.captures.pages import CaptureFile, Media, Page, read_capture_file
+from hotline.quarantine import record as record_refusals
+from hotline.store.engine import WRITER
+from hotline.store.models import Site, Url
+from hotline.store.types import utcnow
+from hotline.store.upsert import insert_ignore
+from hotline.urls import CanonicalURL
+
+BATCH = 200
+
+
+@dataclass(slots=True)
+class CaptureSummary:
+    file: str
+    records: int = 0
+    pages: int = 0
+    new_captures: int = 0
+    known_captures: int = 0
+    media: int = 0
+    new_media: int = 0
+    selector_links: int = 0  # evidence rows: (capture, selector) pairs newly stored
+    new_urls: int = 0
+    rejected: int = 0
+    rejected_by_code: Counter[str] = field(default_factory=Counter)
+    flags: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: CaptureSummary) -> None:
+        for name in (
+            "records",
+            "pages",
+            "new_captures",
+            "known_captures",
+            "media",
+            "new_media",
+            "selector_links",
+            "new_urls",
+            "rejected",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.rejected_by_code.update(other.rejected_by_code)
+        self.flags.update(other.flags)
+
+
+def selector_digest(kind: str, value: str) -> bytes:
+    return hashlib.sha256(f"{kind}\x00{value}".encode()).digest()
+
+
+class CaptureImporter:
+    def __init__(self, engine: Engine, extractors: dict[str, Extractor] | None = None) -> None:
+        self.engine = engine
+        self.extractors = extractors if extractors is not None else default_extractors()
+
+    def ingest(self, path: Path, progress: Callable[[int], None] | None = None) -> CaptureSummary:
+        content = read_capture_file(path, self.extractors, progress)
+        summary = CaptureSummary(file=str(path), records=content.records)
+        summary.pages = len(content.pages)
+        summary.media = len(content.media)
+        summary.rejected = len(content.refusals)
+        summary.rejected_by_code.update(r.code for r in content.refusals)
+        for page in content.pages:
+            summary.flags.update(page.flags)
+        self._store(content, summary, str(path))
+        return summary
+
+    def _store(self, content: CaptureFile, summary: CaptureSummary, file: str) -> None:
+        """Pages before media: a favicon or image links to the capture of its page."""
+        batches: list[tuple[Sequence[Page], Sequence[Media]]] = [
+            (content.pages[i : i + BATCH], ()) for i in range(0, len(content.pages), BATCH)
+        ]
+        batches += [((), content.media[i : i + BATCH]) for i in range(0, len(content.media), BATCH)]
+        for number, (pages, media) in enumerate(batches or [((), ())]):
+            with (
+                self.engine.connect().execution_options(**WRITER) as connection,
+                connection.begin(),
+            ):
+                summary.new_urls += _ensure_urls(connection, pages, media)
+                _store_pages(connection, pages, file, summary)
+                _store_media(connection, media, summary)
+                if number == 0:
+                    record_refusals(connection, content.refusals)
+
+
+# -- sites and URLs --------------------------------------------------------------------------
+
+
+def _ensure_urls(connection: Connection, pages: Sequence[Page], media: Sequence[Media]) -> int:
+    """Sites and URLs first seen in captures are created like reported ones (origin capture)."""
+    urls: dict[str, CanonicalURL] = {}
+    for page in pages:
+        for url in page.chain:
+            urls.setdefault(url.url, url)
+    sites = {url.site: url.site_kind.value for url in urls.values()}
+    sites.update((m.site, _site_kind(m.site)) for m in media)
+    now = utcnow()
+    if sites:
+        connection.execute(
+            insert_ignore(connection, Site.__table__, ["key"]),
+            [{"key": key, "kind": kind, "created_at": now} for key, kind in sorted(sites.items())],
+        )
+    if not urls:
+        return 0
+    site_ids = _site_ids(connection, list(sites))
+    rows = [
+        {
+            "digest": hashlib.sha256(url.url.encode()).digest(),
+            "canonical": url.url,
+            "site_id": site_ids[url.site],
+            "scheme": url.scheme,
+            "host": url.host,
+            "origin": "capture",
+            "created_at": now,
+        }
+        for _, url in sorted(urls.items())
+    ]
+    table = Url.__table__
+    stmt = insert_ignore(connection, table, ["digest"]).returning(table.c.id)
+    return len(connection.execute(stmt, rows).all())
+
+
+def _site_kind(site: str) -> str:
+    if site.endswith(".onion"):
+        return "onion"
+    if site.replace(".", "").isdigit():
+        return "ipv4"
+    return "ipv6" if ":" in site else "domain"
+
+
+def _site_ids(connection: Connection, keys: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        rows = connection.execute(select(Site.key, Site.id).where(Site.key.in_(chunk)))
+        found.update((key, site_id) for key, site_id in rows)
+    return found
+
+
+def _url_ids(connection: Connection, urls: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    digests = {hashlib.sha256(u.encode()).digest(): u for u in urls}
+    keys = list(digests)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        for digest, url_id in connection.execute(
+            select(Url.digest, Url.id).where(Url.digest.in_(chunk))
+        ):
+            found[digests[bytes(digest)]] = url_id
+    return found
+
+
+# -- pages and selectors ---------------------------------------------------------------------
+
+
+def _store_pages(
+    connection: Connection, pages: Sequence[Page], file: str, summary: CaptureSummary
+) -> None:
+    if not pages:
+        return
+    url_ids = _url_ids(connection, sorted({u.url for p in pages for u in p.chain}))
+    site_ids = _site_ids(connection, sorted({p.url.site for p in pages}))
+    rows = [
+        {
+            "record_id": page.record_id[:255],
+            "file": file[-1024:],
+            "record_offset": page.offset,
+            "url_id": url_ids[page.chain[0].url],
+            "final_url_id": url_ids[page.url.url],
+            "site_id": site_ids[page.url.site],
+            "captured_at": page.captured_at,
+            "status": page.status,
+            "ip": (page.ip or None) and page.ip[:45],
+            "referer": page.referer,
+            "redirect_chain": [u.url for u in page.chain[:-1]] or null(),  # SQL NULL, not JSON
+            "title": page.title,
+            "html_bytes": page.html_bytes,
+            "flags": page.flags or null(),
+            "created_at": utcnow(),
+        }
+        for page in pages
+    ]
+    table = Capture.__table__
+    stmt = insert_ignore(connection, table, ["record_id"]).returning(table.c.id, table.c.record_id)
+    new = dict((record_id, capture_id) for capture_id, record_id in connection.execute(stmt, rows))
+    summary.new_captures += len(new)
+    summary.known_captures += len(pages) - len(new)
+    fresh = [
+        _Sighting(page.url.site, page.captured_at, new[page.record_id[:255]], page.selectors)
+        for page in pages
+        if page.record_id[:255] in new
+    ]
+    if fresh:
+        summary.selector_links += _link_selectors(connection, fresh, site_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sighting:
+    """Selectors a site showed in one capture (a page, or a favicon that page loaded)."""
+
+    site: str
+    seen: datetime
+    capture_id: int
+    selectors: list[Selector]
+
+
+def _link_selectors(
+    connection: Connection, fresh: list[_Sighting], site_ids: dict[str, int]
+) -> int:
+    selectors: dict[bytes, Selector] = {}
+    for sighting in fresh:
+        for selector in sighting.selectors:
+            selectors.setdefault(selector_digest(selector.kind, selector.value), selector)
+    if not selectors:
+        return 0
+    now = utcnow()
+    connection.execute(
+        insert_ignore(connection, SelectorRow.__table__, ["digest"]),
+        [
+            {
+                "digest": d,
+                "kind": s.kind,
+                "value": s.value,
+                "strength": s.strength.value,
+                "method": s.method,
+                "created_at": now,
+            }
+            for d, s in sorted(selectors.items())
+        ],
+    )
+    ids: dict[bytes, int] = {}
+    keys = list(selectors)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        rows = connection.execute(
+            select(SelectorRow.digest, SelectorRow.id).where(SelectorRow.digest.in_(chunk))
+        )
+        ids.update((bytes(digest), selector_id) for digest, selector_id in rows)
+    evidence = []
+    per_site: dict[tuple[int, int], list[Any]] = {}
+    gateway_sites = {
+        selector.value.split(">", 1)[0]
+        for sighting in fresh
+        for selector in sighting.selectors
+        if selector.kind == "gateway"
+    }
+    site_ids = {**site_ids, **_site_ids(connection, sorted(gateway_sites - site_ids.keys()))}
+    for sighting in fresh:
+        capture_id, seen_at = sighting.capture_id, sighting.seen
+        for selector in sighting.selectors:
+            selector_id = ids[selector_digest(selector.kind, selector.value)]
+            evidence.append(
+                {
+                    "capture_id": capture_id,
+                    "selector_id": selector_id,
+                    "found_in": selector.where[:80],
+                }
+            )
+            owners = [sighting.site]
+            if selector.kind == "gateway":
+                owners.append(selector.value.split(">", 1)[0])
+            for owner in owners:
+                site_id = site_ids.get(owner)
+                if site_id is None:
+                    continue
+                key = (site_id, selector_id)
+                seen = per_site.get(key)
+                if seen is None:
+                    per_site[key] = [seen_at, seen_at, 1, capture_id]
+                else:
+                    seen[0], seen[1] = min(seen[0], seen_at), max(seen[1], seen_at)
+                    seen[2] += 1
+    unique_evidence = {(e["capture_id"], e["selector_id"]): e for e in evidence}
+    result = connection.execute(
+        insert_ignore(connection, CaptureSelector.__table__, ["capture_id", "selector_id"]),
+        [unique_evidence[k] for k in sorted(unique_evidence)],
+    )
+    _upsert_site_selectors(connection, per_site)
+    return int(result.rowcount)
+
+
+def _upsert_site_selectors(
+    connection: Connection, per_site: dict[tuple[int, int], list[Any]]
+) -> None:
+    """First/last seen widen and the capture count grows; on both engines in one statement."""
+    table = SiteSelector.__table__
+    rows = [
+        {
+            "site_id": site_id,
+            "selector_id": selector_id,
+            "first_seen": first,
+            "last_seen": last,
+            "captures": count,
+            "first_capture_id": capture_id,
+        }
+        for (site_id, selector_id), (first, last, count, capture_id) in sorted(per_site.items())
+    ]
+    least: Any
+    greatest: Any
+    stmt: Any
+    if connection.dialect.name == "postgresql":
+        stmt = postgresql.insert(SiteSelector)
+        least, greatest = func.least, func.greatest
+    else:
+        stmt = sqlite.insert(SiteSelector)  # SQLite's two-argument min/max are scalar
+        least, greatest = func.min, func.max
+    excluded = stmt.excluded
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["site_id", "selector_id"],
+        set_={
+            "first_seen": least(table.c.first_seen, excluded.first_seen),
+            "last_seen": greatest(table.c.last_seen, excluded.last_seen),
+            "captures": table.c.captures + excluded.captures,
+        },
+    )
+    connection.execute(stmt, rows)
+
+
+# -- media -----------------------------------------------------------------------------------
+
+
+def _store_media(connection: Connection, media: Sequence[Media], summary: CaptureSummary) -> None:
+    if not media:
+        return
+    site_ids = _site_ids(connection, sorted({m.site for m in media}))
+    page_urls = sorted({m.page_url for m in media if m.page_url})
+    url_ids = _url_ids(connection, page_urls)
+    captures = _captures_by_url(connection, [url_ids[u] for u in page_urls if u in url_ids])
+    rows = []
+    for item in media:
+        url_id = url_ids.get(item.page_url) if item.page_url else None
+        rows.append(
+            {
+                "record_id": item.record_id[:255],
+                "capture_id": captures.get(url_id) if url_id else None,
+                "url_id": url_id,
+                "site_id": site_ids[item.site],
+                "uri": item.uri,
+                "captured_at": item.captured_at,
+                "media_type": item.media_type[:100],
+                "size": item.size,
+                "md5": item.md5,
+                "sha1": item.sha1,
+                "sha256": item.sha256,
+                "pdq": item.pdq,
+                "pdq_quality": item.pdq_quality,
+                "pdq_skipped": item.pdq_skipped,
+                "is_favicon": bool(item.favicon),
+                "extra": null(),
+            }
+        )
+    table = MediaHash.__table__
+    stmt = insert_ignore(connection, table, ["record_id"]).returning(table.c.record_id)
+    new = {record_id for (record_id,) in connection.execute(stmt, rows)}
+    summary.new_media += len(new)
+    summary.selector_links += _favicon_selectors(
+        connection,
+        [m for m in media if m.favicon and m.record_id[:255] in new],
+        site_ids,
+        captures,
+        url_ids,
+    )
+
+
+def _captures_by_url(connection: Connection, url_ids: list[int]) -> dict[int, int]:
+    """The newest capture of each page URL: where a favicon or image was loaded from."""
+    found: dict[int, int] = {}
+    for start in range(0, len(url_ids), 500):
+        chunk = url_ids[start : start + 500]
+        rows = connection.execute(
+            select(Capture.final_url_id, func.max(Capture.id))
+            .where(Capture.final_url_id.in_(chunk))
+            .group_by(Capture.final_url_id)
+        )
+        found.update((url_id, capture_id) for url_id, capture_id in rows)
+    return found
+
+
+def _favicon_selectors(
+    connection: Connection,
+    media: list[Media],
+    site_ids: dict[str, int],
+    captures: dict[int, int],
+    url_ids: dict[str, int],
+) -> int:
+    """A favicon's hashes are selectors of the site whose page loaded it."""
+    sightings = []
+    for item in media:
+        url_id = url_ids.get(item.page_url) if item.page_url else None
+        capture_id = captures.get(url_id) if url_id else None
+        if capture_id is not None:
+            sightings.append(_Sighting(item.site, item.captured_at, capture_id, item.favicon))
+    return _link_selectors(connection, sightings, site_ids) if sightings else 0

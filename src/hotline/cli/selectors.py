@@ -1,0 +1,59 @@
+"""``hotline selectors SITE``: what ties a site to others, as a person reads it (defanged)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from hotline.cli.console import fail, out
+from hotline.cli.context import state
+from hotline.sharing.selectors import selector_rows
+from hotline.urls import CanonicalURL, canonicalize, defang, refang
+
+
+def site_key(text: str) -> str | None:
+    """A site key from what an analyst types: a site, a host, a URL, defanged or not."""
+    plain = refang(text.strip())
+    found = canonicalize(plain if "://" in plain else f"http://{plain}/")
+    return found.site if isinstance(found, CanonicalURL) else None
+
+
+def selectors(
+    ctx: typer.Context,
+    site: Annotated[
+        str, typer.Argument(help="A site, host or URL (defanged is fine).", show_default=False)
+    ],
+) -> None:
+    """List a site's selectors: kind, value (defanged), payment method, first and last
+    seen, and how many sites share each value.
+
+    [bold]Examples[/]
+
+      hotline selectors zorbel.test
+      hotline selectors 'hxxps://www[.]zorbel[.]test/item/7'
+    """
+    key = site_key(site)
+    if key is None:
+        raise fail(f"{site!r} is not a site, host or URL")
+    engine = state(ctx).ready_engine()
+    rows = list(selector_rows(engine, site=key, defanged=True))
+    if not rows:
+        out.print(f"no selectors recorded for {defang(key)} (ingest its captures first)")
+        return
+    table = Table(title=f"Selectors of {defang(key)}", title_justify="left")
+    for column in ("kind", "value", "method", "first seen", "last seen", "captures", "sites"):
+        table.add_column(column, justify="right" if column in ("captures", "sites") else "left")
+    for _, kind, value, method, _, first, last, captures, sites in rows:
+        table.add_row(
+            kind,
+            Text(value),
+            method or "",
+            f"{first:%Y-%m-%d}",
+            f"{last:%Y-%m-%d}",
+            str(captures),
+            str(sites),
+        )
+    out.print(table)

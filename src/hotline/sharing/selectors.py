@@ -1,0 +1,84 @@
+"""Export and display of selectors: one row per (site, kind, value), with how widely shared.
+
+``sites`` (how many sites show the value) is what tells an analyst whether a value is
+evidence: a merchant id on three sites links them; a CDN address on three thousand does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from hotline.captures.models import Selector, SiteSelector
+from hotline.store.models import Site
+from hotline.urls import defang
+
+SELECTOR_EXPORT_COLUMNS = (
+    "site",
+    "kind",
+    "value",
+    "method",
+    "strength",
+    "first_seen",
+    "last_seen",
+    "captures",
+    "sites",
+)
+# Kinds whose values are (or hold) host names: shown defanged to people.
+_HOST_KINDS = frozenset({"payment_host", "script_host", "nameserver"})
+
+
+def display_value(kind: str, value: str) -> str:
+    """The value as a person should see it: hosts, e-mail domains and URLs defanged."""
+    if kind in _HOST_KINDS:
+        return defang(value)
+    if kind == "email" and "@" in value:
+        local, _, domain = value.rpartition("@")
+        return f"{local}@{defang(domain)}"
+    if kind == "merchant_id" and "|" in value:
+        host, _, merchant = value.partition("|")
+        return f"{defang(host)}|{merchant}"
+    if kind == "gateway" and ">" in value:
+        return ">".join(defang(part) for part in value.split(">", 1))
+    if "://" in value:
+        return defang(value)
+    return value
+
+
+def selector_rows(
+    engine: Engine, *, site: str | None = None, defanged: bool = False
+) -> Iterator[tuple[Any, ...]]:
+    """Rows of SELECTOR_EXPORT_COLUMNS in (site, kind, value) order; one site if given."""
+    sharing = (
+        select(SiteSelector.selector_id, func.count().label("sites"))
+        .group_by(SiteSelector.selector_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Site.key,
+            Selector.kind,
+            Selector.value,
+            Selector.method,
+            Selector.strength,
+            SiteSelector.first_seen,
+            SiteSelector.last_seen,
+            SiteSelector.captures,
+            sharing.c.sites,
+        )
+        .join(SiteSelector, SiteSelector.site_id == Site.id)
+        .join(Selector, Selector.id == SiteSelector.selector_id)
+        .join(sharing, sharing.c.selector_id == Selector.id)
+        .order_by(Site.key, Selector.kind, Selector.value)
+    )
+    if site is not None:
+        query = query.where(Site.key == site)
+    with engine.connect() as connection:
+        result = connection.execution_options(stream_results=True, yield_per=2000).execute(query)
+        for key, kind, value, *rest in result:
+            if defanged:
+                yield (defang(key), kind, display_value(kind, value), *rest)
+            else:
+                yield (key, kind, value, *rest)

@@ -1,0 +1,97 @@
+"""Analytics extractor: Google and Yandex ids from inline scripts and script URLs, bounded
+patterns, and a pattern list others can extend."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hotline.captures.extractors.analytics import (
+    ANALYTICS_PATTERNS,
+    AnalyticsPattern,
+    extract_analytics,
+)
+from hotline.captures.model import CapturedPage, Selector, Strength
+
+
+def page(head: str, body: str = "") -> CapturedPage:
+    html = f"<!DOCTYPE html><html><head>{head}</head><body>{body}</body></html>"
+    return CapturedPage.parse(
+        "https://www.catalogue.test/", "www.catalogue.test", "catalogue.test", html
+    )
+
+
+def values(head: str, body: str = "") -> set[tuple[str, str]]:
+    return {(s.value, s.where) for s in extract_analytics(page(head, body))}
+
+
+def test_gtag_snippet() -> None:
+    head = (
+        '<script async src="https://www.googletagmanager.example/gtag/js?id=G-7QK2M9XZ4B">'
+        "</script><script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push("
+        "arguments);}gtag('js',new Date());gtag('config','G-7QK2M9XZ4B');</script>"
+    )
+    assert extract_analytics(page(head)) == [
+        Selector("analytics", "G-7QK2M9XZ4B", "attr:src", Strength.MEDIUM)
+    ]
+
+
+def test_yandex_metrica_counter() -> None:
+    head = (
+        "<script>(function(m,e,t,r,i,k,a){m[i]=m[i]||function(){(m[i].a=m[i].a||[])"
+        '.push(arguments)};})(window,document,"script","","ym");ym(12345678,"init",'
+        "{clickmap:true});</script>"
+    )
+    assert values(head) == {("ym:12345678", "script")}
+    assert values("<script>ym( 87654321 , 'init', {})</script>") == {("ym:87654321", "script")}
+
+
+@pytest.mark.parametrize(
+    "tag", ["UA-1234567-1", "UA-98765-12", "G-ABC123", "G-ABCDEFGH1234", "GTM-K9X2", "AW-123456789"]
+)
+def test_google_id_forms(tag: str) -> None:
+    assert values(f"<script>gtag('config', '{tag}');</script>") == {(tag, "script")}
+    assert values(f'<script src="https://tags.example/js?id={tag}"></script>') == {
+        (tag, "attr:src")
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "UA-123-1",  # too few digits
+        "G-ABC12",  # too short
+        "G-ABCDEFGH12345",  # too long
+        "XG-ABCDEFGH",  # glued on the left
+        "G-abcdefgh",  # lower case
+        "GTM-AB",
+        "AW-12345",
+        "ym(1234567)",  # no init
+    ],
+)
+def test_near_misses(text: str) -> None:
+    assert values(f"<script>var x = '{text}';</script>") == set()
+
+
+def test_visible_text_and_script_paths_are_not_scanned() -> None:
+    head = '<script src="https://tags.example/G-ABCDEFGH/js"></script>'
+    assert values(head, "<p>Our id is G-ABCDEFGH and UA-1234567-1</p>") == set()
+
+
+def test_patterns_are_pluggable() -> None:
+    matomo = AnalyticsPattern(
+        "matomo",
+        re.compile(r"setSiteId['\"],\s{0,4}['\"]?(\d{1,6})"),
+        lambda match: f"matomo:{match.group(1)}",
+    )
+    head = "<script>_paq.push(['setSiteId', '42']);gtag('config','G-ABCDEFGH');</script>"
+    assert values(head) == {("G-ABCDEFGH", "script")}
+    found = extract_analytics(page(head), patterns=[*ANALYTICS_PATTERNS, matomo])
+    assert {s.value for s in found} == {"G-ABCDEFGH", "matomo:42"}
+    assert [p.name for p in ANALYTICS_PATTERNS][:2] == ["google-ua", "google-ga4"]
+
+
+def test_a_normaliser_may_drop_a_match() -> None:
+    never = AnalyticsPattern("never", re.compile(r"G-[A-Z0-9]{6,12}"), lambda match: None)
+    assert extract_analytics(page("<script>'G-ABCDEFGH'</script>"), patterns=[never]) == []
