@@ -691,3 +691,49 @@ def test_synth_into_a_file_is_a_clear_error(tmp_path: Path) -> None:
     result = hotline(db_url, "synth", "--out", str(blocker))
     assert result.code == 2
     assert "cannot write the world" in result.err
+
+
+# --- captures -------------------------------------------------------------------------------
+
+
+def test_ingest_captures_selectors_and_export(db_url: str, tmp_path: Path) -> None:
+    from tests.test_captures import _hostile_warc
+
+    warc = tmp_path / "hostile.warc.gz"
+    _hostile_warc(warc, b"\x00marker\x00" * 8)
+    first = hotline(db_url, "ingest", "captures", str(warc))
+    assert first.code == 1, first  # some records were refused
+    assert "records refused (quarantined)" in first.out
+    assert "truncated_gzip" in first.out
+    assert "quarantine list" in first.err
+    listed = hotline(db_url, "quarantine", "list")
+    assert "hostile.warc.gz" in listed.out
+    assert "not_html" in listed.out
+
+    again = hotline(db_url, "ingest", "captures", str(warc))
+    assert "new captures" in again.out
+    assert re.search(r"new captures\s+│?\s*0\b", again.out), again.out
+
+    shown = hotline(db_url, "selectors", "hxxps://vaxlum[.]test/some/page")
+    assert shown.code == 0, shown
+    assert "Selectors of vaxlum[.]test" in shown.out
+    assert "btc_address" in shown.out
+    assert "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2" in shown.out
+    assert "crypto:BTC" in shown.out
+    assert "://" not in shown.out  # nothing clickable
+
+    exported = hotline(db_url, "export", "selectors", "--format", "csv", "--no-defang")
+    assert exported.code == 0, exported
+    rows = list(csv.DictReader(io.StringIO(exported.out)))
+    assert {row["site"] for row in rows} == {"vaxlum.test"}
+    assert {"btc_address", "brand_text", "template", "favicon_md5"} <= {r["kind"] for r in rows}
+    assert all(row["sites"] == "1" for row in rows)
+    btc = next(row for row in rows if row["kind"] == "btc_address")
+    assert btc["method"] == "crypto:BTC"
+    assert btc["first_seen"].startswith("2026-05-06")
+
+    unknown = hotline(db_url, "selectors", "nothing-here.test")
+    assert unknown.code == 0
+    assert "no selectors recorded" in unknown.out
+    bad = hotline(db_url, "selectors", "::::")
+    assert bad.code == 2

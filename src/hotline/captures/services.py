@@ -399,6 +399,19 @@ def _captures_by_url(connection: Connection, url_ids: list[int]) -> dict[int, in
     return found
 
 
+def _latest_capture_by_site(connection: Connection, site_ids: list[int]) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for start in range(0, len(site_ids), 500):
+        chunk = site_ids[start : start + 500]
+        rows = connection.execute(
+            select(Capture.site_id, func.max(Capture.id))
+            .where(Capture.site_id.in_(chunk))
+            .group_by(Capture.site_id)
+        )
+        found.update((site_id, capture_id) for site_id, capture_id in rows)
+    return found
+
+
 def _favicon_selectors(
     connection: Connection,
     media: list[Media],
@@ -406,11 +419,13 @@ def _favicon_selectors(
     captures: dict[int, int],
     url_ids: dict[str, int],
 ) -> int:
-    """A favicon's hashes are selectors of the site whose page loaded it."""
+    """A favicon's hashes are selectors of the site whose page loaded it (by the Referer),
+    or else of the site it was served from, with that site's latest capture as evidence."""
     sightings = []
+    latest = _latest_capture_by_site(connection, sorted({site_ids[m.site] for m in media}))
     for item in media:
         url_id = url_ids.get(item.page_url) if item.page_url else None
-        capture_id = captures.get(url_id) if url_id else None
+        capture_id = captures.get(url_id) if url_id else latest.get(site_ids[item.site])
         if capture_id is not None:
             sightings.append(_Sighting(item.site, item.captured_at, capture_id, item.favicon))
     return _link_selectors(connection, sightings, site_ids) if sightings else 0

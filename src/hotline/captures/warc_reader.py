@@ -244,7 +244,7 @@ def _read_plain(stream: BinaryIO) -> Iterator[WarcRecord | WarcProblem]:
                 )
         else:
             reason = head if isinstance(head, str) else "no end of WARC headers (blank line)"
-            problem = WarcProblem(number, base, "bad_warc_header", reason, buffer[:512])
+            problem = WarcProblem(number, base, "bad_warc_header", reason, _head(buffer))
         yield problem
         # Resynchronise at the next line that starts a WARC record, in bounded memory.
         at = _next_version_line(buffer, 0)
@@ -283,7 +283,7 @@ def _parse_one(
             offset,
             "bad_warc_header",
             "no end of WARC headers (blank line)",
-            data[position : position + 512],
+            _head(data[position:]),
         )
     head = _split_head(data[position:header_end])
     if isinstance(head, str):
@@ -331,4 +331,7 @@ def _split_head(head: bytes) -> tuple[str, dict[str, str], int] | str:
 def _head(data: bytes | bytearray) -> bytes:
     """The header part of a record (for the quarantine): never its block."""
     end = data.find(b"\r\n\r\n", 0, MAX_HEADER_BYTES)
-    return bytes(data[: end if end >= 0 else min(len(data), 512)])
+    if end < 0:  # no header block at all: keep the first line only, it may be anything
+        newline = data.find(b"\n", 0, 200)
+        end = newline if newline >= 0 else min(len(data), 200)
+    return bytes(data[:end])

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from hotline.captures.queries import SAME_TEMPLATE_BITS, similar_templates
 from hotline.cli.console import fail, out
 from hotline.cli.context import state
 from hotline.sharing.selectors import selector_rows
@@ -28,7 +29,8 @@ def selectors(
     ],
 ) -> None:
     """List a site's selectors: kind, value (defanged), payment method, first and last
-    seen, and how many sites share each value.
+    seen, and how many sites share each value; then the sites whose page template is a near
+    duplicate of this one's.
 
     [bold]Examples[/]
 
@@ -44,8 +46,12 @@ def selectors(
         out.print(f"no selectors recorded for {defang(key)} (ingest its captures first)")
         return
     table = Table(title=f"Selectors of {defang(key)}", title_justify="left")
-    for column in ("kind", "value", "method", "first seen", "last seen", "captures", "sites"):
-        table.add_column(column, justify="right" if column in ("captures", "sites") else "left")
+    table.add_column("kind", no_wrap=True)
+    table.add_column("value", overflow="fold", ratio=1)  # values are evidence: never cut
+    for column in ("method", "first seen", "last seen", "captures", "sites"):
+        table.add_column(
+            column, no_wrap=True, justify="right" if column in ("captures", "sites") else "left"
+        )
     for _, kind, value, method, _, first, last, captures, sites in rows:
         table.add_row(
             kind,
@@ -57,3 +63,12 @@ def selectors(
             str(sites),
         )
     out.print(table)
+    similar = similar_templates(engine, key)
+    if similar:
+        shown = ", ".join(f"{defang(other)} ({bits})" for other, bits in similar[:12])
+        more = f" and {len(similar) - 12:,} more" if len(similar) > 12 else ""
+        out.print(
+            Text(
+                f"Near-identical page template (bits apart, ≤ {SAME_TEMPLATE_BITS}): {shown}{more}"
+            )
+        )
