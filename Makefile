@@ -27,7 +27,8 @@ test: lint  ## lint, type-check, and run every test on SQLite and PostgreSQL
 	$(BIN)/pytest
 
 bench: $(STAMP)  ## speed measurements (see docs/benchmarks.md)
-	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python -m benchmarks.ingest
+	$(BIN)/python -m benchmarks.synth
 
 lock:  ## re-resolve requirements.lock from pyproject.toml in a scratch venv
 	rm -rf /tmp/hotline-lock && $(PYTHON) -m venv /tmp/hotline-lock

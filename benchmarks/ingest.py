@@ -1,7 +1,7 @@
 """Report intake speed: canonicalisation, SQLite and PostgreSQL end to end, against a raw floor.
 
-    python benchmarks/ingest.py                 # 1,000,000 rows, SQLite and PostgreSQL
-    python benchmarks/ingest.py --rows 200000 --skip-postgres
+    python -m benchmarks.ingest                 # 1,000,000 rows, SQLite and PostgreSQL
+    python -m benchmarks.ingest --rows 200000 --skip-postgres
 
 The feed comes from the synthetic generator (5 hotlines, ~30 % surface-variant duplicates).
 The baseline, measured in the same run on the same machine, is plain ``sqlite3.executemany``

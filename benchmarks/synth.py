@@ -1,7 +1,7 @@
 """Synthetic world generation: wall time and peak memory per scale, against an I/O floor.
 
-    python benchmarks/synth.py                      # medium and large
-    python benchmarks/synth.py --scales small medium
+    python -m benchmarks.synth                      # medium and large
+    python -m benchmarks.synth --scales small medium
 
 Each scale runs the real ``hotline --quiet synth`` command in a subprocess; peak memory is
 its RSS sampled every 50 ms from /proc. The **baseline**, measured in the same run, is the

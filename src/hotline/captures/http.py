@@ -8,6 +8,7 @@ whole. Bodies stay in memory only as long as the caller holds them.
 
 from __future__ import annotations
 
+import codecs
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 MAX_HTML_BYTES = 10 * 1024 * 1024  # HTML beyond this is cut (and the capture flagged)
 MAX_DECODED_BYTES = 64 * 1024 * 1024  # any decoded body beyond this is cut
 _MAX_HEAD = 64 * 1024
+_STATUS = re.compile(r"[1-5][0-9]{2}")
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,8}")
 
 
 @dataclass(slots=True)
@@ -67,7 +70,7 @@ def parse_http(block: bytes, limit: int = MAX_DECODED_BYTES) -> HttpMessage:
     status, reason, method, target = 0, "", "", ""
     if first.startswith("HTTP/"):
         parts = first.split(" ", 2)
-        if len(parts) < 2 or not parts[1].isdigit() or len(parts[1]) != 3:
+        if len(parts) < 2 or not _STATUS.fullmatch(parts[1]):
             raise NotHttp(f"malformed HTTP status line {first[:60]!r}")
         status, reason = int(parts[1]), parts[2] if len(parts) > 2 else ""
     else:
@@ -119,10 +122,9 @@ def _dechunk(data: bytes) -> bytes:
         if line_end < 0:
             break
         size_text = data[position:line_end].split(b";", 1)[0].strip()
-        try:
-            size = int(size_text, 16)
-        except ValueError:
+        if not _CHUNK_SIZE.fullmatch(size_text):  # int() would take "-ff": never go back
             return bytes(out) if out else data  # not chunked after all
+        size = int(size_text, 16)
         if size == 0:
             break
         start = line_end + 2
@@ -143,25 +145,32 @@ def decode_html(message: HttpMessage, limit: int = MAX_HTML_BYTES) -> tuple[str,
         body, too_deep = limit_nesting(body)
         if too_deep:
             flags.append("html_too_deep")
-    charset = message.charset or _sniff_charset(body) or "utf-8"
+    return body.decode(_text_codec(message.charset or _sniff_charset(body)), "replace"), flags
+
+
+def _text_codec(name: str | None) -> str:
+    """A usable text codec for a declared charset; UTF-8 for unknown or non-text codecs
+    (``idna``, ``punycode``, ``undefined``, ``rot13``, ``zlib`` are codecs but not charsets)."""
+    if not name:
+        return "utf-8"
     try:
-        return body.decode(charset, "replace"), flags
-    except LookupError:  # an unknown charset name
-        return body.decode("utf-8", "replace"), flags
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):
+        return "utf-8"
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
+        return "utf-8"
+    return info.name
+
+
+_NOT_CHARSETS = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"})
+
+
+_CHARSET = re.compile(rb"charset\s*=\s*[\"']?([A-Za-z0-9_-]{1,40})")
 
 
 def _sniff_charset(body: bytes) -> str | None:
-    head = body[:2048].lower()
-    at = head.find(b"charset=")
-    if at < 0:
-        return None
-    value = head[at + 8 : at + 40].lstrip(b"\"' ")
-    name = bytes(
-        c
-        for c in value.split(b'"')[0].split(b"'")[0].split(b";")[0].split(b">")[0]
-        if chr(c).isalnum() or chr(c) in "-_"
-    )
-    return name.decode("ascii") or None
+    found = _CHARSET.search(body[:2048].lower())
+    return found.group(1).decode("ascii") if found else None
 
 
 def looks_like_html(text: str) -> bool:

@@ -8,7 +8,10 @@ database and the store without WARC files.
 
 from __future__ import annotations
 
+import dataclasses
+import ipaddress
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +35,10 @@ from hotline.urls import CanonicalURL, canonicalize
 
 log = logging.getLogger(__name__)
 
+_EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_RECORD_ID = re.compile(r"<?[\x21-\x7e]{1,253}>?")
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"\x00\x00\x01\x00")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -134,17 +141,39 @@ def _note_referer(record: WarcRecord, by_id: dict[str, str], by_uri: dict[str, s
 
 
 def _refuse(record: WarcRecord, file: str, code: str, reason: str) -> Refusal:
-    head = "\r\n".join(f"{k}: {v}" for k, v in record.headers.items()).encode("utf-8", "replace")
-    return Refusal.keeping("captures", file, record.number, record.offset, code, reason, head)
+    # The parsed WARC headers only, as text: never the block (it may be media).
+    head = "\r\n".join(
+        f"{clean_text(k, 100)}: {clean_text(v, 1000)}" for k, v in record.headers.items()
+    )
+    raw = head.encode("utf-8", "replace")
+    return Refusal.keeping("captures", file, record.number, record.offset, code, reason, raw)
 
 
 def _record_time(record: WarcRecord) -> datetime | None:
+    """WARC-Date as aware UTC; None if it is not ISO 8601 or not a plausible capture time
+    (before the web, or far in the future: the databases' timestamp ranges differ)."""
     text = record.headers.get("warc-date", "")
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    return moment if _EARLIEST <= moment <= _LATEST else None
+
+
+def clean_text(text: str, limit: int = 2000) -> str:
+    """Text safe to store on both engines and to show in a terminal: no control characters
+    (PostgreSQL refuses NUL; an ESC sequence would drive the analyst's terminal)."""
+    return _CONTROL.sub("", text)[:limit]
+
+
+def _ip(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(value.strip()))
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _read_response(
@@ -154,6 +183,11 @@ def _read_response(
     result: CaptureFile,
     redirects: dict[str, str],
 ) -> None:
+    if not _RECORD_ID.fullmatch(record.record_id):
+        result.refusals.append(
+            _refuse(record, file, "bad_record_id", "WARC-Record-ID missing, too long or not text")
+        )
+        return
     uri = record.headers.get("warc-target-uri", "").strip("<>")
     canonical = canonicalize(uri)
     if not isinstance(canonical, CanonicalURL):
@@ -163,7 +197,9 @@ def _read_response(
         return
     when = _record_time(record)
     if when is None:
-        result.refusals.append(_refuse(record, file, "bad_warc_date", "WARC-Date is not ISO 8601"))
+        result.refusals.append(
+            _refuse(record, file, "bad_warc_date", "WARC-Date is not an ISO 8601 time in 1990-2100")
+        )
         return
     try:
         message = parse_http(record.block)
@@ -172,13 +208,22 @@ def _read_response(
         return
     location = message.header("Location")
     if 300 <= message.status < 400 and location:
-        target = canonicalize(urljoin(uri, location))
+        try:
+            target = canonicalize(urljoin(uri, location))
+        except ValueError:  # urljoin refuses some hostile Locations ("http://[oops/")
+            target = None
         if isinstance(target, CanonicalURL):
             redirects[canonical.url] = target.url
         result.ignored += 1
         return
+    if message.problem:
+        result.refusals.append(_refuse(record, file, "bad_content_encoding", message.problem))
+        return
     content_type = message.content_type
     body = message.body
+    if not body and content_type.startswith(("image/", "video/")):
+        result.ignored += 1  # nothing to hash: an empty payload would link unrelated sites
+        return
     if content_type.startswith(("image/", "video/")) or (
         not content_type.startswith("text/") and body[:4].startswith(_IMAGE_MAGIC)
     ):
@@ -188,9 +233,6 @@ def _read_response(
         return
     if content_type not in _HTML_TYPES:
         result.ignored += 1
-        return
-    if message.problem:
-        result.refusals.append(_refuse(record, file, "bad_content_encoding", message.problem))
         return
     if message.body_cut:
         result.refusals.append(
@@ -212,7 +254,7 @@ def _read_response(
         return
     page = CapturedPage.parse(canonical.url, canonical.host, canonical.site, html)
     title_node = page.tree.css_first("title")
-    title = " ".join(title_node.text().split())[:500] if title_node is not None else None
+    title = clean_text(" ".join(title_node.text().split()), 500) if title_node else None
     result.pages.append(
         Page(
             record.record_id,
@@ -221,13 +263,20 @@ def _read_response(
             canonical,
             when,
             message.status,
-            record.headers.get("warc-ip-address"),
+            _ip(record.headers.get("warc-ip-address")),
             title,
             len(message.body),
             flags,
-            extract_all(page, extractors),
+            [_clean(selector) for selector in extract_all(page, extractors)],
         )
     )
+
+
+def _clean(selector: Selector) -> Selector:
+    value, where = clean_text(selector.value), clean_text(selector.where, 80)
+    if value == selector.value and where == selector.where:
+        return selector
+    return dataclasses.replace(selector, value=value, where=where)
 
 
 def _media(
@@ -241,7 +290,7 @@ def _media(
         url.site,
         None,
         when,
-        hashes.media_type,
+        clean_text(hashes.media_type, 100),
         hashes.md5,
         hashes.sha1,
         hashes.sha256,
@@ -264,7 +313,8 @@ def _link(
     for source, target in redirects.items():
         back.setdefault(target, source)
     for page in result.pages:
-        page.referer = referers.get(page.record_id) or referers_by_uri.get(page.url.url)
+        referer = referers.get(page.record_id) or referers_by_uri.get(page.url.url)
+        page.referer = clean_text(referer) if referer else None
         chain = [page.url]
         seen = {page.url.url}
         while (previous := back.get(chain[0].url)) is not None and previous not in seen:

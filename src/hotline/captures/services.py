@@ -259,8 +259,6 @@ def _link_selectors(
             select(SelectorRow.digest, SelectorRow.id).where(SelectorRow.digest.in_(chunk))
         )
         ids.update((bytes(digest), selector_id) for digest, selector_id in rows)
-    evidence = []
-    per_site: dict[tuple[int, int], list[Any]] = {}
     gateway_sites = {
         selector.value.split(">", 1)[0]
         for sighting in fresh
@@ -268,17 +266,29 @@ def _link_selectors(
         if selector.kind == "gateway"
     }
     site_ids = {**site_ids, **_site_ids(connection, sorted(gateway_sites - site_ids.keys()))}
+    # Evidence first: only (capture, selector) pairs new to the database count towards a
+    # site's link, so a favicon fetched again for a known capture adds nothing.
+    evidence: dict[tuple[int, int], dict[str, Any]] = {}
+    for sighting in fresh:
+        for selector in sighting.selectors:
+            key = (sighting.capture_id, ids[selector_digest(selector.kind, selector.value)])
+            evidence.setdefault(
+                key, {"capture_id": key[0], "selector_id": key[1], "found_in": selector.where[:80]}
+            )
+    table = CaptureSelector.__table__
+    stmt = insert_ignore(connection, table, ["capture_id", "selector_id"]).returning(
+        table.c.capture_id, table.c.selector_id
+    )
+    new = {(c, s) for c, s in connection.execute(stmt, [evidence[k] for k in sorted(evidence)])}
+    inserted = len(new)
+    per_site: dict[tuple[int, int], list[Any]] = {}
     for sighting in fresh:
         capture_id, seen_at = sighting.capture_id, sighting.seen
         for selector in sighting.selectors:
             selector_id = ids[selector_digest(selector.kind, selector.value)]
-            evidence.append(
-                {
-                    "capture_id": capture_id,
-                    "selector_id": selector_id,
-                    "found_in": selector.where[:80],
-                }
-            )
+            if (capture_id, selector_id) not in new:
+                continue
+            new.discard((capture_id, selector_id))  # once per capture, however often shown
             owners = [sighting.site]
             if selector.kind == "gateway":
                 owners.append(selector.value.split(">", 1)[0])
@@ -286,20 +296,15 @@ def _link_selectors(
                 site_id = site_ids.get(owner)
                 if site_id is None:
                     continue
-                key = (site_id, selector_id)
-                seen = per_site.get(key)
+                seen = per_site.get((site_id, selector_id))
                 if seen is None:
-                    per_site[key] = [seen_at, seen_at, 1, capture_id]
+                    per_site[(site_id, selector_id)] = [seen_at, seen_at, 1, capture_id]
                 else:
                     seen[0], seen[1] = min(seen[0], seen_at), max(seen[1], seen_at)
                     seen[2] += 1
-    unique_evidence = {(e["capture_id"], e["selector_id"]): e for e in evidence}
-    result = connection.execute(
-        insert_ignore(connection, CaptureSelector.__table__, ["capture_id", "selector_id"]),
-        [unique_evidence[k] for k in sorted(unique_evidence)],
-    )
-    _upsert_site_selectors(connection, per_site)
-    return int(result.rowcount)
+    if per_site:
+        _upsert_site_selectors(connection, per_site)
+    return inserted
 
 
 def _upsert_site_selectors(

@@ -18,6 +18,7 @@ Bytes never leave memory: blocks are handed to the caller and dropped with the r
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ _MAX_INFLATE_PER_MEMBER = 1024 * 1024 * 1024  # past this a member is abandoned,
 _CHUNK = 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 _VERSIONS = (b"WARC/1.0", b"WARC/1.1")
+_PRINTABLE = re.compile(rb"[\x20-\x7e\t]*")
+_DIGITS = re.compile(r"[0-9]{1,12}")
 
 
 @dataclass(slots=True)
@@ -63,9 +66,9 @@ class WarcProblem:
 
 def read_warc(stream: BinaryIO) -> Iterator[WarcRecord | WarcProblem]:
     """Records and problems in file order. Never raises on content; I/O errors propagate."""
-    start = stream.read(3)
+    start = stream.read(64).lstrip()
     stream.seek(0)
-    if start == _GZIP_MAGIC:
+    if start.startswith(_GZIP_MAGIC):
         yield from _read_gzip(stream)
     else:
         yield from _read_plain(stream)
@@ -84,6 +87,13 @@ def _read_gzip(stream: BinaryIO) -> Iterator[WarcRecord | WarcProblem]:
         if not pending:
             return
         if not pending.startswith(_GZIP_MAGIC):
+            if not pending.strip():  # blank padding (a final newline) is not damage
+                more = stream.read(_CHUNK)
+                if not more:
+                    return
+                offset += len(pending)
+                pending = more
+                continue
             # Garbage between members (or a plain record glued on): skip to the next member.
             skip = _find_magic(stream, pending)
             number += 1
@@ -92,7 +102,7 @@ def _read_gzip(stream: BinaryIO) -> Iterator[WarcRecord | WarcProblem]:
                 offset,
                 "not_gzip",
                 "bytes between gzip members are not a gzip member; skipped to the next one",
-                pending[:256],
+                b"",  # not a WARC record: nothing of it is kept
             )
             offset += skip[0]
             pending = skip[1]
@@ -171,18 +181,29 @@ def _find_magic(stream: BinaryIO, data: bytes) -> tuple[int, bytes]:
 
 
 def _parse_records(data: bytes, offset: int, number: int) -> Iterator[WarcRecord | WarcProblem]:
-    """Records inside one inflated member (usually exactly one)."""
+    """Records inside one inflated member: usually one; several when a whole file was
+    gzipped as one stream (they then share the member's offset, as in a CDX index)."""
     position = 0
-    while position < len(data):
-        if not data[position:].strip(b"\r\n"):
-            return  # trailing blank lines are padding
+    while True:
+        position = _skip_blank_lines(data, position)
+        if position >= len(data):
+            return
         number += 1
         parsed = _parse_one(data, position, number, offset)
         if isinstance(parsed, WarcProblem):
             yield parsed
-            return  # the rest of this member cannot be trusted
+            position = _next_version_line(data, position)
+            if position < 0:
+                return
+            continue
         record, position = parsed
         yield record
+
+
+def _skip_blank_lines(data: bytes, position: int) -> int:
+    while position < len(data) and data[position] in (0x0D, 0x0A):
+        position += 1
+    return position
 
 
 # -- plain ----------------------------------------------------------------------------------
@@ -224,7 +245,7 @@ def _read_plain(stream: BinaryIO) -> Iterator[WarcRecord | WarcProblem]:
                     base,
                     "record_too_large",
                     f"Content-Length {length:,} is over the {MAX_RECORD_BYTES:,}-byte limit",
-                    buffer[:header_end],
+                    _head(buffer[:header_end]),
                 )
             else:
                 fill(needed)
@@ -240,7 +261,7 @@ def _read_plain(stream: BinaryIO) -> Iterator[WarcRecord | WarcProblem]:
                     "bad_content_length",
                     f"wrong Content-Length: the header says {length:,} bytes but "
                     "the record " + ("ends first" if len(block) < length else "does not end there"),
-                    buffer[:header_end],
+                    _head(buffer[:header_end]),
                 )
         else:
             reason = head if isinstance(head, str) else "no end of WARC headers (blank line)"
@@ -283,11 +304,13 @@ def _parse_one(
             offset,
             "bad_warc_header",
             "no end of WARC headers (blank line)",
-            _head(data[position:]),
+            _head(data[position : position + 8192]),
         )
     head = _split_head(data[position:header_end])
     if isinstance(head, str):
-        return WarcProblem(number, offset, "bad_warc_header", head, data[position:header_end])
+        return WarcProblem(
+            number, offset, "bad_warc_header", head, _head(data[position:header_end])
+        )
     version, headers, length = head
     block_start = header_end + 4
     block = data[block_start : block_start + length]
@@ -296,7 +319,9 @@ def _parse_one(
         reason = f"wrong Content-Length: the header says {length:,} bytes but the record " + (
             "ends first" if len(block) < length else "does not end there"
         )
-        return WarcProblem(number, offset, "bad_content_length", reason, data[position:header_end])
+        return WarcProblem(
+            number, offset, "bad_content_length", reason, _head(data[position:header_end])
+        )
     return WarcRecord(number, offset, version, headers, block), block_start + length + 4
 
 
@@ -321,7 +346,7 @@ def _split_head(head: bytes) -> tuple[str, dict[str, str], int] | str:
     length_text = headers.get("content-length")
     if length_text is None:
         return "WARC record without Content-Length"
-    if not length_text.isdigit() or len(length_text) > 12:
+    if not _DIGITS.fullmatch(length_text):  # isdigit() would accept "²"
         return f"Content-Length is not a number: {length_text[:20]!r}"
     if "warc-type" not in headers:
         return "WARC record without WARC-Type"
@@ -329,9 +354,19 @@ def _split_head(head: bytes) -> tuple[str, dict[str, str], int] | str:
 
 
 def _head(data: bytes | bytearray) -> bytes:
-    """The header part of a record (for the quarantine): never its block."""
-    end = data.find(b"\r\n\r\n", 0, MAX_HEADER_BYTES)
-    if end < 0:  # no header block at all: keep the first line only, it may be anything
-        newline = data.find(b"\n", 0, 200)
-        end = newline if newline >= 0 else min(len(data), 200)
-    return bytes(data[:end])
+    """What the quarantine may keep of a broken record: its WARC header lines, never a block.
+
+    Only a record that starts like one (``WARC/1.``) has a header; of it, printable lines
+    are kept up to the blank line (or the first line that is not text), at most 8 KiB. A
+    broken record can hold anything, including media, so nothing else survives.
+    """
+    if bytes(data[:7]) != b"WARC/1.":
+        return b""
+    kept = []
+    size = 0
+    for line in bytes(data[:8192]).split(b"\r\n"):
+        if not line or not _PRINTABLE.fullmatch(line):
+            break
+        kept.append(line)
+        size += len(line) + 2
+    return b"\r\n".join(kept)[:8192]

@@ -1,0 +1,206 @@
+"""Hostile captures found in review: each one must be refused or cleaned, never crash an
+import, never leak a payload into the quarantine, never link unrelated sites."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import random
+import zlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from hotline.captures.extractors import default_extractors
+from hotline.captures.http import _dechunk, decode_html, parse_http
+from hotline.captures.models import Capture, MediaHash, Selector, SiteSelector
+from hotline.captures.services import CaptureImporter
+from hotline.captures.warc_reader import WarcProblem, WarcRecord, read_warc
+from hotline.store.models import QuarantineEntry
+from hotline.synth.images import gradient_png
+from hotline.synth.warc import WarcWriter
+
+WHEN = datetime(2026, 5, 6, 7, 8, 9, tzinfo=UTC)
+JPEG = b"\xff\xd8\xff\xe0" + b"PIXELS" * 500
+PAGE = b"<!DOCTYPE html><html><head><title>Quo\x1b[2J Shop</title></head><body><h1>Quo</h1>"
+PAGE += b"<p>Pay 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2</p></body></html>"
+
+
+def _head(uri: str, length: int, record_id: str = "<urn:uuid:0001>", date: str = "") -> str:
+    return (
+        f"WARC/1.1\r\nWARC-Type: response\r\nWARC-Record-ID: {record_id}\r\n"
+        f"WARC-Date: {date or '2026-05-06T07:08:09Z'}\r\nWARC-Target-URI: {uri}\r\n"
+        f"Content-Length: {length}\r\n\r\n"
+    )
+
+
+def _record(uri: str, http: bytes, **kwargs: str) -> bytes:
+    return _head(uri, len(http), **kwargs).encode() + http + b"\r\n\r\n"
+
+
+def _gz(data: bytes) -> bytes:
+    c = zlib.compressobj(6, zlib.DEFLATED, 31)
+    return c.compress(data) + c.flush()
+
+
+def _html(body: bytes = PAGE, extra: bytes = b"") -> bytes:
+    return b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n" + extra + b"\r\n" + body
+
+
+def _ingest(engine: Engine, path: Path) -> None:
+    CaptureImporter(engine, default_extractors()).ingest(path)
+
+
+def test_quarantine_keeps_no_payload_bytes(tmp_path: Path, engine: Engine) -> None:
+    split = _record("https://quo.test/a.jpg", b"HTTP/1.1 200 OK\r\n\r\n" + JPEG)
+    path = tmp_path / "a.warc.gz"
+    # a record split over two members, JPEG bytes after the last member, and a raw JPEG
+    path.write_bytes(_gz(split[:300]) + _gz(split[300:]) + JPEG)
+    raw = tmp_path / "b.warc"
+    raw.write_bytes(JPEG)
+    _ingest(engine, path)
+    _ingest(engine, raw)
+    with engine.connect() as connection:
+        kept = list(connection.scalars(select(QuarantineEntry.raw)))
+    assert len(kept) >= 3
+    assert all(b"PIXELS" not in bytes(blob) for blob in kept)
+    assert all(not bytes(blob) or bytes(blob).startswith(b"WARC/1.") for blob in kept)
+
+
+@pytest.mark.timeout(20)
+def test_lying_chunk_sizes_and_odd_headers_never_hang_or_raise() -> None:
+    assert _dechunk(b"-ff\r\n3-10\r\n-ff30x2")  # returns (the data as it was), never loops
+    for block in (
+        b"HTTP/1.1 \xb200 OK\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\nx\r\n",
+    ):
+        try:
+            parse_http(block)
+        except ValueError:
+            continue  # NotHttp is a ValueError: a refusal, not a crash
+    for charset in (b"idna", b"punycode", b"undefined", b"\xe9", b"rot13"):
+        message = parse_http(_html(b"<meta charset=" + charset + b"><html><p>x</p></html>"))
+        text, _ = decode_html(message)
+        assert "<html>" in text
+    digits = b"WARC/1.1\r\nWARC-Type: response\r\nContent-Length: \xc2\xb2\r\n\r\nxx\r\n\r\n"
+    items = list(read_warc(io.BytesIO(digits)))
+    assert [type(item) for item in items] == [WarcProblem]
+
+
+def test_bad_ids_dates_ips_and_locations_are_refused_or_cleaned(
+    tmp_path: Path, engine: Engine
+) -> None:
+    path = tmp_path / "odd.warc.gz"
+    records = [
+        _record("https://one.test/", _html(), record_id=""),  # no id
+        _record("https://two.test/", _html(), record_id="<urn:uuid:\x00nul>"),
+        _record(
+            "https://three.test/",
+            _html(),
+            record_id="<urn:uuid:3>",
+            date="9999-12-31T23:59:59-23:59",
+        ),
+        _record(
+            "https://four.test/",
+            b"HTTP/1.1 302 Found\r\nLocation: http://[oops/\r\n\r\n",
+            record_id="<urn:uuid:4>",
+        ),
+        _record("https://five.test/", _html(), record_id="<urn:uuid:5>"),
+    ]
+    records[4] = records[4].replace(
+        b"WARC-Date:", b"WARC-IP-Address: 198.51.100.1\x00x\r\nWARC-Date:"
+    )
+    path.write_bytes(b"".join(_gz(r) for r in records) + b"\n")
+    _ingest(engine, path)
+    with engine.connect() as connection:
+        codes = sorted(connection.scalars(select(QuarantineEntry.reason_code)))
+        captures = list(connection.execute(select(Capture.record_id, Capture.ip, Capture.title)))
+        brand = set(connection.scalars(select(Selector.value).where(Selector.kind == "brand_text")))
+    assert codes == ["bad_record_id", "bad_record_id", "bad_warc_date"]  # no not_gzip for "\n"
+    assert [(c.record_id, c.ip) for c in captures] == [("<urn:uuid:5>", None)]
+    assert "\x1b" not in captures[0].title
+    assert all("\x1b" not in value for value in brand)
+
+
+def test_empty_or_undecodable_media_are_not_hashed_into_false_links(
+    tmp_path: Path, engine: Engine
+) -> None:
+    path = tmp_path / "media.warc.gz"
+    image = gradient_png(random.Random(1), 16)
+    with WarcWriter(path, namespace="media") as w:
+        for n, site in enumerate(("one.test", "two.test")):
+            w.response(
+                f"https://{site}/", WHEN, 200, "OK", [("Content-Type", "text/html")], PAGE, None
+            )
+            w.response(
+                f"https://{site}/a.png",
+                WHEN,
+                200,
+                "OK",
+                [("Content-Type", "image/png"), ("Content-Encoding", "br")],
+                image,
+                None,
+            )
+            w.response(
+                f"https://{site}/b.png", WHEN, 200, "OK", [("Content-Type", "image/png")], b"", None
+            )
+            assert n < 2
+    _ingest(engine, path)
+    with engine.connect() as connection:
+        media = list(connection.scalars(select(MediaHash.md5)))
+        codes = list(connection.scalars(select(QuarantineEntry.reason_code)))
+    assert media == []
+    assert codes == ["bad_content_encoding", "bad_content_encoding"]
+
+
+def test_a_favicon_fetched_again_does_not_count_twice(tmp_path: Path, engine: Engine) -> None:
+    icon = gradient_png(random.Random(2), 16)
+    first, second = tmp_path / "a.warc.gz", tmp_path / "b.warc.gz"
+    with WarcWriter(first, namespace="a") as w:
+        w.response(
+            "https://quo.test/", WHEN, 200, "OK", [("Content-Type", "text/html")], PAGE, None
+        )
+        w.response(
+            "https://quo.test/favicon.ico",
+            WHEN,
+            200,
+            "OK",
+            [("Content-Type", "image/png")],
+            icon,
+            None,
+        )
+    with WarcWriter(second, namespace="b") as w:
+        for _ in range(2):
+            w.response(
+                "https://quo.test/favicon.ico",
+                WHEN,
+                200,
+                "OK",
+                [("Content-Type", "image/png")],
+                icon,
+                None,
+            )
+    _ingest(engine, first)
+    _ingest(engine, second)
+    with engine.connect() as connection:
+        counts = list(
+            connection.execute(
+                select(Selector.kind, SiteSelector.captures)
+                .join(SiteSelector, SiteSelector.selector_id == Selector.id)
+                .where(Selector.kind.startswith("favicon"))
+            )
+        )
+    assert sorted(counts) == [("favicon_md5", 1), ("favicon_mmh3", 1)]
+
+
+def test_a_whole_file_gzip_stream_reads_every_record_and_resynchronises() -> None:
+    good = [
+        _record(f"https://quo.test/{n}", _html(), record_id=f"<urn:uuid:{n}>") for n in range(300)
+    ]
+    bad = _head("https://quo.test/bad", 5).encode() + b"toolongbody\r\n\r\n"
+    stream = gzip.compress(b"".join(good[:150]) + bad + b"".join(good[150:]))
+    items = list(read_warc(io.BytesIO(stream)))
+    assert sum(isinstance(i, WarcRecord) for i in items) == 300
+    assert sum(isinstance(i, WarcProblem) for i in items) == 1
