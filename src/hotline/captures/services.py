@@ -392,28 +392,21 @@ def _store_media(connection: Connection, media: Sequence[Media], summary: Captur
 
 def _captures_by_url(connection: Connection, url_ids: list[int]) -> dict[int, int]:
     """The newest capture of each page URL: where a favicon or image was loaded from."""
-    found: dict[int, int] = {}
-    for start in range(0, len(url_ids), 500):
-        chunk = url_ids[start : start + 500]
-        rows = connection.execute(
-            select(Capture.final_url_id, func.max(Capture.id))
-            .where(Capture.final_url_id.in_(chunk))
-            .group_by(Capture.final_url_id)
-        )
-        found.update((url_id, capture_id) for url_id, capture_id in rows)
-    return found
+    return _newest_capture(connection, Capture.final_url_id, url_ids)
 
 
 def _latest_capture_by_site(connection: Connection, site_ids: list[int]) -> dict[int, int]:
+    return _newest_capture(connection, Capture.site_id, site_ids)
+
+
+def _newest_capture(connection: Connection, column: Any, keys: list[int]) -> dict[int, int]:
     found: dict[int, int] = {}
-    for start in range(0, len(site_ids), 500):
-        chunk = site_ids[start : start + 500]
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
         rows = connection.execute(
-            select(Capture.site_id, func.max(Capture.id))
-            .where(Capture.site_id.in_(chunk))
-            .group_by(Capture.site_id)
+            select(column, func.max(Capture.id)).where(column.in_(chunk)).group_by(column)
         )
-        found.update((site_id, capture_id) for site_id, capture_id in rows)
+        found.update((key, capture_id) for key, capture_id in rows)
     return found
 
 

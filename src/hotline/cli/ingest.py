@@ -1,4 +1,4 @@
-"""``hotline ingest``: bring report feeds (and later captures, passive DNS) into the store."""
+"""``hotline ingest``: bring report feeds and captures (later passive DNS) into the store."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ from hotline.intake.stats import multi_source_urls
 app = typer.Typer(
     help=(
         "Bring input into the store.\n\n[bold]Example[/]\n\n"
-        "  hotline ingest reports feeds/hl-a.csv feeds/hl-b.jsonl"
+        "  hotline ingest reports feeds/hl-a.csv feeds/hl-b.jsonl\n\n"
+        "  hotline ingest captures captures/*.warc.gz"
     ),
     rich_markup_mode="rich",
     no_args_is_help=True,

@@ -28,9 +28,10 @@ def selectors(
         str, typer.Argument(help="A site, host or URL (defanged is fine).", show_default=False)
     ],
 ) -> None:
-    """List a site's selectors: kind, value (defanged), payment method, first and last
-    seen, and how many sites share each value; then the sites whose page template is a near
-    duplicate of this one's.
+    """List a site's selectors and how many sites share each (values defanged).
+
+    Shows kind, value, payment method, first and last seen, captures and the number of sites
+    sharing the value; then the sites whose page template is a near duplicate of this one's.
 
     [bold]Examples[/]
 

@@ -125,9 +125,10 @@ def score_command(
         ),
     ] = None,
 ) -> None:
-    """Score an attribution against a synthetic world's truth: B-cubed precision, recall
-    and F1 for site → brand and site → distributor over commercial sites, and the share of
-    non-commercial sites that were wrongly attributed.
+    """Score an attribution against a synthetic world's truth (B-cubed, false attribution).
+
+    Prints B-cubed precision, recall and F1 for site → brand and site → distributor over
+    the commercial sites, and the share of non-commercial sites that were wrongly attributed.
 
     The attribution stage is not built yet, so scoring reads a site export file
     ([bold]--export[/]); [bold]--baseline[/] scores "link everything that shares a selector".
