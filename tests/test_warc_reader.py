@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotline.captures.http import NotHttp, parse_http
+from hotline.captures.http import NotHttp, decode_html, parse_http
 from hotline.captures.warc_reader import WarcProblem, WarcRecord, read_warc
 from hotline.synth.warc import WarcWriter
 
@@ -221,3 +221,37 @@ def test_http_parsing_and_encoded_bodies() -> None:
         except NotHttp:
             continue
         raise AssertionError(not_http)
+
+
+_HEADER_LINES = st.lists(
+    st.tuples(
+        st.sampled_from(["Content-Type", "Content-Encoding", "Transfer-Encoding", "Location", "X"]),
+        st.text(max_size=40),
+    ),
+    max_size=5,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=12), _HEADER_LINES, st.binary(max_size=2000))
+def test_http_parsing_refuses_or_decodes_but_never_raises(
+    status: bytes, headers: list[tuple[str, str]], body: bytes
+) -> None:
+    """Hostile status lines, headers and bodies: NotHttp or a message, and decode_html works."""
+    head = (
+        b"HTTP/1.1 "
+        + status
+        + b"\r\n"
+        + b"".join(
+            f"{name}: {value}".encode("utf-8", "replace").replace(b"\r", b"").replace(b"\n", b"")
+            + b"\r\n"
+            for name, value in headers
+        )
+    )
+    try:
+        message = parse_http(head + b"\r\n" + body)
+    except NotHttp:
+        return
+    text, flags = decode_html(message)
+    assert isinstance(text, str)
+    assert set(flags) <= {"html_cut", "html_too_deep"}
