@@ -25,14 +25,21 @@ from warcio.archiveiterator import ArchiveIterator
 from hotline.captures.bitcoin import classify_bitcoin_address
 from hotline.intake.services import ReportImporter
 from hotline.store.models import QuarantineEntry, Site, Url
-from hotline.synth.baseline import connected_components, read_selector_dump
+from hotline.synth.baseline import baseline_attribution, connected_components, read_selector_dump
 from hotline.synth.generate import generate
 from hotline.synth.hosting import BEHIND_CDN, COUNTRIES, ONION
 from hotline.urls import canonicalize
 from hotline.urls.onion import onion_v3_error
 
-RESERVED_SUFFIXES = (".test", ".example", ".invalid", ".onion", "example.com", "example.net",
-                     "example.org")  # fmt: skip
+RESERVED_SUFFIXES = (
+    ".test",
+    ".example",
+    ".invalid",
+    ".onion",
+    "example.com",
+    "example.net",
+    "example.org",
+)
 ALLOWED_NETS = [
     ipaddress.ip_network(n)
     for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "198.18.0.0/15", "2001:db8::/32")
@@ -364,8 +371,11 @@ def test_strong_selectors_never_cross_distributors_and_noise_has_none(
     commercial = {
         s for s, e in truth["sites"].items() if e["commercial"] and e["role"] != "gateway"
     }
-    with_strong = {s for s, k, _ in read_selector_dump(world / "selectors.jsonl")
-                   if k in ("merchant_id", "btc_address", "affiliate", "analytics")}  # fmt: skip
+    with_strong = {
+        s
+        for s, k, _ in read_selector_dump(world / "selectors.jsonl")
+        if k in ("merchant_id", "btc_address", "affiliate", "analytics")
+    }
     assert commercial <= with_strong
 
 
@@ -422,3 +432,27 @@ def test_gzip_members_are_reproducible_without_timestamps(world: Path) -> None:
     assert data[:2] == b"\x1f\x8b"
     assert data[4:8] == b"\x00\x00\x00\x00"
     assert gzip.decompress(data).startswith(b"WARC/1.1\r\n")
+
+
+def test_baseline_leaves_sites_that_share_nothing_unattributed() -> None:
+    links = [("a.test", "k", "1"), ("b.test", "k", "2"), ("c.test", "k", "1"), ("d.test", "x", "9")]
+    attribution = baseline_attribution(links)
+    assert attribution.distributor == {
+        "a.test": "a.test",
+        "c.test": "a.test",
+        "b.test": None,
+        "d.test": None,
+    }
+    assert attribution.brand == attribution.distributor
+
+
+def test_cdn_sites_have_valid_dns_shapes(world: Path, truth: dict[str, Any]) -> None:
+    """No name holds both a CNAME and addresses; CDN sub-hosts point at an edge name."""
+    types: defaultdict[str, set[str]] = defaultdict(set)
+    for line in (world / "pdns.jsonl").read_bytes().splitlines():
+        record = orjson.loads(line)
+        types[record["rrname"].rstrip(".")].add(record["rrtype"])
+    assert not [name for name, kinds in types.items() if "CNAME" in kinds and kinds & {"A", "AAAA"}]
+    cdn_sites = [site for site, entry in truth["sites"].items() if entry["behind_cdn"]]
+    assert cdn_sites
+    assert any("CNAME" in kinds for kinds in types.values())

@@ -27,9 +27,10 @@ from hotline.quarantine import counts_by_reason
 from hotline.sharing.formats import write_rows
 from hotline.sharing.selectors import SELECTOR_EXPORT_COLUMNS, selector_rows
 from hotline.sharing.urls import URL_EXPORT_COLUMNS, url_rows
-from hotline.synth.baseline import connected_components, read_selector_dump
+from hotline.store.models import QuarantineEntry, Url
+from hotline.synth.baseline import baseline_attribution, read_selector_dump
 from hotline.synth.generate import generate
-from hotline.synth.score import Attribution, read_truth, score
+from hotline.synth.score import read_truth, score
 from hotline.urls import defang
 
 NOT_BUILT_YET = (
@@ -81,8 +82,11 @@ def demo(
 
     total = import_files(ReportImporter(engine), [out_dir / "reports.csv"], None, quiet)
     counts = totals(engine)
-    urls_truth = len(truth_doc["urls"])
-    bad_truth = len(truth_doc["bad_rows"])
+    urls_truth = set(truth_doc["urls"])
+    bad_truth = [row["line"] for row in truth_doc["bad_rows"]]
+    with engine.connect() as connection:
+        stored_urls = set(connection.scalars(select(Url.canonical)))
+        quarantined = sorted(connection.scalars(select(QuarantineEntry.line)))
     out.print(
         f"[bold]2. Intake[/]  {total.rows_read:,} report rows → {counts['reports']:,} reports "
         f"of {counts['urls']:,} unique URLs on {counts['sites']:,} sites from "
@@ -90,9 +94,9 @@ def demo(
         "more than one hotline"
     )
     out.print(
-        f"   against the truth: unique URLs {counts['urls']:,} of {urls_truth:,} "
-        f"{_check(counts['urls'] == urls_truth)}, rows quarantined {total.rejected:,} of "
-        f"{bad_truth:,} deliberately bad {_check(total.rejected == bad_truth)}"
+        f"   against the truth: the same {len(urls_truth):,} unique URLs "
+        f"{_check(stored_urls == urls_truth)}, quarantined exactly the {len(bad_truth):,} "
+        f"deliberately bad lines {_check(quarantined == bad_truth)}"
     )
     reasons = ", ".join(f"{code} {n}" for code, n in counts_by_reason(engine))
     if reasons:
@@ -124,9 +128,9 @@ def demo(
     )
 
     _print_truth_headline(truth_doc)
-    components = connected_components(read_selector_dump(out_dir / "selectors.jsonl"))
     naive = score(
-        read_truth(out_dir / "truth.json"), Attribution(dict(components), dict(components))
+        read_truth(out_dir / "truth.json"),
+        baseline_attribution(read_selector_dump(out_dir / "selectors.jsonl")),
     )
     out.print(
         "   the naive baseline (link every site sharing any selector) scores distributor "
@@ -164,7 +168,8 @@ def _captures(engine: Engine, out_dir: Path, truth: dict[str, Any], quiet: bool)
     planted = set(truth["payment_addresses"])
     out.print(
         f"[bold]3. Captures[/] {len(files)} WARC files, {total.records:,} records → "
-        f"{total.new_captures:,} page captures, {total.selector_links:,} selector sightings, "
+        f"{total.new_captures:,} page captures (gateway targets twice: directly and through "
+        f"the gateway), {total.selector_links:,} selector sightings, "
         f"{total.media:,} images and favicons hashed (bytes dropped)"
     )
     out.print(

@@ -12,9 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from hotline.cli.console import err, fail, out
-from hotline.synth.baseline import connected_components, read_selector_dump
+from hotline.synth.baseline import baseline_attribution, read_selector_dump
 from hotline.synth.generate import Summary, generate
-from hotline.synth.score import Attribution, ScoreReport, read_site_export, read_truth, score
+from hotline.synth.score import ScoreReport, read_site_export, read_truth, score
 
 
 class ScaleName(StrEnum):
@@ -152,8 +152,7 @@ def score_command(
         if export is not None:
             rows.append((export.name, score(world_truth, read_site_export(export))))
         if baseline is not None:
-            components = connected_components(read_selector_dump(baseline))
-            naive = Attribution(brand=dict(components), distributor=dict(components))
+            naive = baseline_attribution(read_selector_dump(baseline))
             rows.append(("connected components (baseline)", score(world_truth, naive)))
     except (OSError, ValueError) as error:
         raise fail(str(error)) from error

@@ -8,10 +8,13 @@ unrelated distributors together; a test proves the synthetic world makes it fail
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
 import orjson
+
+from hotline.synth.score import Attribution
 
 
 class _UnionFind:
@@ -49,6 +52,17 @@ def connected_components(
         if other != site:
             forest.union(other, site)
     return {site: forest.find(site) for site in forest.parent}
+
+
+def baseline_attribution(links: Iterable[tuple[str, str, str]]) -> Attribution:
+    """The baseline as an attribution: a site linked to at least one other gets its
+    component as brand and distributor; a site that shares nothing stays unattributed."""
+    components = connected_components(links)
+    sizes = Counter(components.values())
+    chosen: dict[str, str | None] = {
+        site: component if sizes[component] > 1 else None for site, component in components.items()
+    }
+    return Attribution(brand=chosen, distributor=dict(chosen))
 
 
 def read_selector_dump(path: Path) -> Iterable[tuple[str, str, str]]:

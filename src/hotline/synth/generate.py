@@ -244,10 +244,10 @@ class _Writers:
         ):
             origin = page.url.split("/", 3)
             image = abstract_image(rng, 64)
+            self.counts["images"] += self.warc is not None
             self._exchange(
                 f"{origin[0]}//{origin[2]}{path}", when, 200, "OK", "image/png", image, ip, page.url
             )
-            self.counts["images"] += 1
         return shown
 
     def _gateway_capture(
@@ -286,7 +286,7 @@ class _Writers:
             target_period.ip if target_period else None,
             referer,
         )
-        return [("template", site.signals.template.variant)]
+        return []  # a redirect shows no template: the relation is recorded in site()
 
     def _exchange(
         self,
@@ -342,14 +342,20 @@ class _Writers:
             return
         hosts = sorted({site.key, *(page.host for page in site.pages)})
         records: list[dict[str, Any]] = []
+        if site.behind_cdn:
+            # As CDNs are set up: sub-hosts are CNAMEs to an edge name that holds the
+            # addresses; the apex (which cannot be a CNAME) is flattened to edge addresses.
+            edge = f"{site.key.replace('.', '-')}.edge.{CDN_DOMAIN}"
+            for host in hosts[:]:
+                if host != site.key:
+                    records.append(_rr(rng, host, "CNAME", edge, site.start, site.end))
+                    hosts.remove(host)
+            hosts.append(edge)
         for period in site.periods:
             for host in hosts:
                 records.append(_rr(rng, host, "A", period.ip, period.start, period.end))
                 if period.ip6:
                     records.append(_rr(rng, host, "AAAA", period.ip6, period.start, period.end))
-        if site.behind_cdn:
-            edge = f"{site.key.replace('.', '-')}.edge.{CDN_DOMAIN}"
-            records.append(_rr(rng, f"www.{site.key}", "CNAME", edge, site.start, site.end))
         if site.nameservers:
             records.append(_rr(rng, site.key, "NS", list(site.nameservers), site.start, site.end))
         for record in records:
