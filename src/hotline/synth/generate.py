@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -47,6 +48,7 @@ class Summary:
     files: list[Path] = field(default_factory=list)
 
 
+@lru_cache(maxsize=8192)  # a page's selectors share its capture time: most calls repeat
 def _iso(moment: datetime) -> str:
     # isoformat is C and cheaper than strftime; world times are always UTC-aware
     return moment.isoformat(timespec="seconds")[:19] + "Z"
@@ -194,7 +196,9 @@ class _Writers:
         path = self.out / "captures" / f"captures-{self.warc_index:05d}.warc.gz"
         # Level 1: the world is written once and read many times; speed beats a few bytes.
         self.warc = WarcWriter(
-            path, namespace=f"hotline-synth/{self.world.seed}/{self.warc_index}", level=1
+            path,
+            namespace=f"hotline-synth/{self.world.seed}/{self.warc_index}",
+            level=1,
         )
         self.warc.warcinfo(
             WORLD_START,
