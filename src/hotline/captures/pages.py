@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,8 +31,6 @@ from hotline.captures.model import CapturedPage, Selector, Strength
 from hotline.captures.warc_reader import WarcProblem, WarcRecord, read_warc
 from hotline.quarantine import Refusal
 from hotline.urls import CanonicalURL, canonicalize
-
-log = logging.getLogger(__name__)
 
 _EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)

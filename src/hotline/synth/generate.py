@@ -45,7 +45,6 @@ class Summary:
     seed: int
     scale: str
     counts: dict[str, int] = field(default_factory=dict)
-    files: list[Path] = field(default_factory=list)
 
 
 @lru_cache(maxsize=8192)  # a page's selectors share its capture time: most calls repeat
@@ -99,7 +98,6 @@ class _Writers:
         )
         self.warc: WarcWriter | None = None
         self.warc_index = 0
-        self.warc_files: list[Path] = []
         if captures:
             (out / "captures").mkdir(exist_ok=True)
 
@@ -208,7 +206,6 @@ class _Writers:
                 "description": "synthetic, benign capture of a test world",
             },
         )
-        self.warc_files.append(path)
         self.warc_index += 1
         self.counts["warc_records"] += 1
 
@@ -496,18 +493,9 @@ def generate(
                 progress(number, expected)
     finally:
         writers.close(world)
-    geoip = write_geoip(out / "geoip", [*world.providers, world.planner.cdn], WORLD_END)
+    write_geoip(out / "geoip", [*world.providers, world.planner.cdn], WORLD_END)
     processors = [{"host": p.host, "name": p.name, "method": p.method} for p in world.processors]
     (out / "processors.json").write_bytes(
         orjson.dumps(processors, option=orjson.OPT_INDENT_2) + b"\n"
     )
-    files = [
-        out / "reports.csv",
-        *writers.warc_files,
-        out / "pdns.jsonl",
-        out / "selectors.jsonl",
-        *geoip,
-        out / "processors.json",
-        out / "truth.json",
-    ]
-    return Summary(out, seed, chosen.name, writers.counts, files)
+    return Summary(out, seed, chosen.name, writers.counts)

@@ -65,9 +65,7 @@ def build_providers(rng: random.Random, count: int, slash24_each: int) -> list[P
     for index in range(count):
         country = COUNTRIES[index] if index < len(COUNTRIES) else _pick(rng, COUNTRIES, weights)
         roll = rng.random()
-        kind = "shared" if roll < 0.2 else "bulletproof" if roll < 0.32 else "cloud"
-        if roll > 0.8:
-            kind = "dedicated"
+        kind = next(k for limit, k in _KIND_SHARES if roll < limit)
         name = syllable_name(index, salt=11)
         display = f"{name[:6].capitalize()} {_KIND_WORD[kind]}"
         networks: tuple[str, ...]
@@ -105,6 +103,8 @@ def cdn_provider() -> Provider:
     )
 
 
+# Cumulative shares of provider kinds: 20 % shared hosts, 12 % bulletproof, cloud, 20 % dedicated.
+_KIND_SHARES = ((0.2, "shared"), (0.32, "bulletproof"), (0.8, "cloud"), (2.0, "dedicated"))
 _KIND_WORD = {
     "cloud": "Cloud",
     "shared": "Webhosting",

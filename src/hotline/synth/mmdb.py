@@ -38,26 +38,24 @@ class _FixedTimeWriter(MMDBWriter):
         return meta
 
 
+def _writer(epoch: int, database_type: str, what: str) -> _FixedTimeWriter:
+    # An IPv6 tree with IPv4 inside (::a.b.c.d), as GeoLite2 files are.
+    return _FixedTimeWriter(
+        epoch,
+        ip_version=6,
+        ipv4_compatible=True,
+        database_type=database_type,
+        languages=["en"],
+        description=f"hotline synthetic world: {what}",
+    )
+
+
 def write_geoip(out_dir: Path, providers: list[Provider], built: datetime) -> tuple[Path, Path]:
     """Write ``country.mmdb`` and ``asn.mmdb`` covering every provider's IPv4 and IPv6 blocks."""
     out_dir.mkdir(parents=True, exist_ok=True)
     epoch = int(built.timestamp())
-    country = _FixedTimeWriter(
-        epoch,
-        ip_version=6,
-        ipv4_compatible=True,
-        database_type="GeoLite2-Country",
-        languages=["en"],
-        description="hotline synthetic world: countries (documentation address ranges only)",
-    )
-    asn = _FixedTimeWriter(
-        epoch,
-        ip_version=6,
-        ipv4_compatible=True,
-        database_type="GeoLite2-ASN",
-        languages=["en"],
-        description="hotline synthetic world: autonomous systems (private-use ASNs only)",
-    )
+    country = _writer(epoch, "GeoLite2-Country", "countries (documentation address ranges only)")
+    asn = _writer(epoch, "GeoLite2-ASN", "autonomous systems (private-use ASNs only)")
     for provider in providers:
         networks = IPSet([*provider.networks, provider.network6])
         code = provider.country

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from hotline.synth import actors
@@ -88,7 +88,6 @@ class Site:
     redirect_to: Site | None = None  # a gateway's target site (its landing page)
     redirect_style: str = "302"
     behind_cdn: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def distributor(self) -> Distributor | None:
