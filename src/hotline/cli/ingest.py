@@ -242,3 +242,72 @@ def _print_capture_summary(summary: CaptureSummary, files: int) -> None:
         out.print(f"refused by reason: {reasons}")
     if summary.flags:
         out.print("flags: " + ", ".join(f"{f} {n:,}" for f, n in sorted(summary.flags.items())))
+
+
+@app.command("pdns")
+def pdns(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Passive DNS in the Common Output Format (JSON Lines, .gz or not).",
+            show_default=False,
+        ),
+    ],
+) -> None:
+    """Import passive DNS: which names resolved to which addresses, and when.
+
+    Each line is one COF record: [bold]rrname[/], [bold]rrtype[/], [bold]rdata[/] (string or
+    array), [bold]time_first[/]/[bold]time_last[/] (epoch seconds; zone_time_* accepted),
+    optional [bold]count[/]. A, AAAA, CNAME and NS records become hosting observations; other
+    types are counted and skipped. Importing again widens the seen periods and adds no rows.
+    Bad lines go to the quarantine with line, byte offset and reason. Then run
+    [bold]hotline enrich[/].
+
+    Exit code 0 when every line was accepted, 1 when some were rejected.
+
+    [bold]Example[/]
+
+      hotline ingest pdns world/pdns.jsonl
+    """
+    from hotline.hosting.pdns_import import PdnsFileError, PdnsImporter, PdnsSummary
+
+    app_state = state(ctx)
+    for path in files:
+        if not path.is_file():
+            raise fail(f"{path}: no such file")
+    engine = app_state.ready_engine()
+    importer = PdnsImporter(engine)
+    total = PdnsSummary(file="all files")
+    with file_progress(app_state.quiet) as progress:
+        for path in files:
+            task = progress.add_task(path.name, total=path.stat().st_size, rows=0)
+
+            def advance(done: int, task_id: TaskID = task) -> None:
+                progress.update(task_id, completed=done)
+
+            try:
+                total.add(importer.ingest(path, advance))
+            except PdnsFileError as error:
+                raise fail(str(error)) from error
+            progress.update(task, completed=path.stat().st_size)
+    table = Table(title=f"Imported {len(files)} passive-DNS file(s)", show_header=False,
+                  title_justify="left")  # fmt: skip
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for label, value in (
+        ("lines read", total.lines),
+        ("records used (A, AAAA, CNAME, NS)", total.records),
+        ("observations written", total.observations),
+        ("records of other types (skipped)", total.ignored_types),
+        ("rejected (quarantined)", total.rejected),
+    ):
+        table.add_row(label, f"{value:,}")
+    out.print(table)
+    if total.rejected:
+        reasons = ", ".join(f"{c} {n:,}" for c, n in sorted(total.rejected_by_code.items()))
+        err.print(
+            f"[yellow]{total.rejected:,} line(s) rejected[/] ({reasons}) — see "
+            "[bold]hotline quarantine list[/] for where and why"
+        )
+        raise typer.Exit(INPUT_REJECTED)

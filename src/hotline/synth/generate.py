@@ -437,6 +437,24 @@ class _Writers:
         }
 
 
+def _write_hosting_lists(out: Path, world: World) -> None:
+    """The world's CDN list (for ``enrich --cdn-list``) and provider table (for ``hotline
+    providers import``): what a hotline would configure for the real CDNs and providers."""
+    cdn = world.planner.cdn
+    cdn_list = {
+        "description": "The synthetic world's CDN: its AS, address ranges and edge domain.",
+        "asns": {str(cdn.asn): cdn.name},
+        "networks": {cdn.name: [*cdn.networks, cdn.network6]},
+        "cname_suffixes": {CDN_DOMAIN: cdn.name},
+    }
+    (out / "cdn.json").write_bytes(orjson.dumps(cdn_list, option=orjson.OPT_INDENT_2) + b"\n")
+    with (out / "providers.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["asn", "name", "kind"])
+        for provider in [*world.providers, cdn]:
+            writer.writerow([provider.asn, provider.name, provider.kind])
+
+
 def _rr(
     rng: random.Random,
     name: str,
@@ -494,6 +512,7 @@ def generate(
     finally:
         writers.close(world)
     write_geoip(out / "geoip", [*world.providers, world.planner.cdn], WORLD_END)
+    _write_hosting_lists(out, world)
     processors = [{"host": p.host, "name": p.name, "method": p.method} for p in world.processors]
     (out / "processors.json").write_bytes(
         orjson.dumps(processors, option=orjson.OPT_INDENT_2) + b"\n"

@@ -1,7 +1,7 @@
 """URL stage: canonical forms for dedupe, Safe Browsing canonicalisation, sites, defanging."""
 
 from hotline.urls.canonical import MAX_URL_BYTES, Canonical, canonicalize
-from hotline.urls.defang import defang, defang_text, refang
+from hotline.urls.defang import defang, defang_host, defang_text, refang
 from hotline.urls.model import CanonicalURL, Rejection, RejectReason, SiteKind
 from hotline.urls.sites import registrable_domain
 from hotline.urls.tracking import DEFAULT_POLICY, TrackingPolicy
@@ -17,6 +17,7 @@ __all__ = [
     "TrackingPolicy",
     "canonicalize",
     "defang",
+    "defang_host",
     "defang_text",
     "refang",
     "registrable_domain",

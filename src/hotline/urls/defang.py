@@ -85,3 +85,8 @@ def refang(text: str) -> str:
 def defang_text(text: str) -> str:
     """Defang every URL found in free text (quarantined raw records, notes, errors)."""
     return _URL_IN_TEXT.sub(lambda m: defang(m.group(0)), text)
+
+
+def defang_host(name: str) -> str:
+    """A domain name for people to read (``shop[.]test``); never auto-linked."""
+    return _defang_authority(name)

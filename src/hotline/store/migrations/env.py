@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-import hotline.captures.models  # noqa: F401 (registers the captures tables on Base)
+import hotline.captures.models  # registers the captures tables on Base
+import hotline.hosting.models  # noqa: F401 (registers the hosting tables on Base)
 from hotline.store.models import Base
 
 connection = context.config.attributes["connection"]

@@ -1,0 +1,319 @@
+"""``hotline enrich``, ``hotline hosting SITE`` and ``hotline providers``: thin over services."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hotline.cli.console import err, fail, out
+from hotline.cli.context import state
+from hotline.hosting import providers as provider_table
+from hotline.hosting.cdn import CdnListError
+from hotline.hosting.enrich import Enricher, EnrichOptions, EnrichSummary
+from hotline.hosting.ipdb import IpDatabaseError
+from hotline.hosting.queries import current, timeline
+from hotline.store.engine import WRITER
+from hotline.urls import defang_host
+
+
+def _resolver(nameservers: list[str], timeout: float, concurrency: int) -> Any:
+    from hotline.hosting.resolve import ResolverConfig
+
+    try:
+        return ResolverConfig(
+            nameservers=tuple(nameservers), timeout=timeout, lifetime=max(timeout * 2.5, timeout),
+            concurrency=concurrency,
+        )  # fmt: skip
+    except ValueError as error:
+        raise fail(f"--nameserver: {error}") from error
+
+
+def enrich(
+    ctx: typer.Context,
+    geoip_db: Annotated[
+        Path | None,
+        typer.Option(
+            "--geoip-db",
+            envvar="HOTLINE_GEOIP_DB",
+            help="Country database (.mmdb: GeoLite2/GeoIP2-Country, DB-IP, IPinfo Lite). "
+            "Default: the bundled offline database.",
+        ),
+    ] = None,
+    asn_db: Annotated[
+        Path | None,
+        typer.Option(
+            "--asn-db",
+            envvar="HOTLINE_ASN_DB",
+            help="AS database (.mmdb: GeoLite2-ASN, DB-IP ASN, IPinfo Lite). "
+            "Default: the bundled offline database.",
+        ),
+    ] = None,
+    cdn_list: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--cdn-list",
+            envvar="HOTLINE_CDN_LIST",
+            help="Extra CDN list (JSON: asns, networks, cname_suffixes), merged over the "
+            "shipped one. Repeatable.",
+        ),
+    ] = None,
+    resolve: Annotated[
+        bool, typer.Option("--resolve", help="Also resolve the sites' host names live (network).")
+    ] = False,
+    nameserver: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--nameserver",
+            help="Resolver for --resolve: IP, IP:PORT or [IPv6]:PORT. "
+            "Repeatable. Default: the system resolver.",
+        ),
+    ] = None,
+    dns_timeout: Annotated[float, typer.Option(min=0.05, help="Seconds per DNS try.")] = 2.0,
+    dns_concurrency: Annotated[
+        int, typer.Option(min=1, max=1024, help="DNS queries in flight at most.")
+    ] = 32,
+    resolve_ttl: Annotated[
+        float, typer.Option(min=0, help="Hours before a name is resolved again.")
+    ] = 24.0,
+    rdap: Annotated[
+        bool, typer.Option("--rdap", help="Also look up abuse contacts by RDAP (network).")
+    ] = False,
+    rdap_bootstrap: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--rdap-bootstrap",
+            help="IANA RDAP bootstrap file(s) to use instead of "
+            "the shipped snapshot (ipv4.json, ipv6.json).",
+        ),
+    ] = None,
+    rdap_ttl: Annotated[float, typer.Option(min=0, help="Days before RDAP is asked again.")] = 7.0,
+    full: Annotated[
+        bool, typer.Option("--full", help="Recompute every site, not only what changed.")
+    ] = False,
+) -> None:
+    """Work out where every site is hosted, and since when: IP, AS, country, provider, CDN.
+
+    Reads what the store already holds — capture server addresses (WARC-IP-Address),
+    passive DNS ([bold]hotline ingest pdns[/]) and bare-IP sites — looks every address up
+    in the IP databases (offline; a bundled default ships with hotline) and recomputes the
+    current hosting of the sites whose observations changed. An address of a known CDN is
+    the edge, never the hosting country: such sites are [bold]behind CDN[/] until an origin
+    address is seen. Addresses no database knows count as country [bold]unknown[/].
+
+    Incremental: a second run only looks at what is new or stale. [bold]--resolve[/] (live
+    DNS) and [bold]--rdap[/] (abuse contacts) use the network and are off by default.
+
+    [bold]Examples[/]
+
+      hotline enrich
+      hotline enrich --geoip-db GeoLite2-Country.mmdb --asn-db GeoLite2-ASN.mmdb
+      hotline enrich --cdn-list world/cdn.json
+      hotline enrich --resolve --nameserver 192.0.2.53 --rdap
+    """
+    app_state = state(ctx)
+    engine = app_state.ready_engine()
+    options = EnrichOptions(
+        geoip_db=geoip_db, asn_db=asn_db, cdn_lists=list(cdn_list or []), resolve=resolve,
+        resolver=_resolver(list(nameserver or []), dns_timeout, dns_concurrency)
+        if resolve else None,
+        resolve_ttl=timedelta(hours=resolve_ttl), rdap=rdap,
+        rdap_bootstrap=list(rdap_bootstrap or []), rdap_ttl=timedelta(days=rdap_ttl), full=full,
+    )  # fmt: skip
+    summary = run_enrichment(engine, options, app_state.quiet)
+    print_summary(summary)
+
+
+def run_enrichment(engine: Any, options: EnrichOptions, quiet: bool) -> EnrichSummary:
+    progress = Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=err, disable=quiet or not err.is_terminal,
+    )  # fmt: skip
+    tasks: dict[str, Any] = {}
+
+    def tick(step: str, done: int, total: int) -> None:
+        if step not in tasks:
+            tasks[step] = progress.add_task(step, total=total)
+        progress.update(tasks[step], completed=done, total=total)
+
+    try:
+        enricher = Enricher(engine, options, tick)
+    except (IpDatabaseError, CdnListError) as error:
+        raise fail(str(error)) from error
+    try:
+        with progress:
+            return enricher.run()
+    finally:
+        enricher.close()
+
+
+def print_summary(summary: EnrichSummary) -> None:
+    table = Table(title="Hosting enrichment", show_header=False, title_justify="left")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    rows: list[tuple[str, int]] = [
+        ("capture addresses (observations written)", summary.capture_observations),
+        ("bare-IP sites", summary.url_observations),
+    ]
+    if summary.dns_names:
+        rows.append(("names resolved live", summary.dns_names))
+    rows += [
+        ("addresses looked up", summary.ips_looked_up),
+        ("  of which no database knows the country", summary.ips_unknown_country),
+        ("  of which belong to a CDN", summary.ips_cdn),
+        ("sites recomputed" + (" (all)" if summary.full else ""), summary.sites_recomputed),
+    ]
+    for status, count in sorted(summary.sites_by_status.items()):
+        rows.append((f"  {status}", count))
+    for label, value in rows:
+        table.add_row(label, f"{value:,}")
+    out.print(table)
+    for name, counter in (("live DNS", summary.dns_by_status), ("RDAP", summary.rdap_by_status)):
+        if counter:
+            parts = ", ".join(f"{k} {v:,}" for k, v in sorted(counter.items()))
+            out.print(f"{name}: {parts}")
+    timing = ", ".join(f"{k} {v:.1f} s" for k, v in summary.seconds.items())
+    out.print(f"[dim]databases: {escape(summary.databases)}; {timing}[/]")
+
+
+def hosting(
+    ctx: typer.Context,
+    site: Annotated[str, typer.Argument(help="The site: registrable domain, onion or IP.")],
+) -> None:
+    """Where a site is hosted now, and its history: every address, AS, country and source.
+
+    Names are shown defanged. Run [bold]hotline enrich[/] first.
+
+    [bold]Example[/]
+
+      hotline hosting shop-alpha.test
+    """
+    from hotline.urls import refang
+
+    key = refang(site).strip().lower().rstrip(".")
+    engine = state(ctx).ready_engine()
+    with engine.connect() as connection:
+        now = current(connection, key)
+        rows = timeline(connection, key)
+    if now is None and not rows:
+        raise fail(f"no hosting known for '{defang_host(key)}' (is it a site? run hotline enrich)")
+    if now is not None:
+        where = {"behind-cdn": f"behind CDN ({now.cdn})", "onion": "hidden service (.onion)",
+                 "unknown": "unknown"}.get(now.status, now.country)  # fmt: skip
+        out.print(f"[bold]{escape(defang_host(key))}[/]: hosted {escape(where)}", end="")
+        if now.status == "hosted":
+            out.print(f" at {now.ip}, AS{now.asn} {escape(now.provider or '')}", end="")
+        if now.since:
+            out.print(f", since {now.since:%Y-%m-%d}", end="")
+        out.print()
+        if now.origin_country and now.status == "behind-cdn":
+            out.print(f"last origin seen: {now.origin_country}")
+        out.print(
+            f"{now.ips} address(es), {now.asns} AS(es), {now.countries} country(ies), "
+            f"{now.providers} provider(s) over time"
+        )
+    table = Table(title="Timeline", title_justify="left")
+    for column in ("first seen", "last seen", "name", "type", "value", "AS", "provider",
+                   "country", "source", "note"):  # fmt: skip
+        table.add_column(column)
+    for row in rows:
+        value = row.value if row.rrtype in ("A", "AAAA", "IP") else defang_host(row.value)
+        note = f"CDN: {row.cdn}" if row.cdn else (row.status if row.status != "ok" else "")
+        if row.abuse:
+            note = (note + " " if note else "") + "abuse: " + ", ".join(row.abuse)
+        table.add_row(
+            f"{row.first_seen:%Y-%m-%d}", f"{row.last_seen:%Y-%m-%d}",
+            escape(defang_host(row.host)), row.rrtype, escape(value),
+            f"AS{row.asn}" if row.asn else "", escape(row.provider or ""),
+            row.country or ("" if row.rrtype in ("CNAME", "NS") else "unknown"),
+            ",".join(row.sources), escape(note),
+        )  # fmt: skip
+    out.print(table)
+
+
+providers_app = typer.Typer(
+    help="The provider table: AS number → display name and kind (cloud, shared, bulletproof, "
+    "dedicated, cdn, isp, other). Names here win over the AS database; kind cdn makes the AS "
+    "a CDN.\n\n[bold]Examples[/]\n\n  hotline providers set AS64500 'Somehost' bulletproof\n\n"
+    "  hotline providers import world/providers.csv\n\n  hotline providers list",
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+)
+
+
+@providers_app.command("list")
+def providers_list(ctx: typer.Context) -> None:
+    """Show the provider table."""
+    engine = state(ctx).ready_engine()
+    with engine.connect() as connection:
+        entries = provider_table.listing(connection)
+    table = Table(title=f"{len(entries)} provider(s)", title_justify="left")
+    for column in ("AS", "name", "kind", "note", "updated by", "updated"):
+        table.add_column(column)
+    for e in entries:
+        table.add_row(
+            f"AS{e.asn}", escape(e.name), e.kind, escape(e.note or ""),
+            escape(e.updated_by), f"{e.updated_at:%Y-%m-%d %H:%M}",
+        )  # fmt: skip
+    out.print(table)
+
+
+def _save(ctx: typer.Context, entries: list[provider_table.ProviderEntry]) -> int:
+    engine = state(ctx).ready_engine()
+    with engine.connect().execution_options(**WRITER) as connection, connection.begin():
+        return provider_table.save(connection, entries, getpass.getuser())
+
+
+@providers_app.command("set")
+def providers_set(
+    ctx: typer.Context,
+    asn: Annotated[str, typer.Argument(help="AS number, with or without 'AS'.")],
+    name: Annotated[str, typer.Argument(help="Display name.")],
+    kind: Annotated[str, typer.Argument(help="cloud|shared|bulletproof|dedicated|cdn|isp|other")],
+    note: Annotated[str | None, typer.Option(help="Free text for colleagues.")] = None,
+) -> None:
+    """Add or change one provider. Run [bold]hotline enrich --full[/] to apply it to sites."""
+    try:
+        entry = provider_table.entry(asn, name, kind, note)
+    except provider_table.ProviderError as error:
+        raise fail(str(error)) from error
+    _save(ctx, [entry])
+    out.print(f"AS{entry.asn}: {escape(entry.name)} ({entry.kind})")
+
+
+@providers_app.command("import")
+def providers_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV with a header: asn,name,kind[,note].")],
+) -> None:
+    """Add or change many providers from a CSV file; nothing is stored if a line is bad."""
+    try:
+        entries = provider_table.read_csv(file)
+    except (OSError, UnicodeDecodeError) as error:
+        raise fail(f"{file}: cannot read ({error})") from error
+    except provider_table.ProviderError as error:
+        raise fail(str(error)) from error
+    out.print(f"{_save(ctx, entries):,} provider(s) stored from {file}")
+
+
+@providers_app.command("remove")
+def providers_remove(
+    ctx: typer.Context, asn: Annotated[str, typer.Argument(help="AS number.")]
+) -> None:
+    """Remove a provider (its AS falls back to the AS database's name)."""
+    try:
+        number = provider_table.parse_asn(asn)
+    except provider_table.ProviderError as error:
+        raise fail(str(error)) from error
+    engine = state(ctx).ready_engine()
+    with engine.connect().execution_options(**WRITER) as connection, connection.begin():
+        removed = provider_table.remove(connection, number)
+    if not removed:
+        raise fail(f"AS{number} is not in the provider table", code=1)
+    out.print(f"AS{number} removed")

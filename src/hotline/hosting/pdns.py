@@ -1,0 +1,149 @@
+"""Passive DNS in the Common Output Format (draft-dulaunoy-dnsop-passive-dns-cof), one line at a
+time: pure parsing, no I/O, so the rules can be tested (and fuzzed) on their own.
+
+Tolerant where the draft says readers must be (owner names with or without the trailing dot,
+``rdata`` as a string or an array, ``rrtype`` as text or an RFC 3597 number, unknown fields,
+``zone_time_*`` instead of ``time_*``), strict where a wrong value would become a wrong
+hosting fact (an A record whose rdata is not an IPv4 address, times that are not epoch
+seconds, first seen after last seen).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+KEPT_TYPES = frozenset({"A", "AAAA", "CNAME", "NS"})
+# Plausible epoch seconds: passive DNS started in 2004; nothing can be seen in the future far.
+_EARLIEST = 946_684_800  # 2000-01-01
+_LATEST = 4_102_444_800  # 2100-01-01
+_NUMERIC_TYPES = {1: "A", 28: "AAAA", 5: "CNAME", 2: "NS"}
+
+
+@dataclass(frozen=True, slots=True)
+class PdnsRecord:
+    rrname: str  # lower-case, no trailing dot
+    rrtype: str  # A | AAAA | CNAME | NS
+    values: tuple[str, ...]  # addresses (compressed form) or target names
+    first_seen: datetime
+    last_seen: datetime
+    count: int
+
+
+class PdnsLineError(ValueError):
+    """A line that is not a usable COF record; ``code`` is the quarantine reason code."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def _name(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise PdnsLineError("bad_rrname", f"{what} must be a string")
+    name = value.strip().rstrip(".").lower()
+    if not name or len(name) > 253 or any(not 0 < len(part) <= 63 for part in name.split(".")):
+        raise PdnsLineError("bad_rrname", f"{what} '{value[:80]}' is not a DNS name")
+    if any(ch.isspace() or ch in "/\\\x00" for ch in name):
+        raise PdnsLineError("bad_rrname", f"{what} '{value[:80]}' is not a DNS name")
+    return name
+
+
+def _epoch(document: dict[str, Any], key: str) -> int | None:
+    value = document.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PdnsLineError("bad_time", f"{key} must be a number of epoch seconds")
+    if not _EARLIEST <= value <= _LATEST:
+        raise PdnsLineError("bad_time", f"{key} {value} is not a plausible epoch time")
+    return int(value)
+
+
+def _times(document: dict[str, Any]) -> tuple[int, int]:
+    first, last = _epoch(document, "time_first"), _epoch(document, "time_last")
+    if first is None or last is None:  # section 3.7: zone times may replace them
+        first, last = _epoch(document, "zone_time_first"), _epoch(document, "zone_time_last")
+    if first is None or last is None:
+        raise PdnsLineError(
+            "missing_field", "needs time_first and time_last (or zone_time_first/_last)"
+        )
+    if first > last:
+        raise PdnsLineError("bad_time", f"time_first {first} is after time_last {last}")
+    return first, last
+
+
+def _rrtype(value: Any) -> str | None:
+    if isinstance(value, bool):
+        raise PdnsLineError("bad_rrtype", "rrtype must be a string or a number")
+    if isinstance(value, int):
+        return _NUMERIC_TYPES.get(value)
+    if not isinstance(value, str) or not value.strip():
+        raise PdnsLineError("bad_rrtype", "rrtype must be a string or a number")
+    text = value.strip().upper()
+    return text if text in KEPT_TYPES else None
+
+
+def _rdata(value: Any) -> list[str]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items or not all(isinstance(v, str) for v in items):
+        raise PdnsLineError("bad_rdata", "rdata must be a string or a non-empty array of strings")
+    return items
+
+
+def _values(rrtype: str, items: list[str]) -> tuple[str, ...]:
+    found: set[str] = set()
+    for item in items:
+        if rrtype in ("A", "AAAA"):
+            try:
+                address = ipaddress.ip_address(item.strip())
+            except ValueError:
+                raise PdnsLineError(
+                    "bad_rdata", f"{rrtype} rdata '{item[:60]}' is not an IP address"
+                ) from None
+            if (address.version == 4) != (rrtype == "A"):
+                raise PdnsLineError(
+                    "bad_rdata", f"{rrtype} rdata '{item[:60]}' is an IPv{address.version} address"
+                )
+            found.add(address.compressed)
+        else:
+            found.add(_name(item, f"{rrtype} rdata"))
+    return tuple(sorted(found))
+
+
+def parse_line(line: bytes) -> PdnsRecord | None:
+    """One COF line → a record; ``None`` for a valid record of a type hosting does not use.
+
+    Raises :class:`PdnsLineError` with a reason code for anything unusable.
+    """
+    try:
+        document = orjson.loads(line)
+    except orjson.JSONDecodeError as error:
+        raise PdnsLineError("bad_json", f"not JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise PdnsLineError("not_an_object", "a COF line must be one JSON object")
+    for key in ("rrname", "rrtype", "rdata"):
+        if key not in document:
+            raise PdnsLineError("missing_field", f"missing mandatory field '{key}'")
+    rrtype = _rrtype(document["rrtype"])
+    rrname = _name(document["rrname"], "rrname")
+    items = _rdata(document["rdata"])
+    first, last = _times(document)
+    if rrtype is None:
+        return None
+    count = document.get("count", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        count = 1
+    return PdnsRecord(
+        rrname,
+        rrtype,
+        _values(rrtype, items),
+        datetime.fromtimestamp(first, UTC),
+        datetime.fromtimestamp(last, UTC),
+        min(count, 2**62),
+    )

@@ -1,0 +1,77 @@
+"""Reading hosting back: a site's timeline and current hosting, per-country counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, select
+
+from hotline.hosting.models import HostingObservation, IpFactsRow, Provider, SiteHosting
+from hotline.hosting.observations import ADDRESS_TYPES
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRow:
+    first_seen: datetime
+    last_seen: datetime
+    host: str
+    rrtype: str
+    value: str
+    status: str
+    sources: tuple[str, ...]
+    country: str | None
+    asn: int | None
+    provider: str | None
+    cdn: str | None
+    abuse: tuple[str, ...]
+
+
+def timeline(connection: Connection, site_key: str) -> list[TimelineRow]:
+    """Every observation of the site, merged across sources, oldest first."""
+    obs, facts = HostingObservation, IpFactsRow
+    query = (
+        select(obs.host, obs.rrtype, obs.value, obs.status, obs.source, obs.first_seen,
+               obs.last_seen, facts.country, facts.asn, facts.as_org, facts.cdn, facts.abuse_emails,
+               Provider.name, Provider.kind)
+        .outerjoin(facts, facts.ip == obs.value)
+        .outerjoin(Provider, Provider.asn == facts.asn)
+        .where(obs.site_key == site_key)
+    )  # fmt: skip
+    merged: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for row in connection.execute(query):
+        o = row
+        key = (o.host, o.rrtype if o.rrtype not in ADDRESS_TYPES else "IP", o.value, o.status)
+        item = merged.get(key)
+        if item is None:
+            cdn = row.cdn or (row.name if row.kind == "cdn" else None)
+            merged[key] = {
+                "first_seen": o.first_seen, "last_seen": o.last_seen, "host": o.host,
+                "rrtype": o.rrtype, "value": o.value, "status": o.status, "sources": {o.source},
+                "country": row.country, "asn": row.asn, "provider": row.name or row.as_org,
+                "cdn": cdn, "abuse": tuple(row.abuse_emails or ()),
+            }  # fmt: skip
+            continue
+        item["first_seen"] = min(item["first_seen"], o.first_seen)
+        item["last_seen"] = max(item["last_seen"], o.last_seen)
+        item["sources"].add(o.source)
+    rows = [
+        TimelineRow(**{**item, "sources": tuple(sorted(item["sources"]))})
+        for item in merged.values()
+    ]
+    return sorted(rows, key=lambda r: (r.first_seen, r.last_seen, r.host, r.value))
+
+
+def current(connection: Connection, site_key: str) -> Row[Any] | None:
+    """The site's ``site_hosting`` row (columns as attributes), if enrichment has run."""
+    return connection.execute(select(SiteHosting).where(SiteHosting.site_key == site_key)).first()
+
+
+def sites_by_country(connection: Connection) -> list[tuple[str, int]]:
+    query = (
+        select(SiteHosting.country, func.count())
+        .group_by(SiteHosting.country)
+        .order_by(func.count().desc(), SiteHosting.country)
+    )
+    return [(country, count) for country, count in connection.execute(query)]
