@@ -19,22 +19,28 @@ from hotline.captures.models import Selector as SelectorRow
 from hotline.captures.services import CaptureImporter
 from hotline.cli.console import out
 from hotline.cli.context import AppState
+from hotline.cli.hosting import run_enrichment
 from hotline.cli.ingest import import_captures, import_files
 from hotline.cli.synth import world_line
+from hotline.hosting import providers as provider_table
+from hotline.hosting.enrich import EnrichOptions
+from hotline.hosting.models import SiteHosting
+from hotline.hosting.pdns_import import PdnsImporter
+from hotline.hosting.queries import hosting_by_country
 from hotline.intake.services import ReportImporter
 from hotline.intake.stats import multi_source_urls, top_sites, totals
 from hotline.quarantine import counts_by_reason
 from hotline.sharing.formats import write_rows
 from hotline.sharing.selectors import SELECTOR_EXPORT_COLUMNS, selector_rows
 from hotline.sharing.urls import URL_EXPORT_COLUMNS, url_rows
+from hotline.store.engine import WRITER
 from hotline.store.models import QuarantineEntry, Url
 from hotline.synth.baseline import baseline_attribution, read_selector_dump
 from hotline.synth.generate import generate
 from hotline.synth.score import read_truth, score
-from hotline.urls import defang
+from hotline.urls import defang, defang_host
 
 NOT_BUILT_YET = (
-    "hosting (passive DNS, IP → ASN and country, CDN)",
     "attribution (sites → brands → distributors)",
     "the strategic assessment report",
 )
@@ -115,6 +121,7 @@ def demo(
     out.print(table)
 
     _captures(engine, out_dir, truth_doc, quiet)
+    _hosting(engine, out_dir, truth_doc, quiet)
 
     export_path = out_dir / "urls.csv"
     with export_path.open("w", encoding="utf-8", newline="") as handle:
@@ -123,7 +130,7 @@ def demo(
     with selectors_path.open("w", encoding="utf-8", newline="") as handle:
         links = write_rows(handle, "csv", SELECTOR_EXPORT_COLUMNS, selector_rows(engine))
     out.print(
-        f"[bold]4. Export[/]  {exported:,} canonical URLs → {export_path}; {links:,} "
+        f"[bold]5. Export[/]  {exported:,} canonical URLs → {export_path}; {links:,} "
         f"site-selector links → {selectors_path}"
     )
 
@@ -145,6 +152,7 @@ def demo(
     out.print("[bold]Next[/], to explore:")
     for command in (
         f"hotline {db} selectors {defang(example)}",
+        f"hotline {db} hosting {defang_host(example)}",
         f"hotline {db} quarantine list",
         f"hotline {db} export selectors --format csv | head",
         f"hotline score --truth {out_dir / 'truth.json'} --baseline {out_dir / 'selectors.jsonl'}",
@@ -179,6 +187,55 @@ def _captures(engine: Engine, out_dir: Path, truth: dict[str, Any], quiet: bool)
     )
 
 
+def _hosting(engine: Engine, out_dir: Path, truth: dict[str, Any], quiet: bool) -> None:
+    """Passive DNS and capture addresses → each site's hosting, offline, with the world's own
+    IP databases, CDN list and provider table (as a hotline would configure its own)."""
+    with engine.connect().execution_options(**WRITER) as connection, connection.begin():
+        provider_table.save(connection, provider_table.read_csv(out_dir / "providers.csv"), "demo")
+    pdns = PdnsImporter(engine).ingest(out_dir / "pdns.jsonl")
+    geoip = out_dir / "geoip"
+    options = EnrichOptions(
+        geoip_db=geoip / "country.mmdb", asn_db=geoip / "asn.mmdb", cdn_lists=[out_dir / "cdn.json"]
+    )
+    summary = run_enrichment(engine, options, quiet)
+    with engine.connect() as connection:
+        found = {key: country for key, country in connection.execute(
+            select(SiteHosting.site_key, SiteHosting.country))}  # fmt: skip
+        by_country = hosting_by_country(connection)
+    expected = {key: entry["hosting_country"] for key, entry in truth["sites"].items()}
+    status = summary.sites_by_status
+    countries = [row for row in by_country if len(row.country) == 2]
+    out.print(
+        f"[bold]4. Hosting[/] {pdns.records:,} passive-DNS records and "
+        f"{summary.capture_observations:,} capture addresses → {summary.ips_looked_up:,} "
+        f"addresses looked up offline; {status['hosted']:,} sites hosted in {len(countries)} "
+        f"countries, {status['behind-cdn']:,} behind a CDN, {status['onion']:,} hidden services"
+    )
+    out.print(
+        "   against the truth: current hosting country of every site "
+        f"{_check(found == expected)}"
+        + (
+            ""
+            if found == expected
+            else f" ({sum(found.get(k) != v for k, v in expected.items())} differ)"
+        )
+    )
+    table = Table(title="Unique URLs by hosting country", title_justify="left")
+    for column, justify in (
+        ("country", "left"),
+        ("URLs", "right"),
+        ("share", "right"),
+        ("sites", "right"),
+    ):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    total_urls = sum(row.urls for row in by_country) or 1
+    labels = {"behind-cdn": "behind CDN", "onion": "hidden service (.onion)"}
+    for row in by_country[:8]:
+        table.add_row(labels.get(row.country, row.country), f"{row.urls:,}",
+                      f"{row.urls / total_urls:.0%}", f"{row.sites:,}")  # fmt: skip
+    out.print(table)
+
+
 def _check(ok: bool) -> str:
     return "[green]✓[/]" if ok else "[red]✗ (differs)[/]"
 
@@ -197,7 +254,7 @@ def _print_truth_headline(truth: dict[str, object]) -> None:
     top_owners = sorted({owner[brand] for brand, _ in urls_per_brand.most_common(10)})
     distributors = len(set(owner.values()))
     out.print(
-        f"[bold]5. Truth[/]   in this world {distributors} distributors operate {len(brands)} "
+        f"[bold]6. Truth[/]   in this world {distributors} distributors operate {len(brands)} "
         f"brands; the 10 most prolific brands belong to {', '.join(top_owners)} — "
         "what attribution must find"
     )

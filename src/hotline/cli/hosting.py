@@ -167,13 +167,17 @@ def print_summary(summary: EnrichSummary) -> None:
         ("addresses looked up", summary.ips_looked_up),
         ("  of which no database knows the country", summary.ips_unknown_country),
         ("  of which belong to a CDN", summary.ips_cdn),
-        ("sites recomputed" + (" (all)" if summary.full else ""), summary.sites_recomputed),
+        ("sites recomputed", summary.sites_recomputed),
     ]
     for status, count in sorted(summary.sites_by_status.items()):
         rows.append((f"  {status}", count))
     for label, value in rows:
         table.add_row(label, f"{value:,}")
     out.print(table)
+    if summary.full and summary.sites_recomputed:
+        out.print(
+            "every site recomputed: first run, or the databases, CDN list or providers changed"
+        )
     for name, counter in (("live DNS", summary.dns_by_status), ("RDAP", summary.rdap_by_status)):
         if counter:
             parts = ", ".join(f"{k} {v:,}" for k, v in sorted(counter.items()))

@@ -6,8 +6,8 @@ The rule:
 * an onion service is a hidden service: no address says where it is;
 * an address of a known CDN or reverse proxy is the edge, never the hosting country;
 * the current hosting is the latest *origin* (non-CDN) observation, latest by last seen;
-* a site seen only through a CDN — or whose latest CDN period began after its last origin
-  sighting — is "behind CDN" (the last origin country is kept beside it as a lead);
+* a site seen only through a CDN — or whose latest CDN period began more than a day after
+  its last origin sighting — is "behind CDN" (the last origin country is kept beside it as a lead);
 * no address at all (or none a database knows) is "unknown", counted as such.
 """
 
@@ -15,12 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 ONION = "onion"
 BEHIND_CDN = "behind-cdn"
 UNKNOWN = "unknown"
+# Sightings a day apart are "at the same time": passive DNS is coarse, and one live run
+# resolves the apex and the www name a few milliseconds apart.
+SIMULTANEOUS = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +97,9 @@ def verdict(site_kind: str, sightings: Sequence[AddressSighting]) -> Verdict:
     latest_edge = _latest(edges) if edges else None
     if origins:
         origin = _latest(origins)
-        moved_behind = latest_edge is not None and latest_edge.first_seen > origin.last_seen
+        moved_behind = (
+            latest_edge is not None and latest_edge.first_seen > origin.last_seen + SIMULTANEOUS
+        )
         if not moved_behind:
             return Verdict(
                 "hosted",

@@ -8,6 +8,7 @@ with no network) and their answers are observations/facts like any other.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import time
 from collections import Counter
@@ -132,7 +133,13 @@ class Enricher:
         summary = EnrichSummary(databases=self.databases.describe())
         with self.engine.connect() as connection:
             state = _state(connection)
-        summary.full = self.options.full or state.get("fingerprint") != self.fingerprint
+            self.providers_digest = _providers_digest(connection)
+        # New databases, CDN list or provider table change every site's answer: all again.
+        summary.full = (
+            self.options.full
+            or state.get("fingerprint") != self.fingerprint
+            or state.get("providers") != self.providers_digest
+        )
         steps: list[tuple[str, Callable[[EnrichSummary, dict[str, str]], None]]] = [
             ("captures", self._captures),
             ("bare IP sites", self._bare_ip_sites),
@@ -238,9 +245,12 @@ class Enricher:
             for target in answer.cname_chain:
                 batch.append(Observation(site_key, owner, "dns", "CNAME", target, moment, moment))
                 owner = target
+            # The addresses belong to the end of the CNAME chain (an edge name, say), as in
+            # passive DNS; the chain links them back to this site.
+            holder = answer.cname_chain[-1] if answer.cname_chain else answer.name
             for value in answer.values:
-                batch.append(Observation(site_key, answer.name, "dns", answer.rrtype, value,
-                                         moment, moment))  # fmt: skip
+                batch.append(Observation(site_key_for(holder), holder, "dns", answer.rrtype,
+                                         value, moment, moment))  # fmt: skip
         with self._writing() as connection:
             upsert(connection, batch)
 
@@ -353,7 +363,7 @@ class Enricher:
         for chunk in chunks(dirty):
             keys = [key for key, _ in chunk]
             with self.engine.connect() as reader:
-                sightings = _sightings(reader, keys, providers)
+                sightings = _sightings(reader, keys, providers, self.cdn.by_name)
             now = utcnow()
             rows = []
             for key, kind in chunk:
@@ -380,7 +390,20 @@ class Enricher:
             self.progress("sites", done, len(dirty))
         summary.sites_recomputed = len(dirty)
         with self._writing() as connection:
-            _set_state(connection, {"watermark": mark, "fingerprint": self.fingerprint})
+            _set_state(
+                connection,
+                {"watermark": mark, "fingerprint": self.fingerprint,
+                 "providers": self.providers_digest},
+            )  # fmt: skip
+
+
+def _providers_digest(connection: Connection) -> str:
+    digest = hashlib.sha256()
+    for row in connection.execute(
+        select(Provider.asn, Provider.name, Provider.kind).order_by(Provider.asn)
+    ):
+        digest.update(f"{row.asn}\0{row.name}\0{row.kind}\n".encode())
+    return digest.hexdigest()[:16]
 
 
 def _upsert_facts(connection: Connection, rows: list[dict[str, Any]]) -> None:
@@ -407,17 +430,24 @@ def _upsert_facts(connection: Connection, rows: list[dict[str, Any]]) -> None:
 
 
 def _sightings(
-    reader: Connection, keys: Sequence[str], providers: dict[int, tuple[str, str]]
+    reader: Connection,
+    keys: Sequence[str],
+    providers: dict[int, tuple[str, str]],
+    cdn_by_name: Callable[[str], str | None],
 ) -> dict[str, list[AddressSighting]]:
-    """Address sightings per site, following CNAMEs to the names that hold the addresses."""
+    """Address sightings per site, following CNAMEs to the names that hold the addresses.
+
+    A CNAME into a known CDN's domain (``www.shop.test`` → ``x.edge.cdn.example``) makes
+    every address found behind it an edge address, whatever the IP databases say about it.
+    """
     obs, facts = HostingObservation, IpFactsRow
     columns = (obs.site_key, obs.host, obs.value, obs.first_seen, obs.last_seen,
                facts.country, facts.asn, facts.as_org, facts.cdn)  # fmt: skip
     found: dict[str, list[AddressSighting]] = {}
 
-    def add(site_key: str, row: Any) -> None:
+    def add(site_key: str, row: Any, via: str | None = None) -> None:
         name, kind = providers.get(row.asn, (None, None)) if row.asn is not None else (None, None)
-        cdn = row.cdn or (name if kind == "cdn" else None)
+        cdn = via or row.cdn or (name if kind == "cdn" else None)
         found.setdefault(site_key, []).append(
             AddressSighting(row.value, row.first_seen, row.last_seen, row.country, row.asn,
                             name or row.as_org, cdn)
@@ -430,27 +460,27 @@ def _sightings(
     )
     for row in reader.execute(addresses.where(obs.site_key.in_(keys))):
         add(row.site_key, row)
-    # CNAMEs: a site's www CNAME to an edge name is hosted where the edge name points.
-    frontier: dict[str, set[str]] = {}
+    # Followed names: target → {site key: the CDN the chain went through, if any}.
+    frontier: dict[str, dict[str, str | None]] = {}
     cnames = select(obs.site_key, obs.value).where(
         obs.rrtype == "CNAME", obs.status == "ok", obs.site_key.in_(keys)
     )
     for site_key, target in reader.execute(cnames):
-        frontier.setdefault(target, set()).add(site_key)
+        frontier.setdefault(target, {})[site_key] = cdn_by_name(target)
     for _ in range(_MAX_CNAME_DEPTH):
         if not frontier:
             break
-        targets = sorted(frontier)
-        following: dict[str, set[str]] = {}
-        for part in chunks(targets):
+        following: dict[str, dict[str, str | None]] = {}
+        for part in chunks(sorted(frontier)):
             for row in reader.execute(addresses.where(obs.host.in_(part))):
-                for site_key in frontier[row.host]:
-                    if row.site_key != site_key:  # own names were counted above
-                        add(site_key, row)
+                for site_key, via in frontier[row.host].items():
+                    if row.site_key != site_key or via is not None:
+                        add(site_key, row, via)
             step = select(obs.host, obs.value).where(
                 obs.rrtype == "CNAME", obs.status == "ok", obs.host.in_(part)
             )
             for host, target in reader.execute(step):
-                following.setdefault(target, set()).update(frontier[host])
+                for site_key, via in frontier[host].items():
+                    following.setdefault(target, {})[site_key] = via or cdn_by_name(target)
         frontier = following
     return found

@@ -158,6 +158,17 @@ class MmdbFile:
         self.reader.close()
 
 
+def _special(ip: str) -> bool:
+    """Documentation, private, loopback, link-local, reserved: not on the public internet."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return True
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return not address.is_global
+
+
 def _bundled(name: str) -> Path:
     """The bundled ``name.mmdb``, unpacked once into the user's cache (the wheel holds xz)."""
     packed = resources.files("hotline.hosting") / "data" / f"{name}.mmdb.xz"
@@ -187,7 +198,10 @@ class IpDatabases:
         self.asn = MmdbFile(asn) if asn else MmdbFile(_bundled("asn"), "bundled ASN database")
         self.country.probe("country")
         self.asn.probe("asn")
-        self.bundled = country is None or asn is None
+        # The bundled snapshot places some special-purpose ranges (documentation, private)
+        # in countries; no such address is anywhere, so for the bundled files they are
+        # unknown. A file the analyst gives is trusted as it is (test worlds use those ranges).
+        self.filter_special = (country is None, asn is None)
 
     def fingerprint(self) -> str:
         return f"{self.country.fingerprint()}|{self.asn.fingerprint()}"
@@ -202,6 +216,9 @@ class IpDatabases:
         facts: dict[str, IpFacts] = {}
         for ip in unique:
             country_record, asn_record = countries.get(ip), systems.get(ip)
+            if any(self.filter_special) and _special(ip):
+                country_record = None if self.filter_special[0] else country_record
+                asn_record = None if self.filter_special[1] else asn_record
             country = _country_of(country_record) if country_record else None
             if country is None and asn_record:  # combined files carry both
                 country = _country_of(asn_record)

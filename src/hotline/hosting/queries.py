@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Row, func, select
 
 from hotline.hosting.models import HostingObservation, IpFactsRow, Provider, SiteHosting
 from hotline.hosting.observations import ADDRESS_TYPES
+from hotline.store.models import Site, Url
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,3 +76,30 @@ def sites_by_country(connection: Connection) -> list[tuple[str, int]]:
         .order_by(func.count().desc(), SiteHosting.country)
     )
     return [(country, count) for country, count in connection.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class CountryCount:
+    country: str
+    sites: int
+    urls: int
+
+
+def hosting_by_country(connection: Connection) -> list[CountryCount]:
+    """Sites and unique URLs per current hosting country ("behind-cdn", "onion", "unknown"
+    are rows of their own; sites not yet enriched count as "unknown")."""
+    country = func.coalesce(SiteHosting.country, "unknown")
+    urls = (
+        select(Url.site_id, func.count().label("urls")).group_by(Url.site_id).subquery("per_site")
+    )
+    query = (
+        select(
+            country.label("country"), func.count(Site.id), func.coalesce(func.sum(urls.c.urls), 0)
+        )
+        .select_from(Site)
+        .outerjoin(SiteHosting, SiteHosting.site_key == Site.key)
+        .outerjoin(urls, urls.c.site_id == Site.id)
+        .group_by(country)
+    )
+    rows = [CountryCount(c, int(s), int(u)) for c, s, u in connection.execute(query)]
+    return sorted(rows, key=lambda r: (-r.urls, -r.sites, r.country))
