@@ -28,6 +28,8 @@ import maxminddb
 from maxminddb.errors import InvalidDatabaseError
 
 UNKNOWN = "unknown"  # a country no database knows: counted as such, never guessed
+_OCTETS = frozenset(str(n) for n in range(256))  # canonical decimal octets
+_MISSING = object()
 
 
 class IpDatabaseError(Exception):
@@ -125,33 +127,33 @@ class MmdbFile:
         return record if isinstance(record, Mapping) else None
 
     def lookup_many(self, ips: Iterable[str]) -> dict[str, Mapping[str, Any] | None]:
-        """Records for many addresses, one tree walk per network rather than per address."""
-        parsed: list[tuple[int, int, str]] = []
+        """Records for many addresses: each distinct address once, and one tree walk per /24.
+
+        Hosting addresses cluster (shared hosts, a provider's few /24s), so when the network
+        an IPv4 address falls in is a /24 or larger, its record is remembered under the
+        address's first three octets and every other address of that /24 is a dict hit.
+        """
         found: dict[str, Mapping[str, Any] | None] = {}
-        for ip in set(ips):
+        by_24: dict[str, Mapping[str, Any] | None] = {}
+        get = self.reader.get_with_prefix_len
+        for ip in dict.fromkeys(ips):  # distinct, in order
+            cut = ip.rfind(".")
+            # Only a canonical last octet may use the shortcut: "1.2.3.999" is no address.
+            head = ip[:cut] if ip[cut + 1 :] in _OCTETS and ":" not in ip else None
+            if head is not None:
+                hit = by_24.get(head, _MISSING)
+                if hit is not _MISSING:
+                    found[ip] = hit  # type: ignore[assignment]
+                    continue
             try:
-                address = ipaddress.ip_address(ip)
-            except ValueError:
+                record, prefix = get(ip)
+            except ValueError:  # not an address, or IPv6 in an IPv4-only file
                 found[ip] = None
                 continue
-            parsed.append((address.version, int(address), ip))
-        parsed.sort()
-        end_version, end_value, current = 0, -1, None
-        for version, value, ip in parsed:
-            if version == end_version and value <= end_value:
-                found[ip] = current
-                continue
-            try:
-                record, prefix = self.reader.get_with_prefix_len(ip)
-            except ValueError:
-                record, prefix = None, 128 if version == 6 else 32
-            bits = 32 if version == 4 else 128
-            # maxminddb reports an IPv4 address's prefix relative to IPv4, even in an IPv6 tree
-            prefix = max(0, min(bits, prefix))
-            size = 1 << (bits - prefix)
-            end_version, end_value = version, (value // size) * size + size - 1
-            current = record if isinstance(record, Mapping) else None
-            found[ip] = current
+            value = record if isinstance(record, Mapping) else None
+            if head is not None and prefix <= 24:
+                by_24[head] = value
+            found[ip] = value
         return found
 
     def close(self) -> None:
