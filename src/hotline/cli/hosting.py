@@ -149,6 +149,8 @@ def run_enrichment(engine: Any, options: EnrichOptions, quiet: bool) -> EnrichSu
     try:
         with progress:
             return enricher.run()
+    except IpDatabaseError as error:  # a corrupt tree found mid-run
+        raise fail(str(error)) from error
     finally:
         enricher.close()
 

@@ -124,10 +124,13 @@ class MmdbFile:
             record = self.reader.get(ip)
         except ValueError:  # an IPv6 address in an IPv4-only file
             return None
+        except InvalidDatabaseError as error:
+            raise IpDatabaseError(f"{self.label}: the file is corrupt ({error})") from error
         return record if isinstance(record, Mapping) else None
 
     def lookup_many(self, ips: Iterable[str]) -> dict[str, Mapping[str, Any] | None]:
-        """Records for many addresses: each distinct address once, and one tree walk per /24.
+        """Records for many addresses (in input order): each distinct address once, and one
+        tree walk per /24.
 
         Hosting addresses cluster (shared hosts, a provider's few /24s), so when the network
         an IPv4 address falls in is a /24 or larger, its record is remembered under the
@@ -150,6 +153,8 @@ class MmdbFile:
             except ValueError:  # not an address, or IPv6 in an IPv4-only file
                 found[ip] = None
                 continue
+            except InvalidDatabaseError as error:
+                raise IpDatabaseError(f"{self.label}: the file is corrupt ({error})") from error
             value = record if isinstance(record, Mapping) else None
             if head is not None and prefix <= 24:
                 by_24[head] = value
@@ -158,6 +163,16 @@ class MmdbFile:
 
     def close(self) -> None:
         self.reader.close()
+
+
+def _unmapped(ip: str) -> str:
+    if ip.startswith("::ffff:") or ip.startswith("::FFFF:"):
+        try:
+            mapped = ipaddress.IPv6Address(ip).ipv4_mapped
+        except ValueError:
+            return ip
+        return str(mapped) if mapped else ip
+    return ip
 
 
 def _special(ip: str) -> bool:
@@ -213,11 +228,13 @@ class IpDatabases:
 
     def lookup_many(self, ips: Iterable[str]) -> dict[str, IpFacts]:
         unique = set(ips)
-        countries = self.country.lookup_many(unique)
-        systems = countries if self.asn is self.country else self.asn.lookup_many(unique)
+        # An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address: look that up.
+        asked = {ip: _unmapped(ip) for ip in unique}
+        countries = self.country.lookup_many(asked.values())
+        systems = self.asn.lookup_many(asked.values())
         facts: dict[str, IpFacts] = {}
         for ip in unique:
-            country_record, asn_record = countries.get(ip), systems.get(ip)
+            country_record, asn_record = countries.get(asked[ip]), systems.get(asked[ip])
             if any(self.filter_special) and _special(ip):
                 country_record = None if self.filter_special[0] else country_record
                 asn_record = None if self.filter_special[1] else asn_record

@@ -43,15 +43,38 @@ class PdnsLineError(ValueError):
         self.reason = reason
 
 
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+
+
 def _name(value: Any, what: str) -> str:
+    """A host name as DNS holds it: ASCII letters, digits, hyphens (and the underscore of
+    service labels); Unicode names become their punycode form, as intake stores them."""
     if not isinstance(value, str):
         raise PdnsLineError("bad_rrname", f"{what} must be a string")
     name = value.strip().rstrip(".").lower()
-    if not name or len(name) > 253 or any(not 0 < len(part) <= 63 for part in name.split(".")):
-        raise PdnsLineError("bad_rrname", f"{what} '{value[:80]}' is not a DNS name")
-    if any(ch.isspace() or ch in "/\\\x00" for ch in name):
+    if not name.isascii():
+        try:
+            name = name.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise PdnsLineError("bad_rrname", f"{what} '{value[:80]}' is not a DNS name") from None
+    bad = (
+        not name
+        or len(name) > 253
+        or any(not 0 < len(part) <= 63 for part in name.split("."))
+        or not set(name) <= _NAME_CHARS
+        or _is_address(name)
+    )
+    if bad:
         raise PdnsLineError("bad_rrname", f"{what} '{value[:80]}' is not a DNS name")
     return name
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _epoch(document: dict[str, Any], key: str) -> int | None:
@@ -100,8 +123,11 @@ def _values(rrtype: str, items: list[str]) -> tuple[str, ...]:
     found: set[str] = set()
     for item in items:
         if rrtype in ("A", "AAAA"):
+            text = item.strip()
             try:
-                address = ipaddress.ip_address(item.strip())
+                if "%" in text:  # a scope (zone index) belongs to one host's interface
+                    raise ValueError(text)
+                address = ipaddress.ip_address(text)
             except ValueError:
                 raise PdnsLineError(
                     "bad_rdata", f"{rrtype} rdata '{item[:60]}' is not an IP address"

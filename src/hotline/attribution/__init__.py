@@ -1,0 +1,1 @@
+"""Attribution: sites → brands → distributors, from shared selectors, with evidence."""
