@@ -255,7 +255,12 @@ providers_app = typer.Typer(
 
 @providers_app.command("list")
 def providers_list(ctx: typer.Context) -> None:
-    """Show the provider table."""
+    """Show the provider table.
+
+    [bold]Example[/]
+
+      hotline providers list
+    """
     engine = state(ctx).ready_engine()
     with engine.connect() as connection:
         entries = provider_table.listing(connection)
@@ -284,7 +289,13 @@ def providers_set(
     kind: Annotated[str, typer.Argument(help="cloud|shared|bulletproof|dedicated|cdn|isp|other")],
     note: Annotated[str | None, typer.Option(help="Free text for colleagues.")] = None,
 ) -> None:
-    """Add or change one provider. Run [bold]hotline enrich --full[/] to apply it to sites."""
+    """Add or change one provider; the next [bold]hotline enrich[/] applies it to every site.
+
+    [bold]Examples[/]
+
+      hotline providers set AS64500 "Somehost" bulletproof
+      hotline providers set 64501 "Edge network" cdn --note "reverse proxy, not hosting"
+    """
     try:
         entry = provider_table.entry(asn, name, kind, note)
     except provider_table.ProviderError as error:
@@ -298,7 +309,12 @@ def providers_import(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="CSV with a header: asn,name,kind[,note].")],
 ) -> None:
-    """Add or change many providers from a CSV file; nothing is stored if a line is bad."""
+    """Add or change many providers from a CSV file; nothing is stored if a line is bad.
+
+    [bold]Example[/]
+
+      hotline providers import world/providers.csv
+    """
     try:
         entries = provider_table.read_csv(file)
     except (OSError, UnicodeDecodeError) as error:
@@ -312,7 +328,12 @@ def providers_import(
 def providers_remove(
     ctx: typer.Context, asn: Annotated[str, typer.Argument(help="AS number.")]
 ) -> None:
-    """Remove a provider (its AS falls back to the AS database's name)."""
+    """Remove a provider (its AS falls back to the AS database's name).
+
+    [bold]Example[/]
+
+      hotline providers remove AS64500
+    """
     try:
         number = provider_table.parse_asn(asn)
     except provider_table.ProviderError as error:
