@@ -596,8 +596,9 @@ def test_demo_runs_on_the_world_and_a_second_run_is_identical(
     assert "Not built yet" in first.out
     # Intake checked against the world's truth, in the demo's own words.
     assert "✗" not in first.out
-    assert first.out.count("✓") == 4  # URLs, quarantine, payment addresses, hosting country
+    assert first.out.count("✓") == 5  # URLs, quarantine, payments, hosting, attribution
     assert "4. Hosting" in first.out
+    assert "5. Attribution" in first.out
     truth = orjson.loads((out_dir / "truth.json").read_bytes())
     demo_engine = make_engine(f"sqlite:///{out_dir / 'demo.db'}")
     try:

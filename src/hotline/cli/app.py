@@ -12,7 +12,7 @@ from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
 
 from hotline import __version__
-from hotline.cli import demo, exports, hosting, ingest, quarantine, selectors, synth
+from hotline.cli import attribution, demo, exports, hosting, ingest, quarantine, selectors, synth
 from hotline.cli.console import USAGE, err, fail, out
 from hotline.cli.context import AppState, short_error, state
 from hotline.store.engine import DEFAULT_DB, database_url
@@ -44,6 +44,11 @@ app.command("selectors")(selectors.selectors)
 app.command("enrich")(hosting.enrich)
 app.command("hosting")(hosting.hosting)
 app.add_typer(hosting.providers_app, name="providers")
+app.command("attribute")(attribution.attribute)
+app.command("why")(attribution.why)
+app.command("link")(attribution.link)
+app.command("unlink")(attribution.unlink)
+app.command("label")(attribution.label)
 
 
 def _version(value: bool) -> None:

@@ -13,6 +13,8 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine, func, select
 
+from hotline.attribution.queries import SITE_EXPORT_COLUMNS, headline, site_rows
+from hotline.attribution.services import Attributor
 from hotline.captures.extractors import default_extractors
 from hotline.captures.extractors.payments import ProcessorTable
 from hotline.captures.models import Selector as SelectorRow
@@ -37,13 +39,10 @@ from hotline.store.engine import WRITER
 from hotline.store.models import QuarantineEntry, Url
 from hotline.synth.baseline import baseline_attribution, read_selector_dump
 from hotline.synth.generate import generate
-from hotline.synth.score import read_truth, score
+from hotline.synth.score import read_site_export, read_truth, score
 from hotline.urls import defang, defang_host
 
-NOT_BUILT_YET = (
-    "attribution (sites → brands → distributors)",
-    "the strategic assessment report",
-)
+NOT_BUILT_YET = ("the strategic assessment report",)
 _DB_NAME = "demo.db"
 
 
@@ -122,16 +121,21 @@ def demo(
 
     _captures(engine, out_dir, truth_doc, quiet)
     _hosting(engine, out_dir, truth_doc, quiet)
+    _attribution(engine, out_dir)
 
     export_path = out_dir / "urls.csv"
     with export_path.open("w", encoding="utf-8", newline="") as handle:
         exported = write_rows(handle, "csv", URL_EXPORT_COLUMNS, url_rows(engine))
+    sites_path = out_dir / "sites.csv"
+    with sites_path.open("w", encoding="utf-8", newline="") as handle:
+        write_rows(handle, "csv", SITE_EXPORT_COLUMNS, site_rows(engine))
     selectors_path = out_dir / "selectors.csv"
     with selectors_path.open("w", encoding="utf-8", newline="") as handle:
         links = write_rows(handle, "csv", SELECTOR_EXPORT_COLUMNS, selector_rows(engine))
     out.print(
-        f"[bold]5. Export[/]  {exported:,} canonical URLs → {export_path}; {links:,} "
-        f"site-selector links → {selectors_path}"
+        f"[bold]6. Export[/]  {exported:,} canonical URLs → {export_path}; {links:,} "
+        f"site-selector links → {selectors_path}; sites with brand, distributor and country "
+        f"→ {sites_path}"
     )
 
     _print_truth_headline(truth_doc)
@@ -153,9 +157,11 @@ def demo(
     for command in (
         f"hotline {db} selectors {defang(example)}",
         f"hotline {db} hosting {defang_host(example)}",
+        f"hotline {db} why {defang_host(example)}",
         f"hotline {db} quarantine list",
         f"hotline {db} export selectors --format csv | head",
-        f"hotline score --truth {out_dir / 'truth.json'} --baseline {out_dir / 'selectors.jsonl'}",
+        f"hotline score --truth {out_dir / 'truth.json'} --export {out_dir / 'sites.csv'} "
+        f"--baseline {out_dir / 'selectors.jsonl'}",
         f"open {out_dir / 'urls.csv'} and {out_dir / 'selectors.csv'} in a spreadsheet",
     ):
         out.print(Text(f"  {command}"))
@@ -236,6 +242,27 @@ def _hosting(engine: Engine, out_dir: Path, truth: dict[str, Any], quiet: bool) 
     out.print(table)
 
 
+def _attribution(engine: Engine, out_dir: Path) -> None:
+    """Sites → brands → distributors from the store's evidence, scored against the truth."""
+    summary = Attributor(engine).run()
+    scratch = out_dir / "sites.csv"
+    with scratch.open("w", encoding="utf-8", newline="") as handle:
+        write_rows(handle, "csv", SITE_EXPORT_COLUMNS, site_rows(engine))
+    result = score(read_truth(out_dir / "truth.json"), read_site_export(scratch))
+    with engine.connect() as connection:
+        sentence = headline(connection).sentence()
+    out.print(
+        f"[bold]5. Attribution[/] {summary.links:,} selector links → {summary.attributed:,} "
+        f"sites attributed; {sentence}"
+    )
+    out.print(
+        f"   against the truth: B-cubed F1 site→brand {result.brand.f1:.3f}, "
+        f"site→distributor {result.distributor.f1:.3f}, non-commercial sites attributed "
+        f"{result.false_attribution_rate:.1%} "
+        f"{_check(min(result.brand.f1, result.distributor.f1) >= 0.95)}"
+    )
+
+
 def _check(ok: bool) -> str:
     return "[green]✓[/]" if ok else "[red]✗ (differs)[/]"
 
@@ -254,7 +281,7 @@ def _print_truth_headline(truth: dict[str, object]) -> None:
     top_owners = sorted({owner[brand] for brand, _ in urls_per_brand.most_common(10)})
     distributors = len(set(owner.values()))
     out.print(
-        f"[bold]6. Truth[/]   in this world {distributors} distributors operate {len(brands)} "
+        f"[bold]7. Truth[/]   in this world {distributors} distributors operate {len(brands)} "
         f"brands; the 10 most prolific brands belong to {', '.join(top_owners)} — "
-        "what attribution must find"
+        "what attribution had to find"
     )

@@ -124,3 +124,45 @@ def _write(
         return count
     with out_file.open("w", encoding="utf-8", newline="") as handle:
         return write_rows(handle, fmt.value, columns, rows)
+
+
+@app.command("sites")
+def export_sites(
+    ctx: typer.Context,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="Output format.")
+    ] = ExportFormat.csv,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here instead of standard output.")
+    ] = None,
+    defanged: Annotated[
+        bool | None,
+        typer.Option(
+            "--defang/--no-defang",
+            help="Defang site names. Default: defanged on a terminal only.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """One row per site: site, brand_id, distributor_id, brand_label, distributor_label,
+    urls, first_seen, last_seen (reports), country (current hosting). Run
+    [bold]hotline attribute[/] and [bold]hotline enrich[/] first for the ids and country.
+
+    [bold]Examples[/]
+
+      hotline export sites --format csv --out sites.csv
+      hotline score --truth world/truth.json --export sites.csv
+    """
+    from hotline.attribution.queries import SITE_EXPORT_COLUMNS, site_rows
+    from hotline.urls import defang_host
+
+    engine = state(ctx).ready_engine()
+    if defanged is None:
+        defanged = out_file is None and sys.stdout.isatty()
+    rows = site_rows(engine)
+    if defanged:
+        rows = ((defang_host(row[0]), *row[1:]) for row in rows)
+    count = _write(rows, SITE_EXPORT_COLUMNS, fmt, out_file)
+    if not state(ctx).quiet:
+        where = f" to {out_file}" if out_file else ""
+        err.print(f"[dim]exported {count:,} site(s){where}[/]")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import hotline.attribution.models  # registers the attribution tables on Base
 import hotline.captures.models  # registers the captures tables on Base
 import hotline.hosting.models  # noqa: F401 (registers the hosting tables on Base)
 from hotline.store.models import Base

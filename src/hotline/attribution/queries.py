@@ -1,0 +1,151 @@
+"""Reading attribution back: one site's answer and evidence, the site export, the headline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select
+
+from hotline.attribution.models import Brand, Distributor, SiteAttribution
+from hotline.attribution.services import brand_ref, distributor_ref
+from hotline.hosting.models import SiteHosting
+from hotline.store.models import Report, Site, Url
+
+SITE_EXPORT_COLUMNS = (
+    "site", "brand_id", "distributor_id", "brand_label", "distributor_label", "urls",
+    "first_seen", "last_seen", "country",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class SiteAnswer:
+    site: str
+    brand: str | None
+    brand_label: str | None
+    distributor: str | None
+    distributor_label: str | None
+    brand_sites: int
+    distributor_brands: int
+    evidence: list[dict[str, Any]]
+
+
+def site_answer(connection: Connection, site_key: str) -> SiteAnswer | None:
+    row = connection.execute(
+        select(SiteAttribution.brand_id, SiteAttribution.evidence, Brand.label,
+               Brand.distributor_id, Distributor.label.label("d_label"))
+        .join(Site, Site.id == SiteAttribution.site_id)
+        .outerjoin(Brand, Brand.id == SiteAttribution.brand_id)
+        .outerjoin(Distributor, Distributor.id == Brand.distributor_id)
+        .where(Site.key == site_key)
+    ).first()  # fmt: skip
+    if row is None:
+        return None
+    brand_sites = distributor_brands = 0
+    if row.brand_id is not None:
+        brand_sites = connection.execute(
+            select(func.count()).where(SiteAttribution.brand_id == row.brand_id)
+        ).scalar_one()
+    if row.distributor_id is not None:
+        distributor_brands = connection.execute(
+            select(func.count()).where(
+                Brand.distributor_id == row.distributor_id, Brand.retired_at.is_(None)
+            )
+        ).scalar_one()
+    return SiteAnswer(
+        site_key,
+        brand_ref(row.brand_id) if row.brand_id is not None else None,
+        row.label,
+        distributor_ref(row.distributor_id) if row.distributor_id is not None else None,
+        row.d_label,
+        brand_sites,
+        distributor_brands,
+        list(row.evidence or []),
+    )
+
+
+def site_rows(engine: Engine) -> Iterator[tuple[Any, ...]]:
+    """The site export (see the brief's contract), one row per site in key order."""
+    per_site = (
+        select(
+            Url.site_id,
+            func.count(func.distinct(Url.id)).label("urls"),
+            func.min(Report.reported_at).label("first_seen"),
+            func.max(Report.reported_at).label("last_seen"),
+        )
+        .outerjoin(Report, Report.url_id == Url.id)
+        .group_by(Url.site_id)
+        .subquery("per_site")
+    )
+    query = (
+        select(Site.key, SiteAttribution.brand_id, Brand.distributor_id, Brand.label,
+               Distributor.label, per_site.c.urls, per_site.c.first_seen, per_site.c.last_seen,
+               SiteHosting.country)
+        .outerjoin(SiteAttribution, SiteAttribution.site_id == Site.id)
+        .outerjoin(Brand, Brand.id == SiteAttribution.brand_id)
+        .outerjoin(Distributor, Distributor.id == Brand.distributor_id)
+        .outerjoin(per_site, per_site.c.site_id == Site.id)
+        .outerjoin(SiteHosting, SiteHosting.site_key == Site.key)
+        .order_by(Site.key)
+    )  # fmt: skip
+    with engine.connect() as connection:
+        result = connection.execution_options(stream_results=True, yield_per=5000).execute(query)
+        for key, brand, distributor, b_label, d_label, urls, first, last, country in result:
+            yield (
+                key,
+                brand_ref(brand) if brand is not None else None,
+                distributor_ref(distributor) if distributor is not None else None,
+                b_label, d_label, urls or 0,
+                first.isoformat() if first else None, last.isoformat() if last else None,
+                country,
+            )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    distributors: int
+    brands: int
+    top_brands: list[tuple[str, str | None, int]]  # (brand, distributor, URLs)
+
+    @property
+    def top_distributors(self) -> list[str]:
+        return sorted({d for _, d, _ in self.top_brands if d is not None}, key=_natural)
+
+    def sentence(self) -> str:
+        top = self.top_distributors
+        return (
+            f"{self.distributors} distributors operate {self.brands} brands; the "
+            f"{len(self.top_brands)} most prolific brands belong to "
+            f"{len(top)} distributor{'s' if len(top) != 1 else ''} ({', '.join(top)})"
+        )
+
+
+def _natural(ref: str) -> tuple[str, int]:
+    return ref[0], int(ref[1:])
+
+
+def headline(connection: Connection, top: int = 10) -> Headline:
+    urls = func.count(func.distinct(Url.id))
+    rows = connection.execute(
+        select(Brand.id, Brand.distributor_id, urls)
+        .join(SiteAttribution, SiteAttribution.brand_id == Brand.id)
+        .join(Url, Url.site_id == SiteAttribution.site_id)
+        .where(Brand.retired_at.is_(None))
+        .group_by(Brand.id, Brand.distributor_id)
+        .order_by(urls.desc(), Brand.id)
+        .limit(top)
+    ).all()
+    brands = connection.execute(
+        select(func.count(func.distinct(SiteAttribution.brand_id)))
+    ).scalar_one()
+    distributors = connection.execute(
+        select(func.count(func.distinct(Brand.distributor_id))).join(
+            SiteAttribution, SiteAttribution.brand_id == Brand.id
+        )
+    ).scalar_one()
+    return Headline(
+        int(distributors),
+        int(brands),
+        [(brand_ref(b), distributor_ref(d) if d is not None else None, int(n)) for b, d, n in rows],
+    )

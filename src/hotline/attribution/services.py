@@ -1,0 +1,289 @@
+"""``hotline attribute``: cluster the store's evidence, keep ids stable, apply the analyst.
+
+The clustering itself is the pure ``hotline.attribution.method.cluster``; this module is the
+I/O around it: links and overrides in, ids matched to the previous run by overlap, one
+transaction out (a crash midway leaves the previous attribution in place).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+
+from hotline.attribution.links import links_from_store
+from hotline.attribution.method import Clustering, Constraints, Params, cluster
+from hotline.attribution.models import (
+    AttributionOverride,
+    AttributionRun,
+    Brand,
+    Distributor,
+    SiteAttribution,
+)
+from hotline.store.engine import WRITER
+from hotline.store.models import Site
+from hotline.store.types import utcnow
+
+BRAND_ID = re.compile(r"^b(\d+)$", re.IGNORECASE)
+DISTRIBUTOR_ID = re.compile(r"^d(\d+)$", re.IGNORECASE)
+Progress = Callable[[str], None]
+
+
+def brand_ref(brand_id: int) -> str:
+    return f"b{brand_id}"
+
+
+def distributor_ref(distributor_id: int) -> str:
+    return f"d{distributor_id}"
+
+
+@dataclass
+class AttributeSummary:
+    links: int = 0
+    sites: int = 0
+    attributed: int = 0
+    brands: int = 0
+    distributors: int = 0
+    kept_brand_ids: int = 0
+    new_brand_ids: int = 0
+    retired_brand_ids: int = 0
+    kept_distributor_ids: int = 0
+    new_distributor_ids: int = 0
+    overrides: int = 0
+    overrides_skipped: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _match(
+    clusters: dict[str, list[int]], previous: dict[int, int | None]
+) -> tuple[dict[str, int], set[int]]:
+    """Cluster key → previous id with the largest overlap, each previous id used once
+    (greedy by overlap, ties by key: deterministic); returns the matches and unused ids."""
+    candidates: list[tuple[int, str, int]] = []
+    for key, members in clusters.items():
+        overlap = Counter(previous[m] for m in members if previous.get(m) is not None)
+        candidates.extend((count, key, old) for old, count in overlap.items() if old is not None)
+    candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
+    matched: dict[str, int] = {}
+    used: set[int] = set()
+    for _count, key, old in candidates:
+        if key in matched or old in used:
+            continue
+        matched[key] = old
+        used.add(old)
+    return matched, used
+
+
+class Attributor:
+    def __init__(
+        self, engine: Engine, params: Params | None = None, progress: Progress | None = None
+    ) -> None:
+        self.engine = engine
+        self.params = params or Params()
+        self.progress = progress or (lambda step: None)
+
+    def run(self) -> AttributeSummary:
+        summary = AttributeSummary()
+        started_at = utcnow()
+        tick = time.perf_counter()
+        self.progress("reading evidence")
+        links = list(links_from_store(self.engine))
+        summary.links = len(links)
+        with self.engine.connect() as connection:
+            site_ids = {key: sid for key, sid in connection.execute(select(Site.key, Site.id))}
+            constraints = self._constraints(connection, summary)
+        summary.seconds["read"] = time.perf_counter() - tick
+        tick = time.perf_counter()
+        self.progress("clustering")
+        clustering = cluster(links, constraints, self.params)
+        summary.seconds["cluster"] = time.perf_counter() - tick
+        tick = time.perf_counter()
+        self.progress("storing")
+        with self.engine.connect().execution_options(**WRITER) as connection, connection.begin():
+            self._store(connection, clustering, site_ids, summary, started_at)
+        summary.seconds["store"] = time.perf_counter() - tick
+        return summary
+
+    # -- analyst overrides ----------------------------------------------------------------------
+
+    def _constraints(self, connection: Connection, summary: AttributeSummary) -> Constraints:
+        members: dict[int, str] = {}
+        rows = connection.execute(
+            select(SiteAttribution.brand_id, Site.key)
+            .join(Site, Site.id == SiteAttribution.site_id)
+            .where(SiteAttribution.brand_id.is_not(None))
+            .order_by(Site.key)
+        )
+        for brand_id, key in rows:
+            if brand_id is not None:
+                members.setdefault(brand_id, key)  # the smallest member stands for the brand
+        pairs: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        for row in connection.execute(
+            select(AttributionOverride).order_by(AttributionOverride.created_at)
+        ):
+            sides = []
+            for token in (row.left, row.right):
+                found = BRAND_ID.match(token)
+                if found is None:
+                    sides.append(token)
+                    continue
+                representative = members.get(int(found.group(1)))
+                if representative is None:
+                    summary.overrides_skipped.append(
+                        f"override {row.id} ({row.action} {row.left} {row.right}): "
+                        f"{token} has no sites now"
+                    )
+                    break
+                sides.append(representative)
+            if len(sides) != 2:
+                continue
+            summary.overrides += 1
+            pairs[(row.action, row.level)].append((sides[0], sides[1]))
+        return Constraints(
+            same_brand=tuple(pairs[("link", "site")]),
+            not_same_brand=tuple(pairs[("unlink", "site")]),
+            same_distributor=tuple(pairs[("link", "brand")]),
+            not_same_distributor=tuple(pairs[("unlink", "brand")]),
+        )
+
+    # -- ids and rows ---------------------------------------------------------------------------
+
+    def _store(
+        self,
+        connection: Connection,
+        clustering: Clustering,
+        site_ids: dict[str, int],
+        summary: AttributeSummary,
+        started_at: Any,
+    ) -> None:
+        now = utcnow()
+        previous_brand = {
+            site_id: brand_id
+            for site_id, brand_id in connection.execute(
+                select(SiteAttribution.site_id, SiteAttribution.brand_id)
+            )
+        }
+        previous_distributor = {
+            brand_id: distributor_id
+            for brand_id, distributor_id in connection.execute(
+                select(Brand.id, Brand.distributor_id).where(Brand.retired_at.is_(None))
+            )
+        }
+        brand_members: dict[str, list[int]] = defaultdict(list)
+        for site, key in clustering.brand_of.items():
+            if key is not None and site in site_ids:
+                brand_members[key].append(site_ids[site])
+        summary.sites = len(clustering.brand_of)
+        summary.attributed = sum(len(m) for m in brand_members.values())
+        summary.brands = len(brand_members)
+
+        matched, used = _match(dict(brand_members), dict(previous_brand))
+        live = {bid for bid in previous_brand.values() if bid is not None}
+        retired = live - used
+        brand_id_of: dict[str, int] = dict(matched)
+        for key in sorted(set(brand_members) - set(matched)):
+            brand_id_of[key] = connection.execute(
+                insert(Brand).values(created_at=now).returning(Brand.id)
+            ).scalar_one()
+        summary.kept_brand_ids = len(matched)
+        summary.new_brand_ids = len(brand_members) - len(matched)
+        summary.retired_brand_ids = len(retired)
+        if retired:
+            connection.execute(
+                update(Brand).where(Brand.id.in_(sorted(retired))).values(retired_at=now)
+            )
+        connection.execute(update(Brand).where(Brand.id.in_(sorted(used))).values(retired_at=None))
+
+        distributor_members: dict[str, list[int]] = defaultdict(list)
+        for key, brand_id in brand_id_of.items():
+            distributor_members[clustering.distributor_of.get(key, key)].append(brand_id)
+        summary.distributors = len(distributor_members)
+        d_matched, d_used = _match(dict(distributor_members), dict(previous_distributor))
+        distributor_id_of: dict[str, int] = dict(d_matched)
+        for key in sorted(set(distributor_members) - set(d_matched)):
+            distributor_id_of[key] = connection.execute(
+                insert(Distributor).values(created_at=now).returning(Distributor.id)
+            ).scalar_one()
+        summary.kept_distributor_ids = len(d_matched)
+        summary.new_distributor_ids = len(distributor_members) - len(d_matched)
+        live_d = {d for d in previous_distributor.values() if d is not None}
+        if live_d - d_used:
+            connection.execute(
+                update(Distributor)
+                .where(Distributor.id.in_(sorted(live_d - d_used)))
+                .values(retired_at=now)
+            )
+        for key, brand_ids in distributor_members.items():
+            connection.execute(
+                update(Brand)
+                .where(Brand.id.in_(brand_ids))
+                .values(distributor_id=distributor_id_of[key])
+            )
+
+        connection.execute(delete(SiteAttribution))
+        rows = []
+        for site, key in clustering.brand_of.items():
+            site_id = site_ids.get(site)
+            if site_id is None:
+                continue
+            evidence = [asdict(e) for e in clustering.explain(site)] if key is not None else []
+            rows.append(
+                {
+                    "site_id": site_id,
+                    "brand_id": brand_id_of[key] if key is not None else None,
+                    "evidence": evidence or None,
+                    "attributed_at": now,
+                }
+            )
+        for start in range(0, len(rows), 5000):
+            connection.execute(insert(SiteAttribution), rows[start : start + 5000])
+        connection.execute(
+            insert(AttributionRun).values(
+                started_at=started_at, finished_at=utcnow(), links=summary.links,
+                sites=summary.sites, attributed=summary.attributed, brands=summary.brands,
+                distributors=summary.distributors, kept_brand_ids=summary.kept_brand_ids,
+                new_brand_ids=summary.new_brand_ids,
+                retired_brand_ids=summary.retired_brand_ids, params=_plain(self.params),
+            )
+        )  # fmt: skip
+
+
+def _plain(params: Params) -> dict[str, Any]:
+    """The run's parameters as JSON (mappings become objects), so a run can be reproduced."""
+    out: dict[str, Any] = {}
+    for item in fields(params):
+        value = getattr(params, item.name)
+        if isinstance(value, Mapping):
+            value = dict(value)
+        elif isinstance(value, tuple | frozenset | set):
+            value = sorted(value) if isinstance(value, frozenset | set) else list(value)
+        out[item.name] = value
+    return out
+
+
+def record_override(
+    connection: Connection, action: str, left: str, right: str, reason: str, author: str
+) -> AttributionOverride:
+    """Store a link/unlink; brand ids (``b12``) on both sides make it a distributor-level
+    decision, anything else is about sites (a site and a brand: the site joins that brand)."""
+    level = "brand" if BRAND_ID.match(left) and BRAND_ID.match(right) else "site"
+    row = AttributionOverride(
+        action=action, level=level, left=left, right=right, reason=reason, author=author,
+        created_at=utcnow(),
+    )  # fmt: skip
+    values = {c: getattr(row, c) for c in ("action", "level", "left", "right", "reason",
+                                           "author", "created_at")}  # fmt: skip
+    row.id = connection.execute(
+        insert(AttributionOverride).values(values).returning(AttributionOverride.id)
+    ).scalar_one()
+    return row
+
+
+def site_keys(connection: Connection, keys: Iterable[str]) -> set[str]:
+    wanted = list(keys)
+    return {k for (k,) in connection.execute(select(Site.key).where(Site.key.in_(wanted)))}

@@ -1,0 +1,215 @@
+"""``hotline attribute``, ``why``, ``link``, ``unlink``, ``label``: thin over services."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy import update
+
+from hotline.attribution.models import Brand, Distributor
+from hotline.attribution.queries import headline, site_answer
+from hotline.attribution.services import (
+    BRAND_ID,
+    DISTRIBUTOR_ID,
+    Attributor,
+    record_override,
+    site_keys,
+)
+from hotline.cli.console import INPUT_REJECTED, err, fail, out
+from hotline.cli.context import state
+from hotline.store.engine import WRITER
+from hotline.store.types import utcnow
+from hotline.urls import defang_host, refang
+
+_HOSTLIKE = {"gateway", "payment_host", "script_host", "nameserver", "email", "merchant_id"}
+
+
+def attribute(ctx: typer.Context) -> None:
+    """Group sites into brands and brands into distributors, from the evidence in the store.
+
+    Reads every selector the captures yielded and the hosting (addresses, nameservers),
+    weighs each shared value by its kind and its rarity — a value many unrelated sites share
+    (a CDN address, a popular nameserver, a template kit's default analytics id) carries
+    little or no weight — and clusters on the weighted links. Sites with no commercial
+    signal stay unattributed. Ids are stable: a brand or distributor that persists keeps its
+    id (and label) across runs. Your [bold]link[/]/[bold]unlink[/] decisions always apply.
+
+    [bold]Examples[/]
+
+      hotline attribute
+      hotline why shop-alpha.test
+    """
+    app_state = state(ctx)
+    engine = app_state.ready_engine()
+
+    def note(step: str) -> None:
+        if not app_state.quiet:
+            err.print(f"[dim]{step}…[/]")
+
+    summary = Attributor(engine, progress=note).run()
+    table = Table(title="Attribution", show_header=False, title_justify="left")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for label, value in (
+        ("selector links read", summary.links),
+        ("sites with evidence", summary.sites),
+        ("sites attributed", summary.attributed),
+        ("brands", summary.brands),
+        ("  ids kept from the last run", summary.kept_brand_ids),
+        ("  new ids", summary.new_brand_ids),
+        ("  retired ids", summary.retired_brand_ids),
+        ("distributors", summary.distributors),
+        ("analyst decisions applied", summary.overrides),
+    ):
+        table.add_row(label, f"{value:,}")
+    out.print(table)
+    for skipped in summary.overrides_skipped:
+        err.print(f"[yellow]skipped:[/] {escape(skipped)}")
+    with engine.connect() as connection:
+        out.print(headline(connection).sentence())
+    timing = ", ".join(f"{k} {v:.1f} s" for k, v in summary.seconds.items())
+    out.print(f"[dim]{timing}[/]")
+
+
+def _show(kind: str, value: str) -> str:
+    return defang_host(value) if kind in _HOSTLIKE else value
+
+
+def why(
+    ctx: typer.Context,
+    site: Annotated[str, typer.Argument(help="The site (registrable domain, onion or IP).")],
+) -> None:
+    """Why a site belongs to its brand and distributor: the strongest shared evidence (kind,
+    value, weight, other sites sharing it) and the shared values that were discounted.
+
+    [bold]Example[/]
+
+      hotline why shop-alpha.test
+    """
+    key = refang(site).strip().lower().rstrip(".")
+    engine = state(ctx).ready_engine()
+    with engine.connect() as connection:
+        answer = site_answer(connection, key)
+    shown = escape(defang_host(key))
+    if answer is None:
+        raise fail(f"no attribution for '{defang_host(key)}' (is it a site? run hotline attribute)")
+    if answer.brand is None:
+        out.print(f"[bold]{shown}[/] is not attributed: no commercial signal links it to a brand")
+    else:
+        brand = answer.brand + (f" “{escape(answer.brand_label)}”" if answer.brand_label else "")
+        dist = (answer.distributor or "?") + (
+            f" “{escape(answer.distributor_label)}”" if answer.distributor_label else ""
+        )
+        out.print(
+            f"[bold]{shown}[/] → brand {brand} ({answer.brand_sites} sites) → distributor "
+            f"{dist} ({answer.distributor_brands} brands)"
+        )
+    if not answer.evidence:
+        return
+    table = Table(title="Evidence", title_justify="left")
+    for column in ("level", "kind", "value", "weight", "shared with", "for example", "note"):
+        table.add_column(column)
+    for item in answer.evidence:
+        examples = ", ".join(defang_host(s) for s in item.get("examples", [])[:3])
+        table.add_row(
+            item.get("level", ""), item["kind"], escape(_show(item["kind"], str(item["value"]))),
+            f"{item['weight']:.2f}", f"{item['shared_with']:,} site(s)", escape(examples),
+            escape(item.get("discounted") or ""),
+        )  # fmt: skip
+    out.print(table)
+
+
+def _override(ctx: typer.Context, action: str, left: str, right: str, reason: str) -> None:
+    sides = [refang(x).strip().lower().rstrip(".") for x in (left, right)]
+    if sides[0] == sides[1]:
+        raise fail("give two different sites or brands")
+    if not reason.strip():
+        raise fail("--reason is required: say why, for whoever reads this later")
+    engine = state(ctx).ready_engine()
+    with engine.connect().execution_options(**WRITER) as connection, connection.begin():
+        sites = [s for s in sides if not BRAND_ID.match(s)]
+        known = site_keys(connection, sites)
+        unknown = [s for s in sites if s not in known]
+        if unknown:
+            raise fail(f"not a known site: {', '.join(defang_host(s) for s in unknown)}")
+        row = record_override(connection, action, sides[0], sides[1], reason.strip(),
+                              getpass.getuser())  # fmt: skip
+    what = "brand" if row.level == "site" else "distributor"
+    verb = "the same" if action == "link" else "never the same"
+    out.print(
+        f"recorded #{row.id}: {escape(defang_host(sides[0]))} and "
+        f"{escape(defang_host(sides[1]))} are {verb} {what} (by {escape(row.author)}); "
+        "run [bold]hotline attribute[/] to apply it"
+    )
+
+
+def link(
+    ctx: typer.Context,
+    left: Annotated[str, typer.Argument(help="A site, or a brand id (b12).")],
+    right: Annotated[str, typer.Argument(help="A site, or a brand id (b12).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept with author and time).")],
+) -> None:
+    """Say two sites are one brand (or, given two brand ids, one distributor).
+
+    Every later [bold]hotline attribute[/] respects it, whatever the evidence says.
+
+    [bold]Examples[/]
+
+      hotline link shop-alpha.test shop-alpha-2.test --reason "same operator per notice 4411"
+      hotline link b12 b40 --reason "shared wallet seen in case 2026-118"
+    """
+    _override(ctx, "link", left, right, reason)
+
+
+def unlink(
+    ctx: typer.Context,
+    left: Annotated[str, typer.Argument(help="A site, or a brand id (b12).")],
+    right: Annotated[str, typer.Argument(help="A site, or a brand id (b12).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept with author and time).")],
+) -> None:
+    """Say two sites are never one brand (or, given two brand ids, never one distributor).
+
+    [bold]Example[/]
+
+      hotline unlink b12 b40 --reason "the shared id is a reseller's default"
+    """
+    _override(ctx, "unlink", left, right, reason)
+
+
+def label(
+    ctx: typer.Context,
+    what: Annotated[str, typer.Argument(help="brand or distributor")],
+    ident: Annotated[str, typer.Argument(help="The id: b12 or d3.")],
+    name: Annotated[str, typer.Argument(help="The label analysts know it by.")],
+) -> None:
+    """Name a brand or a distributor; the name stays with the id across runs.
+
+    [bold]Examples[/]
+
+      hotline label brand b12 "Zorbel Shop"
+      hotline label distributor d3 "Group North"
+    """
+    kind = what.lower()
+    if kind not in ("brand", "distributor"):
+        raise fail("say 'brand' or 'distributor'")
+    pattern = BRAND_ID if kind == "brand" else DISTRIBUTOR_ID
+    found = pattern.match(ident.strip())
+    if found is None:
+        raise fail(f"'{ident}' is not a {kind} id (like {'b12' if kind == 'brand' else 'd3'})")
+    number = int(found.group(1))
+    values = {"label": name.strip()[:255], "labelled_by": getpass.getuser(),
+              "labelled_at": utcnow()}  # fmt: skip
+    engine = state(ctx).ready_engine()
+    with engine.connect().execution_options(**WRITER) as connection, connection.begin():
+        if kind == "brand":
+            statement = update(Brand).where(Brand.id == number).values(values)
+        else:
+            statement = update(Distributor).where(Distributor.id == number).values(values)
+        changed = connection.execute(statement).rowcount
+    if not changed:
+        raise fail(f"no {kind} {ident}", code=INPUT_REJECTED)
+    out.print(f"{what} {ident.lower()} is now “{escape(name.strip())}”")

@@ -1,0 +1,1 @@
+"""The strategic assessment: tables, charts, HTML/PDF/CSV, reproducible as of a moment."""
