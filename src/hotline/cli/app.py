@@ -12,7 +12,17 @@ from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
 
 from hotline import __version__
-from hotline.cli import attribution, demo, exports, hosting, ingest, quarantine, selectors, synth
+from hotline.cli import (
+    attribution,
+    demo,
+    exports,
+    hosting,
+    ingest,
+    quarantine,
+    report,
+    selectors,
+    synth,
+)
 from hotline.cli.console import USAGE, err, fail, out
 from hotline.cli.context import AppState, short_error, state
 from hotline.store.engine import DEFAULT_DB, database_url
@@ -49,6 +59,7 @@ app.command("why")(attribution.why)
 app.command("link")(attribution.link)
 app.command("unlink")(attribution.unlink)
 app.command("label")(attribution.label)
+app.command("report")(report.report)
 
 
 def _version(value: bool) -> None:

@@ -23,6 +23,7 @@ from hotline.cli.console import out
 from hotline.cli.context import AppState
 from hotline.cli.hosting import run_enrichment
 from hotline.cli.ingest import import_captures, import_files
+from hotline.cli.report import write_report
 from hotline.cli.synth import world_line
 from hotline.hosting import providers as provider_table
 from hotline.hosting.enrich import EnrichOptions
@@ -32,6 +33,7 @@ from hotline.hosting.queries import hosting_by_country
 from hotline.intake.services import ReportImporter
 from hotline.intake.stats import multi_source_urls, top_sites, totals
 from hotline.quarantine import counts_by_reason
+from hotline.report.build import Scope, build_assessment
 from hotline.sharing.formats import write_rows
 from hotline.sharing.selectors import SELECTOR_EXPORT_COLUMNS, selector_rows
 from hotline.sharing.urls import URL_EXPORT_COLUMNS, url_rows
@@ -42,7 +44,6 @@ from hotline.synth.generate import generate
 from hotline.synth.score import read_site_export, read_truth, score
 from hotline.urls import defang, defang_host
 
-NOT_BUILT_YET = ("the strategic assessment report",)
 _DB_NAME = "demo.db"
 
 
@@ -149,7 +150,11 @@ def demo(
         f"{naive.false_attribution_rate:.0%} of non-commercial sites: shared hosting, CDN "
         "addresses, popular nameservers and a template kit chain everything together"
     )
-    out.print("[bold]Not built yet[/] (coming stages): " + "; ".join(NOT_BUILT_YET))
+    assessment = build_assessment(engine, Scope())
+    written = write_report(assessment, out_dir / "assessment")
+    out.print(f"[bold]8. Report[/]  {assessment.headline}")
+    pdf = f" and {written['pdf']}" if written.get("pdf") else " (no PDF engine here: HTML only)"
+    out.print(Text(f"   open {written['html']}{pdf} — offline, charts inline, every URL defanged"))
     out.print(f"[dim]finished in {time.perf_counter() - started:.1f} s[/]")
     example = next(key for key, entry in truth_doc["sites"].items() if entry["role"] == "brand")
     db = f"--db sqlite:///{db_path}"
@@ -162,7 +167,9 @@ def demo(
         f"hotline {db} export selectors --format csv | head",
         f"hotline score --truth {out_dir / 'truth.json'} --export {out_dir / 'sites.csv'} "
         f"--baseline {out_dir / 'selectors.jsonl'}",
-        f"open {out_dir / 'urls.csv'} and {out_dir / 'selectors.csv'} in a spreadsheet",
+        f"hotline {db} report --print",
+        f"open {out_dir / 'urls.csv'}, {out_dir / 'sites.csv'} and "
+        f"{out_dir / 'assessment' / 'tables'} in a spreadsheet",
     ):
         out.print(Text(f"  {command}"))
 

@@ -1,0 +1,544 @@
+"""Fill the assessment model from the database: every number is one SQL aggregate over the
+reports in scope, so the report over a million URLs takes seconds and is reproducible.
+
+Scope = reports received in ``[from, to]`` (by ``reported_at``), from the chosen sources,
+and **ingested no later than** ``as_of``: data ingested after that moment does not enter.
+Hosting and attribution are read as the last ``hotline enrich``/``attribute`` left them; the
+method section says when those ran.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, literal, literal_column, select
+
+from hotline import __version__
+from hotline.attribution.models import AttributionRun, Brand, SiteAttribution
+from hotline.captures.models import Selector, SiteSelector
+from hotline.hosting.models import EnrichState, SiteHosting
+from hotline.report.model import Assessment, Cell, Chart, Section, Table
+from hotline.store.migrate import current_revision
+from hotline.store.models import Report, Site, Source, Url
+from hotline.urls.sites import psl_version
+
+COUNTRY_LABELS = {"behind-cdn": "behind CDN", "onion": "hidden service (.onion)"}
+_TOP = 15
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    date_from: date | None = None
+    date_to: date | None = None
+    as_of: datetime | None = None
+    sources: tuple[str, ...] = ()
+
+
+def _pct(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+def gini(values: Sequence[float]) -> float:
+    """Gini coefficient of a distribution (0 = all equal, → 1 = one holds everything)."""
+    ordered = sorted(v for v in values if v >= 0)
+    total = sum(ordered)
+    if not ordered or total == 0:
+        return 0.0
+    weighted = sum((index + 1) * value for index, value in enumerate(ordered))
+    count = len(ordered)
+    return round((2 * weighted) / (count * total) - (count + 1) / count, 4)
+
+
+class Builder:
+    def __init__(self, connection: Connection, scope: Scope) -> None:
+        self.c = connection
+        self.scoped_sources: list[str] = []
+        self.scope = scope
+        self.dialect = connection.dialect.name
+        filters = []
+        if scope.as_of is not None:
+            filters.append(Report.ingested_at <= scope.as_of)
+        if scope.date_from is not None:
+            filters.append(Report.reported_at >= datetime.combine(scope.date_from, time(), UTC))
+        if scope.date_to is not None:
+            end = datetime.combine(scope.date_to + timedelta(days=1), time(), UTC)
+            filters.append(Report.reported_at < end)
+        reports = select(Report.id, Report.url_id, Report.source_id, Report.reported_at,
+                         Report.site_type, Report.commercial)  # fmt: skip
+        if scope.sources:
+            reports = reports.join(Source, Source.id == Report.source_id).where(
+                Source.code.in_(scope.sources)
+            )
+        self.reports = reports.where(and_(*filters)).subquery("scoped_reports")
+        r = self.reports
+        self.urls = (
+            select(
+                r.c.url_id,
+                Url.site_id,
+                func.min(r.c.reported_at).label("first"),
+                func.count(func.distinct(r.c.source_id)).label("sources"),
+            )
+            .join(Url, Url.id == r.c.url_id)
+            .group_by(r.c.url_id, Url.site_id)
+            .subquery("scoped_urls")
+        )
+        u = self.urls
+        self.sites = (
+            select(
+                u.c.site_id,
+                func.count().label("urls"),
+                func.min(u.c.first).label("first"),
+            )
+            .group_by(u.c.site_id)
+            .subquery("scoped_sites")
+        )
+
+    def _month(self, column: Any) -> Any:
+        # The format is inlined, not bound: PostgreSQL must see the same expression in the
+        # select list and in GROUP BY, and two bind parameters are two expressions to it.
+        if self.dialect == "postgresql":
+            return func.to_char(column, literal_column("'YYYY-MM'"))
+        return func.strftime(literal_column("'%Y-%m'"), column)
+
+    def _rows(self, query: Any) -> list[Any]:
+        return list(self.c.execute(query))
+
+    # -- 1. scale ---------------------------------------------------------------------------
+
+    def scale(self) -> tuple[Section, dict[str, int]]:
+        r, u = self.reports, self.urls
+        reports = self.c.execute(select(func.count()).select_from(r)).scalar_one()
+        urls = self.c.execute(select(func.count()).select_from(u)).scalar_one()
+        sites = self.c.execute(select(func.count()).select_from(self.sites)).scalar_one()
+        multi = self.c.execute(
+            select(func.count()).select_from(u).where(u.c.sources > 1)
+        ).scalar_one()
+        per_source = self._rows(
+            select(Source.code, func.count(), func.count(func.distinct(r.c.url_id)))
+            .join(Source, Source.id == r.c.source_id)
+            .group_by(Source.code)
+            .order_by(func.count().desc(), Source.code)
+        )
+        totals = {"reports": reports, "urls": urls, "sites": sites, "multi": multi}
+        self.scoped_sources = sorted(code for code, _, _ in per_source)
+        overview = Table(
+            "scale", "Reports, unique URLs and sites", ("measure", "count"),
+            (("reports", reports), ("unique URLs", urls), ("sites", sites),
+             ("URLs reported by more than one hotline", multi),
+             ("share of URLs reported by more than one hotline (%)", _pct(multi, urls))),
+        )  # fmt: skip
+        hotlines = Table(
+            "reports_per_hotline", "Reports per hotline", ("hotline", "reports", "unique URLs"),
+            tuple((code, n, distinct) for code, n, distinct in per_source),
+        )  # fmt: skip
+        text = (
+            f"{reports:,} reports from {len(per_source)} hotline(s) named {urls:,} unique URLs "
+            f"on {sites:,} sites; {multi:,} URLs ({_pct(multi, urls)} %) were reported by "
+            "more than one hotline."
+        )
+        chart = Chart(
+            "reports_per_hotline", "Reports per hotline", "bar",
+            tuple(code for code, _, _ in per_source),
+            (("reports", tuple(float(n) for _, n, _ in per_source)),), "reports",
+        )  # fmt: skip
+        return Section("scale", "Scale", (text,), (overview, hotlines), (chart,)), totals
+
+    # -- 2. hosting -------------------------------------------------------------------------
+
+    def hosting(self, totals: dict[str, int]) -> tuple[Section, list[tuple[str, int, int]]]:
+        s = self.sites
+        country = func.coalesce(SiteHosting.country, "unknown")
+        base = (
+            select(country.label("country"), func.count(), func.sum(s.c.urls))
+            .select_from(s)
+            .join(Site, Site.id == s.c.site_id)
+            .outerjoin(SiteHosting, SiteHosting.site_key == Site.key)
+            .group_by(country)
+        )
+        by_country = sorted(
+            ((c, int(n), int(urls or 0)) for c, n, urls in self._rows(base)),
+            key=lambda row: (-row[2], -row[1], row[0]),
+        )
+        urls_total = totals["urls"] or 1
+        country_table = Table(
+            "hosting_countries", "Unique URLs and sites by hosting country",
+            ("hosting country", "unique URLs", "share of URLs (%)", "sites"),
+            tuple((COUNTRY_LABELS.get(c, c), urls, _pct(urls, urls_total), n)
+                  for c, n, urls in by_country),
+            note="Current hosting: the latest origin (non-CDN) address of each site. "
+            "'behind CDN' sites are seen only through a CDN; hidden services have no address.",
+        )  # fmt: skip
+        provider = func.coalesce(SiteHosting.provider, "unknown")
+        by_asn = self._rows(
+            select(SiteHosting.asn, provider, func.count(), func.sum(s.c.urls))
+            .select_from(s)
+            .join(Site, Site.id == s.c.site_id)
+            .join(SiteHosting, SiteHosting.site_key == Site.key)
+            .where(SiteHosting.status == "hosted")
+            .group_by(SiteHosting.asn, provider)
+            .order_by(func.sum(s.c.urls).desc(), SiteHosting.asn)
+            .limit(_TOP)
+        )
+        asn_table = Table(
+            "hosting_providers", f"Top {_TOP} hosting networks by unique URLs",
+            ("AS", "provider", "sites", "unique URLs"),
+            tuple((f"AS{a}" if a is not None else "unknown", p, n, int(urls or 0))
+                  for a, p, n, urls in by_asn),
+        )  # fmt: skip
+        churn = self.c.execute(
+            select(
+                func.count(),
+                func.sum(func.cast(SiteHosting.countries > 1, type_=_int())),
+                func.sum(func.cast(SiteHosting.providers > 1, type_=_int())),
+            )
+            .select_from(s)
+            .join(Site, Site.id == s.c.site_id)
+            .join(SiteHosting, SiteHosting.site_key == Site.key)
+        ).one()
+        enriched, moved_country, moved_provider = (int(v or 0) for v in churn)
+        churn_table = Table(
+            "hosting_churn", "Hosting churn", ("measure", "sites", "share of enriched sites (%)"),
+            (("sites with hosting known", enriched, 100.0 if enriched else 0.0),
+             ("changed hosting country", moved_country, _pct(moved_country, enriched)),
+             ("changed provider", moved_provider, _pct(moved_provider, enriched))),
+        )  # fmt: skip
+        chart = Chart(
+            "hosting_countries", "Unique URLs by hosting country", "bar",
+            tuple(COUNTRY_LABELS.get(c, c) for c, _, _ in by_country[:_TOP]),
+            (("unique URLs", tuple(float(u) for _, _, u in by_country[:_TOP])),), "URLs",
+        )  # fmt: skip
+        top = by_country[0] if by_country else ("unknown", 0, 0)
+        text = (
+            f"{top[2]:,} of {totals['urls']:,} unique URLs ({_pct(top[2], totals['urls'])} %) "
+            f"were on sites hosted in {COUNTRY_LABELS.get(top[0], top[0])}; "
+            f"{moved_country:,} sites changed hosting country over time."
+        )
+        section = Section("hosting", "Hosting", (text,),
+                          (country_table, asn_table, churn_table), (chart,))  # fmt: skip
+        return section, by_country
+
+    # -- 3. distributors and brands ---------------------------------------------------------
+
+    def brands(self, totals: dict[str, int]) -> tuple[Section, dict[str, Any]]:
+        s = self.sites
+        rows = self._rows(
+            select(SiteAttribution.brand_id, Brand.distributor_id, s.c.urls, s.c.first)
+            .select_from(s)
+            .join(SiteAttribution, SiteAttribution.site_id == s.c.site_id)
+            .join(Brand, Brand.id == SiteAttribution.brand_id)
+        )
+        brand_urls: Counter[int] = Counter()
+        brand_sites: Counter[int] = Counter()
+        brand_first: dict[int, datetime] = {}
+        owner: dict[int, int | None] = {}
+        distributor_urls: Counter[int] = Counter()
+        for brand, distributor, urls, first in rows:
+            brand_urls[brand] += urls
+            brand_sites[brand] += 1
+            brand_first[brand] = min(first, brand_first.get(brand, first))
+            owner[brand] = distributor
+            if distributor is not None:
+                distributor_urls[distributor] += urls
+        labels = {
+            b: (label, d_label)
+            for b, label, d_label in self._rows(
+                select(Brand.id, Brand.label, literal(None)).where(Brand.id.in_(list(brand_urls)))
+            )
+        } if brand_urls else {}  # fmt: skip
+        top_brands = sorted(brand_urls, key=lambda b: (-brand_urls[b], b))[:10]
+        top_owners = sorted({d for b in top_brands if (d := owner[b]) is not None})
+        distributors = len(distributor_urls)
+        attributed_urls = sum(brand_urls.values())
+        ranked = sorted(distributor_urls.values(), reverse=True)
+        curve = []
+        running = 0
+        for k, urls in enumerate(ranked, 1):
+            running += urls
+            curve.append((k, running, _pct(running, attributed_urls)))
+        g = gini([float(v) for v in ranked])
+        summary = {
+            "distributors": distributors,
+            "brands": len(brand_urls),
+            "top_owners": top_owners,
+            "brand_first": brand_first,
+        }
+        headline = (
+            f"{distributors} distributors operated {len(brand_urls)} brands; the "
+            f"{len(top_brands)} most prolific brands belong to {len(top_owners)} "
+            f"distributor{'s' if len(top_owners) != 1 else ''}."
+        )
+        concentration = Table(
+            "distributor_concentration",
+            "Concentration: share of attributed URLs held by the top-k distributors",
+            ("top k distributors", "URLs", "cumulative share (%)"),
+            tuple(curve[:20]),
+            note=f"Gini coefficient of URLs per distributor: {g}",
+        )
+        top_table = Table(
+            "top_brands", "The 10 most prolific brands by unique URLs",
+            ("brand", "label", "distributor", "sites (domains)", "unique URLs"),
+            tuple((f"b{b}", labels.get(b, (None, None))[0],
+                   f"d{owner[b]}" if owner[b] is not None else None, brand_sites[b], brand_urls[b])
+                  for b in top_brands),
+        )  # fmt: skip
+        sizes = sorted(brand_sites.values())
+        hopping = Table(
+            "domains_per_brand", "Domains per brand (hopping)", ("measure", "value"),
+            (("brands", len(sizes)),
+             ("domains per brand, median", sizes[len(sizes) // 2] if sizes else 0),
+             ("domains per brand, mean", round(sum(sizes) / len(sizes), 1) if sizes else 0),
+             ("domains per brand, largest", sizes[-1] if sizes else 0),
+             ("brands on a single domain", sum(1 for n in sizes if n == 1))),
+        )  # fmt: skip
+        chart = Chart(
+            "distributor_concentration", "Cumulative share of attributed URLs, top-k distributors",
+            "line", tuple(str(k) for k, _, _ in curve[:20]),
+            (("cumulative share", tuple(float(p) for _, _, p in curve[:20])),), "%",
+        )  # fmt: skip
+        text = (
+            headline + f" The top distributor holds {curve[0][2] if curve else 0} % of the "
+            f"{attributed_urls:,} attributed URLs; Gini {g}."
+        )
+        section = Section("brands", "Distributors and brands", (text,),
+                          (top_table, concentration, hopping), (chart,))  # fmt: skip
+        return section, summary
+
+    # -- 4. payment -------------------------------------------------------------------------
+
+    def payment(self) -> Section:
+        s = self.sites
+        rows = self._rows(
+            select(Selector.method, SiteSelector.site_id, SiteAttribution.brand_id,
+                   Brand.distributor_id)
+            .select_from(s)
+            .join(SiteSelector, SiteSelector.site_id == s.c.site_id)
+            .join(Selector, Selector.id == SiteSelector.selector_id)
+            .outerjoin(SiteAttribution, SiteAttribution.site_id == s.c.site_id)
+            .outerjoin(Brand, Brand.id == SiteAttribution.brand_id)
+            .where(Selector.method.is_not(None))
+            .distinct()
+        )  # fmt: skip
+        per: dict[str, tuple[set[int], set[int], set[int]]] = defaultdict(
+            lambda: (set(), set(), set())
+        )
+        crypto_sites: set[int] = set()
+        paying: set[int] = set()
+        for method, site, brand, distributor in rows:
+            name = _method_name(method)
+            sites_, brands_, distributors_ = per[name]
+            sites_.add(site)
+            paying.add(site)
+            if brand is not None:
+                brands_.add(brand)
+            if distributor is not None:
+                distributors_.add(distributor)
+            if method.startswith("crypto"):
+                crypto_sites.add(site)
+        ordered = sorted(per, key=lambda m: (-len(per[m][0]), m))
+        table = Table(
+            "payment_methods", "Sites, brands and distributors per payment method",
+            ("payment method", "sites", "brands", "distributors"),
+            tuple((m, len(per[m][0]), len(per[m][1]), len(per[m][2])) for m in ordered),
+        )  # fmt: skip
+        share = _pct(len(crypto_sites), len(paying))
+        text = (
+            f"{len(paying):,} sites showed a payment method; {share} % of them offered "
+            "cryptocurrency."
+        )
+        chart = Chart(
+            "payment_methods", "Sites per payment method", "bar", tuple(ordered),
+            (("sites", tuple(float(len(per[m][0])) for m in ordered)),), "sites",
+        )  # fmt: skip
+        return Section("payment", "Payment", (text,), (table,), (chart,))
+
+    # -- 5. site types ----------------------------------------------------------------------
+
+    def site_types(self, totals: dict[str, int]) -> Section:
+        r = self.reports
+        kind = func.coalesce(r.c.site_type, "not given")
+        rows = self._rows(
+            select(kind, func.count(func.distinct(r.c.url_id)))
+            .group_by(kind)
+            .order_by(func.count(func.distinct(r.c.url_id)).desc(), kind)
+        )
+        attributed = self.c.execute(
+            select(func.count())
+            .select_from(self.sites)
+            .join(SiteAttribution, SiteAttribution.site_id == self.sites.c.site_id)
+            .where(SiteAttribution.brand_id.is_not(None))
+        ).scalar_one()
+        flagged = self.c.execute(
+            select(func.count(func.distinct(r.c.url_id))).where(r.c.commercial.is_(True))
+        ).scalar_one()
+        types = Table(
+            "site_types", "Unique URLs by site type (as reported)", ("site type", "unique URLs"),
+            tuple((k, n) for k, n in rows),
+        )  # fmt: skip
+        commercial = Table(
+            "commercial_share", "Commercial share",
+            ("measure", "count", "share (%)"),
+            (("sites attributed to a brand", attributed, _pct(attributed, totals["sites"])),
+             ("URLs reported as commercial", flagged, _pct(flagged, totals["urls"]))),
+        )  # fmt: skip
+        text = (
+            f"{attributed:,} of {totals['sites']:,} sites ({_pct(attributed, totals['sites'])} %) "
+            "carry commercial evidence and were attributed to a brand."
+        )
+        chart = Chart(
+            "site_types", "Unique URLs by site type", "bar", tuple(k for k, _ in rows),
+            (("unique URLs", tuple(float(n) for _, n in rows)),), "URLs",
+        )  # fmt: skip
+        return Section("site_types", "Site types and commercial share", (text,),
+                       (types, commercial), (chart,))  # fmt: skip
+
+    # -- 6. trends --------------------------------------------------------------------------
+
+    def trends(
+        self, by_country: list[tuple[str, int, int]], brand_first: dict[int, Any]
+    ) -> Section:
+        u, s = self.urls, self.sites
+        new_urls = dict(self._rows(
+            select(self._month(u.c.first), func.count()).group_by(self._month(u.c.first))
+        ))  # fmt: skip
+        new_sites = dict(self._rows(
+            select(self._month(s.c.first), func.count()).group_by(self._month(s.c.first))
+        ))  # fmt: skip
+        new_brands: Counter[str] = Counter(f"{first:%Y-%m}" for first in brand_first.values())
+        months = sorted(set(new_urls) | set(new_sites) | set(new_brands))
+        monthly = Table(
+            "monthly", "New URLs, sites and brands per month (first reported)",
+            ("month", "new URLs", "new sites", "new brands"),
+            tuple((m, new_urls.get(m, 0), new_sites.get(m, 0), new_brands.get(m, 0))
+                  for m in months),
+        )  # fmt: skip
+        top = [c for c, _, _ in by_country[:5]]
+        country = func.coalesce(SiteHosting.country, "unknown")
+        mix_rows = self._rows(
+            select(self._month(u.c.first), country, func.count())
+            .select_from(u)
+            .join(Site, Site.id == u.c.site_id)
+            .outerjoin(SiteHosting, SiteHosting.site_key == Site.key)
+            .group_by(self._month(u.c.first), country)
+        )
+        mix: dict[str, Counter[str]] = defaultdict(Counter)
+        for month, c, n in mix_rows:
+            mix[month][c if c in top else "other"] += n
+        columns = [*top, "other"]
+        mix_table = Table(
+            "hosting_mix_monthly", "New URLs per month by current hosting country",
+            ("month", *(COUNTRY_LABELS.get(c, c) for c in columns)),
+            tuple((m, *(mix[m].get(c, 0) for c in columns)) for m in months),
+        )  # fmt: skip
+        charts = (
+            Chart("monthly", "New URLs, sites and brands per month", "line", tuple(months),
+                  (("new URLs", tuple(float(new_urls.get(m, 0)) for m in months)),
+                   ("new sites", tuple(float(new_sites.get(m, 0)) for m in months)),
+                   ("new brands", tuple(float(new_brands.get(m, 0)) for m in months)))),
+            Chart("hosting_mix_monthly", "New URLs per month by hosting country", "line",
+                  tuple(months),
+                  tuple((COUNTRY_LABELS.get(c, c), tuple(float(mix[m].get(c, 0)) for m in months))
+                        for c in columns)),
+        )  # fmt: skip
+        text = f"Monthly figures over {len(months)} month(s), by the first report of each URL."
+        return Section("trends", "Trends", (text,), (monthly, mix_table), charts)
+
+    # -- 7. method --------------------------------------------------------------------------
+
+    def method(self, as_of: datetime) -> Section:
+        engine_state = {k: v for k, v in self.c.execute(select(EnrichState.key, EnrichState.value))}
+        run = self.c.execute(
+            select(AttributionRun).order_by(AttributionRun.id.desc()).limit(1)
+        ).first()
+        rows: list[tuple[Cell, ...]] = [
+            ("as of (data ingested up to)", as_of.isoformat()),
+            ("period", f"{self.scope.date_from or 'start'} to {self.scope.date_to or 'end'}"),
+            ("sources in scope", ", ".join(self.scope.sources) or "all"),
+            ("sources with reports in scope", ", ".join(self.scoped_sources)),
+            ("database schema revision", current_revision(self.c.engine) or "none"),
+            ("tool version", __version__),
+            ("public suffix list", psl_version()),
+            ("IP databases", engine_state.get("fingerprint", "not enriched").split("|cdn:")[0]),
+            ("last attribution run", run.finished_at.isoformat() if run else "never"),
+        ]
+        paragraphs = (
+            "Sources: the reports of the hotlines listed, as received; one report is one URL "
+            "as one hotline received it.",
+            "Dedupe: URLs are compared in canonical form (scheme and host lower-cased, default "
+            "ports, dot segments and percent-encoding normalised, tracking parameters and "
+            "fragments removed); a site is the registrable domain by the Public Suffix List, "
+            "an onion service or a bare IP. Counts of unique URLs and sites use these forms.",
+            "Hosting: the current hosting of a site is its latest origin address, looked up in "
+            "the IP databases named below. Addresses of known CDNs and reverse proxies never "
+            "count as a hosting country: such sites are listed as 'behind CDN'. Addresses no "
+            "database knows are 'unknown'.",
+            "Attribution: sites are grouped into brands and brands into distributors by shared "
+            "selectors weighted by kind and rarity (values shared by many unrelated sites are "
+            "discounted); sites without commercial evidence stay unattributed; analyst "
+            "decisions override the method. On synthetic worlds the method's B-cubed F1 is "
+            "about 0.98-0.99 for brands and distributors; on real data it is evidence for an "
+            "analyst, not a finding.",
+            "Reproducibility: only reports ingested up to the as-of moment are counted; "
+            "hosting and attribution are as the last enrichment and attribution runs left "
+            "them. IP to ASN data by RouteViews and DB-IP, country data by the NRO, via "
+            "ip-location-db, when the bundled databases are used.",
+        )
+        table = Table("method", "Database state and tool", ("item", "value"), tuple(rows))
+        return Section("method", "Method and caveats", paragraphs, (table,), ())
+
+
+def _int() -> Any:
+    from sqlalchemy import Integer
+
+    return Integer()
+
+
+def _method_name(method: str) -> str:
+    if method.startswith("crypto:"):
+        return f"cryptocurrency ({method.split(':', 1)[1]})"
+    return {"card": "card processor", "e-wallet": "e-wallet", "ewallet": "e-wallet",
+            "money-transfer": "money transfer"}.get(method, method)  # fmt: skip
+
+
+def build_assessment(
+    engine: Engine, scope: Scope, generated_at: datetime | None = None
+) -> Assessment:
+    as_of = scope.as_of or datetime.now(UTC).replace(microsecond=0)
+    scope = Scope(scope.date_from, scope.date_to, as_of, tuple(sorted(scope.sources)))
+    with engine.connect() as connection:
+        builder = Builder(connection, scope)
+        scale, totals = builder.scale()
+        hosting, by_country = builder.hosting(totals)
+        brands, brand_summary = builder.brands(totals)
+        sections = (
+            scale,
+            hosting,
+            brands,
+            builder.payment(),
+            builder.site_types(totals),
+            builder.trends(by_country, brand_summary["brand_first"]),
+            builder.method(as_of),
+        )
+    top = by_country[0] if by_country else ("unknown", 0, 0)
+    where = COUNTRY_LABELS.get(top[0], top[0])
+    headline = (
+        f"Of {totals['urls']:,} unique URLs, {top[2]:,} ({_pct(top[2], totals['urls'])} %) were "
+        f"hosted in {where}; {brand_summary['distributors']} distributors operated "
+        f"{brand_summary['brands']} brands; the 10 most prolific brands belong to "
+        f"{len(brand_summary['top_owners'])} distributor"
+        f"{'s' if len(brand_summary['top_owners']) != 1 else ''}."
+    )
+    return Assessment(
+        title="Strategic assessment: commercial distribution sites",
+        headline=headline,
+        generated_at=generated_at or datetime.now(UTC).replace(microsecond=0),
+        as_of=as_of,
+        period_from=scope.date_from,
+        period_to=scope.date_to,
+        sources=scope.sources or tuple(builder.scoped_sources),
+        tool_version=__version__,
+        sections=sections,
+    )
