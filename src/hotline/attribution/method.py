@@ -117,6 +117,15 @@ class Evidence:
 
 
 @dataclass
+class _ValueGroups:
+    brand_count: dict[str | None, int] = field(default_factory=dict)
+    dist_count: dict[str | None, int] = field(default_factory=dict)
+    brand_first: dict[str | None, list[int]] = field(default_factory=dict)
+    dist_first: dict[str | None, list[int]] = field(default_factory=dict)
+    first: list[int] = field(default_factory=list)
+
+
+@dataclass
 class Clustering:
     brand_of: dict[str, str | None]
     distributor_of: dict[str, str]
@@ -129,6 +138,7 @@ class Clustering:
     _distributor_weight: list[float] = field(default_factory=list, repr=False)
     _reason: list[str | None] = field(default_factory=list, repr=False)
     _members: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _group_cache: dict[int, _ValueGroups] = field(default_factory=dict, repr=False)
 
     def members(self, brand: str) -> list[str]:
         """The sites of a brand cluster, sorted (empty for an unknown key)."""
@@ -146,38 +156,76 @@ class Clustering:
         discounted: list[Evidence] = []
         for value_id in self._site_values[at]:
             kind, value = self._values[value_id]
-            others = [s for s in self._carriers[value_id] if s != at]
-            keys = [self._sites[s] for s in others]
-            same_brand = [k for k in keys if brand is not None and self.brand_of.get(k) == brand]
-            same_dist = [
-                k
-                for k in keys
+            groups = self._groups(value_id)
+            shared = len(self._carriers[value_id]) - 1
+            in_brand = groups.brand_count.get(brand, 0) - 1 if brand is not None else 0
+            in_dist = (
+                groups.dist_count.get(distributor, 0) - 1 - in_brand
                 if distributor is not None
-                and k not in same_brand
-                and self._distributor_of_site(k) == distributor
-            ]
-            rest = [k for k in keys if k not in same_brand and k not in same_dist]
-            examples = tuple((sorted(same_brand) + sorted(same_dist) + sorted(rest))[:5])
+                else 0
+            )
+            examples = self._examples(groups, at, brand, distributor)
             reason = self._reason[value_id]
             level, weight = NONE, 0.0
             if brand is not None and reason is None:
-                if same_brand and self._brand_weight[value_id] > 0:
+                if in_brand > 0 and self._brand_weight[value_id] > 0:
                     level, weight = BRAND, self._brand_weight[value_id]
-                elif (same_brand or same_dist) and self._distributor_weight[value_id] > 0:
+                elif (in_brand > 0 or in_dist > 0) and self._distributor_weight[value_id] > 0:
                     level, weight = DISTRIBUTOR, self._distributor_weight[value_id]
-                elif not others:
+                elif shared <= 0:
                     reason = "carried by no other site"
                 else:
                     reason = "no other carrier in the same brand or distributor"
             elif brand is None and reason is None:
-                reason = "site has no commercial signal" if others else "carried by no other site"
-            item = Evidence(kind, value, weight, len(others), examples, level, reason)
+                reason = (
+                    "site has no commercial signal" if shared > 0 else "carried by no other site"
+                )
+            item = Evidence(kind, value, weight, shared, examples, level, reason)
             (counted if weight > 0 else discounted).append(item)
         counted.sort(key=lambda e: (-e.weight, -e.shared_with, e.kind, e.value))
         discounted.sort(key=lambda e: (-e.shared_with, e.kind, e.value))
         reserve = min(len(discounted), max(1, limit // 4)) if limit > 0 else 0
         head = counted[: max(0, limit - reserve)]
         return (head + discounted)[:limit]
+
+    def _groups(self, value_id: int) -> _ValueGroups:
+        """A value's carriers summarised once per value (counts and the first few sites per
+        brand and per distributor), so explaining every site costs O(links), not O(n²)."""
+        found = self._group_cache.get(value_id)
+        if found is not None:
+            return found
+        groups = _ValueGroups()
+        for carrier in sorted(self._carriers[value_id]):
+            brand = self.brand_of.get(self._sites[carrier])
+            distributor = self.distributor_of.get(brand) if brand is not None else None
+            groups.brand_count[brand] = groups.brand_count.get(brand, 0) + 1
+            groups.dist_count[distributor] = groups.dist_count.get(distributor, 0) + 1
+            for table, key, cap in (
+                (groups.brand_first, brand, 6),
+                (groups.dist_first, distributor, 12),
+            ):
+                first = table.setdefault(key, [])
+                if len(first) < cap:
+                    first.append(carrier)
+            if len(groups.first) < 6:
+                groups.first.append(carrier)
+        self._group_cache[value_id] = groups
+        return groups
+
+    def _examples(
+        self, groups: _ValueGroups, at: int, brand: str | None, distributor: str | None
+    ) -> tuple[str, ...]:
+        chosen: list[int] = []
+        pools = (
+            groups.brand_first.get(brand, []) if brand is not None else [],
+            groups.dist_first.get(distributor, []) if distributor is not None else [],
+            groups.first,
+        )
+        for pool in pools:
+            for carrier in pool:
+                if carrier != at and carrier not in chosen and len(chosen) < 5:
+                    chosen.append(carrier)
+        return tuple(self._sites[c] for c in chosen)
 
     def _distributor_of_site(self, site: str) -> str | None:
         brand = self.brand_of.get(site)
