@@ -15,7 +15,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, literal, literal_column, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    and_,
+    func,
+    literal,
+    literal_column,
+    select,
+)
+from sqlalchemy import Table as DbTable
 
 from hotline import __version__
 from hotline.attribution.models import AttributionRun, Brand, SiteAttribution
@@ -27,6 +42,23 @@ from hotline.store.models import Report, Site, Source, Url
 from hotline.urls.sites import psl_version
 
 COUNTRY_LABELS = {"behind-cdn": "behind CDN", "onion": "hidden service (.onion)"}
+
+_SCOPE = MetaData()
+_URLS = DbTable(
+    "report_scope_urls", _SCOPE,
+    Column("url_id", BigInteger, primary_key=True), Column("site_id", BigInteger, index=True),
+    Column("first", DateTime), Column("month", String(7)), Column("sources", Integer),
+    Column("site_type", String(16)), Column("commercial", Integer),
+    prefixes=["TEMPORARY"],
+)  # fmt: skip
+_SITES = DbTable(
+    "report_scope_sites", _SCOPE,
+    Column("site_id", BigInteger, primary_key=True), Column("urls", Integer),
+    Column("first", DateTime), Column("month", String(7)), Column("country", String(16)),
+    Column("status", String(12)), Column("asn", BigInteger), Column("provider", String(255)),
+    Column("countries", Integer), Column("providers", Integer),
+    prefixes=["TEMPORARY"],
+)  # fmt: skip
 _TOP = 15
 
 
@@ -73,29 +105,53 @@ class Builder:
             reports = reports.join(Source, Source.id == Report.source_id).where(
                 Source.code.in_(scope.sources)
             )
+        # The scope is materialised once into temporary tables (reports, URLs, sites in
+        # scope): every section reads them instead of re-aggregating millions of reports.
+        for table in reversed(_SCOPE.sorted_tables):
+            table.drop(connection, checkfirst=True)
+        for table in _SCOPE.sorted_tables:
+            table.create(connection)
         self.reports = reports.where(and_(*filters)).subquery("scoped_reports")
         r = self.reports
-        self.urls = (
-            select(
-                r.c.url_id,
-                Url.site_id,
-                func.min(r.c.reported_at).label("first"),
-                func.count(func.distinct(r.c.source_id)).label("sources"),
+        first = func.min(r.c.reported_at)
+        connection.execute(
+            _URLS.insert().from_select(
+                ["url_id", "site_id", "first", "month", "sources", "site_type", "commercial"],
+                select(
+                    r.c.url_id, Url.site_id, first, self._month(first),
+                    # min ≠ max is "more than one hotline", without a costly COUNT(DISTINCT)
+                    func.max(r.c.source_id) - func.min(r.c.source_id) + 1,
+                    func.max(r.c.site_type),
+                    func.max(func.cast(r.c.commercial, type_=_int())),
+                )
+                .join(Url, Url.id == r.c.url_id)
+                .group_by(r.c.url_id, Url.site_id),
             )
-            .join(Url, Url.id == r.c.url_id)
-            .group_by(r.c.url_id, Url.site_id)
-            .subquery("scoped_urls")
-        )
-        u = self.urls
-        self.sites = (
-            select(
-                u.c.site_id,
-                func.count().label("urls"),
-                func.min(u.c.first).label("first"),
-            )
+        )  # fmt: skip
+        u = _URLS
+        per_site = (
+            select(u.c.site_id, func.count().label("urls"), func.min(u.c.first).label("first"),
+                   func.min(u.c.month).label("month"))
             .group_by(u.c.site_id)
-            .subquery("scoped_sites")
-        )
+            .subquery("per_site")
+        )  # fmt: skip
+        h = SiteHosting
+        connection.execute(
+            _SITES.insert().from_select(
+                ["site_id", "urls", "first", "month", "country", "status", "asn", "provider",
+                 "countries", "providers"],
+                select(per_site.c.site_id, per_site.c.urls, per_site.c.first, per_site.c.month,
+                       func.coalesce(h.country, "unknown"), h.status, h.asn,
+                       func.coalesce(h.provider, "unknown"), h.countries, h.providers)
+                .join(Site, Site.id == per_site.c.site_id)
+                .outerjoin(h, h.site_key == Site.key),
+            )
+        )  # fmt: skip
+        self.urls, self.sites = _URLS, _SITES
+
+    def close(self) -> None:
+        for table in reversed(_SCOPE.sorted_tables):
+            table.drop(self.c, checkfirst=True)
 
     def _month(self, column: Any) -> Any:
         # The format is inlined, not bound: PostgreSQL must see the same expression in the
@@ -111,7 +167,6 @@ class Builder:
 
     def scale(self) -> tuple[Section, dict[str, int]]:
         r, u = self.reports, self.urls
-        reports = self.c.execute(select(func.count()).select_from(r)).scalar_one()
         urls = self.c.execute(select(func.count()).select_from(u)).scalar_one()
         sites = self.c.execute(select(func.count()).select_from(self.sites)).scalar_one()
         multi = self.c.execute(
@@ -123,6 +178,7 @@ class Builder:
             .group_by(Source.code)
             .order_by(func.count().desc(), Source.code)
         )
+        reports = sum(n for _, n, _ in per_source)
         totals = {"reports": reports, "urls": urls, "sites": sites, "multi": multi}
         self.scoped_sources = sorted(code for code, _, _ in per_source)
         overview = Table(
@@ -151,14 +207,7 @@ class Builder:
 
     def hosting(self, totals: dict[str, int]) -> tuple[Section, list[tuple[str, int, int]]]:
         s = self.sites
-        country = func.coalesce(SiteHosting.country, "unknown")
-        base = (
-            select(country.label("country"), func.count(), func.sum(s.c.urls))
-            .select_from(s)
-            .join(Site, Site.id == s.c.site_id)
-            .outerjoin(SiteHosting, SiteHosting.site_key == Site.key)
-            .group_by(country)
-        )
+        base = select(s.c.country, func.count(), func.sum(s.c.urls)).group_by(s.c.country)
         by_country = sorted(
             ((c, int(n), int(urls or 0)) for c, n, urls in self._rows(base)),
             key=lambda row: (-row[2], -row[1], row[0]),
@@ -172,15 +221,11 @@ class Builder:
             note="Current hosting: the latest origin (non-CDN) address of each site. "
             "'behind CDN' sites are seen only through a CDN; hidden services have no address.",
         )  # fmt: skip
-        provider = func.coalesce(SiteHosting.provider, "unknown")
         by_asn = self._rows(
-            select(SiteHosting.asn, provider, func.count(), func.sum(s.c.urls))
-            .select_from(s)
-            .join(Site, Site.id == s.c.site_id)
-            .join(SiteHosting, SiteHosting.site_key == Site.key)
-            .where(SiteHosting.status == "hosted")
-            .group_by(SiteHosting.asn, provider)
-            .order_by(func.sum(s.c.urls).desc(), SiteHosting.asn)
+            select(s.c.asn, s.c.provider, func.count(), func.sum(s.c.urls))
+            .where(s.c.status == "hosted")
+            .group_by(s.c.asn, s.c.provider)
+            .order_by(func.sum(s.c.urls).desc(), s.c.asn, s.c.provider)
             .limit(_TOP)
         )
         asn_table = Table(
@@ -192,12 +237,9 @@ class Builder:
         churn = self.c.execute(
             select(
                 func.count(),
-                func.sum(func.cast(SiteHosting.countries > 1, type_=_int())),
-                func.sum(func.cast(SiteHosting.providers > 1, type_=_int())),
-            )
-            .select_from(s)
-            .join(Site, Site.id == s.c.site_id)
-            .join(SiteHosting, SiteHosting.site_key == Site.key)
+                func.sum(func.cast(s.c.countries > 1, type_=_int())),
+                func.sum(func.cast(s.c.providers > 1, type_=_int())),
+            ).where(s.c.status.is_not(None))
         ).one()
         enriched, moved_country, moved_provider = (int(v or 0) for v in churn)
         churn_table = Table(
@@ -358,12 +400,10 @@ class Builder:
     # -- 5. site types ----------------------------------------------------------------------
 
     def site_types(self, totals: dict[str, int]) -> Section:
-        r = self.reports
-        kind = func.coalesce(r.c.site_type, "not given")
+        u = self.urls
+        kind = func.coalesce(u.c.site_type, "not given")
         rows = self._rows(
-            select(kind, func.count(func.distinct(r.c.url_id)))
-            .group_by(kind)
-            .order_by(func.count(func.distinct(r.c.url_id)).desc(), kind)
+            select(kind, func.count()).group_by(kind).order_by(func.count().desc(), kind)
         )
         attributed = self.c.execute(
             select(func.count())
@@ -372,7 +412,7 @@ class Builder:
             .where(SiteAttribution.brand_id.is_not(None))
         ).scalar_one()
         flagged = self.c.execute(
-            select(func.count(func.distinct(r.c.url_id))).where(r.c.commercial.is_(True))
+            select(func.count()).select_from(u).where(u.c.commercial == 1)
         ).scalar_one()
         types = Table(
             "site_types", "Unique URLs by site type (as reported)", ("site type", "unique URLs"),
@@ -401,12 +441,19 @@ class Builder:
         self, by_country: list[tuple[str, int, int]], brand_first: dict[int, Any]
     ) -> Section:
         u, s = self.urls, self.sites
-        new_urls = dict(self._rows(
-            select(self._month(u.c.first), func.count()).group_by(self._month(u.c.first))
-        ))  # fmt: skip
-        new_sites = dict(self._rows(
-            select(self._month(s.c.first), func.count()).group_by(self._month(s.c.first))
-        ))  # fmt: skip
+        top = [c for c, _, _ in by_country[:5]]
+        mix_rows = self._rows(
+            select(u.c.month, s.c.country, func.count())
+            .select_from(u)
+            .join(s, s.c.site_id == u.c.site_id)
+            .group_by(u.c.month, s.c.country)
+        )
+        mix: dict[str, Counter[str]] = defaultdict(Counter)
+        new_urls: Counter[str] = Counter()
+        for month, c, n in mix_rows:
+            mix[month][c if c in top else "other"] += n
+            new_urls[month] += n
+        new_sites = dict(self._rows(select(s.c.month, func.count()).group_by(s.c.month)))
         new_brands: Counter[str] = Counter(f"{first:%Y-%m}" for first in brand_first.values())
         months = sorted(set(new_urls) | set(new_sites) | set(new_brands))
         monthly = Table(
@@ -415,18 +462,6 @@ class Builder:
             tuple((m, new_urls.get(m, 0), new_sites.get(m, 0), new_brands.get(m, 0))
                   for m in months),
         )  # fmt: skip
-        top = [c for c, _, _ in by_country[:5]]
-        country = func.coalesce(SiteHosting.country, "unknown")
-        mix_rows = self._rows(
-            select(self._month(u.c.first), country, func.count())
-            .select_from(u)
-            .join(Site, Site.id == u.c.site_id)
-            .outerjoin(SiteHosting, SiteHosting.site_key == Site.key)
-            .group_by(self._month(u.c.first), country)
-        )
-        mix: dict[str, Counter[str]] = defaultdict(Counter)
-        for month, c, n in mix_rows:
-            mix[month][c if c in top else "other"] += n
         columns = [*top, "other"]
         mix_table = Table(
             "hosting_mix_monthly", "New URLs per month by current hosting country",
@@ -522,6 +557,7 @@ def build_assessment(
             builder.trends(by_country, brand_summary["brand_first"]),
             builder.method(as_of),
         )
+        builder.close()
     top = by_country[0] if by_country else ("unknown", 0, 0)
     where = COUNTRY_LABELS.get(top[0], top[0])
     headline = (
