@@ -442,18 +442,18 @@ class Builder:
     ) -> Section:
         u, s = self.urls, self.sites
         top = [c for c, _, _ in by_country[:5]]
+        # The mix is of new *sites* per month (by their first reported URL): one pass over
+        # the sites in scope, where a per-URL mix would join every URL to its site.
         mix_rows = self._rows(
-            select(u.c.month, s.c.country, func.count())
-            .select_from(u)
-            .join(s, s.c.site_id == u.c.site_id)
-            .group_by(u.c.month, s.c.country)
+            select(s.c.month, s.c.country, func.count()).group_by(s.c.month, s.c.country)
         )
         mix: dict[str, Counter[str]] = defaultdict(Counter)
-        new_urls: Counter[str] = Counter()
         for month, c, n in mix_rows:
             mix[month][c if c in top else "other"] += n
-            new_urls[month] += n
-        new_sites = dict(self._rows(select(s.c.month, func.count()).group_by(s.c.month)))
+        new_urls = dict(self._rows(select(u.c.month, func.count()).group_by(u.c.month)))
+        new_sites: Counter[str] = Counter()
+        for month, _, n in mix_rows:
+            new_sites[month] += n
         new_brands: Counter[str] = Counter(f"{first:%Y-%m}" for first in brand_first.values())
         months = sorted(set(new_urls) | set(new_sites) | set(new_brands))
         monthly = Table(
@@ -464,7 +464,7 @@ class Builder:
         )  # fmt: skip
         columns = [*top, "other"]
         mix_table = Table(
-            "hosting_mix_monthly", "New URLs per month by current hosting country",
+            "hosting_mix_monthly", "New sites per month by current hosting country",
             ("month", *(COUNTRY_LABELS.get(c, c) for c in columns)),
             tuple((m, *(mix[m].get(c, 0) for c in columns)) for m in months),
         )  # fmt: skip
@@ -473,7 +473,7 @@ class Builder:
                   (("new URLs", tuple(float(new_urls.get(m, 0)) for m in months)),
                    ("new sites", tuple(float(new_sites.get(m, 0)) for m in months)),
                    ("new brands", tuple(float(new_brands.get(m, 0)) for m in months)))),
-            Chart("hosting_mix_monthly", "New URLs per month by hosting country", "line",
+            Chart("hosting_mix_monthly", "New sites per month by hosting country", "line",
                   tuple(months),
                   tuple((COUNTRY_LABELS.get(c, c), tuple(float(mix[m].get(c, 0)) for m in months))
                         for c in columns)),
