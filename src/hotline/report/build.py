@@ -47,7 +47,7 @@ _SCOPE = MetaData()
 _URLS = DbTable(
     "report_scope_urls", _SCOPE,
     Column("url_id", BigInteger, primary_key=True), Column("site_id", BigInteger, index=True),
-    Column("first", DateTime), Column("month", String(7)), Column("sources", Integer),
+    Column("first", DateTime), Column("month", String(7), index=True), Column("sources", Integer),
     Column("site_type", String(16)), Column("commercial", Integer),
     prefixes=["TEMPORARY"],
 )  # fmt: skip
@@ -268,23 +268,25 @@ class Builder:
     def brands(self, totals: dict[str, int]) -> tuple[Section, dict[str, Any]]:
         s = self.sites
         rows = self._rows(
-            select(SiteAttribution.brand_id, Brand.distributor_id, s.c.urls, s.c.first)
+            select(SiteAttribution.brand_id, Brand.distributor_id, func.sum(s.c.urls),
+                   func.count(), func.min(s.c.first))
             .select_from(s)
             .join(SiteAttribution, SiteAttribution.site_id == s.c.site_id)
             .join(Brand, Brand.id == SiteAttribution.brand_id)
-        )
+            .group_by(SiteAttribution.brand_id, Brand.distributor_id)
+        )  # fmt: skip
         brand_urls: Counter[int] = Counter()
         brand_sites: Counter[int] = Counter()
         brand_first: dict[int, datetime] = {}
         owner: dict[int, int | None] = {}
         distributor_urls: Counter[int] = Counter()
-        for brand, distributor, urls, first in rows:
-            brand_urls[brand] += urls
-            brand_sites[brand] += 1
+        for brand, distributor, urls, sites, first in rows:
+            brand_urls[brand] += int(urls or 0)
+            brand_sites[brand] += int(sites)
             brand_first[brand] = min(first, brand_first.get(brand, first))
             owner[brand] = distributor
             if distributor is not None:
-                distributor_urls[distributor] += urls
+                distributor_urls[distributor] += int(urls or 0)
         labels = {
             b: (label, d_label)
             for b, label, d_label in self._rows(
@@ -353,7 +355,7 @@ class Builder:
 
     def payment(self) -> Section:
         s = self.sites
-        rows = self._rows(
+        shown = (
             select(Selector.method, SiteSelector.site_id, SiteAttribution.brand_id,
                    Brand.distributor_id)
             .select_from(s)
@@ -362,38 +364,37 @@ class Builder:
             .outerjoin(SiteAttribution, SiteAttribution.site_id == s.c.site_id)
             .outerjoin(Brand, Brand.id == SiteAttribution.brand_id)
             .where(Selector.method.is_not(None))
-            .distinct()
+            .subquery("payment_shown")
         )  # fmt: skip
-        per: dict[str, tuple[set[int], set[int], set[int]]] = defaultdict(
-            lambda: (set(), set(), set())
-        )
-        crypto_sites: set[int] = set()
-        paying: set[int] = set()
-        for method, site, brand, distributor in rows:
-            name = _method_name(method)
-            sites_, brands_, distributors_ = per[name]
-            sites_.add(site)
-            paying.add(site)
-            if brand is not None:
-                brands_.add(brand)
-            if distributor is not None:
-                distributors_.add(distributor)
-            if method.startswith("crypto"):
-                crypto_sites.add(site)
-        ordered = sorted(per, key=lambda m: (-len(per[m][0]), m))
+        p = shown.c
+        per: dict[str, list[int]] = {}
+        for method, sites_n, brands_n, distributors_n in self._rows(
+            select(p.method, func.count(func.distinct(p.site_id)),
+                   func.count(func.distinct(p.brand_id)),
+                   func.count(func.distinct(p.distributor_id)))
+            .group_by(p.method)
+        ):  # fmt: skip
+            # Raw methods naming one display method (rare) are summed: an upper bound.
+            counts = per.setdefault(_method_name(method), [0, 0, 0])
+            for at, value in enumerate((sites_n, brands_n, distributors_n)):
+                counts[at] += int(value)
+        paying_n = self.c.execute(select(func.count(func.distinct(p.site_id)))).scalar_one()
+        crypto_n = self.c.execute(
+            select(func.count(func.distinct(p.site_id))).where(p.method.like("crypto%"))
+        ).scalar_one()
+        ordered = sorted(per, key=lambda m: (-per[m][0], m))
         table = Table(
             "payment_methods", "Sites, brands and distributors per payment method",
             ("payment method", "sites", "brands", "distributors"),
-            tuple((m, len(per[m][0]), len(per[m][1]), len(per[m][2])) for m in ordered),
+            tuple((m, per[m][0], per[m][1], per[m][2]) for m in ordered),
         )  # fmt: skip
-        share = _pct(len(crypto_sites), len(paying))
+        share = _pct(crypto_n, paying_n)
         text = (
-            f"{len(paying):,} sites showed a payment method; {share} % of them offered "
-            "cryptocurrency."
+            f"{paying_n:,} sites showed a payment method; {share} % of them offered cryptocurrency."
         )
         chart = Chart(
             "payment_methods", "Sites per payment method", "bar", tuple(ordered),
-            (("sites", tuple(float(len(per[m][0])) for m in ordered)),), "sites",
+            (("sites", tuple(float(per[m][0]) for m in ordered)),), "sites",
         )  # fmt: skip
         return Section("payment", "Payment", (text,), (table,), (chart,))
 
