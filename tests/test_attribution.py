@@ -127,6 +127,10 @@ def test_overrides_and_labels_survive_reruns(db_url: str, world: Path) -> None:
         now = _brands(engine)
         assert now[first[0]] == now[second[0]]
         assert now[first[1]] != now[first[2]]
+    # The latest decision about a pair wins.
+    assert hotline(db_url, "unlink", first[0], second[0], "--reason", "test: changed").code == 0
+    assert hotline(db_url, "-q", "attribute").code == 0
+    assert _brands(engine)[first[0]] != _brands(engine)[second[0]]
     labelled = [row for row in _export(db_url) if row["brand_label"] == "Zorbel Shop"]
     assert labelled
     assert {row["brand_id"] for row in labelled} == {f"b{big[0]}"}
@@ -141,8 +145,8 @@ def test_why_names_the_evidence(db_url: str, world: Path) -> None:
     assert hotline(db_url, "-q", "attribute").code == 0
     truth: dict[str, Any] = orjson.loads((world / "truth.json").read_bytes())
     site = next(k for k, v in sorted(truth["sites"].items()) if v["role"] == "brand")
-    run = hotline(db_url, "why", site)
-    assert run.code == 0, run.err
+    run = hotline(db_url, "why", f"hxxps://www.{site.replace('.', '[.]')}/item?id=1")
+    assert run.code == 0, run.err  # a pasted, defanged URL finds its site
     assert site.replace(".", "[.]") in run.out
     assert "→ brand b" in run.out
     assert "Evidence" in run.out

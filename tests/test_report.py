@@ -122,6 +122,9 @@ def test_report_usage_errors(db_url: str) -> None:
     assert "--from" in bad.err
     backwards = hotline(db_url, "report", "--print", "--from", "2026-05-01", "--to", "2026-01-01")
     assert backwards.code == 2
+    unknown = hotline(db_url, "report", "--print", "--source", "HL-NOPE")
+    assert unknown.code == 2
+    assert "unknown source" in unknown.err
 
 
 def test_the_real_report_renders_in_chromium(tmp_path: Path, world: Path) -> None:

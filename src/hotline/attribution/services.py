@@ -123,9 +123,15 @@ class Attributor:
             if brand_id is not None:
                 members.setdefault(brand_id, key)  # the smallest member stands for the brand
         pairs: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        # The latest decision about a pair wins: "link" then "unlink" means unlinked.
+        latest: dict[tuple[str, frozenset[str]], Any] = {}
         for row in connection.execute(
-            select(AttributionOverride).order_by(AttributionOverride.created_at)
+            select(AttributionOverride).order_by(
+                AttributionOverride.created_at, AttributionOverride.id
+            )
         ):
+            latest[(row.level, frozenset((row.left, row.right)))] = row
+        for row in latest.values():
             sides = []
             for token in (row.left, row.right):
                 found = BRAND_ID.match(token)

@@ -19,11 +19,11 @@ from hotline.attribution.services import (
     record_override,
     site_keys,
 )
-from hotline.cli.console import INPUT_REJECTED, err, fail, out
+from hotline.cli.console import INPUT_REJECTED, err, fail, out, site_argument
 from hotline.cli.context import state
 from hotline.store.engine import WRITER
 from hotline.store.types import utcnow
-from hotline.urls import defang_host, refang
+from hotline.urls import defang_host
 
 _HOSTLIKE = {"gateway", "payment_host", "script_host", "nameserver", "email", "merchant_id"}
 
@@ -90,7 +90,7 @@ def why(
 
       hotline why shop-alpha.test
     """
-    key = refang(site).strip().lower().rstrip(".")
+    key = site_argument(site)
     engine = state(ctx).ready_engine()
     with engine.connect() as connection:
         answer = site_answer(connection, key)
@@ -124,7 +124,8 @@ def why(
 
 
 def _override(ctx: typer.Context, action: str, left: str, right: str, reason: str) -> None:
-    sides = [refang(x).strip().lower().rstrip(".") for x in (left, right)]
+    sides = [x.strip().lower() if BRAND_ID.match(x.strip()) else site_argument(x)
+             for x in (left, right)]  # fmt: skip
     if sides[0] == sides[1]:
         raise fail("give two different sites or brands")
     if not reason.strip():
@@ -201,7 +202,8 @@ def label(
     if found is None:
         raise fail(f"'{ident}' is not a {kind} id (like {'b12' if kind == 'brand' else 'd3'})")
     number = int(found.group(1))
-    values = {"label": name.strip()[:255], "labelled_by": getpass.getuser(),
+    name = name.strip()[:255]
+    values = {"label": name, "labelled_by": getpass.getuser(),
               "labelled_at": utcnow()}  # fmt: skip
     engine = state(ctx).ready_engine()
     with engine.connect().execution_options(**WRITER) as connection, connection.begin():

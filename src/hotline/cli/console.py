@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import typer
 from rich.console import Console
@@ -58,3 +58,27 @@ def file_progress(quiet: bool) -> Iterator[Progress]:
     )
     with progress:
         yield progress
+
+
+def site_argument(text: str) -> str:
+    """What a person typed for a site — a site key, a host, a URL, defanged or not — as the
+    site key the store uses (``hxxps://www.shop[.]test/a`` → ``shop.test``)."""
+    from urllib.parse import urlsplit
+
+    from hotline.hosting.observations import site_key_for
+    from hotline.urls import refang
+
+    value = refang(text).strip()
+    if "://" in value:
+        with suppress(ValueError):  # a malformed URL is looked up as typed, then not found
+            value = urlsplit(value).hostname or value
+        value = value.split("://", 1)[-1].split("/", 1)[0]  # never echo a live scheme
+    value = value.strip().lower().rstrip(".").strip("[]")
+    if ":" in value:
+        return f"[{value}]"  # an IPv6 address is its own site, keyed as intake writes it
+    if not value or value.replace(".", "").isdigit():
+        return value  # so is an IPv4 address
+    try:
+        return site_key_for(value)
+    except ValueError:  # an odd string is looked up as typed, then not found
+        return value

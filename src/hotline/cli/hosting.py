@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from hotline.cli.console import err, fail, out
+from hotline.cli.console import err, fail, out, site_argument
 from hotline.cli.context import state
 from hotline.hosting import providers as provider_table
 from hotline.hosting.cdn import CdnListError
@@ -200,9 +200,7 @@ def hosting(
 
       hotline hosting shop-alpha.test
     """
-    from hotline.urls import refang
-
-    key = refang(site).strip().lower().rstrip(".")
+    key = site_argument(site)
     engine = state(ctx).ready_engine()
     with engine.connect() as connection:
         now = current(connection, key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -82,6 +82,10 @@ def report(
     if scope.date_from and scope.date_to and scope.date_from > scope.date_to:
         raise fail("--from is after --to")
     engine = state(ctx).ready_engine()
+    if scope.sources:
+        scope = Scope(
+            scope.date_from, scope.date_to, scope.as_of, _known_sources(engine, scope.sources)
+        )
     assessment = build_assessment(engine, scope)
     if print_:
         from hotline.report.terminal import print_summary
@@ -97,6 +101,22 @@ def report(
         err.print("[dim]no PDF engine found (WeasyPrint or Chromium): HTML and CSV only[/]")
     out.print(f"wrote {written['tables']} table(s) to {out_dir / 'tables'}")
     out.print(f"open {written['html']} in a browser; it needs no network")
+
+
+def _known_sources(engine: Any, asked: tuple[str, ...]) -> tuple[str, ...]:
+    """The stored codes for the asked ones (case-insensitive); an unknown code is an error,
+    not an empty report that looks like a real one."""
+    from sqlalchemy import select
+
+    from hotline.store.models import Source
+
+    with engine.connect() as connection:
+        stored = {code.upper(): code for (code,) in connection.execute(select(Source.code))}
+    unknown = [code for code in asked if code.upper() not in stored]
+    if unknown:
+        known = ", ".join(sorted(stored.values())) or "none yet"
+        raise fail(f"unknown source(s): {', '.join(unknown)} (known: {known})")
+    return tuple(stored[code.upper()] for code in asked)
 
 
 def write_report(assessment: object, out_dir: Path) -> dict[str, object]:

@@ -458,7 +458,7 @@ class Builder:
         new_brands: Counter[str] = Counter(f"{first:%Y-%m}" for first in brand_first.values())
         months = sorted(set(new_urls) | set(new_sites) | set(new_brands))
         monthly = Table(
-            "monthly", "New URLs, sites and brands per month (first reported)",
+            "monthly", "New URLs, sites and brands per month (first reported in the period)",
             ("month", "new URLs", "new sites", "new brands"),
             tuple((m, new_urls.get(m, 0), new_sites.get(m, 0), new_brands.get(m, 0))
                   for m in months),
@@ -479,7 +479,10 @@ class Builder:
                   tuple((COUNTRY_LABELS.get(c, c), tuple(float(mix[m].get(c, 0)) for m in months))
                         for c in columns)),
         )  # fmt: skip
-        text = f"Monthly figures over {len(months)} month(s), by the first report of each URL."
+        text = (
+            f"Monthly figures over {len(months)} month(s): a URL, site or brand counts in the "
+            "month of its first report within the period."
+        )
         return Section("trends", "Trends", (text,), (monthly, mix_table), charts)
 
     # -- 7. method --------------------------------------------------------------------------
