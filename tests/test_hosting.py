@@ -270,7 +270,11 @@ def registry(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 def test_rdap_abuse_contacts_are_recorded_and_failures_kept(
     db_url: str, tmp_path: Path, registry: tuple[str, Path]
 ) -> None:
-    """Addresses seen in passive DNS for a probe name (no site, no report) are asked once."""
+    """Addresses seen in passive DNS for a probe name (no site, no report) are asked once.
+
+    The addresses are those of the real registry answers in tests/vectors/rdap (and two
+    neighbours of the LACNIC one for the failure cases): RDAP skips documentation ranges by
+    design, so only real registry space reaches the loopback server. No site is on them."""
     _, bootstrap = registry
     pdns = tmp_path / "pdns.jsonl"
     pdns.write_text(

@@ -851,18 +851,18 @@ def test_cache_range_prefers_the_most_specific_network_and_checks_membership() -
         return RdapNetwork(None, None, None, start, end, "v4", None, (), ())
 
     cache = MemoryRdapCache()
-    cache.put(outcome_for("198.51.100.1", "ok", net("198.51.0.0", "198.51.255.255")))
-    cache.put(outcome_for("198.51.100.2", "ok", net("198.51.100.0", "198.51.100.255")))
+    cache.put(outcome_for("203.0.113.200", "ok", net("203.0.113.0", "203.0.113.255")))
+    cache.put(outcome_for("203.0.113.65", "ok", net("203.0.113.64", "203.0.113.127")))
     # a network that does not contain the address asked about is never used for neighbours
-    cache.put(outcome_for("203.0.113.1", "ok", net("192.0.2.0", "192.0.2.255")))
-    hit = cache.get("198.51.100.77")
+    cache.put(outcome_for("198.51.100.1", "ok", net("192.0.2.0", "192.0.2.255")))
+    hit = cache.get("203.0.113.77")
     assert hit is not None
     assert hit.network is not None
-    assert hit.network.start_address == "198.51.100.0"
-    hit = cache.get("198.51.7.7")
+    assert hit.network.start_address == "203.0.113.64"
+    hit = cache.get("203.0.113.210")
     assert hit is not None
     assert hit.network is not None
-    assert hit.network.start_address == "198.51.0.0"
+    assert hit.network.start_address == "203.0.113.0"
     assert cache.get("192.0.2.9") is None
 
 

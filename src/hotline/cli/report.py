@@ -11,6 +11,7 @@ import typer
 from hotline.cli.console import err, fail, out
 from hotline.cli.context import state
 from hotline.report.build import Scope, build_assessment
+from hotline.report.model import Assessment
 
 
 def _date(text: str | None, what: str) -> date | None:
@@ -119,13 +120,11 @@ def _known_sources(engine: Any, asked: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(stored[code.upper()] for code in asked)
 
 
-def write_report(assessment: object, out_dir: Path) -> dict[str, object]:
+def write_report(assessment: Assessment, out_dir: Path) -> dict[str, object]:
     from hotline.report.csvout import write_tables
     from hotline.report.html import render_html
-    from hotline.report.model import Assessment
     from hotline.report.pdf import write_pdf
 
-    assert isinstance(assessment, Assessment)
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / "assessment.html"
     html_path.write_text(render_html(assessment), encoding="utf-8")

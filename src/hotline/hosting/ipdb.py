@@ -27,7 +27,6 @@ from typing import Any
 import maxminddb
 from maxminddb.errors import InvalidDatabaseError
 
-UNKNOWN = "unknown"  # a country no database knows: counted as such, never guessed
 _OCTETS = frozenset(str(n) for n in range(256))  # canonical decimal octets
 _MISSING = object()
 

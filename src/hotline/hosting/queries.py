@@ -69,15 +69,6 @@ def current(connection: Connection, site_key: str) -> Row[Any] | None:
     return connection.execute(select(SiteHosting).where(SiteHosting.site_key == site_key)).first()
 
 
-def sites_by_country(connection: Connection) -> list[tuple[str, int]]:
-    query = (
-        select(SiteHosting.country, func.count())
-        .group_by(SiteHosting.country)
-        .order_by(func.count().desc(), SiteHosting.country)
-    )
-    return [(country, count) for country, count in connection.execute(query)]
-
-
 @dataclass(frozen=True, slots=True)
 class CountryCount:
     country: str

@@ -26,7 +26,6 @@ from sqlalchemy import (
     String,
     and_,
     func,
-    literal,
     literal_column,
     select,
 )
@@ -122,7 +121,7 @@ class Builder:
                     # min ≠ max is "more than one hotline", without a costly COUNT(DISTINCT)
                     func.max(r.c.source_id) - func.min(r.c.source_id) + 1,
                     func.max(r.c.site_type),
-                    func.max(func.cast(r.c.commercial, type_=_int())),
+                    func.max(func.cast(r.c.commercial, type_=Integer())),
                 )
                 .join(Url, Url.id == r.c.url_id)
                 .group_by(r.c.url_id, Url.site_id),
@@ -237,8 +236,8 @@ class Builder:
         churn = self.c.execute(
             select(
                 func.count(),
-                func.sum(func.cast(s.c.countries > 1, type_=_int())),
-                func.sum(func.cast(s.c.providers > 1, type_=_int())),
+                func.sum(func.cast(s.c.countries > 1, type_=Integer())),
+                func.sum(func.cast(s.c.providers > 1, type_=Integer())),
             ).where(s.c.status.is_not(None))
         ).one()
         enriched, moved_country, moved_provider = (int(v or 0) for v in churn)
@@ -287,13 +286,10 @@ class Builder:
             owner[brand] = distributor
             if distributor is not None:
                 distributor_urls[distributor] += int(urls or 0)
-        labels = {
-            b: (label, d_label)
-            for b, label, d_label in self._rows(
-                select(Brand.id, Brand.label, literal(None)).where(Brand.id.in_(list(brand_urls)))
-            )
-        } if brand_urls else {}  # fmt: skip
         top_brands = sorted(brand_urls, key=lambda b: (-brand_urls[b], b))[:10]
+        labels: dict[int, str | None] = dict(
+            self._rows(select(Brand.id, Brand.label).where(Brand.id.in_(top_brands)))
+        )
         top_owners = sorted({d for b in top_brands if (d := owner[b]) is not None})
         distributors = len(distributor_urls)
         attributed_urls = sum(brand_urls.values())
@@ -325,7 +321,7 @@ class Builder:
         top_table = Table(
             "top_brands", "The 10 most prolific brands by unique URLs",
             ("brand", "label", "distributor", "sites (domains)", "unique URLs"),
-            tuple((f"b{b}", labels.get(b, (None, None))[0],
+            tuple((f"b{b}", labels.get(b),
                    f"d{owner[b]}" if owner[b] is not None else None, brand_sites[b], brand_urls[b])
                   for b in top_brands),
         )  # fmt: skip
@@ -527,12 +523,6 @@ class Builder:
         )
         table = Table("method", "Database state and tool", ("item", "value"), tuple(rows))
         return Section("method", "Method and caveats", paragraphs, (table,), ())
-
-
-def _int() -> Any:
-    from sqlalchemy import Integer
-
-    return Integer()
 
 
 def _method_name(method: str) -> str:
