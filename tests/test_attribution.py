@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,10 @@ import orjson
 import pytest
 from sqlalchemy import Engine, select
 
-from hotline.attribution.models import SiteAttribution
+from hotline.attribution.links import links_from_store
+from hotline.attribution.method import cluster
+from hotline.attribution.models import Brand, SiteAttribution
+from hotline.attribution.queries import site_answer
 from hotline.store.engine import make_engine
 from hotline.store.models import Site
 from hotline.synth.generate import generate
@@ -157,3 +161,69 @@ def test_why_names_the_evidence(db_url: str, world: Path) -> None:
     assert quiet.code in (0, 2)
     if quiet.code == 0:
         assert "not attributed" in quiet.out
+
+
+def test_why_weighs_the_store_exactly_as_the_run_did(db_url: str, world: Path) -> None:
+    """``why`` rebuilds evidence from the store; it must say what the clustering said."""
+    _everything(db_url, world)
+    assert hotline(db_url, "-q", "attribute").code == 0
+    engine = make_engine(db_url)
+    result = cluster(links_from_store(engine))
+    attributed = sorted(site for site, brand in result.brand_of.items() if brand is not None)
+    sample = random.Random(5).sample(attributed, min(40, len(attributed)))
+    with engine.connect() as connection:
+        for site in sample:
+            answer = site_answer(connection, site)
+            assert answer is not None
+            assert answer.evidence == [asdict(e) for e in result.explain(site)], site
+    engine.dispose()
+
+
+def test_a_rerun_with_nothing_new_writes_no_site_rows(db_url: str, world: Path) -> None:
+    _everything(db_url, world)
+    assert hotline(db_url, "-q", "attribute").code == 0
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
+        query = select(SiteAttribution.site_id, SiteAttribution.attributed_at)
+        before = {site: at for site, at in connection.execute(query)}
+    assert hotline(db_url, "-q", "attribute").code == 0
+    with engine.connect() as connection:
+        after = {site: at for site, at in connection.execute(query)}
+    engine.dispose()
+    assert before and after == before
+
+
+def test_an_unlink_after_a_link_gives_the_distributor_its_id_and_label_back(
+    db_url: str, world: Path
+) -> None:
+    _everything(db_url, world)
+    assert hotline(db_url, "-q", "attribute").code == 0
+    engine = make_engine(db_url)
+
+    def distributors() -> dict[int, int | None]:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(Brand.id, Brand.distributor_id).where(Brand.retired_at.is_(None))
+            )
+            return {brand: distributor for brand, distributor in rows}
+
+    start = distributors()
+    by_distributor: dict[int, list[int]] = {}
+    for brand, distributor in sorted(start.items()):
+        assert distributor is not None
+        by_distributor.setdefault(distributor, []).append(brand)
+    small = sorted(by_distributor, key=lambda d: (len(by_distributor[d]), d))
+    one, other = small[0], small[1]
+    a, b = by_distributor[one][0], by_distributor[other][0]
+    assert hotline(db_url, "label", "distributor", f"d{other}", "Quarnix Group").code == 0
+    assert hotline(db_url, "link", f"b{a}", f"b{b}", "--reason", "test: one operator").code == 0
+    assert hotline(db_url, "-q", "attribute").code == 0
+    merged = distributors()
+    assert merged[a] == merged[b]
+    assert hotline(db_url, "unlink", f"b{a}", f"b{b}", "--reason", "test: two after all").code == 0
+    assert hotline(db_url, "-q", "attribute").code == 0
+    split = distributors()
+    engine.dispose()
+    assert split[a] == one and split[b] == other, (one, other, split[a], split[b])
+    rows = [row for row in _export(db_url) if row["distributor_label"] == "Quarnix Group"]
+    assert rows and {row["distributor_id"] for row in rows} == {f"d{other}"}

@@ -232,6 +232,100 @@ class Clustering:
         return self.distributor_of.get(brand) if brand is not None else None
 
 
+def _noise(carriers: int, commercial: int, params: Params) -> int:
+    """How many carriers without commercial signal taint a value (0: not tainted)."""
+    noise = carriers - commercial
+    share = noise >= params.noise_share * carriers
+    return noise if noise >= params.noise_sites and share else 0
+
+
+def _weigh(
+    kind: str, carriers: int, commercial: int, params: Params
+) -> tuple[float, float, str | None]:
+    """A value's effective (brand weight, distributor weight, reason it was discounted)."""
+    bw = params.brand_weights.get(kind, 0.0)
+    dw = params.distributor_weights.get(kind, 0.0)
+    noise = _noise(carriers, commercial, params)
+    if bw <= 0 and dw <= 0:
+        return 0.0, 0.0, f"weak kind: {kind} (no weight)"
+    if noise:
+        return (
+            0.0,
+            0.0,
+            (
+                f"also on {noise} site{'s' if noise != 1 else ''} without commercial signal "
+                "(kit default or public value)"
+            ),
+        )
+    if params.strong_max_sites and commercial > params.strong_max_sites:
+        return 0.0, 0.0, f"shared by {commercial} sites, above the cap of {params.strong_max_sites}"
+    return bw, dw, None
+
+
+def _common(carriers: int, *levels: tuple[float, int], params: Params) -> str | None:
+    """The rarity discount of a weak value: (weight, clusters its carriers sit in) per level."""
+    for weight, clusters in levels:
+        if 0 < weight < params.threshold and clusters > params.weak_max_clusters:
+            return (
+                f"shared by {carriers} sites across {clusters} clusters "
+                f"(common value, cap {params.weak_max_clusters})"
+            )
+    return None
+
+
+def explain_local(
+    site: str,
+    values: Iterable[tuple[str, str, Iterable[str]]],
+    brand_of: Mapping[str, str | None],
+    distributor_of: Mapping[str, str],
+    params: Params = Params(),
+    limit: int = 8,
+) -> list[Evidence]:
+    """``Clustering.explain`` from a stored attribution instead of a run in memory: ``values``
+    are the site's (kind, value, carriers) and ``brand_of``/``distributor_of`` the stored
+    answers of those carriers (a site is commercial exactly when it has a brand). Weights and
+    discounts follow the same rules as ``cluster``, so ``hotline why`` reads the store, and
+    a run does not have to write every site's evidence."""
+    listed = [(kind, value, sorted({site, *members})) for kind, value, members in values]
+    # the same order as ``cluster`` (sorted keys), so examples are the same sites
+    sites = sorted({member for _kind, _value, members in listed for member in members} | {site})
+    index = {key: i for i, key in enumerate(sites)}
+    value_keys = [(kind, value) for kind, value, _members in listed]
+    carriers = [[index[m] for m in members] for _kind, _value, members in listed]
+    site_values: list[list[int]] = [[] for _ in sites]
+    site_values[index[site]] = list(range(len(value_keys)))
+    brand_weight: list[float] = []
+    dist_weight: list[float] = []
+    reason: list[str | None] = []
+    for (kind, _value), ids in zip(value_keys, carriers, strict=True):
+        owners = [brand_of.get(sites[m]) for m in ids]
+        commercial = [b for b in owners if b is not None]
+        bw, dw, why = _weigh(kind, len(ids), len(commercial), params)
+        if why is None:
+            why = _common(
+                len(ids),
+                (bw, len(set(commercial))),
+                (dw, len({distributor_of.get(b, b) for b in commercial})),
+                params=params,
+            )
+        brand_weight.append(bw)
+        dist_weight.append(dw)
+        reason.append(why)
+    local = Clustering(
+        brand_of={s: brand_of.get(s) for s in sites},
+        distributor_of=dict(distributor_of),
+        _sites=sites,
+        _index=index,
+        _values=value_keys,
+        _carriers=carriers,
+        _site_values=site_values,
+        _brand_weight=brand_weight,
+        _distributor_weight=dist_weight,
+        _reason=reason,
+    )
+    return local.explain(site, limit)
+
+
 class _Forest:
     """Union-find over integer nodes with path halving and cannot-link vetoes."""
 
@@ -354,9 +448,7 @@ def cluster(
         commercial[index[a]] = commercial[index[b]] = True
 
     def tainted(members: list[int]) -> int:
-        noise = sum(1 for s in members if not commercial[s])
-        share = noise >= params.noise_share * len(members)
-        return noise if noise >= params.noise_sites and share else 0
+        return _noise(len(members), sum(1 for s in members if commercial[s]), params)
 
     # a site sharing a strong, untainted brand value with a commercial site is commercial
     joined = [
@@ -379,22 +471,9 @@ def cluster(
     for value_id, (kind, _value) in enumerate(value_keys):
         members = [s for s in carriers[value_id] if commercial[s]]
         kept.append(members)
-        noise = tainted(carriers[value_id])
-        bw = params.brand_weights.get(kind, 0.0)
-        dw = params.distributor_weights.get(kind, 0.0)
-        if bw <= 0 and dw <= 0:
-            reason[value_id] = f"weak kind: {kind} (no weight)"
-        elif noise:
-            reason[value_id] = (
-                f"also on {noise} site{'s' if noise != 1 else ''} without commercial signal "
-                "(kit default or public value)"
-            )
-        elif params.strong_max_sites and len(members) > params.strong_max_sites:
-            reason[value_id] = (
-                f"shared by {len(members)} sites, above the cap of {params.strong_max_sites}"
-            )
-        else:
-            brand_weight[value_id], dist_weight[value_id] = bw, dw
+        brand_weight[value_id], dist_weight[value_id], reason[value_id] = _weigh(
+            kind, len(carriers[value_id]), len(members), params
+        )
 
     # brands
     forest = _Forest(len(sites))
@@ -433,16 +512,12 @@ def cluster(
     for v in range(len(value_keys)):
         if reason[v] is not None:
             continue
-        for weight, level_roots in (
-            (brand_weight[v], {forest.find(s) for s in kept[v]}),
-            (dist_weight[v], {dforest.find(brand_root[s]) for s in kept[v]}),
-        ):
-            if 0 < weight < params.threshold and len(level_roots) > params.weak_max_clusters:
-                reason[v] = (
-                    f"shared by {len(carriers[v])} sites across {len(level_roots)} clusters "
-                    f"(common value, cap {params.weak_max_clusters})"
-                )
-                break
+        reason[v] = _common(
+            len(carriers[v]),
+            (brand_weight[v], len({forest.find(s) for s in kept[v]})),
+            (dist_weight[v], len({dforest.find(brand_root[s]) for s in kept[v]})),
+            params=params,
+        )
 
     brand_of: dict[str, str | None] = {}
     distributor_of: dict[str, str] = {}

@@ -36,6 +36,8 @@ class Brand(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     distributor_id: Mapped[int | None] = mapped_column(ForeignKey("distributors.id"), index=True)
+    # the distributor before the current one: lets a split undo a merge with the old id
+    former_distributor_id: Mapped[int | None] = mapped_column(ForeignKey("distributors.id"))
     label: Mapped[str | None] = mapped_column(String(255))
     labelled_by: Mapped[str | None] = mapped_column(String(64))
     labelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -44,13 +46,14 @@ class Brand(Base):
 
 
 class SiteAttribution(Base):
-    """The latest run's answer for one site, with the evidence ``hotline why`` prints."""
+    """The latest run's answer for one site. ``hotline why`` weighs its evidence from the
+    store when asked (the ``evidence`` column, written by runs before migration 0005, is
+    gone)."""
 
     __tablename__ = "site_attribution"
 
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
     brand_id: Mapped[int | None] = mapped_column(ForeignKey("brands.id"), index=True)
-    evidence: Mapped[list[dict[str, Any]] | None] = mapped_column(Json)
     attributed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

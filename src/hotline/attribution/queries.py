@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
-from hotline.attribution.models import Brand, Distributor, SiteAttribution
-from hotline.attribution.services import brand_ref, distributor_ref
+from hotline.attribution.links import neighbourhood
+from hotline.attribution.method import explain_local
+from hotline.attribution.models import AttributionRun, Brand, Distributor, SiteAttribution
+from hotline.attribution.services import brand_ref, distributor_ref, params_from_json
 from hotline.hosting.models import SiteHosting
 from hotline.store.models import Report, Site, Url
 
@@ -33,7 +35,7 @@ class SiteAnswer:
 
 def site_answer(connection: Connection, site_key: str) -> SiteAnswer | None:
     row = connection.execute(
-        select(SiteAttribution.brand_id, SiteAttribution.evidence, Brand.label,
+        select(SiteAttribution.brand_id, Brand.label,
                Brand.distributor_id, Distributor.label.label("d_label"))
         .join(Site, Site.id == SiteAttribution.site_id)
         .outerjoin(Brand, Brand.id == SiteAttribution.brand_id)
@@ -61,8 +63,38 @@ def site_answer(connection: Connection, site_key: str) -> SiteAnswer | None:
         row.d_label,
         brand_sites,
         distributor_brands,
-        list(row.evidence or []),
+        _evidence(connection, site_key) if row.brand_id is not None else [],
     )
+
+
+def _evidence(connection: Connection, site_key: str) -> list[dict[str, Any]]:
+    """The site's evidence, weighed from the store as the last run weighed it: its values,
+    their carriers and the carriers' stored brands (sites with no stored answer yet, i.e.
+    new since the last run, are left out so the picture matches that run)."""
+    values = neighbourhood(connection, site_key)
+    keys = sorted({key for _kind, _value, carriers in values for key in carriers})
+    brand_of: dict[str, str | None] = {}
+    distributor_of: dict[str, str] = {}
+    for start in range(0, len(keys), 500):
+        rows = connection.execute(
+            select(Site.key, SiteAttribution.brand_id, Brand.distributor_id)
+            .join(SiteAttribution, SiteAttribution.site_id == Site.id)
+            .outerjoin(Brand, Brand.id == SiteAttribution.brand_id)
+            .where(Site.key.in_(keys[start : start + 500]))
+        )
+        for key, brand, distributor in rows:
+            ref = brand_ref(brand) if brand is not None else None
+            brand_of[key] = ref
+            if ref is not None and distributor is not None:
+                distributor_of[ref] = distributor_ref(distributor)
+    known = [
+        (kind, value, [c for c in carriers if c in brand_of]) for kind, value, carriers in values
+    ]
+    stored = connection.execute(
+        select(AttributionRun.params).order_by(AttributionRun.id.desc()).limit(1)
+    ).scalar()
+    params = params_from_json(stored)
+    return [asdict(e) for e in explain_local(site_key, known, brand_of, distributor_of, params)]
 
 
 def site_rows(engine: Engine) -> Iterator[tuple[Any, ...]]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 
 from hotline.attribution.links import links_from_store
 from hotline.attribution.method import Clustering, Constraints, Params, cluster
@@ -60,18 +61,23 @@ class AttributeSummary:
 
 
 def _match(
-    clusters: dict[str, list[int]], previous: dict[int, int | None]
+    clusters: dict[str, list[int]],
+    previous: dict[int, int | None],
+    retired: Collection[int] = frozenset(),
 ) -> tuple[dict[str, int], set[int]]:
     """Cluster key → previous id with the largest overlap, each previous id used once
-    (greedy by overlap, ties by key: deterministic); returns the matches and unused ids."""
-    candidates: list[tuple[int, str, int]] = []
+    (greedy by overlap, ties to live ids, then by key: deterministic); returns the matches
+    and the ids used."""
+    candidates: list[tuple[int, bool, str, int]] = []
     for key, members in clusters.items():
         overlap = Counter(previous[m] for m in members if previous.get(m) is not None)
-        candidates.extend((count, key, old) for old, count in overlap.items() if old is not None)
-    candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
+        candidates.extend(
+            (count, old in retired, key, old) for old, count in overlap.items() if old is not None
+        )
+    candidates.sort(key=lambda c: (-c[0], c[1], c[2], c[3]))
     matched: dict[str, int] = {}
     used: set[int] = set()
-    for _count, key, old in candidates:
+    for _count, _retired, key, old in candidates:
         if key in matched or old in used:
             continue
         matched[key] = old
@@ -167,6 +173,8 @@ class Attributor:
         summary: AttributeSummary,
         started_at: Any,
     ) -> None:
+        """Write only what changed: an incremental run touches the rows of the sites and
+        brands whose answer moved, not the whole table."""
         now = utcnow()
         previous_brand = {
             site_id: brand_id
@@ -174,12 +182,13 @@ class Attributor:
                 select(SiteAttribution.site_id, SiteAttribution.brand_id)
             )
         }
-        previous_distributor = {
-            brand_id: distributor_id
-            for brand_id, distributor_id in connection.execute(
-                select(Brand.id, Brand.distributor_id).where(Brand.retired_at.is_(None))
+        brand_rows = {
+            row.id: row
+            for row in connection.execute(
+                select(Brand.id, Brand.distributor_id, Brand.former_distributor_id,
+                       Brand.retired_at)
             )
-        }
+        }  # fmt: skip
         brand_members: dict[str, list[int]] = defaultdict(list)
         for site, key in clustering.brand_of.items():
             if key is not None and site in site_ids:
@@ -192,62 +201,98 @@ class Attributor:
         live = {bid for bid in previous_brand.values() if bid is not None}
         retired = live - used
         brand_id_of: dict[str, int] = dict(matched)
-        for key in sorted(set(brand_members) - set(matched)):
-            brand_id_of[key] = connection.execute(
-                insert(Brand).values(created_at=now).returning(Brand.id)
-            ).scalar_one()
+        fresh = sorted(set(brand_members) - set(matched))
+        brand_id_of.update(zip(fresh, _new_ids(connection, Brand, len(fresh), now), strict=True))
         summary.kept_brand_ids = len(matched)
-        summary.new_brand_ids = len(brand_members) - len(matched)
+        summary.new_brand_ids = len(fresh)
         summary.retired_brand_ids = len(retired)
-        if retired:
-            connection.execute(
-                update(Brand).where(Brand.id.in_(sorted(retired))).values(retired_at=now)
-            )
-        connection.execute(update(Brand).where(Brand.id.in_(sorted(used))).values(retired_at=None))
+        _set_retired(connection, Brand, retired, now)
+        back = {b for b in used if brand_rows[b].retired_at is not None}
+        _set_retired(connection, Brand, back, None)
 
         distributor_members: dict[str, list[int]] = defaultdict(list)
         for key, brand_id in brand_id_of.items():
             distributor_members[clustering.distributor_of.get(key, key)].append(brand_id)
         summary.distributors = len(distributor_members)
-        d_matched, d_used = _match(dict(distributor_members), dict(previous_distributor))
-        distributor_id_of: dict[str, int] = dict(d_matched)
-        for key in sorted(set(distributor_members) - set(d_matched)):
-            distributor_id_of[key] = connection.execute(
-                insert(Distributor).values(created_at=now).returning(Distributor.id)
-            ).scalar_one()
-        summary.kept_distributor_ids = len(d_matched)
-        summary.new_distributor_ids = len(distributor_members) - len(d_matched)
-        live_d = {d for d in previous_distributor.values() if d is not None}
-        if live_d - d_used:
-            connection.execute(
-                update(Distributor)
-                .where(Distributor.id.in_(sorted(live_d - d_used)))
-                .values(retired_at=now)
+        retired_d = {
+            d for (d,) in connection.execute(
+                select(Distributor.id).where(Distributor.retired_at.is_not(None))
             )
+        }  # fmt: skip
+        current = {b: r.distributor_id for b, r in brand_rows.items() if r.retired_at is None}
+        # A brand that joined a distributor by a merge counts towards the id it had before
+        # (now retired): when an analyst's unlink splits the merge again, that id and its
+        # label come back instead of a new one. Ties go to live ids, so a merge that persists
+        # keeps the id it was given.
+        history = {
+            b: (
+                brand_rows[b].former_distributor_id
+                if brand_rows[b].former_distributor_id in retired_d
+                else d
+            )
+            for b, d in current.items()
+        }
+        d_matched, d_used = _match(dict(distributor_members), history, retired_d)
+        revived_ids = d_used & retired_d
+        distributor_id_of: dict[str, int] = dict(d_matched)
+        d_fresh = sorted(set(distributor_members) - set(d_matched))
+        distributor_id_of.update(
+            zip(d_fresh, _new_ids(connection, Distributor, len(d_fresh), now), strict=True)
+        )
+        summary.kept_distributor_ids = len(d_matched)
+        summary.new_distributor_ids = len(d_fresh)
+        live_d = {d for d in current.values() if d is not None}
+        _set_retired(connection, Distributor, live_d - d_used, now)
+        _set_retired(connection, Distributor, revived_ids, None)
+        moves = []
         for key, brand_ids in distributor_members.items():
+            target = distributor_id_of[key]
+            for brand_id in brand_ids:
+                row = brand_rows.get(brand_id)
+                was = row.distributor_id if row is not None else None
+                if was != target:
+                    moves.append({"b_id": brand_id, "d_id": target, "former": was})
+        if moves:
             connection.execute(
                 update(Brand)
-                .where(Brand.id.in_(brand_ids))
-                .values(distributor_id=distributor_id_of[key])
+                .where(Brand.id == bindparam("b_id"))
+                .values(
+                    distributor_id=bindparam("d_id"), former_distributor_id=bindparam("former")
+                ),
+                moves,
             )
 
-        connection.execute(delete(SiteAttribution))
-        rows = []
-        for site, key in clustering.brand_of.items():
-            site_id = site_ids.get(site)
-            if site_id is None:
-                continue
-            evidence = [asdict(e) for e in clustering.explain(site)] if key is not None else []
-            rows.append(
-                {
-                    "site_id": site_id,
-                    "brand_id": brand_id_of[key] if key is not None else None,
-                    "evidence": evidence or None,
-                    "attributed_at": now,
-                }
+        answers = {
+            site_ids[site]: (brand_id_of[key] if key is not None else None)
+            for site, key in clustering.brand_of.items()
+            if site in site_ids
+        }
+        gone = sorted(set(previous_brand) - set(answers))
+        for start in range(0, len(gone), 500):
+            connection.execute(
+                delete(SiteAttribution).where(
+                    SiteAttribution.site_id.in_(gone[start : start + 500])
+                )
             )
-        for start in range(0, len(rows), 5000):
-            connection.execute(insert(SiteAttribution), rows[start : start + 5000])
+        added = [
+            {"site_id": s, "brand_id": b, "attributed_at": now}
+            for s, b in answers.items()
+            if s not in previous_brand
+        ]
+        changed = [
+            {"s_id": s, "b_id": b, "at": now}
+            for s, b in answers.items()
+            if s in previous_brand and previous_brand[s] != b
+        ]
+        for start in range(0, len(added), 5000):
+            connection.execute(insert(SiteAttribution), added[start : start + 5000])
+        if changed:
+            connection.execute(
+                update(SiteAttribution)
+                .where(SiteAttribution.site_id == bindparam("s_id"))
+                .values(brand_id=bindparam("b_id"), attributed_at=bindparam("at")),
+                changed,
+            )
         connection.execute(
             insert(AttributionRun).values(
                 started_at=started_at, finished_at=utcnow(), links=summary.links,
@@ -257,6 +302,26 @@ class Attributor:
                 retired_brand_ids=summary.retired_brand_ids, params=_plain(self.params),
             )
         )  # fmt: skip
+
+
+def _new_ids(
+    connection: Connection, table: type[Brand | Distributor], count: int, now: Any
+) -> list[int]:
+    """``count`` new rows in one statement; their ids in insertion order."""
+    if not count:
+        return []
+    statement = insert(table).returning(table.id, sort_by_parameter_order=True)
+    return list(connection.execute(statement, [{"created_at": now}] * count).scalars())
+
+
+def _set_retired(
+    connection: Connection, table: type[Brand | Distributor], ids: Iterable[int], when: Any
+) -> None:
+    chosen = sorted(ids)
+    for start in range(0, len(chosen), 500):
+        connection.execute(
+            update(table).where(table.id.in_(chosen[start : start + 500])).values(retired_at=when)
+        )
 
 
 def _plain(params: Params) -> dict[str, Any]:
@@ -270,6 +335,25 @@ def _plain(params: Params) -> dict[str, Any]:
             value = sorted(value) if isinstance(value, frozenset | set) else list(value)
         out[item.name] = value
     return out
+
+
+def params_from_json(stored: Mapping[str, Any] | None) -> Params:
+    """A run's stored parameters back as ``Params`` (unknown names ignored, missing ones
+    default), so an explanation weighs values the way that run did."""
+    if not stored:
+        return Params()
+    values: dict[str, Any] = {}
+    for item in fields(Params):
+        if item.name not in stored:
+            continue
+        value = stored[item.name]
+        default = getattr(Params(), item.name)
+        if isinstance(default, Mapping):
+            value = MappingProxyType({str(k): float(v) for k, v in dict(value).items()})
+        elif isinstance(default, frozenset):
+            value = frozenset(value)
+        values[item.name] = value
+    return Params(**values)
 
 
 def record_override(

@@ -33,7 +33,8 @@ class HostingObservation(Base):
     host: Mapped[str] = mapped_column(String(255), index=True)
     source: Mapped[str] = mapped_column(String(8))  # capture | pdns | dns | url
     rrtype: Mapped[str] = mapped_column(String(8))  # A | AAAA | CNAME | NS | IP (capture, url)
-    value: Mapped[str] = mapped_column(String(255))  # address or target name; "" for a status
+    # indexed: `hotline why` reads the carriers of one address or nameserver
+    value: Mapped[str] = mapped_column(String(255), index=True)  # address/target; "" = status
     status: Mapped[str] = mapped_column(String(12), default="ok")  # ok | nxdomain | timeout ...
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
