@@ -3,6 +3,7 @@
     python -m benchmarks.attribution                          # small 1-5, medium 6-7
     python -m benchmarks.attribution --small-seeds 1 --medium-seeds
     python -m benchmarks.attribution --db-path                # also the store's links (small)
+    python -m benchmarks.attribution --small-seeds --medium-seeds --large-seeds 8
 
 For every world one JSON line: seed, scale, link source, sites, links, and for the
 **baseline measured in the same run** (``baseline_attribution``, connected components over
@@ -129,10 +130,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small-seeds", type=int, nargs="*", default=[1, 2, 3, 4, 5])
     parser.add_argument("--medium-seeds", type=int, nargs="*", default=[6, 7])
+    parser.add_argument(
+        "--large-seeds",
+        type=int,
+        nargs="*",
+        default=[],
+        help="also large worlds (~1 M sites; generating one takes minutes)",
+    )
     parser.add_argument("--db-path", action="store_true", help="also the store's links (small)")
     args = parser.parse_args()
     runs = [(seed, "small") for seed in args.small_seeds]
     runs += [(seed, "medium") for seed in args.medium_seeds]
+    runs += [(seed, "large") for seed in args.large_seeds]
     for seed, scale in runs:
         captures = args.db_path and scale == "small"
         path = world(seed, scale, captures)

@@ -190,7 +190,8 @@ def test_a_rerun_with_nothing_new_writes_no_site_rows(db_url: str, world: Path) 
     with engine.connect() as connection:
         after = {site: at for site, at in connection.execute(query)}
     engine.dispose()
-    assert before and after == before
+    assert before
+    assert after == before
 
 
 def test_an_unlink_after_a_link_gives_the_distributor_its_id_and_label_back(
@@ -224,6 +225,8 @@ def test_an_unlink_after_a_link_gives_the_distributor_its_id_and_label_back(
     assert hotline(db_url, "-q", "attribute").code == 0
     split = distributors()
     engine.dispose()
-    assert split[a] == one and split[b] == other, (one, other, split[a], split[b])
+    assert split[a] == one, (one, split[a])
+    assert split[b] == other, (other, split[b])
     rows = [row for row in _export(db_url) if row["distributor_label"] == "Quarnix Group"]
-    assert rows and {row["distributor_id"] for row in rows} == {f"d{other}"}
+    assert rows
+    assert {row["distributor_id"] for row in rows} == {f"d{other}"}
