@@ -35,14 +35,20 @@ from hotline.urls.sites import registrable_domain
 OUT = Path(__file__).with_name("out")
 
 
-def split_captures(path: Path, sites: int, held: Path, kept: Path) -> int:
-    """Write the records of the first ``sites`` sites of ``path`` to ``held`` and the rest to
-    ``kept`` (records without a target, like warcinfo, to both); gzip members are copied as
-    they are, so both files are valid WARCs. Returns the number of sites held back."""
+def split_captures(path: Path, sites: int, held: Path, kept: Path, stride: int = 4) -> int:
+    """Write the records of every ``stride``-th site of ``path`` (up to ``sites`` of them) to
+    ``held`` and the rest to ``kept`` (records without a target, like warcinfo, to both);
+    gzip members are copied as they are, so both files are valid WARCs. Returns the number
+    of sites held back.
+
+    Every few sites rather than a run of them: the world writes a brand's domains together,
+    so a run would hold back whole brands; spread out, the increment is what a hotline sees
+    day to day, new domains of brands it already knows (and a few new brands)."""
     data = path.read_bytes()
     with path.open("rb") as stream:
         records = [r for r in read_warc(stream) if isinstance(r, WarcRecord)]
-    seen: list[str] = []
+    chosen: set[str] = set()
+    order: dict[str, int] = {}
     with held.open("wb") as held_out, kept.open("wb") as kept_out:
         for number, record in enumerate(records):
             end = records[number + 1].offset if number + 1 < len(records) else len(data)
@@ -54,10 +60,12 @@ def split_captures(path: Path, sites: int, held: Path, kept: Path) -> int:
                 kept_out.write(member)
                 continue
             site = registrable_domain(host)
-            if site not in seen and len(seen) < sites:
-                seen.append(site)
-            (held_out if site in seen else kept_out).write(member)
-    return len(seen)
+            if site not in order:
+                order[site] = len(order)
+                if order[site] % stride == 0 and len(chosen) < sites:
+                    chosen.add(site)
+            (held_out if site in chosen else kept_out).write(member)
+    return len(chosen)
 
 
 def hotline(db: Path, *args: str) -> list[str]:
@@ -78,15 +86,18 @@ def build(scale: str, seed: int, increment: int) -> tuple[Path, Path]:
         generate(seed, scale, world, captures=True)
     files = sorted((world / "captures").glob("*.warc.gz"))
     kept = root / f"rest-{increment}.warc.gz"
-    count = split_captures(files[-1], increment, held, kept)
+    # a middle file: the last ones hold the sites without commercial signal
+    middle = len(files) // 2
+    count = split_captures(files[middle], increment, held, kept)
     if count < increment:
-        raise SystemExit(f"the last capture file holds only {count} sites")
+        raise SystemExit(f"{files[middle].name} holds too few sites for {increment}")
     scratch = base.with_suffix(".building")
     scratch.unlink(missing_ok=True)
     steps = [
         ["init"],
         ["ingest", "reports", str(world / "reports.csv")],
-        ["ingest", "captures", *map(str, files[:-1]), str(kept),
+        ["ingest", "captures", *map(str, files[:middle]), str(kept),
+         *map(str, files[middle + 1 :]),
          "--processors", str(world / "processors.json")],
         ["providers", "import", str(world / "providers.csv")],
         ["ingest", "pdns", str(world / "pdns.jsonl")],

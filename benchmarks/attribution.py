@@ -3,7 +3,7 @@
     python -m benchmarks.attribution                          # small 1-5, medium 6-7
     python -m benchmarks.attribution --small-seeds 1 --medium-seeds
     python -m benchmarks.attribution --db-path                # also the store's links (small)
-    python -m benchmarks.attribution --small-seeds --medium-seeds --large-seeds 8
+    python -m benchmarks.attribution --small-seeds --medium-seeds --large-seeds 8 --alone
 
 For every world one JSON line: seed, scale, link source, sites, links, and for the
 **baseline measured in the same run** (``baseline_attribution``, connected components over
@@ -11,6 +11,9 @@ every selector) and for the method (``cluster``): brand and distributor B-cubed 
 attribution of non-commercial sites and seconds. The link source ``dump`` is the world's own
 selector dump; ``db`` (``--db-path``, small worlds: it needs the captures) imports the world
 into a fresh SQLite database the way ``hotline demo`` does and reads ``links_from_store``.
+With ``--alone`` the method runs again in a process of its own, the dump streamed into the
+integer ``LinkTable`` the product uses, and its wall time and peak RSS are added (the first
+numbers share a process with the world's generation and the tuples of the baseline).
 Worlds are generated into benchmarks/out/attribution (kept between runs).
 """
 
@@ -18,13 +21,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
 import orjson
 
-from hotline.attribution.links import Link, links_from_store
+from benchmarks.memory import run_measured
+from hotline.attribution.links import links_from_store
 from hotline.attribution.method import Clustering, cluster
+from hotline.attribution.table import Link, LinkTable
 from hotline.synth.baseline import baseline_attribution, read_selector_dump
 from hotline.synth.generate import generate
 from hotline.synth.score import Attribution, read_truth, score
@@ -126,6 +132,15 @@ def measure(seed: int, scale: str, source: str, path: Path, links: list[Link]) -
     }
 
 
+def alone(dump: Path) -> dict[str, object]:
+    """``cluster`` in a process of its own, the links streamed from the dump into a
+    ``LinkTable`` (as the product reads the store: never a list of tuples): wall time and
+    peak RSS of that whole process, reading included."""
+    command = [sys.executable, "-m", "benchmarks.attribution", "--cluster-only", str(dump)]
+    seconds, peak, _code = run_measured(command)
+    return {"read_and_cluster_seconds": round(seconds, 1), "peak_rss_mb": round(peak / 2**20)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small-seeds", type=int, nargs="*", default=[1, 2, 3, 4, 5])
@@ -138,7 +153,14 @@ def main() -> None:
         help="also large worlds (~1 M sites; generating one takes minutes)",
     )
     parser.add_argument("--db-path", action="store_true", help="also the store's links (small)")
+    parser.add_argument("--cluster-only", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--alone", action="store_true", help="also time and measure cluster in its own process"
+    )
     args = parser.parse_args()
+    if args.cluster_only:
+        cluster(LinkTable.from_links(read_selector_dump(args.cluster_only)))
+        return
     runs = [(seed, "small") for seed in args.small_seeds]
     runs += [(seed, "medium") for seed in args.medium_seeds]
     runs += [(seed, "large") for seed in args.large_seeds]
@@ -146,7 +168,10 @@ def main() -> None:
         captures = args.db_path and scale == "small"
         path = world(seed, scale, captures)
         dump = list(read_selector_dump(path / "selectors.jsonl"))
-        print(json.dumps(measure(seed, scale, "dump", path, dump)), flush=True)
+        row = measure(seed, scale, "dump", path, dump)
+        if args.alone:
+            row["method_alone"] = alone(path / "selectors.jsonl")
+        print(json.dumps(row), flush=True)
         if captures:
             print(json.dumps(measure(seed, scale, "db", path, db_links(path))), flush=True)
 

@@ -14,10 +14,12 @@ import orjson
 import pytest
 from sqlalchemy import Engine, select
 
-from hotline.attribution.links import links_from_store
+from hotline.attribution.links import link_table, links_from_store
 from hotline.attribution.method import cluster
 from hotline.attribution.models import Brand, SiteAttribution
 from hotline.attribution.queries import site_answer
+from hotline.attribution.table import LinkTable
+from hotline.hosting.models import HostingObservation, IpFactsRow
 from hotline.store.engine import make_engine
 from hotline.store.models import Site
 from hotline.synth.generate import generate
@@ -177,6 +179,30 @@ def test_why_weighs_the_store_exactly_as_the_run_did(db_url: str, world: Path) -
             assert answer is not None
             assert answer.evidence == [asdict(e) for e in result.explain(site)], site
     engine.dispose()
+
+
+def test_the_fast_reader_reads_exactly_the_links_of_the_plain_one(db_url: str, world: Path) -> None:
+    """``link_table`` (driver cursor, integers) against ``links_from_store`` (SQLAlchemy,
+    joins and DISTINCT in SQL): the same links, CDN edges left out by both."""
+    _everything(db_url, world)
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
+        edges = connection.execute(
+            select(HostingObservation.value)
+            .join(IpFactsRow, IpFactsRow.ip == HostingObservation.value)
+            .where(IpFactsRow.cdn.is_not(None))
+            .limit(1)
+        ).all()
+    fast = link_table(engine)
+    plain = LinkTable.from_links(links_from_store(engine))
+    engine.dispose()
+    assert edges, "the world should put some sites behind a CDN, so the filter is exercised"
+    assert len(fast) > 1000
+    assert fast.sites == plain.sites
+    assert fast.values == plain.values
+    assert fast.site_of.tolist() == plain.site_of.tolist()
+    assert fast.value_of.tolist() == plain.value_of.tolist()
+    assert not {value for kind, value in fast.values if kind == "ip"} & {e for (e,) in edges}
 
 
 def test_a_rerun_with_nothing_new_writes_no_site_rows(db_url: str, world: Path) -> None:

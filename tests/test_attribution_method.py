@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hotline.attribution.links import Link
 from hotline.attribution.method import Clustering, Constraints, cluster
+from hotline.attribution.table import Link
 from hotline.synth.baseline import baseline_attribution, read_selector_dump
 from hotline.synth.generate import generate
 from hotline.synth.score import Attribution, ScoreReport, read_truth, score

@@ -21,11 +21,14 @@ The method in brief (docs/attribution-method.md has the reasoning and the measur
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from hotline.attribution.links import Link
+import numpy as np
+from numpy.typing import NDArray
+
+from hotline.attribution.table import Ints, Link, LinkTable, _pointers
 
 BRAND = "brand"
 DISTRIBUTOR = "distributor"
@@ -129,16 +132,18 @@ class _ValueGroups:
 class Clustering:
     brand_of: dict[str, str | None]
     distributor_of: dict[str, str]
-    _sites: list[str] = field(default_factory=list, repr=False)
-    _index: dict[str, int] = field(default_factory=dict, repr=False)
-    _values: list[tuple[str, str]] = field(default_factory=list, repr=False)
-    _carriers: list[list[int]] = field(default_factory=list, repr=False)
-    _site_values: list[list[int]] = field(default_factory=list, repr=False)
-    _brand_weight: list[float] = field(default_factory=list, repr=False)
-    _distributor_weight: list[float] = field(default_factory=list, repr=False)
-    _reason: list[str | None] = field(default_factory=list, repr=False)
+    _table: LinkTable | None = field(default=None, repr=False)
+    _brand_weight: Sequence[float] | NDArray[np.float64] = field(default=(), repr=False)
+    _distributor_weight: Sequence[float] | NDArray[np.float64] = field(default=(), repr=False)
+    # why a value was discounted, worked out when an explanation asks (most never are)
+    _reason_of: Callable[[int], str | None] = field(default=lambda _v: None, repr=False)
     _members: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _index: dict[str, int] = field(default_factory=dict, repr=False)
     _group_cache: dict[int, _ValueGroups] = field(default_factory=dict, repr=False)
+
+    @property
+    def _sites(self) -> list[str]:
+        return self._table.sites if self._table is not None else []
 
     def members(self, brand: str) -> list[str]:
         """The sites of a brand cluster, sorted (empty for an unknown key)."""
@@ -147,6 +152,11 @@ class Clustering:
     def explain(self, site: str, limit: int = 8) -> list[Evidence]:
         """Why ``site`` sits where it does: the values that counted, strongest first, then
         values that were discounted (with the reason)."""
+        table = self._table
+        if table is None:
+            return []
+        if not self._index:
+            self._index = {key: i for i, key in enumerate(table.sites)}
         at = self._index.get(site)
         if at is None:
             return []
@@ -154,10 +164,10 @@ class Clustering:
         distributor = self.distributor_of.get(brand) if brand is not None else None
         counted: list[Evidence] = []
         discounted: list[Evidence] = []
-        for value_id in self._site_values[at]:
-            kind, value = self._values[value_id]
+        for value_id in table.site_values(at).tolist():
+            kind, value = table.values[value_id]
             groups = self._groups(value_id)
-            shared = len(self._carriers[value_id]) - 1
+            shared = len(table.carriers(value_id)) - 1
             in_brand = groups.brand_count.get(brand, 0) - 1 if brand is not None else 0
             in_dist = (
                 groups.dist_count.get(distributor, 0) - 1 - in_brand
@@ -165,13 +175,15 @@ class Clustering:
                 else 0
             )
             examples = self._examples(groups, at, brand, distributor)
-            reason = self._reason[value_id]
+            reason = self._reason_of(value_id)
             level, weight = NONE, 0.0
+            bw = float(self._brand_weight[value_id])
+            dw = float(self._distributor_weight[value_id])
             if brand is not None and reason is None:
-                if in_brand > 0 and self._brand_weight[value_id] > 0:
-                    level, weight = BRAND, self._brand_weight[value_id]
-                elif (in_brand > 0 or in_dist > 0) and self._distributor_weight[value_id] > 0:
-                    level, weight = DISTRIBUTOR, self._distributor_weight[value_id]
+                if in_brand > 0 and bw > 0:
+                    level, weight = BRAND, bw
+                elif (in_brand > 0 or in_dist > 0) and dw > 0:
+                    level, weight = DISTRIBUTOR, dw
                 elif shared <= 0:
                     reason = "carried by no other site"
                 else:
@@ -195,7 +207,8 @@ class Clustering:
         if found is not None:
             return found
         groups = _ValueGroups()
-        for carrier in sorted(self._carriers[value_id]):
+        links = self._table
+        for carrier in links.carriers(value_id).tolist() if links is not None else ():
             brand = self.brand_of.get(self._sites[carrier])
             distributor = self.distributor_of.get(brand) if brand is not None else None
             groups.brand_count[brand] = groups.brand_count.get(brand, 0) + 1
@@ -286,24 +299,21 @@ def explain_local(
     answers of those carriers (a site is commercial exactly when it has a brand). Weights and
     discounts follow the same rules as ``cluster``, so ``hotline why`` reads the store, and
     a run does not have to write every site's evidence."""
-    listed = [(kind, value, sorted({site, *members})) for kind, value, members in values]
-    # the same order as ``cluster`` (sorted keys), so examples are the same sites
-    sites = sorted({member for _kind, _value, members in listed for member in members} | {site})
-    index = {key: i for i, key in enumerate(sites)}
-    value_keys = [(kind, value) for kind, value, _members in listed]
-    carriers = [[index[m] for m in members] for _kind, _value, members in listed]
-    site_values: list[list[int]] = [[] for _ in sites]
-    site_values[index[site]] = list(range(len(value_keys)))
+    listed = [(kind, value, {site, *members}) for kind, value, members in values]
+    table = LinkTable.from_links(
+        ((member, kind, value) for kind, value, members in listed for member in members),
+        extra_sites=(site,),
+    )
     brand_weight: list[float] = []
     dist_weight: list[float] = []
     reason: list[str | None] = []
-    for (kind, _value), ids in zip(value_keys, carriers, strict=True):
-        owners = [brand_of.get(sites[m]) for m in ids]
+    for value_id, (kind, _value) in enumerate(table.values):
+        owners = [brand_of.get(table.sites[m]) for m in table.carriers(value_id).tolist()]
         commercial = [b for b in owners if b is not None]
-        bw, dw, why = _weigh(kind, len(ids), len(commercial), params)
+        bw, dw, why = _weigh(kind, len(owners), len(commercial), params)
         if why is None:
             why = _common(
-                len(ids),
+                len(owners),
                 (bw, len(set(commercial))),
                 (dw, len({distributor_of.get(b, b) for b in commercial})),
                 params=params,
@@ -312,16 +322,12 @@ def explain_local(
         dist_weight.append(dw)
         reason.append(why)
     local = Clustering(
-        brand_of={s: brand_of.get(s) for s in sites},
+        brand_of={s: brand_of.get(s) for s in table.sites},
         distributor_of=dict(distributor_of),
-        _sites=sites,
-        _index=index,
-        _values=value_keys,
-        _carriers=carriers,
-        _site_values=site_values,
+        _table=table,
         _brand_weight=brand_weight,
         _distributor_weight=dist_weight,
-        _reason=reason,
+        _reason_of=reason.__getitem__,
     )
     return local.explain(site, limit)
 
@@ -414,66 +420,74 @@ def _agglomerate(
 
 
 def cluster(
-    links: Iterable[Link], constraints: Constraints = Constraints(), params: Params = Params()
+    links: Iterable[Link] | LinkTable,
+    constraints: Constraints = Constraints(),
+    params: Params = Params(),
 ) -> Clustering:
-    """Sites → brands → distributors from selector links; see the module docstring."""
-    grouped: dict[tuple[str, str], set[str]] = defaultdict(set)
-    seen: set[str] = set()
-    for site, kind, value in links:
-        seen.add(site)
-        grouped[(kind, value)].add(site)
-    for pair in (
-        *constraints.same_brand,
-        *constraints.not_same_brand,
-        *constraints.same_distributor,
-        *constraints.not_same_distributor,
-    ):
-        seen.update(pair)
-    sites = sorted(seen)
-    index = {site: i for i, site in enumerate(sites)}
-    value_keys = sorted(grouped)
-    carriers = [sorted(index[s] for s in grouped[key]) for key in value_keys]
-    del grouped
-    site_values: list[list[int]] = [[] for _ in sites]
-    for value_id, members in enumerate(carriers):
-        for s in members:
-            site_values[s].append(value_id)
+    """Sites → brands → distributors from selector links; see the module docstring.
 
-    commercial = [False] * len(sites)
-    for value_id, (kind, _value) in enumerate(value_keys):
-        if kind in params.commercial_kinds:
-            for s in carriers[value_id]:
-                commercial[s] = True
+    Per-value work is done on integer arrays (``LinkTable``); only the values that can merge
+    something become Python lists, so a medium world clusters in seconds."""
+    named = {
+        site
+        for pair in (
+            *constraints.same_brand,
+            *constraints.not_same_brand,
+            *constraints.same_distributor,
+            *constraints.not_same_distributor,
+        )
+        for site in pair
+    }
+    if isinstance(links, LinkTable):
+        table = links.including(sorted(named))
+    else:
+        table = LinkTable.from_links(links, sorted(named))
+    sites = table.sites
+    index = {site: i for i, site in enumerate(sites)}
+    site_of, value_of = table.site_of, table.value_of
+    kinds = sorted({kind for kind, _value in table.values})
+    kind_number = {kind: i for i, kind in enumerate(kinds)}
+    kind_of = np.fromiter(
+        (kind_number[kind] for kind, _value in table.values), np.int64, len(table.values)
+    )
+
+    def per_kind(table_of: Callable[[str], float]) -> NDArray[np.float64]:
+        return np.asarray([table_of(kind) for kind in kinds], dtype=np.float64)[kind_of]
+
+    carriers = np.diff(table.value_pointers)
+    commercial = np.zeros(len(sites), dtype=bool)
+    commercial_value = per_kind(lambda k: float(k in params.commercial_kinds)) > 0
+    commercial[site_of[commercial_value[value_of]]] = True
     for a, b in (*constraints.same_brand, *constraints.same_distributor):
         commercial[index[a]] = commercial[index[b]] = True
 
-    def tainted(members: list[int]) -> int:
-        return _noise(len(members), sum(1 for s in members if commercial[s]), params)
+    def commercial_carriers() -> Ints:
+        return np.bincount(value_of[commercial[site_of]], minlength=len(table.values))
 
+    def tainted(kept: Ints) -> NDArray[np.bool_]:
+        # ``_noise`` over every value at once
+        noise = carriers - kept
+        return (noise >= params.noise_sites) & (noise >= params.noise_share * carriers)
+
+    kind_brand = per_kind(lambda k: params.brand_weights.get(k, 0.0))
+    kind_dist = per_kind(lambda k: params.distributor_weights.get(k, 0.0))
     # a site sharing a strong, untainted brand value with a commercial site is commercial
-    joined = [
-        v
-        for v, (kind, _value) in enumerate(value_keys)
-        if params.brand_weights.get(kind, 0.0) >= params.threshold
-        and len(carriers[v]) > 1
-        and not tainted(carriers[v])
-        and any(commercial[s] for s in carriers[v])
-    ]
-    for v in joined:
-        for s in carriers[v]:
-            commercial[s] = True
+    kept = commercial_carriers()
+    joined = (kind_brand >= params.threshold) & (carriers > 1) & ~tainted(kept) & (kept > 0)
+    commercial[site_of[joined[value_of]]] = True
 
-    # effective weights, per level, and the reason a value was discounted
-    brand_weight = [0.0] * len(value_keys)
-    dist_weight = [0.0] * len(value_keys)
-    reason: list[str | None] = [None] * len(value_keys)
-    kept: list[list[int]] = []
-    for value_id, (kind, _value) in enumerate(value_keys):
-        members = [s for s in carriers[value_id] if commercial[s]]
-        kept.append(members)
-        brand_weight[value_id], dist_weight[value_id], reason[value_id] = _weigh(
-            kind, len(carriers[value_id]), len(members), params
-        )
+    # effective weights per level (``_weigh`` over every value at once)
+    kept = commercial_carriers()
+    discounted = tainted(kept)
+    if params.strong_max_sites:
+        discounted |= kept > params.strong_max_sites
+    brand_weight = np.where(discounted, 0.0, kind_brand)
+    dist_weight = np.where(discounted, 0.0, kind_dist)
+    on_commercial = commercial[site_of]
+    kept_sites = site_of[on_commercial]  # commercial carriers, sorted by (value, site)
+    kept_pointers = np.zeros(len(table.values) + 1, dtype=np.int64)
+    np.cumsum(kept, out=kept_pointers[1:])
+    starts, ends = kept_pointers[:-1].tolist(), kept_pointers[1:].tolist()
 
     # brands
     forest = _Forest(len(sites))
@@ -481,66 +495,83 @@ def cluster(
         forest.forbid(index[a], index[b])
     for a, b in constraints.same_brand:
         forest.union(index[a], index[b])
+    chosen = np.flatnonzero((brand_weight > 0) & (kept > 1)).tolist()
     _agglomerate(
         forest,
         [
-            (value_keys[v][0], kept[v], brand_weight[v])
-            for v in range(len(value_keys))
-            if brand_weight[v] > 0 and len(kept[v]) > 1
+            (kinds[kind_of[v]], kept_sites[starts[v] : ends[v]].tolist(), float(brand_weight[v]))
+            for v in chosen
         ],
         params,
     )
-    brand_root = [forest.find(s) if commercial[s] else -1 for s in range(len(sites))]
+    brand_root = np.fromiter(
+        (forest.find(s) if commercial[s] else -1 for s in range(len(sites))),
+        np.int64,
+        len(sites),
+    )
 
     # distributors: nodes are brand roots (site ids), cannot-links at brand level
     dforest = _Forest(len(sites))
     for a, b in constraints.not_same_distributor:
-        ra, rb = brand_root[index[a]], brand_root[index[b]]
+        ra, rb = int(brand_root[index[a]]), int(brand_root[index[b]])
         if ra >= 0 and rb >= 0 and ra != rb:
             dforest.forbid(ra, rb)
     for a, b in constraints.same_distributor:
-        dforest.union(brand_root[index[a]], brand_root[index[b]])
-    dvalues: list[tuple[str, list[int], float]] = []
-    for v in range(len(value_keys)):
-        if dist_weight[v] <= 0:
-            continue
-        roots = sorted({brand_root[s] for s in kept[v]})
-        if len(roots) > 1:
-            dvalues.append((value_keys[v][0], roots, dist_weight[v]))
+        dforest.union(int(brand_root[index[a]]), int(brand_root[index[b]]))
+    weighed = (dist_weight > 0)[value_of[on_commercial]]
+    width = len(sites) + 1
+    pairs = np.unique(value_of[on_commercial][weighed] * width + brand_root[kept_sites[weighed]])
+    pair_value, pair_root = pairs // width, pairs % width
+    bounds = _pointers(pair_value, len(table.values))
+    spans = np.diff(bounds)
+    roots = pair_root.tolist()
+    dvalues = [
+        (kinds[kind_of[v]], roots[bounds[v] : bounds[v + 1]], float(dist_weight[v]))
+        for v in np.flatnonzero(spans > 1).tolist()
+    ]
     _agglomerate(dforest, dvalues, params)
-    # weak-merge rounds report the weight that could have counted; mark rarity discounts
-    for v in range(len(value_keys)):
-        if reason[v] is not None:
-            continue
-        reason[v] = _common(
-            len(carriers[v]),
-            (brand_weight[v], len({forest.find(s) for s in kept[v]})),
-            (dist_weight[v], len({dforest.find(brand_root[s]) for s in kept[v]})),
-            params=params,
-        )
 
+    distributor_root = np.fromiter(
+        (dforest.find(int(r)) if r >= 0 else -1 for r in brand_root.tolist()),
+        np.int64,
+        len(sites),
+    )
     brand_of: dict[str, str | None] = {}
     distributor_of: dict[str, str] = {}
     brand_members: dict[str, list[str]] = defaultdict(list)
-    for s, site in enumerate(sites):
-        root = brand_root[s]
+    for s, (site, root, top) in enumerate(
+        zip(sites, brand_root.tolist(), distributor_root.tolist(), strict=True)
+    ):
         if root < 0:
             brand_of[site] = None
             continue
         key = sites[root]
         brand_of[site] = key
         brand_members[key].append(site)
-        distributor_of.setdefault(key, sites[dforest.find(root)])
+        if s == root:
+            distributor_of[key] = sites[top]
+
+    def reason_of(v: int) -> str | None:
+        kind = table.values[v][0]
+        members = kept_sites[starts[v] : ends[v]]
+        why = _weigh(kind, int(carriers[v]), len(members), params)[2]
+        if why is not None:
+            return why
+        # weak-merge rounds report the weight that could have counted; rarity discounts
+        return _common(
+            int(carriers[v]),
+            (float(brand_weight[v]), len(np.unique(brand_root[members]))),
+            (float(dist_weight[v]), len(np.unique(distributor_root[members]))),
+            params=params,
+        )
+
     return Clustering(
         brand_of=brand_of,
         distributor_of=distributor_of,
-        _sites=sites,
-        _index=index,
-        _values=value_keys,
-        _carriers=carriers,
-        _site_values=site_values,
+        _table=table,
         _brand_weight=brand_weight,
         _distributor_weight=dist_weight,
-        _reason=reason,
+        _reason_of=reason_of,
         _members=dict(brand_members),
+        _index=index,
     )

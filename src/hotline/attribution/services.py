@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 
-from hotline.attribution.links import links_from_store
+from hotline.attribution.links import link_table
 from hotline.attribution.method import Clustering, Constraints, Params, cluster
 from hotline.attribution.models import (
     AttributionOverride,
@@ -98,7 +98,7 @@ class Attributor:
         started_at = utcnow()
         tick = time.perf_counter()
         self.progress("reading evidence")
-        links = list(links_from_store(self.engine))
+        links = link_table(self.engine)
         summary.links = len(links)
         with self.engine.connect() as connection:
             site_ids = {key: sid for key, sid in connection.execute(select(Site.key, Site.id))}

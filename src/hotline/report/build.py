@@ -535,7 +535,10 @@ def _method_name(method: str) -> str:
 def build_assessment(
     engine: Engine, scope: Scope, generated_at: datetime | None = None
 ) -> Assessment:
-    as_of = scope.as_of or datetime.now(UTC).replace(microsecond=0)
+    # to the microsecond: cut to the second, a report made in the same second as an import
+    # would leave out the rows that import just wrote, and its printed moment would not
+    # reproduce it
+    as_of = scope.as_of or datetime.now(UTC)
     scope = Scope(scope.date_from, scope.date_to, as_of, tuple(sorted(scope.sources)))
     with engine.connect() as connection:
         builder = Builder(connection, scope)
