@@ -90,6 +90,18 @@ def test_attribution_scores_well_and_exports_by_contract(
     assert all(countries[k] == v["hosting_country"] for k, v in truth["sites"].items())
 
 
+def test_attribute_on_an_empty_store_says_what_it_needs(db_url: str) -> None:
+    engine = make_engine(db_url)
+    table = link_table(engine)
+    engine.dispose()
+    assert len(table) == 0
+    run = hotline(db_url, "attribute")
+    assert run.code == 0, run.err
+    assert summary_value(run.out, "sites attributed") == 0
+    assert "No site is attributed yet" in run.out
+    assert "ingest captures" in run.out
+
+
 def test_ids_survive_ten_percent_more_data(db_url: str, world: Path, tmp_path: Path) -> None:
     rng = random.Random(3)
     warcs = sorted((world / "captures").glob("*.warc.gz"))

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import Connection, Engine, Select, select
 
 from hotline.attribution.table import Link, LinkTable
@@ -54,6 +56,16 @@ _OBSERVATIONS = {
 _CDN_ADDRESSES = "SELECT ip FROM ip_facts WHERE cdn IS NOT NULL"
 
 
+def _integer_pairs(cursor: Any, statement: str, chunk: int = 500_000) -> NDArray[np.int64]:
+    """A two-column integer result as an (n, 2) array, converted in chunks: a large store
+    has ~10 M selector links, and as one list of tuples they would cost gigabytes."""
+    cursor.execute(statement)
+    parts = [np.empty((0, 2), dtype=np.int64)]
+    while rows := cursor.fetchmany(chunk):
+        parts.append(np.asarray(rows, dtype=np.int64).reshape(-1, 2))
+    return np.concatenate(parts)
+
+
 def link_table(engine: Engine) -> LinkTable:
     """Every link of the store as a ``LinkTable``: the same links as ``links_from_store``
     (a test holds them equal), read as integers where the store has them."""
@@ -73,8 +85,7 @@ def link_table(engine: Engine) -> LinkTable:
         value_at = np.full(int(selector_ids.max(initial=0)) + 1, -1, dtype=np.int64)
         value_at[selector_ids] = np.arange(len(values), dtype=np.int64)
 
-        cursor.execute(_SITE_SELECTORS)
-        pairs = np.asarray(cursor.fetchall(), dtype=np.int64).reshape(-1, 2)
+        pairs = _integer_pairs(cursor, _SITE_SELECTORS)
         site_codes = [position[pairs[:, 0]]]
         value_codes = [value_at[pairs[:, 1]]]
 

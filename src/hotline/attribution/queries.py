@@ -145,6 +145,11 @@ class Headline:
         return sorted({d for _, d, _ in self.top_brands if d is not None}, key=_natural)
 
     def sentence(self) -> str:
+        if not self.brands:
+            return (
+                "No site is attributed yet: attribution needs captures with commercial "
+                "signals (hotline ingest captures FILE.warc.gz, then hotline attribute)"
+            )
         top = self.top_distributors
         return (
             f"{self.distributors} distributors operate {self.brands} brands; the "
