@@ -394,9 +394,15 @@ def _agglomerate(
     caps = params.kind_caps
     for _ in range(params.rounds):
         pair_kinds: dict[tuple[int, int], dict[str, float]] = defaultdict(dict)
+        # clusters only ever merge: a value whose carriers share one cluster now always will,
+        # so later rounds skip it
+        spanning: list[tuple[str, list[int], float]] = []
         for kind, carriers, weight in weak:
             roots = sorted({forest.find(c) for c in carriers})
-            if len(roots) < 2 or len(roots) > params.weak_max_clusters:
+            if len(roots) < 2:
+                continue
+            spanning.append((kind, carriers, weight))
+            if len(roots) > params.weak_max_clusters:
                 continue
             for i, a in enumerate(roots):
                 for b in roots[i + 1 :]:
@@ -417,6 +423,7 @@ def _agglomerate(
                 merged = True
         if not merged:
             break
+        weak = spanning
 
 
 def cluster(
