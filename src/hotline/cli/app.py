@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, NoReturn
 
-import psycopg
 import typer
 from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
@@ -131,14 +130,24 @@ def main() -> None:
         # flush of stdout (it would fail again) and exit as a successful command.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
-    except (SQLAlchemyError, psycopg.Error) as error:
-        text = str(getattr(error, "orig", None) or error).strip()
-        err.print(f"[bold red]database error:[/] {escape(text)}")
-        sys.exit(USAGE)
+    except SQLAlchemyError as error:
+        _database_error(error)
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
         err.print(f"[bold red]error:[/] {escape(where + (error.strerror or str(error)))}")
         sys.exit(USAGE)
+    except Exception as error:
+        # the driver's own errors (attribution reads through the raw cursor), recognised by
+        # module so that psycopg is not imported by commands that never touch PostgreSQL
+        if type(error).__module__.split(".")[0] in {"psycopg", "sqlite3"}:
+            _database_error(error)
+        raise
+
+
+def _database_error(error: BaseException) -> NoReturn:
+    text = str(getattr(error, "orig", None) or error).strip()
+    err.print(f"[bold red]database error:[/] {escape(text)}")
+    sys.exit(USAGE)
 
 
 if __name__ == "__main__":

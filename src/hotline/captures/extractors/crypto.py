@@ -15,8 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from Crypto.Hash import keccak
-
 from hotline.captures.bitcoin import classify_bitcoin_address
 from hotline.captures.extractors._common import attributes, visible_texts
 from hotline.captures.model import CapturedPage, Selector, Strength
@@ -57,6 +55,10 @@ def normalise_eth_address(candidate: str) -> str | None:
     if any(char not in "0123456789abcdef" for char in lower):
         return None
     if body not in (lower, body.upper()):
+        # imported here: loading pycryptodome costs ~0.1 s of every command's start-up, and
+        # only a mixed-case Ethereum address needs it
+        from Crypto.Hash import keccak
+
         digest = keccak.new(digest_bits=256, data=lower.encode("ascii")).hexdigest()
         for char, nibble in zip(body, digest[:40], strict=True):
             if char.isalpha() and char.isupper() != (int(nibble, 16) >= 8):
