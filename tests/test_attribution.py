@@ -6,13 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import random
+import subprocess
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from hotline.attribution.links import link_table, links_from_store
 from hotline.attribution.method import cluster
@@ -268,3 +270,25 @@ def test_an_unlink_after_a_link_gives_the_distributor_its_id_and_label_back(
     rows = [row for row in _export(db_url) if row["distributor_label"] == "Quarnix Group"]
     assert rows
     assert {row["distributor_id"] for row in rows} == {f"d{other}"}
+
+
+def test_a_driver_error_while_reading_is_reported_not_a_traceback(db_url: str) -> None:
+    """``link_table`` reads through the driver's own cursor, so its errors are sqlite3's or
+    psycopg's, not SQLAlchemy's; the console script still says "database error"."""
+    assert hotline(db_url, "-q", "init").code == 0
+    engine = make_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE site_selectors"))
+    engine.dispose()
+    script = Path(sys.executable).with_name("hotline")
+    run = subprocess.run(
+        [str(script), "--db", db_url, "attribute"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 2, run.stderr
+    assert "database error" in run.stderr
+    assert "site_selectors" in run.stderr
+    assert "Traceback" not in run.stderr
