@@ -130,18 +130,20 @@ def score_command(
     Prints B-cubed precision, recall and F1 for site → brand and site → distributor over
     the commercial sites, and the share of non-commercial sites that were wrongly attributed.
 
-    The attribution stage is not built yet, so scoring reads a site export file
-    ([bold]--export[/]); [bold]--baseline[/] scores "link everything that shares a selector".
+    Scoring reads a site export file ([bold]--export[/], written by
+    [bold]hotline export sites[/] after [bold]hotline attribute[/]); [bold]--baseline[/]
+    scores "link everything that shares a selector" beside it.
 
     [bold]Examples[/]
 
       hotline score --truth world/truth.json --baseline world/selectors.jsonl
+      hotline export sites --format csv --no-defang --out sites.csv
       hotline score --truth world/truth.json --export sites.csv
     """
     if export is None and baseline is None:
         raise fail(
-            "nothing to score: the database holds no attribution yet (the attribution stage "
-            "is not built); pass --export FILE or --baseline world/selectors.jsonl"
+            "nothing to score: pass --export FILE (from hotline export sites) or "
+            "--baseline world/selectors.jsonl"
         )
     try:
         world_truth = read_truth(truth)
