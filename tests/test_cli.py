@@ -681,7 +681,8 @@ def test_score_without_anything_to_score_is_a_usage_error(tmp_path: Path) -> Non
     truth.write_text('{"sites": {}}')
     result = hotline(db_url, "score", "--truth", str(truth))
     assert result.code == 2
-    assert "no attribution" in result.err
+    assert "nothing to score" in result.err
+    assert "hotline export sites" in result.err
     broken = hotline(db_url, "score", "--truth", str(tmp_path / "missing.json"), "--baseline", "x")
     assert broken.code == 2
     assert "missing.json" in broken.err
