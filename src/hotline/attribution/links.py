@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import numpy as np
@@ -69,8 +70,7 @@ def _integer_pairs(cursor: Any, statement: str, chunk: int = 500_000) -> NDArray
 def link_table(engine: Engine) -> LinkTable:
     """Every link of the store as a ``LinkTable``: the same links as ``links_from_store``
     (a test holds them equal), read as integers where the store has them."""
-    with engine.connect() as connection:
-        cursor = connection.connection.cursor()
+    with engine.connect() as connection, closing(connection.connection.cursor()) as cursor:
         cursor.execute(_SITES)
         site_rows = cursor.fetchall()
         sites: list[str] = [key for _id, key in site_rows]
@@ -108,7 +108,6 @@ def link_table(engine: Engine) -> LinkTable:
             known = found >= 0  # observations of a site the store does not hold: ignored
             site_codes.append(found[known])
             value_codes.append(numbers[known])
-        cursor.close()
     values = list(value_number)
     return LinkTable.from_codes(
         sites, values, np.concatenate(site_codes), np.concatenate(value_codes)

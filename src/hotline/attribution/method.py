@@ -28,7 +28,7 @@ from types import MappingProxyType
 import numpy as np
 from numpy.typing import NDArray
 
-from hotline.attribution.table import Ints, Link, LinkTable, _pointers
+from hotline.attribution.table import Ints, Link, LinkTable, pointers
 
 BRAND = "brand"
 DISTRIBUTOR = "distributor"
@@ -239,10 +239,6 @@ class Clustering:
                 if carrier != at and carrier not in chosen and len(chosen) < 5:
                     chosen.append(carrier)
         return tuple(self._sites[c] for c in chosen)
-
-    def _distributor_of_site(self, site: str) -> str | None:
-        brand = self.brand_of.get(site)
-        return self.distributor_of.get(brand) if brand is not None else None
 
 
 def _noise(carriers: int, commercial: int, params: Params) -> int:
@@ -492,6 +488,7 @@ def cluster(
     dist_weight = np.where(discounted, 0.0, kind_dist)
     on_commercial = commercial[site_of]
     kept_sites = site_of[on_commercial]  # commercial carriers, sorted by (value, site)
+    kept_values = value_of[on_commercial]
     kept_pointers = np.zeros(len(table.values) + 1, dtype=np.int64)
     np.cumsum(kept, out=kept_pointers[1:])
     starts, ends = kept_pointers[:-1].tolist(), kept_pointers[1:].tolist()
@@ -525,11 +522,11 @@ def cluster(
             dforest.forbid(ra, rb)
     for a, b in constraints.same_distributor:
         dforest.union(int(brand_root[index[a]]), int(brand_root[index[b]]))
-    weighed = (dist_weight > 0)[value_of[on_commercial]]
+    weighed = (dist_weight > 0)[kept_values]
     width = len(sites) + 1
-    pairs = np.unique(value_of[on_commercial][weighed] * width + brand_root[kept_sites[weighed]])
+    pairs = np.unique(kept_values[weighed] * width + brand_root[kept_sites[weighed]])
     pair_value, pair_root = pairs // width, pairs % width
-    bounds = _pointers(pair_value, len(table.values))
+    bounds = pointers(pair_value, len(table.values))
     spans = np.diff(bounds)
     roots = pair_root.tolist()
     dvalues = [

@@ -28,11 +28,11 @@ def _sorted(items: Sequence[Any]) -> tuple[list[Any], Ints]:
     return [items[i] for i in order], ranks
 
 
-def _pointers(groups: Ints, count: int) -> Ints:
+def pointers(groups: Ints, count: int) -> Ints:
     """CSR row pointers of a sorted array of group numbers ``0..count-1``."""
-    pointers = np.zeros(count + 1, dtype=np.int64)
-    np.cumsum(np.bincount(groups, minlength=count), out=pointers[1:])
-    return pointers
+    starts = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(groups, minlength=count), out=starts[1:])
+    return starts
 
 
 @dataclass(eq=False)
@@ -45,7 +45,7 @@ class LinkTable:
     _by_site: tuple[Ints, Ints] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.value_pointers = _pointers(self.value_of, len(self.values))
+        self.value_pointers = pointers(self.value_of, len(self.values))
 
     def __len__(self) -> int:
         return len(self.site_of)
@@ -114,9 +114,9 @@ class LinkTable:
     def site_values(self, site: int) -> Ints:
         if self._by_site is None:
             order = np.lexsort((self.value_of, self.site_of))
-            self._by_site = (_pointers(self.site_of[order], len(self.sites)), self.value_of[order])
-        pointers, values = self._by_site
-        return values[pointers[site] : pointers[site + 1]]
+            self._by_site = (pointers(self.site_of[order], len(self.sites)), self.value_of[order])
+        starts, values = self._by_site
+        return values[starts[site] : starts[site + 1]]
 
     def links(self) -> Iterable[Link]:
         """The links back as tuples (for tools that want them; not used by the method)."""
