@@ -78,8 +78,12 @@ def test_attribution_scores_well_and_exports_by_contract(
     rows = _export(db_url)
     assert list(rows[0]) == [
         "site", "brand_id", "distributor_id", "brand_label", "distributor_label", "urls",
-        "first_seen", "last_seen", "country",
+        "first_seen", "last_seen", "country", "confidence",
     ]  # fmt: skip
+    for row in rows:  # a number in 0..1 exactly for the attributed sites
+        assert (row["confidence"] not in ("", None)) == (row["brand_id"] not in ("", None))
+        if row["brand_id"]:
+            assert 0.0 <= float(row["confidence"]) <= 1.0
     path = tmp_path / "sites.csv"
     assert hotline(db_url, "export", "sites", "--out", str(path)).code == 0
     report = score(read_truth(world / "truth.json"), read_site_export(path))
@@ -172,6 +176,11 @@ def test_why_names_the_evidence(db_url: str, world: Path) -> None:
     assert "Evidence" in run.out
     assert "site(s)" in run.out
     assert site not in run.out
+    assert "confidence 0." in run.out or "confidence 1.00" in run.out
+    assert any(f"({name})" in run.out for name in ("high", "medium", "low"))
+    assert "commercial score" in run.out
+    # the reasons a shared value was discounted are shown with it
+    assert "(no weight)" in run.out or "commercial signal" in run.out or "clusters" in run.out
     noise = next(k for k, v in sorted(truth["sites"].items()) if v["role"] == "noise")
     quiet = hotline(db_url, "why", noise)
     assert quiet.code in (0, 2)
@@ -192,6 +201,8 @@ def test_why_weighs_the_store_exactly_as_the_run_did(db_url: str, world: Path) -
             answer = site_answer(connection, site)
             assert answer is not None
             assert answer.evidence == [asdict(e) for e in result.explain(site)], site
+            assert answer.confidence == result.confidence[site], site
+            assert answer.commercial_score == result.scores[site], site
     engine.dispose()
 
 

@@ -117,13 +117,17 @@ def test_cdn_ip_or_decoy_analytics_never_merges_distributors() -> None:
 def test_shared_nameserver_alone_keeps_sites_apart() -> None:
     links: list[Link] = [
         ("one.test", "brand_text", "one"),
+        ("one.test", "btc_address", "bc1qone"),
         ("one.test", "nameserver", "ns1.host.example"),
         ("two.test", "brand_text", "two"),
+        ("two.test", "btc_address", "bc1qtwo"),
         ("two.test", "nameserver", "ns1.host.example"),
     ]
     result = cluster(links)
-    assert result.brand_of["one.test"] != result.brand_of["two.test"]
-    assert result.distributor_of["one.test"] != result.distributor_of["two.test"]
+    # lone shops tied to nothing stay unattributed (below the confidence floor); never one
+    one, two = result.brand_of["one.test"], result.brand_of["two.test"]
+    assert one is None or one != two
+    assert one is None or result.distributor_of[one] != result.distributor_of.get(two or "")
 
 
 def test_hopping_domains_with_brand_text_and_favicon_form_one_brand() -> None:
@@ -134,6 +138,7 @@ def test_hopping_domains_with_brand_text_and_favicon_form_one_brand() -> None:
         ("shopa-2.example", "brand_text", "zorvax"),
         ("shopa-2.example", "favicon_md5", "f1"),
         ("shopa-3.test", "favicon_md5", "f1"),
+        ("shopa-3.test", "affiliate", "aff=K3X9Q2"),  # a domain showing only logo and link
     ]
     result = cluster(links)
     assert result.brand_of["shopa-2.example"] == "shopa-2.example"

@@ -1,10 +1,21 @@
-"""Brand extractor: the normalised name from title, logo alt text and the first heading."""
+"""Brand extractor: the normalised name from title, logo alt text and the first heading,
+without the decorations pages wrap it in ("Zorbel logo", "Welcome to Zorbel", "Zorbel™")."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from hotline.captures.extractors.brand import extract_brand, normalise_brand, title_name
+from hotline.captures.extractors.brand import (
+    BRAND_PREFIXES,
+    BRAND_SUFFIXES,
+    MIN_BRAND_LENGTH,
+    brand_name,
+    extract_brand,
+    normalise_brand,
+    title_name,
+)
 from hotline.captures.model import CapturedPage, Selector, Strength
 
 
@@ -90,3 +101,126 @@ def test_no_title_no_logo_no_heading() -> None:
 )
 def test_a_separator_at_either_end(title: str, expected: str) -> None:
     assert title_name(title) == expected
+
+
+# --- decorations ----------------------------------------------------------------------------
+
+DECORATED = [
+    "Zorbel logo",
+    "Zorbel Logo",
+    "logo Zorbel",
+    "Logo: Zorbel",
+    "Zorbel - official site",
+    "Zorbel | Official Website",
+    "Official Zorbel",
+    "The official Zorbel",
+    "Welcome to Zorbel",
+    "Welcome to the Zorbel",
+    "Home of Zorbel",
+    "Zorbel home",
+    "Zorbel Homepage",
+    "Zorbel (official)",
+    "Zorbel™",
+    "Zorbel ™",
+    "Zorbel®",
+    "Zorbel(TM)",
+    "© Zorbel",
+    "Official Zorbel Logo",
+    "Welcome to the official Zorbel home page",
+    "  ZORBEL   LOGO ",
+]
+
+
+@pytest.mark.parametrize("text", DECORATED)
+def test_decorations_are_taken_off(text: str) -> None:
+    assert brand_name(text) == "zorbel"
+
+
+@pytest.mark.parametrize("text", DECORATED)
+def test_decorated_candidates_give_one_brand_value(text: str) -> None:
+    head = "<title>Zorbel | fresh picks every week</title>"
+    body = f'<img class="site-logo" src="/logo.png" alt="{text}"><h1>{text}</h1>'
+    assert brands(head, body) == [("zorbel", "title")]
+    # and on their own, each where it stands
+    assert brands(f"<title>{text}</title>") == [("zorbel", "title")]
+    assert brands(body=f'<img class="logo" alt="{text}">') == [("zorbel", "logo")]
+    assert brands(body=f"<h1>{text}</h1>") == [("zorbel", "h1")]
+
+
+def test_a_trademark_sign_in_a_title_is_not_glued_to_the_name() -> None:
+    assert brands("<title>Zorbel™ | fresh picks</title>") == [("zorbel", "title")]
+    assert normalise_brand("Zorbel™") == "zorbeltm"  # why brand_name drops the sign first
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Logomarx", "logomarx"),  # a decoration word inside a name is the name
+        ("Zorbelhome", "zorbelhome"),
+        ("Officialwear", "officialwear"),
+        ("Homeofficial Supplies", "homeofficial supplies"),
+        ("Corner Shop", "corner shop"),
+        ("Zorbel logo designs", "zorbel logo designs"),  # only at either end
+        ("ab logo", "ab logo"),  # "ab" is too short: kept as it stands
+        ("Welcome to AB", "welcome to ab"),
+        ("logo", "logo"),  # then dropped by extract_brand as a generic word
+        ("Welcome", "welcome"),
+        ("", ""),
+    ],
+)
+def test_what_is_not_taken_off(text: str, expected: str) -> None:
+    assert brand_name(text) == expected
+
+
+def test_a_value_kept_whole_is_still_filtered() -> None:
+    assert brands(body='<img class="logo" alt="Logo"><h1>Official</h1>') == []
+    assert brands(body="<h1>ab logo</h1>") == [("ab logo", "h1")]
+
+
+def test_the_decoration_lists_are_normalised_data() -> None:
+    for decoration in (*BRAND_PREFIXES, *BRAND_SUFFIXES):
+        assert normalise_brand(decoration) == decoration
+    # a longer entry comes before any shorter one it starts (ends) with, or it is never used
+    for entries, fits in ((BRAND_PREFIXES, str.startswith), (BRAND_SUFFIXES, str.endswith)):
+        for i, entry in enumerate(entries):
+            assert not any(fits(entry, earlier) for earlier in entries[:i]), entry
+
+
+def test_a_megabyte_of_decorations_is_cheap() -> None:
+    text = "logo " * 200_000 + "zorbel"
+    assert brand_name(text) == normalise_brand(text)  # too long to be a name: not stripped
+    assert brands(body=f"<h1>{text}</h1>") == []
+
+
+PIECES = st.sampled_from(
+    [*BRAND_PREFIXES, *BRAND_SUFFIXES, "zorbel", "ab", "x", " ", "-", "|", ":", "™", "®", "©"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.one_of(
+        st.lists(PIECES, max_size=8).map(" ".join),
+        st.lists(PIECES, max_size=8).map("".join),
+        st.text(max_size=40),
+        st.tuples(st.text(max_size=10), PIECES, st.text(max_size=10)).map("".join),
+    )
+)
+def test_decoration_stripping_is_idempotent_and_never_too_short(text: str) -> None:
+    name = brand_name(text)
+    assert brand_name(name) == name
+    if len(name) < MIN_BRAND_LENGTH:
+        # short only when there was nothing longer to begin with: no strip made it short
+        assert len(brand_name(name)) == len(name)
+        assert len(normalise_brand(name)) == len(name)
+        assert len(name) == len(_plain(text))
+
+
+def _plain(text: str) -> str:
+    """The text as brand_name sees it before any decoration is taken off."""
+    value = text
+    for mark in "™®℠©":
+        value = value.replace(mark, "")
+    for _ in range(4):
+        value = normalise_brand(value)
+    return value

@@ -159,7 +159,7 @@ def test_odd_attributes_never_raise() -> None:
         f'<a href="https://other.test/?aff={huge}">huge</a>'
         f'<p data-x="{huge}">huge attribute</p>'
         '<a href="https://[::1/">bad ipv6</a><a href="https://a.test:99999/?aff=1">bad port</a>'
-        '<a href="https://bü.test/?ref=ünïcode">idn</a><a href="http://%zz/">bad escape</a>'
+        '<a href="https://bü.test/?ref=ünï2code">idn</a><a href="http://%zz/">bad escape</a>'
         "<a href='\x00https://x.test/'>nul</a><a href=\"https://x.test/\ud7ff?aff=1\">odd</a>"
         "<p \x01weird=1 ::=2 data-é='3'>x</p><a href=\"javascript:void(0)\">js</a>"
     )
@@ -167,7 +167,7 @@ def test_odd_attributes_never_raise() -> None:
     for extractor in extractors.values():
         list(extractor(page(html)))
     found = {(s.kind, s.value) for s in extract_all(page(html), extractors)}
-    assert ("affiliate", "ref=ünïcode") in found
+    assert ("affiliate", "ref=ünï2code") in found
 
 
 HTML_PIECES = st.sampled_from(

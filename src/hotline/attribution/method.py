@@ -21,16 +21,18 @@ The method in brief (docs/attribution-method.md has the reasoning and the measur
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
 from numpy.typing import NDArray
 
+from hotline.attribution.pieces import Pieces, pieces
 from hotline.attribution.table import Ints, Link, LinkTable, pointers
 
 BRAND = "brand"
+HUB = "spans"  # how a note about a kit default or shared service begins
 DISTRIBUTOR = "distributor"
 NONE = "none"
 
@@ -77,6 +79,7 @@ class Params:
                 "merchant_id": 1.0,
                 "affiliate": 1.0,
                 "btc_address": 1.0,
+                "eth_address": 1.0,
                 "email": 0.8,
                 "analytics": 0.8,
                 "payment_host": 0.3,
@@ -92,9 +95,27 @@ class Params:
     kind_caps: Mapping[str, float] = field(
         default_factory=lambda: _frozen({"analytics": 1.5, "email": 1.5})
     )
-    commercial_kinds: frozenset[str] = frozenset(
-        {"merchant_id", "affiliate", "btc_address", "payment_host", "brand_text", "gateway"}
+    # How much each kind says "this site sells": a site is commercial when the kinds it
+    # carries add up to ``commercial_floor``. Payment identities count fully; the kinds that
+    # forums and link lists also show (a name, a tagged link, a redirect) count only
+    # together, so no single extractor's false positive makes a site commercial.
+    commercial_weights: Mapping[str, float] = field(
+        default_factory=lambda: _frozen(
+            {
+                "merchant_id": 1.0,
+                "btc_address": 1.0,
+                "eth_address": 1.0,
+                "payment_host": 0.6,
+                "affiliate": 0.4,
+                "brand_text": 0.4,
+                "gateway": 0.4,
+            }
+        )
     )
+    commercial_floor: float = 0.8
+    # a carrier taints a value (below) only when its commercial score is under this: one
+    # weak commercial kind at most
+    noise_below: float = 0.5
     threshold: float = 1.0
     # a value on this many sites without commercial signal is a kit default / public value
     noise_sites: int = 2
@@ -106,6 +127,15 @@ class Params:
     strong_max_sites: int = 0
     # rounds of corroborated (weak) merging per level
     rounds: int = 3
+    # A value that would join two or more clusters which each stand on evidence of their own
+    # (two or more nodes, or another strong value) merges nothing on its own: it counts
+    # ``bridge_weight`` and needs corroboration. Spread over three or more such clusters with
+    # none holding ``hub_major`` of its carriers, it is a kit default, a shared service or a
+    # decoy and counts nothing.
+    bridge_weight: float = 0.5
+    hub_major: float = 0.5
+    # below this confidence a site stays unattributed instead of being forced into a cluster
+    confidence_floor: float = 0.35
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +162,14 @@ class _ValueGroups:
 class Clustering:
     brand_of: dict[str, str | None]
     distributor_of: dict[str, str]
+    # site → confidence of its attribution (0..1; see ``band``), attributed sites only
+    confidence: dict[str, float] = field(default_factory=dict)
+    # (kind, value) → why a value that could have merged was held back (bridges, hubs)
+    notes: dict[tuple[str, str], str] = field(default_factory=dict)
+    # site → its commercial score (every site with a link)
+    scores: dict[str, float] = field(default_factory=dict)
+    # the sites the run treated as commercial (score, shared strong value, analyst)
+    candidates: frozenset[str] = frozenset()
     _table: LinkTable | None = field(default=None, repr=False)
     _brand_weight: Sequence[float] | NDArray[np.float64] = field(default=(), repr=False)
     _distributor_weight: Sequence[float] | NDArray[np.float64] = field(default=(), repr=False)
@@ -241,20 +279,19 @@ class Clustering:
         return tuple(self._sites[c] for c in chosen)
 
 
-def _noise(carriers: int, commercial: int, params: Params) -> int:
-    """How many carriers without commercial signal taint a value (0: not tainted)."""
-    noise = carriers - commercial
+def _noise(carriers: int, clean: int, params: Params) -> int:
+    """How many carriers without commercial signal taint a value (0: not tainted); ``clean``
+    carriers are commercial or show some commercial evidence (``Params.noise_below``)."""
+    noise = carriers - clean
     share = noise >= params.noise_share * carriers
     return noise if noise >= params.noise_sites and share else 0
 
 
-def _weigh(
-    kind: str, carriers: int, commercial: int, params: Params
-) -> tuple[float, float, str | None]:
+def _weigh(kind: str, carriers: int, clean: int, params: Params) -> tuple[float, float, str | None]:
     """A value's effective (brand weight, distributor weight, reason it was discounted)."""
     bw = params.brand_weights.get(kind, 0.0)
     dw = params.distributor_weights.get(kind, 0.0)
-    noise = _noise(carriers, commercial, params)
+    noise = _noise(carriers, clean, params)
     if bw <= 0 and dw <= 0:
         return 0.0, 0.0, f"weak kind: {kind} (no weight)"
     if noise:
@@ -266,8 +303,8 @@ def _weigh(
                 "(kit default or public value)"
             ),
         )
-    if params.strong_max_sites and commercial > params.strong_max_sites:
-        return 0.0, 0.0, f"shared by {commercial} sites, above the cap of {params.strong_max_sites}"
+    if params.strong_max_sites and clean > params.strong_max_sites:
+        return 0.0, 0.0, f"shared by {clean} sites, above the cap of {params.strong_max_sites}"
     return bw, dw, None
 
 
@@ -289,12 +326,18 @@ def explain_local(
     distributor_of: Mapping[str, str],
     params: Params = Params(),
     limit: int = 8,
+    scores: Mapping[str, float] | None = None,
+    notes: Mapping[tuple[str, str], str] | None = None,
+    candidates: Collection[str] = (),
 ) -> list[Evidence]:
     """``Clustering.explain`` from a stored attribution instead of a run in memory: ``values``
     are the site's (kind, value, carriers) and ``brand_of``/``distributor_of`` the stored
-    answers of those carriers (a site is commercial exactly when it has a brand). Weights and
-    discounts follow the same rules as ``cluster``, so ``hotline why`` reads the store, and
-    a run does not have to write every site's evidence."""
+    answers of those carriers (a site is commercial exactly when it has a brand), ``scores``
+    their stored commercial scores, ``candidates`` those the run treated as commercial and
+    ``notes`` the values the run held back (bridges and
+    hubs, which only the whole picture shows). Weights and discounts follow the same rules as
+    ``cluster``, so ``hotline why`` reads the store, and a run does not have to write every
+    site's evidence."""
     listed = [(kind, value, {site, *members}) for kind, value, members in values]
     table = LinkTable.from_links(
         ((member, kind, value) for kind, value, members in listed for member in members),
@@ -304,9 +347,19 @@ def explain_local(
     dist_weight: list[float] = []
     reason: list[str | None] = []
     for value_id, (kind, _value) in enumerate(table.values):
-        owners = [brand_of.get(table.sites[m]) for m in table.carriers(value_id).tolist()]
+        members = [table.sites[m] for m in table.carriers(value_id).tolist()]
+        owners = [brand_of.get(m) for m in members]
         commercial = [b for b in owners if b is not None]
-        bw, dw, why = _weigh(kind, len(owners), len(commercial), params)
+        clean = sum(
+            1
+            for m, b in zip(members, owners, strict=True)
+            if b is not None
+            or m in candidates
+            or (scores or {}).get(m, 0.0) >= params.noise_below - 1e-9
+        )
+        bw, dw, why = _weigh(kind, len(owners), clean, params)
+        if why is None and notes:
+            why = notes.get(table.values[value_id])
         if why is None:
             why = _common(
                 len(owners),
@@ -329,12 +382,15 @@ def explain_local(
 
 
 class _Forest:
-    """Union-find over integer nodes with path halving and cannot-link vetoes."""
+    """Union-find over integer nodes with path halving, cluster sizes, a count of each
+    cluster's own strong evidence, and cannot-link vetoes."""
 
-    __slots__ = ("forbidden", "parent")
+    __slots__ = ("forbidden", "own", "parent", "size")
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, own: Sequence[int] | None = None) -> None:
         self.parent = list(range(size))
+        self.size = [1] * size
+        self.own = list(own) if own is not None else [0] * size
         self.forbidden: dict[int, set[int]] = {}
 
     def find(self, node: int) -> int:
@@ -363,53 +419,157 @@ class _Forest:
             return False
         keep, gone = min(root_a, root_b), max(root_a, root_b)
         self.parent[gone] = keep
+        self.size[keep] += self.size[gone]
+        self.own[keep] += self.own[gone]
         moved = self.forbidden.pop(gone, None)
         if moved:
             self.forbidden.setdefault(keep, set()).update(moved)
         return True
 
 
+@dataclass(slots=True)
+class _Unit:
+    """One piece of evidence for the agglomeration: a value, or all gateway values of one
+    source site (a redirecting site is one witness, however many targets it has)."""
+
+    kind: str
+    carriers: list[int]  # nodes, one entry per (value, node) incidence
+    weight: float
+    values: tuple[int, ...]
+    # demoted: it would have joined clusters that stand on their own, so it only adds to
+    # evidence that is not itself held back (two kit defaults never corroborate each other)
+    held: bool = False
+
+
 def _agglomerate(
     forest: _Forest,
-    values: list[tuple[str, list[int], float]],
+    units: list[_Unit],
     params: Params,
+    notes: dict[int, str],
+    allowed: int = 1,
 ) -> None:
-    """Merge ``forest`` nodes: (kind, carrier nodes, weight) values; strong ones directly,
-    weak ones only when corroborated to the threshold between two clusters."""
+    """Merge ``forest`` nodes. A strong unit joins its carriers directly unless, without it,
+    they would sit in two or more pieces that each stand on their own evidence (then it
+    needs corroboration, or counts nothing when spread like a kit default); weak units only
+    add up between two clusters, once per kind, to the threshold."""
     threshold = params.threshold
-    weak: list[tuple[str, list[int], float]] = []
-    weights: dict[str, float] = {}
-    for kind, carriers, weight in values:
-        if weight >= threshold:
-            first = carriers[0]
-            for other in carriers[1:]:
+    weak: list[_Unit] = []
+    # values on exactly the same carriers travel together (a kit's default logo and name):
+    # one witness, so they are weighed as one
+    together: dict[tuple[int, ...], _Unit] = {}
+    for unit in units:
+        if unit.weight < threshold:
+            continue
+        key = tuple(sorted(set(unit.carriers)))
+        seen = together.get(key)
+        if seen is None:
+            together[key] = unit
+        else:
+            together[key] = _Unit(seen.kind, seen.carriers, seen.weight, seen.values + unit.values)
+    strong = list(together.values())
+    # every strong value against the pieces its carriers fall into without it (order-free);
+    # hubs found are taken out and the rest asked again: a shortener or a kit default ties
+    # pieces together that are separate once it is gone
+    answers = pieces(len(forest.parent), [u.carriers for u in strong], forest.own)
+    for _ in range(3):
+        hubs = {i for i, answer in enumerate(answers) if _hub(answer, params)}
+        if not hubs:
+            break
+        for i in sorted(hubs):
+            for value in strong[i].values:
+                notes[value] = (
+                    f"{HUB} {sum(answers[i].standing)} clusters that are otherwise unconnected "
+                    "(kit default, shared service or decoy)"
+                )
+        strong = [u for i, u in enumerate(strong) if i not in hubs]
+        answers = pieces(len(forest.parent), [u.carriers for u in strong], forest.own)
+    for unit, answer in zip(strong, answers, strict=True):
+        standing = [i for i, flag in enumerate(answer.standing) if flag]
+        # ``allowed`` standing pieces still merge: two among distributors, the usual shape of
+        # one operator (brands grouped by their payment addresses, joined by its merchant
+        # account); one among brands, whose domains share a name or a logo
+        if len(standing) <= allowed:
+            first = unit.carriers[0]
+            for other in unit.carriers[1:]:
                 forest.union(first, other)
-        elif weight > 0:
-            weights[kind] = max(weights.get(kind, 0.0), weight)
-            weak.append((kind, carriers, weight))
+            continue
+        sizes = [len(answer.carriers[i]) for i in standing]
+        major = standing[sizes.index(max(sizes))]
+        if len(standing) >= 3 and max(sizes) < params.hub_major * sum(sizes):
+            for value in unit.values:
+                notes[value] = (
+                    f"{HUB} {len(standing)} clusters that are otherwise unconnected "
+                    "(kit default, shared service or decoy)"
+                )
+            continue
+        # the dominant piece takes what has no evidence of its own; the others need more
+        joined = [
+            node
+            for i, group in enumerate(answer.carriers)
+            if i == major or not answer.standing[i]
+            for node in group
+        ]
+        for node in joined[1:]:
+            forest.union(joined[0], node)
+        for value in unit.values:
+            notes[value] = (
+                f"would join {len(standing)} clusters that each have evidence of their own: "
+                "counts only with corroboration"
+            )
+        weak.append(
+            _Unit(unit.kind, unit.carriers, params.bridge_weight * threshold, unit.values, True)
+        )
+    # a weak value spread over three or more clusters that stand on their own, none of
+    # them holding most of its carriers, is a kit default or a shared service too
+    size, own = forest.size, forest.own
+    for unit in units:
+        if not 0 < unit.weight < threshold:
+            continue
+        roots: dict[int, int] = {}
+        for node in unit.carriers:
+            root = forest.find(node)
+            roots[root] = roots.get(root, 0) + 1
+        standing = [n for r, n in roots.items() if size[r] >= 2 or own[r] > 0]
+        if len(standing) >= 3:
+            for value in unit.values:
+                notes[value] = (
+                    f"{HUB} {len(standing)} clusters that are otherwise unconnected "
+                    "(kit default, shared service or decoy)"
+                )
+            continue
+        weak.append(unit)
+    weights: dict[str, float] = {}
+    for unit in weak:
+        weights[unit.kind] = max(weights.get(unit.kind, 0.0), unit.weight)
     caps = params.kind_caps
     for _ in range(params.rounds):
-        pair_kinds: dict[tuple[int, int], dict[str, float]] = defaultdict(dict)
+        pair_units: dict[tuple[int, int], list[int]] = defaultdict(list)
         # clusters only ever merge: a value whose carriers share one cluster now always will,
         # so later rounds skip it
-        spanning: list[tuple[str, list[int], float]] = []
-        for kind, carriers, weight in weak:
-            roots = sorted({forest.find(c) for c in carriers})
-            if len(roots) < 2:
+        spanning: list[_Unit] = []
+        for unit in weak:
+            roots_now = sorted({forest.find(c) for c in unit.carriers})
+            if len(roots_now) < 2:
                 continue
-            spanning.append((kind, carriers, weight))
-            if len(roots) > params.weak_max_clusters:
+            spanning.append(unit)
+            if len(roots_now) > params.weak_max_clusters:
                 continue
-            for i, a in enumerate(roots):
-                for b in roots[i + 1 :]:
-                    kinds = pair_kinds[(a, b)]
-                    kinds[kind] = kinds.get(kind, 0.0) + weight
+            at = len(spanning) - 1
+            for i, a in enumerate(roots_now):
+                for b in roots_now[i + 1 :]:
+                    pair_units[(a, b)].append(at)
+
+        def alone(root: int) -> bool:
+            return forest.size[root] < 2 and forest.own[root] <= 0
+
+        # two clusters that each stand on their own evidence need a strong value (held back
+        # as a bridge) among what they share: weak values alone — analytics tags, e-mails,
+        # templates, hosting — are what kits, agencies and widgets put on unrelated sites
         scored = (
-            (
-                sum(min(total, caps.get(k, 1.0) * weights[k]) for k, total in kinds.items()),
-                pair,
-            )
-            for pair, kinds in pair_kinds.items()
+            (_corroboration([spanning[i] for i in units], weights, caps), pair)
+            for pair, units in pair_units.items()
+            if len(units) > 1
+            and (alone(pair[0]) or alone(pair[1]) or any(spanning[i].held for i in units))
         )
         candidates = sorted((-score, pair) for score, pair in scored if score >= threshold - 1e-9)
         merged = False
@@ -420,6 +580,71 @@ def _agglomerate(
         if not merged:
             break
         weak = spanning
+
+
+def _corroboration(
+    units: list[_Unit], weights: Mapping[str, float], caps: Mapping[str, float]
+) -> float:
+    """How much independent evidence two clusters share: per kind the sum of its values'
+    weights, capped; a value counts only when its carriers are not mostly the same sites as
+    those of a value already counted (a kit's default analytics id and logo, or an agency's
+    e-mail and tag, are one witness, not two), and held-back values only add to evidence
+    that is not held back."""
+    if all(u.held for u in units):
+        return 0.0
+    chosen: list[frozenset[int]] = []
+    totals: dict[str, float] = {}
+    for unit in sorted(units, key=lambda u: (u.held, -u.weight, u.values)):
+        carriers = frozenset(unit.carriers)
+        if any(len(carriers & seen) * 2 > len(carriers | seen) for seen in chosen):
+            continue
+        chosen.append(carriers)
+        totals[unit.kind] = totals.get(unit.kind, 0.0) + unit.weight
+    if len(chosen) < 2 and all(t < 1.0 for t in totals.values()):
+        return 0.0
+    return sum(min(total, caps.get(k, 1.0) * weights[k]) for k, total in totals.items())
+
+
+def _hub(answer: Pieces, params: Params) -> bool:
+    """Three or more pieces that stand on their own, none holding ``hub_major`` of the
+    value's carriers among them: a kit default, a shared service or a decoy."""
+    sizes = [len(c) for c, flag in zip(answer.carriers, answer.standing, strict=True) if flag]
+    return len(sizes) >= 3 and max(sizes) < params.hub_major * sum(sizes)
+
+
+def _units(
+    table: LinkTable,
+    kinds: list[str],
+    kind_of: Ints,
+    chosen: list[int],
+    carriers_of: Callable[[int], list[int]],
+    weight: NDArray[np.float64],
+) -> list[_Unit]:
+    """Evidence units of one level: one per value, except that the gateway values of one
+    source site ("a>b", "a>c") form one unit."""
+    units: list[_Unit] = []
+    gateways: dict[str, list[int]] = defaultdict(list)
+    for v in chosen:
+        kind = kinds[kind_of[v]]
+        if kind == "gateway":
+            gateways[table.values[v][1].split(">", 1)[0]].append(v)
+            continue
+        units.append(_Unit(kind, carriers_of(v), float(weight[v]), (v,)))
+    for group in gateways.values():
+        carriers = [c for v in group for c in carriers_of(v)]
+        units.append(_Unit("gateway", carriers, max(float(weight[v]) for v in group), tuple(group)))
+    return units
+
+
+def band(confidence: float | None) -> str:
+    """The band people read: high, medium or low (``none`` when there is no attribution)."""
+    if confidence is None:
+        return "none"
+    if confidence >= 0.75:
+        return "high"
+    if confidence >= 0.5:
+        return "medium"
+    return "low"
 
 
 def cluster(
@@ -458,26 +683,58 @@ def cluster(
         return np.asarray([table_of(kind) for kind in kinds], dtype=np.float64)[kind_of]
 
     carriers = np.diff(table.value_pointers)
-    commercial = np.zeros(len(sites), dtype=bool)
-    commercial_value = per_kind(lambda k: float(k in params.commercial_kinds)) > 0
-    commercial[site_of[commercial_value[value_of]]] = True
+    # the commercial score: each kind a site carries counts once
+    kind_score = np.asarray([params.commercial_weights.get(k, 0.0) for k in kinds])
+    site_kind = np.unique(site_of * len(kinds) + kind_of[value_of]) if len(kinds) else site_of
+    score = np.bincount(
+        site_kind // max(len(kinds), 1),
+        weights=kind_score[site_kind % max(len(kinds), 1)] if len(kinds) else None,
+        minlength=len(sites),
+    ).astype(np.float64)
+    commercial = score >= params.commercial_floor - 1e-9
+    forced = np.zeros(len(sites), dtype=bool)
     for a, b in (*constraints.same_brand, *constraints.same_distributor):
         commercial[index[a]] = commercial[index[b]] = True
+        forced[index[a]] = forced[index[b]] = True
 
     def commercial_carriers() -> Ints:
         return np.bincount(value_of[commercial[site_of]], minlength=len(table.values))
 
+    partly = score >= params.noise_below - 1e-9
+    clean = np.bincount(value_of[partly[site_of]], minlength=len(table.values))
+
     def tainted(kept: Ints) -> NDArray[np.bool_]:
-        # ``_noise`` over every value at once
-        noise = carriers - kept
-        return (noise >= params.noise_sites) & (noise >= params.noise_share * carriers)
+        # ``_noise`` over every value at once; a site with some commercial evidence (a shop
+        # domain that showed a name and a partner link but no payment) is not noise
+        noise: Ints = carriers - np.maximum(kept, clean)
+        flags: NDArray[np.bool_] = (noise >= params.noise_sites) & (
+            noise >= params.noise_share * carriers
+        )
+        return flags
 
     kind_brand = per_kind(lambda k: params.brand_weights.get(k, 0.0))
     kind_dist = per_kind(lambda k: params.distributor_weights.get(k, 0.0))
-    # a site sharing a strong, untainted brand value with a commercial site is commercial
-    kept = commercial_carriers()
-    joined = (kind_brand >= params.threshold) & (carriers > 1) & ~tainted(kept) & (kept > 0)
-    commercial[site_of[joined[value_of]]] = True
+    # a site sharing a strong, untainted brand value with a commercial site is a candidate
+    is_name = kind_of == kind_number.get("brand_text", -1)
+    is_gateway = kind_of == kind_number.get("gateway", -1)
+    # (untainted, or a name most of whose carriers are commercial: a brand's name also sits
+    # on its domains that showed no payment, and those must not make the name look like a
+    # public value; a few rounds: a domain joined by its name makes its logo count next)
+    for _ in range(3):
+        kept = commercial_carriers()
+        joined = (
+            (kind_brand >= params.threshold)
+            & (carriers > 1)
+            & (kept > 0)
+            & (~tainted(kept) | ((2 * kept >= carriers) & is_name))
+        )
+        # a logo alone never makes a site without any commercial kind a candidate: hosting
+        # panels and content systems put theirs on every site they serve
+        via = joined[value_of] & ((score[site_of] > 0) | is_name[value_of] | is_gateway[value_of])
+        newly = site_of[via]
+        if commercial[newly].all():
+            break
+        commercial[newly] = True
 
     # effective weights per level (``_weigh`` over every value at once)
     kept = commercial_carriers()
@@ -492,9 +749,20 @@ def cluster(
     kept_pointers = np.zeros(len(table.values) + 1, dtype=np.int64)
     np.cumsum(kept, out=kept_pointers[1:])
     starts, ends = kept_pointers[:-1].tolist(), kept_pointers[1:].tolist()
+    brand_notes: dict[int, str] = {}
+    dist_notes: dict[int, str] = {}
 
-    # brands
-    forest = _Forest(len(sites))
+    # brands: a site's own strong brand values (shared or not) are its evidence of its own
+    # a site's identity of its own: a name or a logo no other commercial site carries
+    strong_brand = brand_weight >= params.threshold
+    private = (kept == 1)[kept_values]
+    named = np.isin(
+        kind_of, [kind_number.get("brand_text", -1), kind_number.get("favicon_md5", -1)]
+    )[kept_values]
+    own_brand = np.bincount(
+        kept_sites[strong_brand[kept_values] & private & named], minlength=len(sites)
+    )
+    forest = _Forest(len(sites), own_brand.tolist())
     for a, b in (*constraints.not_same_brand, *constraints.not_same_distributor):
         forest.forbid(index[a], index[b])
     for a, b in constraints.same_brand:
@@ -502,65 +770,123 @@ def cluster(
     chosen = np.flatnonzero((brand_weight > 0) & (kept > 1)).tolist()
     _agglomerate(
         forest,
-        [
-            (kinds[kind_of[v]], kept_sites[starts[v] : ends[v]].tolist(), float(brand_weight[v]))
-            for v in chosen
-        ],
+        _units(
+            table,
+            kinds,
+            kind_of,
+            chosen,
+            lambda v: kept_sites[starts[v] : ends[v]].tolist(),
+            brand_weight,
+        ),
         params,
+        brand_notes,
     )
     brand_root = np.fromiter(
         (forest.find(s) if commercial[s] else -1 for s in range(len(sites))),
         np.int64,
         len(sites),
     )
+    # a value found to be a kit default or a shared service among brands is one among
+    # distributors too
+    for v, note in brand_notes.items():
+        if note.startswith(HUB):
+            dist_weight[v] = 0.0
 
     # distributors: nodes are brand roots (site ids), cannot-links at brand level
-    dforest = _Forest(len(sites))
+    weighed = (dist_weight > 0)[kept_values]
+    width = len(sites) + 1
+    pairs = np.unique(kept_values[weighed] * width + brand_root[kept_sites[weighed]])
+    pair_value, pair_root = pairs // width, pairs % width
+    strong_dist = dist_weight >= params.threshold
+    alone = (np.diff(pointers(pair_value, len(table.values))) == 1)[pair_value]
+    own_dist = np.bincount(pair_root[strong_dist[pair_value] & alone], minlength=len(sites))
+    # one payment identity of its own is common for a distributor's brand (its own merchant
+    # account); a brand stands apart when two or more of them are nobody else's
+    own_dist = np.where(own_dist >= 2, own_dist, 0)
+    dforest = _Forest(len(sites), own_dist.tolist())
     for a, b in constraints.not_same_distributor:
         ra, rb = int(brand_root[index[a]]), int(brand_root[index[b]])
         if ra >= 0 and rb >= 0 and ra != rb:
             dforest.forbid(ra, rb)
     for a, b in constraints.same_distributor:
         dforest.union(int(brand_root[index[a]]), int(brand_root[index[b]]))
-    weighed = (dist_weight > 0)[kept_values]
-    width = len(sites) + 1
-    pairs = np.unique(kept_values[weighed] * width + brand_root[kept_sites[weighed]])
-    pair_value, pair_root = pairs // width, pairs % width
     bounds = pointers(pair_value, len(table.values))
     spans = np.diff(bounds)
     roots = pair_root.tolist()
-    dvalues = [
-        (kinds[kind_of[v]], roots[bounds[v] : bounds[v + 1]], float(dist_weight[v]))
-        for v in np.flatnonzero(spans > 1).tolist()
-    ]
-    _agglomerate(dforest, dvalues, params)
-
+    _agglomerate(
+        dforest,
+        _units(
+            table,
+            kinds,
+            kind_of,
+            np.flatnonzero(spans > 1).tolist(),
+            lambda v: roots[bounds[v] : bounds[v + 1]],
+            dist_weight,
+        ),
+        params,
+        dist_notes,
+        allowed=2,
+    )
     distributor_root = np.fromiter(
         (dforest.find(int(r)) if r >= 0 else -1 for r in brand_root.tolist()),
         np.int64,
         len(sites),
     )
+
+    confidence, firm = _confidence(
+        table,
+        params,
+        score,
+        brand_root,
+        distributor_root,
+        kept_sites,
+        kept_values,
+        strong_brand & ~_noted(brand_notes, len(table.values)),
+        strong_dist & ~_noted(dist_notes, len(table.values)),
+        forced,
+    )
+    # below the floor a site stays unattributed; its cluster keeps the others. A site
+    # without commercial evidence of its own needs a strong value tying it to its brand.
+    weak_site = (confidence < params.confidence_floor) | (
+        (score < params.commercial_floor - 1e-9) & ~firm
+    )
+    dropped = (brand_root >= 0) & weak_site & ~forced
+    brand_root[dropped] = -1
+    distributor_root[dropped] = -1
+
     brand_of: dict[str, str | None] = {}
     distributor_of: dict[str, str] = {}
     brand_members: dict[str, list[str]] = defaultdict(list)
-    for s, (site, root, top) in enumerate(
-        zip(sites, brand_root.tolist(), distributor_root.tolist(), strict=True)
-    ):
+    key_of_root: dict[int, int] = {}  # brand root → smallest remaining member
+    for s, root in enumerate(brand_root.tolist()):
+        if root >= 0 and root not in key_of_root:
+            key_of_root[root] = s
+    top_key: dict[int, int] = {}  # distributor root → smallest brand key
+    for first in key_of_root.values():
+        top = int(distributor_root[first])
+        if top not in top_key or first < top_key[top]:
+            top_key[top] = first
+    confidence_of: dict[str, float] = {}
+    for s, (site, root) in enumerate(zip(sites, brand_root.tolist(), strict=True)):
         if root < 0:
             brand_of[site] = None
             continue
-        key = sites[root]
+        key = sites[key_of_root[root]]
         brand_of[site] = key
         brand_members[key].append(site)
-        if s == root:
-            distributor_of[key] = sites[top]
+        confidence_of[site] = round(float(confidence[s]), 3)
+        if key_of_root[root] == s:
+            distributor_of[key] = sites[top_key[int(distributor_root[s])]]
 
     def reason_of(v: int) -> str | None:
         kind = table.values[v][0]
         members = kept_sites[starts[v] : ends[v]]
-        why = _weigh(kind, int(carriers[v]), len(members), params)[2]
+        why = _weigh(kind, int(carriers[v]), max(len(members), int(clean[v])), params)[2]
         if why is not None:
             return why
+        noted = brand_notes.get(v) or dist_notes.get(v)
+        if noted is not None:
+            return noted
         # weak-merge rounds report the weight that could have counted; rarity discounts
         return _common(
             int(carriers[v]),
@@ -572,6 +898,14 @@ def cluster(
     return Clustering(
         brand_of=brand_of,
         distributor_of=distributor_of,
+        confidence=confidence_of,
+        scores=dict(zip(sites, np.round(score, 3).tolist(), strict=True)),
+        candidates=frozenset(sites[i] for i in np.flatnonzero(commercial).tolist()),
+        notes={
+            table.values[v]: note
+            for level_notes in (dist_notes, brand_notes)
+            for v, note in level_notes.items()
+        },
         _table=table,
         _brand_weight=brand_weight,
         _distributor_weight=dist_weight,
@@ -579,3 +913,70 @@ def cluster(
         _members=dict(brand_members),
         _index=index,
     )
+
+
+def _noted(notes: Mapping[int, str], count: int) -> NDArray[np.bool_]:
+    flags = np.zeros(count, dtype=bool)
+    if notes:
+        flags[np.fromiter(notes, np.int64, len(notes))] = True
+    return flags
+
+
+def _ties(
+    node_of_link: Ints, value_of_link: Ints, group_of_node: Ints, size: int
+) -> NDArray[np.bool_]:
+    """Per node: does one of its (strong, counted) values sit on another node of its group?"""
+    ok = group_of_node[node_of_link] >= 0
+    nodes, values = node_of_link[ok], value_of_link[ok]
+    groups = group_of_node[nodes]
+    width = int(groups.max()) + 1 if len(groups) else 1
+    cell = values * width + groups
+    unique_cells, inverse, counts = np.unique(cell, return_inverse=True, return_counts=True)
+    shared = counts[inverse] > 1
+    tie = np.zeros(size, dtype=bool)
+    tie[nodes[shared]] = True
+    del unique_cells
+    return tie
+
+
+def _confidence(
+    table: LinkTable,
+    params: Params,
+    score: NDArray[np.float64],
+    brand_root: Ints,
+    distributor_root: Ints,
+    kept_sites: Ints,
+    kept_values: Ints,
+    strong_brand: NDArray[np.bool_],
+    strong_dist: NDArray[np.bool_],
+    forced: NDArray[np.bool_],
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """How sure each site's attribution is, 0..1: how commercial the site looks (0.4), how
+    firmly it sits in its brand (0.35) and how firmly its brand sits in its distributor (0.25).
+    A tie is firm (1) when a strong value the run counted is shared inside the cluster,
+    corroborated (0.6) when only lighter evidence joined it, absent (0) for a cluster of one.
+    Also returned: which sites have such a firm tie to their brand."""
+    count = len(table.sites)
+    commerce = np.minimum(score / 2.0, 1.0)
+    brand_size = np.bincount(brand_root[brand_root >= 0], minlength=count)
+    in_brand = np.where(brand_root >= 0, brand_size[np.maximum(brand_root, 0)], 0)
+    links = strong_brand[kept_values]
+    firm_brand = _ties(kept_sites[links], kept_values[links], brand_root, count)
+    brand_tie = np.where(in_brand > 1, np.where(firm_brand, 1.0, 0.6), 0.0)
+    # distributor: per brand root, the values its sites carry, against the distributor
+    roots_of_brands = np.unique(brand_root[brand_root >= 0])
+    dist_of_brand = np.full(count, -1, dtype=np.int64)
+    dist_of_brand[roots_of_brands] = distributor_root[roots_of_brands]
+    brands_in = np.bincount(dist_of_brand[roots_of_brands], minlength=count)
+    dlinks = strong_dist[kept_values] & (brand_root[kept_sites] >= 0)
+    pair = np.unique(kept_values[dlinks] * (count + 1) + brand_root[kept_sites[dlinks]])
+    firm_dist = _ties(pair % (count + 1), pair // (count + 1), dist_of_brand, count)
+    site_brand = np.maximum(brand_root, 0)
+    dist_tie = np.where(
+        (brand_root >= 0) & (brands_in[np.maximum(dist_of_brand[site_brand], 0)] > 1),
+        np.where(firm_dist[site_brand], 1.0, 0.6),
+        0.0,
+    )
+    confidence = 0.4 * commerce + 0.35 * brand_tie + 0.25 * dist_tie
+    firm: NDArray[np.bool_] = firm_brand & (in_brand > 1)
+    return np.where(forced, np.maximum(confidence, 0.75), confidence), firm

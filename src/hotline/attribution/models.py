@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.store.models import Base
@@ -54,6 +54,11 @@ class SiteAttribution(Base):
 
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
     brand_id: Mapped[int | None] = mapped_column(ForeignKey("brands.id"), index=True)
+    # 0..1, None when unattributed; the band people read comes from ``method.band``
+    confidence: Mapped[float | None] = mapped_column(Float)
+    commercial_score: Mapped[float | None] = mapped_column(Float)
+    # the run treated the site as commercial (score, shared strong value or analyst)
+    candidate: Mapped[bool | None] = mapped_column(Boolean)
     attributed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -85,3 +90,5 @@ class AttributionRun(Base):
     new_brand_ids: Mapped[int] = mapped_column(Integer)
     retired_brand_ids: Mapped[int] = mapped_column(Integer)
     params: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    # values held back as bridges or hubs: [[kind, value, reason], ...]
+    notes: Mapped[list[list[str]] | None] = mapped_column(Json)

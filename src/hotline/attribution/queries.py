@@ -17,7 +17,7 @@ from hotline.store.models import Report, Site, Url
 
 SITE_EXPORT_COLUMNS = (
     "site", "brand_id", "distributor_id", "brand_label", "distributor_label", "urls",
-    "first_seen", "last_seen", "country",
+    "first_seen", "last_seen", "country", "confidence",
 )  # fmt: skip
 
 
@@ -31,12 +31,15 @@ class SiteAnswer:
     brand_sites: int
     distributor_brands: int
     evidence: list[dict[str, Any]]
+    confidence: float | None = None
+    commercial_score: float | None = None
 
 
 def site_answer(connection: Connection, site_key: str) -> SiteAnswer | None:
     row = connection.execute(
         select(SiteAttribution.brand_id, Brand.label,
-               Brand.distributor_id, Distributor.label.label("d_label"))
+               Brand.distributor_id, Distributor.label.label("d_label"),
+               SiteAttribution.confidence, SiteAttribution.commercial_score)
         .join(Site, Site.id == SiteAttribution.site_id)
         .outerjoin(Brand, Brand.id == SiteAttribution.brand_id)
         .outerjoin(Distributor, Distributor.id == Brand.distributor_id)
@@ -64,6 +67,8 @@ def site_answer(connection: Connection, site_key: str) -> SiteAnswer | None:
         brand_sites,
         distributor_brands,
         _evidence(connection, site_key) if row.brand_id is not None else [],
+        row.confidence,
+        row.commercial_score,
     )
 
 
@@ -75,14 +80,25 @@ def _evidence(connection: Connection, site_key: str) -> list[dict[str, Any]]:
     keys = sorted({key for _kind, _value, carriers in values for key in carriers})
     brand_of: dict[str, str | None] = {}
     distributor_of: dict[str, str] = {}
+    scores: dict[str, float] = {}
+    candidates: set[str] = set()
     for start in range(0, len(keys), 500):
         rows = connection.execute(
-            select(Site.key, SiteAttribution.brand_id, Brand.distributor_id)
+            select(
+                Site.key,
+                SiteAttribution.brand_id,
+                Brand.distributor_id,
+                SiteAttribution.commercial_score,
+                SiteAttribution.candidate,
+            )
             .join(SiteAttribution, SiteAttribution.site_id == Site.id)
             .outerjoin(Brand, Brand.id == SiteAttribution.brand_id)
             .where(Site.key.in_(keys[start : start + 500]))
         )
-        for key, brand, distributor in rows:
+        for key, brand, distributor, commerce, candidate in rows:
+            scores[key] = commerce or 0.0
+            if candidate:
+                candidates.add(key)
             ref = brand_ref(brand) if brand is not None else None
             brand_of[key] = ref
             if ref is not None and distributor is not None:
@@ -90,11 +106,28 @@ def _evidence(connection: Connection, site_key: str) -> list[dict[str, Any]]:
     known = [
         (kind, value, [c for c in carriers if c in brand_of]) for kind, value, carriers in values
     ]
-    stored = connection.execute(
-        select(AttributionRun.params).order_by(AttributionRun.id.desc()).limit(1)
-    ).scalar()
-    params = params_from_json(stored)
-    return [asdict(e) for e in explain_local(site_key, known, brand_of, distributor_of, params)]
+    run = connection.execute(
+        select(AttributionRun.params, AttributionRun.notes)
+        .order_by(AttributionRun.id.desc())
+        .limit(1)
+    ).first()
+    params = params_from_json(run.params if run is not None else None)
+    notes = {(k, v): why for k, v, why in (run.notes or [])} if run is not None else {}
+    wanted = {(kind, value) for kind, value, _carriers in values}
+    held = {key: why for key, why in notes.items() if key in wanted}
+    return [
+        asdict(e)
+        for e in explain_local(
+            site_key,
+            known,
+            brand_of,
+            distributor_of,
+            params,
+            scores=scores,
+            notes=held,
+            candidates=candidates,
+        )
+    ]
 
 
 def site_rows(engine: Engine) -> Iterator[tuple[Any, ...]]:
@@ -113,7 +146,7 @@ def site_rows(engine: Engine) -> Iterator[tuple[Any, ...]]:
     query = (
         select(Site.key, SiteAttribution.brand_id, Brand.distributor_id, Brand.label,
                Distributor.label, per_site.c.urls, per_site.c.first_seen, per_site.c.last_seen,
-               SiteHosting.country)
+               SiteHosting.country, SiteAttribution.confidence)
         .outerjoin(SiteAttribution, SiteAttribution.site_id == Site.id)
         .outerjoin(Brand, Brand.id == SiteAttribution.brand_id)
         .outerjoin(Distributor, Distributor.id == Brand.distributor_id)
@@ -123,14 +156,14 @@ def site_rows(engine: Engine) -> Iterator[tuple[Any, ...]]:
     )  # fmt: skip
     with engine.connect() as connection:
         result = connection.execution_options(stream_results=True, yield_per=5000).execute(query)
-        for key, brand, distributor, b_label, d_label, urls, first, last, country in result:
+        for key, brand, distributor, b_label, d_label, urls, first, last, country, sure in result:
             yield (
                 key,
                 brand_ref(brand) if brand is not None else None,
                 distributor_ref(distributor) if distributor is not None else None,
                 b_label, d_label, urls or 0,
                 first.isoformat() if first else None, last.isoformat() if last else None,
-                country,
+                country, round(sure, 3) if sure is not None and brand is not None else None,
             )  # fmt: skip
 
 

@@ -176,12 +176,19 @@ class Attributor:
         """Write only what changed: an incremental run touches the rows of the sites and
         brands whose answer moved, not the whole table."""
         now = utcnow()
-        previous_brand = {
-            site_id: brand_id
-            for site_id, brand_id in connection.execute(
-                select(SiteAttribution.site_id, SiteAttribution.brand_id)
+        previous_brand: dict[int, int | None] = {}
+        previous_sure: dict[int, tuple[float | None, float | None, bool | None]] = {}
+        for site_id, brand_id, was_sure, commerce, was_candidate in connection.execute(
+            select(
+                SiteAttribution.site_id,
+                SiteAttribution.brand_id,
+                SiteAttribution.confidence,
+                SiteAttribution.commercial_score,
+                SiteAttribution.candidate,
             )
-        }
+        ):
+            previous_brand[site_id] = brand_id
+            previous_sure[site_id] = (was_sure, commerce, was_candidate)
         brand_rows = {
             row.id: row
             for row in connection.execute(
@@ -267,6 +274,15 @@ class Attributor:
             for site, key in clustering.brand_of.items()
             if site in site_ids
         }
+        sure = {
+            site_ids[site]: (
+                clustering.confidence.get(site),
+                clustering.scores.get(site),
+                site in clustering.candidates,
+            )
+            for site in clustering.brand_of
+            if site in site_ids
+        }
         gone = sorted(set(previous_brand) - set(answers))
         for start in range(0, len(gone), 500):
             connection.execute(
@@ -275,14 +291,28 @@ class Attributor:
                 )
             )
         added = [
-            {"site_id": s, "brand_id": b, "attributed_at": now}
+            {
+                "site_id": s,
+                "brand_id": b,
+                "confidence": sure[s][0],
+                "commercial_score": sure[s][1],
+                "candidate": sure[s][2],
+                "attributed_at": now,
+            }
             for s, b in answers.items()
             if s not in previous_brand
         ]
         changed = [
-            {"s_id": s, "b_id": b, "at": now}
+            {
+                "s_id": s,
+                "b_id": b,
+                "c": sure[s][0],
+                "score": sure[s][1],
+                "candidate": sure[s][2],
+                "at": now,
+            }
             for s, b in answers.items()
-            if s in previous_brand and previous_brand[s] != b
+            if s in previous_brand and (previous_brand[s] != b or previous_sure.get(s) != sure[s])
         ]
         for start in range(0, len(added), 5000):
             connection.execute(insert(SiteAttribution), added[start : start + 5000])
@@ -290,7 +320,13 @@ class Attributor:
             connection.execute(
                 update(SiteAttribution)
                 .where(SiteAttribution.site_id == bindparam("s_id"))
-                .values(brand_id=bindparam("b_id"), attributed_at=bindparam("at")),
+                .values(
+                    brand_id=bindparam("b_id"),
+                    confidence=bindparam("c"),
+                    commercial_score=bindparam("score"),
+                    candidate=bindparam("candidate"),
+                    attributed_at=bindparam("at"),
+                ),
                 changed,
             )
         connection.execute(
@@ -300,6 +336,7 @@ class Attributor:
                 distributors=summary.distributors, kept_brand_ids=summary.kept_brand_ids,
                 new_brand_ids=summary.new_brand_ids,
                 retired_brand_ids=summary.retired_brand_ids, params=_plain(self.params),
+                notes=[[k, v, why] for (k, v), why in sorted(clustering.notes.items())],
             )
         )  # fmt: skip
 

@@ -37,6 +37,9 @@ class Capture(Base):
     title: Mapped[str | None] = mapped_column(Text)
     html_bytes: Mapped[int] = mapped_column(Integer)
     flags: Mapped[list[str] | None] = mapped_column(Json)  # e.g. html_cut, not_html
+    # normal, error, placeholder, suspended, challenge, login, directory or empty
+    # (hotline.captures.page_class): what the site showed, kept when its selectors are not
+    page_class: Mapped[str] = mapped_column(String(16), server_default="normal")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -1,6 +1,10 @@
 """From WARC records to what the store keeps: pages with their selectors, media hashes,
 redirects and Referers, and refusals — bytes dropped as soon as each record is read.
 
+Each page is classified (``page_class``): an error, parking, suspension or challenge page
+stands in for a site without being its own, so its capture is kept (the site went down) but
+its selectors are not evidence; see :func:`hotline.captures.page_class.keeps_selector`.
+
 Pure with respect to storage: this module reads one WARC file and returns plain values;
 ``services`` writes them. Keeping the two apart lets tests check extraction without a
 database and the store without WARC files.
@@ -28,6 +32,12 @@ from hotline.captures.http import (
 )
 from hotline.captures.media import hash_media
 from hotline.captures.model import CapturedPage, Selector, Strength
+from hotline.captures.page_class import (
+    NORMAL,
+    OWN_PAGE_CLASSES,
+    classify_page,
+    keeps_selector,
+)
 from hotline.captures.warc_reader import WarcProblem, WarcRecord, read_warc
 from hotline.quarantine import Refusal
 from hotline.urls import CanonicalURL, canonicalize
@@ -55,6 +65,7 @@ class Page:
     selectors: list[Selector]
     referer: str | None = None
     chain: list[CanonicalURL] = field(default_factory=list)  # requested URL first
+    page_class: str = NORMAL  # see hotline.captures.page_class
 
 
 @dataclass(slots=True)
@@ -72,7 +83,9 @@ class Media:
     pdq: str | None
     pdq_quality: int | None
     pdq_skipped: str | None
-    favicon: list[Selector]
+    favicon: list[Selector]  # its selectors: none when the page that loaded it is not normal
+    is_favicon: bool = False
+    page_class: str | None = None  # of the page that loaded it, when that page is in the file
 
 
 @dataclass(slots=True)
@@ -252,6 +265,10 @@ def _read_response(
     page = CapturedPage.parse(canonical.url, canonical.host, canonical.site, html)
     title_node = page.tree.css_first("title")
     title = clean_text(" ".join(title_node.text().split()), 500) if title_node else None
+    page_class = classify_page(message.status, message.headers, title or "", page.tree)
+    # A page the site does not serve itself (parking, error, challenge ...) yields nothing: its
+    # values belong to whoever serves it for many sites. No need to run the extractors.
+    found = extract_all(page, extractors) if page_class in OWN_PAGE_CLASSES else []
     result.pages.append(
         Page(
             record.record_id,
@@ -264,7 +281,8 @@ def _read_response(
             title,
             len(message.body),
             flags,
-            [_clean(selector) for selector in extract_all(page, extractors)],
+            [_clean(s) for s in found if keeps_selector(page_class, s.kind)],
+            page_class=page_class,
         )
     )
 
@@ -296,6 +314,7 @@ def _media(
         hashes.pdq_quality,
         hashes.pdq_skipped,
         favicon_hashes(body) if favicon else [],
+        favicon,
     )
 
 
@@ -305,7 +324,8 @@ def _link(
     referers_by_uri: dict[str, str],
     redirects: dict[str, str],
 ) -> None:
-    """Join what only the whole file tells: Referers, redirect chains, media → page."""
+    """Join what only the whole file tells: Referers, redirect chains, media → page (and a
+    favicon loaded by a page that is not normal loses its selectors, as the page did)."""
     back: dict[str, str] = {}
     for source, target in redirects.items():
         back.setdefault(target, source)
@@ -322,6 +342,9 @@ def _link(
             chain.insert(0, found)
         page.chain = chain
         page.selectors.extend(_gateway_selectors(page))
+    pages_by_url: dict[str, list[Page]] = {}
+    for page in result.pages:
+        pages_by_url.setdefault(page.url.url, []).append(page)
     for media in result.media:
         referer = referers.get(media.record_id) or referers_by_uri.get(media.uri)
         if referer:
@@ -329,6 +352,18 @@ def _link(
             if isinstance(found, CanonicalURL):
                 media.page_url = found.url
                 media.site = found.site
+                loader = _nearest(pages_by_url.get(found.url, []), media.captured_at)
+                if loader is not None:
+                    media.page_class = loader.page_class
+                    media.favicon = [
+                        s for s in media.favicon if keeps_selector(loader.page_class, s.kind)
+                    ]
+
+
+def _nearest(pages: list[Page], moment: datetime) -> Page | None:
+    """The capture of a page closest in time to ``moment``: the one that loaded a media file
+    when a URL was captured more than once (say, up and later taken down)."""
+    return min(pages, key=lambda page: abs(page.captured_at - moment), default=None)
 
 
 def _gateway_selectors(page: Page) -> Iterable[Selector]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, select
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from hotline.captures.models import Selector, SiteSelector
+from sqlalchemy import Engine, func, select
+
+from hotline.captures.models import Capture, Selector, SiteSelector
 from hotline.captures.neardup import BandedIndex
-from hotline.store.models import Site
+from hotline.captures.page_class import PAGE_CLASSES
+from hotline.store.models import Site, Url
 
 # Measured on the synthetic worlds: pages of one brand's template are 0-10 bits apart, pages
 # of different template families 12-43 (mostly over 20). See docs/captures.md.
@@ -39,3 +43,63 @@ def similar_templates(
             other = found.split("\x00", 1)[0]
             best[other] = min(distance, best.get(other, distance))
     return sorted(best.items(), key=lambda item: (item[1], item[0]))
+
+
+@dataclass(frozen=True, slots=True)
+class PageClassCount:
+    page_class: str
+    captures: int
+    first: datetime
+    last: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SitePages:
+    """What a site's captures showed: how many pages of each class, and the latest one."""
+
+    classes: list[PageClassCount] = field(default_factory=list)  # in PAGE_CLASSES order
+    latest_class: str | None = None
+    latest_at: datetime | None = None
+    latest_url: str | None = None  # canonical, final URL: defang it before showing it
+
+    @property
+    def captures(self) -> int:
+        return sum(count.captures for count in self.classes)
+
+
+def site_pages(engine: Engine, site: str) -> SitePages:
+    """A site's captures by page class (``normal``, ``error``, ``placeholder``, ...).
+
+    Pages that are not the site's own yield no selectors, so this is where an analyst sees
+    that a site was captured at all, and whether its latest capture shows it down.
+    """
+    counts = (
+        select(
+            Capture.page_class,
+            func.count(),
+            func.min(Capture.captured_at),
+            func.max(Capture.captured_at),
+        )
+        .join(Site, Site.id == Capture.site_id)
+        .where(Site.key == site)
+        .group_by(Capture.page_class)
+    )
+    latest = (
+        select(Capture.page_class, Capture.captured_at, Url.canonical)
+        .join(Site, Site.id == Capture.site_id)
+        .join(Url, Url.id == Capture.final_url_id)
+        .where(Site.key == site)
+        .order_by(Capture.captured_at.desc(), Capture.id.desc())
+        .limit(1)
+    )
+    order = {name: position for position, name in enumerate(PAGE_CLASSES)}
+    with engine.connect() as connection:
+        classes = [
+            PageClassCount(page_class, count, first, last)
+            for page_class, count, first, last in connection.execute(counts)
+        ]
+        newest = connection.execute(latest).first()
+    classes.sort(key=lambda item: (order.get(item.page_class, len(order)), item.page_class))
+    if newest is None:
+        return SitePages(classes)
+    return SitePages(classes, newest[0], newest[1], newest[2])

@@ -24,6 +24,7 @@ from hotline.captures.extractors import Extractor, default_extractors
 from hotline.captures.model import Selector
 from hotline.captures.models import Capture, CaptureSelector, MediaHash, SiteSelector
 from hotline.captures.models import Selector as SelectorRow
+from hotline.captures.page_class import NORMAL, keeps_selector
 from hotline.captures.pages import CaptureFile, Media, Page, read_capture_file
 from hotline.quarantine import record as record_refusals
 from hotline.store.engine import WRITER
@@ -49,6 +50,7 @@ class CaptureSummary:
     rejected: int = 0
     rejected_by_code: Counter[str] = field(default_factory=Counter)
     flags: Counter[str] = field(default_factory=Counter)
+    page_classes: Counter[str] = field(default_factory=Counter)  # pages read, by class
 
     def add(self, other: CaptureSummary) -> None:
         for name in (
@@ -65,6 +67,7 @@ class CaptureSummary:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.rejected_by_code.update(other.rejected_by_code)
         self.flags.update(other.flags)
+        self.page_classes.update(other.page_classes)
 
 
 def selector_digest(kind: str, value: str) -> bytes:
@@ -85,6 +88,7 @@ class CaptureImporter:
         summary.rejected_by_code.update(r.code for r in content.refusals)
         for page in content.pages:
             summary.flags.update(page.flags)
+        summary.page_classes.update(page.page_class for page in content.pages)
         self._store(content, summary, str(path))
         return summary
 
@@ -199,6 +203,7 @@ def _store_pages(
             "title": page.title,
             "html_bytes": page.html_bytes,
             "flags": page.flags or null(),
+            "page_class": page.page_class,
             "created_at": utcnow(),
         }
         for page in pages
@@ -373,7 +378,7 @@ def _store_media(connection: Connection, media: Sequence[Media], summary: Captur
                 "pdq": item.pdq,
                 "pdq_quality": item.pdq_quality,
                 "pdq_skipped": item.pdq_skipped,
-                "is_favicon": bool(item.favicon),
+                "is_favicon": item.is_favicon or bool(item.favicon),
                 "extra": null(),
             }
         )
@@ -418,12 +423,40 @@ def _favicon_selectors(
     url_ids: dict[str, int],
 ) -> int:
     """A favicon's hashes are selectors of the site whose page loaded it (by the Referer),
-    or else of the site it was served from, with that site's latest capture as evidence."""
+    or else of the site it was served from, with that site's latest capture as evidence.
+
+    Unless that page is not normal: a parking or error page's icon is its server's. The
+    reader has already dropped them when the page was in the same file; a page stored from an
+    earlier file is looked up here.
+    """
     sightings = []
     latest = _latest_capture_by_site(connection, sorted({site_ids[m.site] for m in media}))
+    tied = {
+        captures[url_ids[m.page_url]]
+        for m in media
+        if m.page_class is None and m.page_url in url_ids and url_ids[m.page_url] in captures
+    }
+    classes = _page_classes(connection, sorted(tied))
     for item in media:
         url_id = url_ids.get(item.page_url) if item.page_url else None
         capture_id = captures.get(url_id) if url_id else latest.get(site_ids[item.site])
-        if capture_id is not None:
-            sightings.append(_Sighting(item.site, item.captured_at, capture_id, item.favicon))
+        if capture_id is None:
+            continue
+        shown = item.favicon
+        if item.page_class is None and url_id is not None:
+            page_class = classes.get(capture_id, NORMAL)
+            shown = [s for s in shown if keeps_selector(page_class, s.kind)]
+        if shown:
+            sightings.append(_Sighting(item.site, item.captured_at, capture_id, shown))
     return _link_selectors(connection, sightings, site_ids) if sightings else 0
+
+
+def _page_classes(connection: Connection, capture_ids: list[int]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for start in range(0, len(capture_ids), 500):
+        chunk = capture_ids[start : start + 500]
+        rows = connection.execute(
+            select(Capture.id, Capture.page_class).where(Capture.id.in_(chunk))
+        )
+        found.update((capture_id, page_class) for capture_id, page_class in rows)
+    return found

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import update
 
+from hotline.attribution.method import Params, band
 from hotline.attribution.models import Brand, Distributor
 from hotline.attribution.queries import headline, site_answer
 from hotline.attribution.services import (
@@ -79,6 +80,9 @@ def _show(kind: str, value: str) -> str:
     return defang_host(value) if kind in _HOSTLIKE else value
 
 
+_DEFAULTS = Params()
+
+
 def why(
     ctx: typer.Context,
     site: Annotated[str, typer.Argument(help="The site (registrable domain, onion or IP).")],
@@ -97,8 +101,15 @@ def why(
     shown = escape(defang_host(key))
     if answer is None:
         raise fail(f"no attribution for '{defang_host(key)}' (is it a site? run hotline attribute)")
+    commerce = answer.commercial_score
+    commerce_text = f"commercial score {commerce:.2f}" if commerce is not None else ""
     if answer.brand is None:
-        out.print(f"[bold]{shown}[/] is not attributed: no commercial signal links it to a brand")
+        out.print(
+            f"[bold]{shown}[/] is not attributed: nothing ties it firmly enough to a brand "
+            f"({commerce_text or 'no commercial signal'}; a site needs a commercial score of "
+            f"{_DEFAULTS.commercial_floor:g} or a strong value shared with a commercial site, "
+            f"and a confidence of {_DEFAULTS.confidence_floor:g})"
+        )
     else:
         brand = answer.brand + (f" “{escape(answer.brand_label)}”" if answer.brand_label else "")
         dist = (answer.distributor or "?") + (
@@ -108,6 +119,10 @@ def why(
             f"[bold]{shown}[/] → brand {brand} ({answer.brand_sites} sites) → distributor "
             f"{dist} ({answer.distributor_brands} brands)"
         )
+        if answer.confidence is not None:
+            out.print(
+                f"confidence {answer.confidence:.2f} ({band(answer.confidence)}); {commerce_text}"
+            )
     if not answer.evidence:
         return
     table = Table(title="Evidence", title_justify="left")

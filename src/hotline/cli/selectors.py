@@ -8,7 +8,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from hotline.captures.queries import SAME_TEMPLATE_BITS, similar_templates
+from hotline.captures.page_class import NORMAL, OWN_PAGE_CLASSES
+from hotline.captures.queries import SAME_TEMPLATE_BITS, SitePages, similar_templates, site_pages
 from hotline.cli.console import fail, out
 from hotline.cli.context import state
 from hotline.sharing.selectors import selector_rows
@@ -30,8 +31,11 @@ def selectors(
 ) -> None:
     """List a site's selectors and how many sites share each (values defanged).
 
-    Shows kind, value, payment method, first and last seen, captures and the number of sites
-    sharing the value; then the sites whose page template is a near duplicate of this one's.
+    First the site's captured pages by class (normal, error, placeholder, suspended,
+    challenge, login, directory, empty: pages that are not the site's own give no
+    selectors); then kind, value, payment method, first and last seen, captures and the
+    number of sites sharing the value; then the sites whose page template is a near
+    duplicate of this one's.
 
     [bold]Examples[/]
 
@@ -42,10 +46,18 @@ def selectors(
     if key is None:
         raise fail(f"{site!r} is not a site, host or URL")
     engine = state(ctx).ready_engine()
+    pages = site_pages(engine, key)
     rows = list(selector_rows(engine, site=key, defanged=True))
     if not rows:
-        out.print(f"no selectors recorded for {defang(key)} (ingest its captures first)")
+        if pages.captures:
+            own = any(count.page_class in OWN_PAGE_CLASSES for count in pages.classes)
+            why = "" if own else ": no capture shows the site's own page"
+            out.print(Text(f"no selectors recorded for {defang(key)}{why}"))
+            _print_pages(pages)
+        else:
+            out.print(f"no selectors recorded for {defang(key)} (ingest its captures first)")
         return
+    _print_pages(pages)
     table = Table(title=f"Selectors of {defang(key)}", title_justify="left")
     table.add_column("kind", no_wrap=True)
     table.add_column("value", overflow="fold", ratio=1)  # values are evidence: never cut
@@ -53,7 +65,7 @@ def selectors(
         table.add_column(
             column, no_wrap=True, justify="right" if column in ("captures", "sites") else "left"
         )
-    for _, kind, value, method, _, first, last, captures, sites in rows:
+    for _, kind, value, method, _, first, last, captures, sites, *_ in rows:
         table.add_row(
             kind,
             Text(value),
@@ -72,4 +84,22 @@ def selectors(
             Text(
                 f"Near-identical page template (bits apart, ≤ {SAME_TEMPLATE_BITS}): {shown}{more}"
             )
+        )
+
+
+def _print_pages(pages: SitePages) -> None:
+    """One line of captured pages by class, e.g. ``pages: 12 normal (last 2026-04-30), 3
+    error (last 2026-05-01)``; then the latest capture if it is not the site's own page (the
+    site went down, was parked or blocked since), its URL defanged and without scheme."""
+    if not pages.captures:
+        return
+    shown = ", ".join(
+        f"{count.captures:,} {count.page_class} (last {count.last:%Y-%m-%d})"
+        for count in pages.classes
+    )
+    out.print(Text(f"pages: {shown}"))
+    if pages.latest_class not in (None, NORMAL) and pages.latest_at and pages.latest_url:
+        where = defang(pages.latest_url.split("://", 1)[-1])
+        out.print(
+            Text(f"latest capture ({pages.latest_at:%Y-%m-%d}) is {pages.latest_class}: {where}")
         )

@@ -2,6 +2,9 @@
 
 ``sites`` (how many sites show the value) is what tells an analyst whether a value is
 evidence: a merchant id on three sites links them; a CDN address on three thousand does not.
+``site_page_class`` is the class of the site's latest capture (``normal``, ``error``,
+``placeholder``, ``suspended``, ...; ``hotline.captures.page_class``): a site whose latest
+page is not its own has gone down, been parked or blocked since it showed these values.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from hotline.captures.models import Selector, SiteSelector
+from hotline.captures.models import Capture, Selector, SiteSelector
 from hotline.store.models import Site
 from hotline.urls import defang
 
@@ -25,6 +28,7 @@ SELECTOR_EXPORT_COLUMNS = (
     "last_seen",
     "captures",
     "sites",
+    "site_page_class",  # added last: the columns before it are a contract
 )
 # Kinds whose values are (or hold) host names: shown defanged to people.
 _HOST_KINDS = frozenset({"payment_host", "script_host", "nameserver"})
@@ -56,6 +60,22 @@ def selector_rows(
         .group_by(SiteSelector.selector_id)
         .subquery()
     )
+    # Each site's latest capture (by capture time, then import order), one row per site.
+    ranked = select(
+        Capture.site_id,
+        Capture.page_class,
+        func.row_number()
+        .over(
+            partition_by=Capture.site_id,
+            order_by=(Capture.captured_at.desc(), Capture.id.desc()),
+        )
+        .label("rank"),
+    )
+    if site is not None:  # one site: rank its captures only, not the whole table
+        ranked = ranked.where(
+            Capture.site_id == select(Site.id).where(Site.key == site).scalar_subquery()
+        )
+    latest = ranked.subquery()
     query = (
         select(
             Site.key,
@@ -67,10 +87,13 @@ def selector_rows(
             SiteSelector.last_seen,
             SiteSelector.captures,
             sharing.c.sites,
+            latest.c.page_class,
         )
         .join(SiteSelector, SiteSelector.site_id == Site.id)
         .join(Selector, Selector.id == SiteSelector.selector_id)
         .join(sharing, sharing.c.selector_id == Selector.id)
+        # a gateway's source site may have no capture of its own: then no class
+        .outerjoin(latest, (latest.c.site_id == Site.id) & (latest.c.rank == 1))
         .order_by(Site.key, Selector.kind, Selector.value)
     )
     if site is not None:

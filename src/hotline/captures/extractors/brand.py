@@ -5,6 +5,31 @@ one brand. Normalisation is NFKC, lower case, whitespace collapsed; a title keep
 part before its first separator ("Name | tagline" gives "name"). Generic words a page may
 show instead of a name ("home", "welcome", "logo", …) and values under three characters are
 not selectors.
+
+Every candidate (title, logo ``alt``, ``h1``) then goes through :func:`brand_name`, which
+takes off the decorations pages wrap a name in, so that "Zorbel logo", "Welcome to Zorbel",
+"Zorbel (official)" and "Zorbel™" all give the one value "zorbel" instead of a second,
+decorated brand value beside it:
+
+* trademark signs (™ ® ℠ ©) are dropped before normalisation (NFKC would turn "™" into
+  "tm" and glue it to the name);
+* a leading :data:`BRAND_PREFIXES` entry ("welcome to", "official", "logo", …) or a trailing
+  :data:`BRAND_SUFFIXES` entry ("logo", "home", "official site", "(official)", …) is taken off
+  with the separators (space, ``-``, ``|``, ``:``, …) between it and the name, repeatedly, so
+  "Official Zorbel logo" loses both. Word decorations must stand as whole words: "Logomarx"
+  and "Zorbelhome" are names and stay as they are;
+* a strip that would leave fewer than :data:`MIN_BRAND_LENGTH` characters is not made: the
+  value is kept as it stands ("ab logo" stays "ab logo"; "logo" or "official" stays as it
+  is and is then dropped: a decoration alone, like a generic word, is no selector). Kept
+  rather than dropped: the kept value is still the same on every domain of that brand, and
+  it only happens to names too short to be a selector on their own, so no second value of a
+  longer name ever comes from it;
+* text longer than :data:`MAX_DECORATED` after normalisation is returned as it is: no name is
+  that long (it is dropped as over :data:`MAX_BRAND_LENGTH`), and a hostile ``h1`` of a
+  megabyte of "logo logo …" must not cost one pass per word.
+
+:func:`normalise_brand` itself is unchanged (plain normalisation), so other users of it see
+no difference; :func:`brand_name` is the decoration-aware form.
 """
 
 from __future__ import annotations
@@ -15,10 +40,14 @@ from hotline.captures.extractors._common import MAX_ATTRIBUTE
 from hotline.captures.model import CapturedPage, Selector, Strength
 
 __all__ = [
+    "BRAND_PREFIXES",
+    "BRAND_SUFFIXES",
     "GENERIC_WORDS",
     "MAX_BRAND_LENGTH",
+    "MAX_DECORATED",
     "MIN_BRAND_LENGTH",
     "TITLE_SEPARATORS",
+    "brand_name",
     "extract_brand",
     "normalise_brand",
     "title_name",
@@ -27,6 +56,7 @@ __all__ = [
 TITLE_SEPARATORS: tuple[str, ...] = (" | ", " - ", " — ", " – ", " :: ")
 MIN_BRAND_LENGTH = 3
 MAX_BRAND_LENGTH = 128
+MAX_DECORATED = 4 * MAX_BRAND_LENGTH
 # Compared after normalisation. Site-type words are here too: an image host titled
 # "Image Host | …" names what it is, not who runs it.
 GENERIC_WORDS: frozenset[str] = frozenset(
@@ -71,8 +101,74 @@ GENERIC_WORDS: frozenset[str] = frozenset(
         "403 forbidden",
         "error",
         "access denied",
+        # the placeholders themes, site builders and shop kits ship with, left in place by
+        # operators who never changed them: shared by unrelated sites, never a brand
+        "shop title",
+        "shop name",
+        "store name",
+        "site title",
+        "site name",
+        "your shop name",
+        "your store name",
+        "your site name",
+        "your shop",
+        "your store",
+        "your site",
+        "your brand",
+        "your logo",
+        "my shop",
+        "my store",
+        "my site",
+        "my blog",
+        "my website",
+        "my wordpress site",
+        "my wordpress website",
+        "just another wordpress site",
+        "demo store",
+        "demo shop",
+        "demo site",
+        "sample store",
+        "sample page",
+        "new site",
+        "company name",
+        "brand name",
+        "logo here",
+        "lorem ipsum",
     }
 )
+
+
+# Decorations around a name, compared after normalisation (so lower case). Longer entries come
+# before the shorter ones they start or end with ("logo of" before "logo"), because the first
+# entry that fits is the one taken off.
+BRAND_PREFIXES: tuple[str, ...] = (
+    "welcome to the",
+    "welcome to",
+    "home of the",
+    "home of",
+    "the official",
+    "official",
+    "logo of",
+    "logo",
+)
+BRAND_SUFFIXES: tuple[str, ...] = (
+    "(official website)",
+    "(official site)",
+    "(official)",
+    "official website",
+    "official site",
+    "official",
+    "home page",
+    "homepage",
+    "home",
+    "logo",
+    "(tm)",
+    "(r)",
+)
+# Signs that are never part of a name; dropped from the raw text, before NFKC.
+_MARKS = str.maketrans("", "", "\u2122\u00ae\u2120\u00a9")  # ™ ® ℠ ©
+# What may stand between a decoration and the name, and goes with the decoration.
+_DECORATION_SEPARATORS = " -|:,·•–—/"
 
 
 def normalise_brand(text: str) -> str:
@@ -91,8 +187,79 @@ def title_name(title: str) -> str:
     return text[:cut].strip()
 
 
+def _stable(text: str) -> str:
+    """:func:`normalise_brand` repeated until nothing changes: NFKC and lower-casing do not
+    commute for a few Greek letter and accent sequences, and the name must be a fixed point
+    for :func:`brand_name` to be idempotent. Three rounds settle every such sequence; the
+    bound keeps hostile text cheap."""
+    value = normalise_brand(text)
+    for _ in range(3):
+        again = normalise_brand(value)
+        if again == value:
+            break
+        value = again
+    return value
+
+
+def _without(value: str, decoration: str, at_start: bool) -> str | None:
+    """``value`` without ``decoration`` at its start (or end), or None when it is not there as
+    a whole word or taking it off would leave a value too short to be a name."""
+    if at_start:
+        if not value.startswith(decoration):
+            return None
+        rest = value[len(decoration) :]
+        joined = decoration[-1:].isalnum() and rest[:1].isalnum()
+        rest = rest.lstrip(_DECORATION_SEPARATORS)
+    else:
+        if not value.endswith(decoration):
+            return None
+        rest = value[: len(value) - len(decoration)]
+        joined = decoration[:1].isalnum() and rest[-1:].isalnum()
+        rest = rest.rstrip(_DECORATION_SEPARATORS)
+    if joined:  # "logomarx", "zorbelhome": the decoration word is part of the name
+        return None
+    rest = _stable(rest)
+    return rest if len(rest) >= MIN_BRAND_LENGTH else None
+
+
+def _strip_once(value: str) -> str | None:
+    for prefix in BRAND_PREFIXES:
+        rest = _without(value, prefix, at_start=True)
+        if rest is not None:
+            return rest
+    for suffix in BRAND_SUFFIXES:
+        rest = _without(value, suffix, at_start=False)
+        if rest is not None:
+            return rest
+    return None
+
+
+def brand_name(text: str) -> str:
+    """The normalised name in ``text`` without trademark signs and the decorations of
+    :data:`BRAND_PREFIXES` and :data:`BRAND_SUFFIXES` (see the module docstring).
+
+    Idempotent; shorter than :data:`MIN_BRAND_LENGTH` only when the normalised text already
+    was (then it is that text: nothing is taken off a value that short).
+    """
+    value = _stable(text.translate(_MARKS))
+    if len(value) > MAX_DECORATED:
+        return value
+    # Each round takes off one decoration, so the rounds are bounded by the text's length.
+    while (rest := _strip_once(value)) is not None:
+        value = rest
+    return value
+
+
+# A decoration alone ("Official", "Logo") is what is left when a page shows no name at all.
+_DECORATIONS = frozenset((*BRAND_PREFIXES, *BRAND_SUFFIXES))
+
+
 def _usable(value: str) -> bool:
-    return MIN_BRAND_LENGTH <= len(value) <= MAX_BRAND_LENGTH and value not in GENERIC_WORDS
+    return (
+        MIN_BRAND_LENGTH <= len(value) <= MAX_BRAND_LENGTH
+        and value not in GENERIC_WORDS
+        and value not in _DECORATIONS
+    )
 
 
 def _logo_alt(page: CapturedPage) -> str | None:
@@ -103,7 +270,7 @@ def _logo_alt(page: CapturedPage) -> str | None:
             continue
         alt = attrs.get("alt")
         if alt and len(alt) <= MAX_ATTRIBUTE:
-            value = normalise_brand(alt)
+            value = brand_name(alt)
             if _usable(value):
                 return value
     return None
@@ -114,11 +281,14 @@ def extract_brand(page: CapturedPage) -> list[Selector]:
     candidates: list[tuple[str, str | None]] = []
     title = page.tree.css_first("title")
     if title is not None:
-        candidates.append(("title", title_name(title.text(deep=True))))
+        # Trademark signs go before the cut: NFKC in title_name would make "™" into "tm".
+        candidates.append(
+            ("title", brand_name(title_name(title.text(deep=True).translate(_MARKS))))
+        )
     candidates.append(("logo", _logo_alt(page)))
     heading = page.tree.css_first("h1")
     if heading is not None:
-        candidates.append(("h1", normalise_brand(heading.text(deep=True, separator=" "))))
+        candidates.append(("h1", brand_name(heading.text(deep=True, separator=" "))))
     found: dict[str, Selector] = {}
     for where, value in candidates:
         if value and _usable(value):

@@ -1,0 +1,163 @@
+"""Attribution without a single point of failure: decoys, kit defaults, hubs, confidence.
+
+The method must not let one value — whatever its kind and however many sites carry it —
+merge two distributors on its own, nor let one weak commercial kind make a site commercial.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hotline.attribution.method import Params, band, cluster
+from hotline.attribution.table import Link
+
+STRONG_AND_DECOYABLE = (
+    "affiliate",
+    "btc_address",
+    "merchant_id",
+    "brand_text",
+    "favicon_md5",
+    "analytics",
+    "email",
+)
+
+
+def _world(shape: list[list[int]]) -> tuple[list[Link], dict[str, str]]:
+    """Distributors (a list of brands, each its number of sites) with the usual evidence:
+    per brand a name and a logo, per distributor a merchant account, a pool of addresses
+    and a partner id; returns the links and each site's true distributor."""
+    links: list[Link] = []
+    truth: dict[str, str] = {}
+    for d, brands in enumerate(shape):
+        for b, sites in enumerate(brands):
+            for s in range(sites):
+                site = f"d{d}-b{b}-s{s}.test"
+                truth[site] = f"d{d}"
+                links += [
+                    (site, "brand_text", f"name{d}x{b}"),
+                    (site, "favicon_md5", f"logo{d}x{b}"),
+                    (site, "merchant_id", f"pay.d{d}.test|M{d}"),
+                    (site, "btc_address", f"bc1qpool{d}x{(b + s) % 2}"),
+                    (site, "affiliate", f"aff=P{d}"),
+                    (site, "script_host", "cdn.jslibs.example"),
+                ]
+    return links, truth
+
+
+def _distributor_of(links: list[Link]) -> dict[str, str | None]:
+    result = cluster(links)
+    return {
+        site: (result.distributor_of[brand] if brand is not None else None)
+        for site, brand in result.brand_of.items()
+    }
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    shape=st.lists(st.lists(st.integers(1, 3), min_size=2, max_size=4), min_size=3, max_size=6),
+    kind=st.sampled_from(STRONG_AND_DECOYABLE),
+    picks=st.lists(st.integers(0, 10_000), min_size=3, max_size=40),
+)
+def test_one_decoy_on_many_unrelated_sites_never_merges_two_distributors(
+    shape: list[list[int]], kind: str, picks: list[int]
+) -> None:
+    links, truth = _world(shape)
+    before = _distributor_of(links)
+    sites = sorted(truth)
+    # the decoy sits on sites of at least three distributors, chosen by hypothesis
+    carriers = {sites[p % len(sites)] for p in picks}
+    for d in range(3):
+        carriers.add(f"d{d}-b0-s0.test")
+    decoyed = links + [(site, kind, "DECOY-VALUE") for site in sorted(carriers)]
+    after = _distributor_of(decoyed)
+    for a, b in combinations(sites, 2):
+        if before[a] != before[b]:
+            assert after[a] is None or after[a] != after[b], (kind, a, b)
+
+
+def test_the_world_without_decoys_is_found_exactly() -> None:
+    links, truth = _world([[2, 1, 3], [1, 2], [3, 3, 1, 1]])
+    found = _distributor_of(links)
+    for a, b in combinations(sorted(truth), 2):
+        assert (found[a] == found[b]) == (truth[a] == truth[b]), (a, b)
+
+
+def test_a_kit_default_used_only_by_shops_of_unrelated_distributors_merges_nothing() -> None:
+    links, truth = _world([[2, 2], [2, 2], [2, 2], [2, 2]])
+    # every shop of every distributor kept the kit's default logo, name and analytics id
+    for site in sorted(truth):
+        links += [
+            (site, "favicon_md5", "kit-logo"),
+            (site, "brand_text", "your shop name"),
+            (site, "analytics", "G-KITDEFAULT"),
+        ]
+    found = _distributor_of(links)
+    for a, b in combinations(sorted(truth), 2):
+        assert (found[a] == found[b]) == (truth[a] == truth[b]), (a, b)
+    result = cluster(links)
+    kit = next(e for e in result.explain("d0-b0-s0.test", limit=30) if e.value == "kit-logo")
+    assert kit.weight == 0
+    assert kit.discounted is not None
+    assert "otherwise unconnected" in kit.discounted
+
+
+def test_a_redirecting_hub_does_not_chain_the_brands_it_sends_visitors_to() -> None:
+    links, truth = _world([[2], [2], [2], [2]])
+    for d in range(4):  # one shortener sends visitors to a shop of every distributor
+        links += [
+            ("short.example", "gateway", f"short.example>d{d}-b0-s0.test"),
+            (f"d{d}-b0-s0.test", "gateway", f"short.example>d{d}-b0-s0.test"),
+        ]
+    result = cluster(links)
+    assert result.brand_of["short.example"] is None
+    found = _distributor_of(links)
+    for a, b in combinations(sorted(truth), 2):
+        assert (found[a] == found[b]) == (truth[a] == truth[b]), (a, b)
+
+
+def test_a_gateway_of_one_brand_still_joins_it() -> None:
+    links, _truth = _world([[2, 2]])
+    links += [
+        ("go.example", "gateway", "go.example>d0-b1-s0.test"),
+        ("d0-b1-s0.test", "gateway", "go.example>d0-b1-s0.test"),
+    ]
+    result = cluster(links)
+    assert result.brand_of["go.example"] == result.brand_of["d0-b1-s0.test"]
+
+
+def test_one_weak_commercial_kind_does_not_make_a_forum_commercial() -> None:
+    links, _truth = _world([[2, 2]])
+    # a forum with its own name that tags its outbound links: name and "affiliate" both weak
+    links += [
+        ("board.example", "brand_text", "quuxboard"),
+        ("board.example", "affiliate", "ref=quuxboard"),
+        ("board.example", "analytics", "G-BOARD"),
+    ]
+    result = cluster(links)
+    assert result.brand_of["board.example"] is None  # two weak kinds, tied to nothing
+    assert result.scores["d0-b0-s0.test"] >= Params().commercial_floor
+    tagged_only = cluster([*links[:-3], ("board.example", "affiliate", "ref=quuxboard")])
+    assert tagged_only.scores["board.example"] < Params().commercial_floor
+
+
+def test_a_lone_site_with_a_payment_address_only_stays_unattributed() -> None:
+    links, _truth = _world([[2, 2]])
+    links += [("forum.example", "btc_address", "bc1qdonations"), ("forum.example", "ip", "x")]
+    result = cluster(links)
+    assert result.brand_of["forum.example"] is None  # commercial, but tied to nothing
+
+
+def test_confidence_is_given_for_every_attributed_site_and_banded() -> None:
+    links, truth = _world([[3, 1], [1]])
+    result = cluster(links)
+    assert set(result.confidence) == {s for s, b in result.brand_of.items() if b is not None}
+    assert all(0 <= c <= 1 for c in result.confidence.values())
+    # a brand of three domains inside a distributor is surer than a one-domain brand
+    assert result.confidence["d0-b0-s0.test"] > result.confidence["d0-b1-s0.test"]
+    assert band(result.confidence["d0-b0-s0.test"]) == "high"
+    assert band(None) == "none"
+    assert band(0.1) == "low"
+    assert set(truth) >= set(result.confidence)
