@@ -30,6 +30,8 @@ from urllib.parse import urlsplit
 from benchmarks.memory import run_measured
 from hotline.captures.warc_reader import WarcRecord, read_warc
 from hotline.synth.generate import generate
+from hotline.synth.phenomena import PHENOMENA, parse_phenomena
+from hotline.synth.score import read_site_export, read_truth, score
 from hotline.urls.sites import registrable_domain
 
 OUT = Path(__file__).with_name("out")
@@ -74,16 +76,19 @@ def hotline(db: Path, *args: str) -> list[str]:
     return [str(script), "--db", f"sqlite:///{db}", *args]
 
 
-def build(scale: str, seed: int, increment: int) -> tuple[Path, Path]:
+def build(
+    scale: str, seed: int, increment: int, phenomena: frozenset[str] = frozenset()
+) -> tuple[Path, Path]:
     """The world and its database without the held-back captures (cached)."""
-    root = OUT / f"command-{scale}-{seed}"
+    tag = "" if not phenomena else "-all" if phenomena == set(PHENOMENA) else "-some"
+    root = OUT / f"command-{scale}-{seed}{tag}"
     world = root / "world"
     base = root / f"base-{increment}.sqlite"
     held = root / f"increment-{increment}.warc.gz"
     if base.exists() and held.exists():
         return base, held
     if not (world / "truth.json").exists():
-        generate(seed, scale, world, captures=True)
+        generate(seed, scale, world, captures=True, phenomena=sorted(phenomena))
     files = sorted((world / "captures").glob("*.warc.gz"))
     kept = root / f"rest-{increment}.warc.gz"
     # a middle file: the last ones hold the sites without commercial signal
@@ -136,17 +141,47 @@ def step(name: str, command: list[str], db: Path) -> dict[str, object]:
     return row
 
 
+def quality(db: Path, world: Path) -> None:
+    """Score the first run against the world's truth, as ``hotline score`` would (the
+    held-back sites count as unattributed)."""
+    export = db.with_name("sites.csv")
+    seconds, _peak, _code = run_measured(
+        hotline(db, "--quiet", "export", "sites", "--format", "csv", "--out", str(export))
+    )
+    result = score(read_truth(world / "truth.json"), read_site_export(export))
+    print(
+        json.dumps(
+            {
+                "step": "quality of the first run",
+                "export_seconds": round(seconds, 1),
+                "brand_f1": round(result.brand.f1, 4),
+                "brand_precision": round(result.brand.precision, 4),
+                "distributor_f1": round(result.distributor.f1, 4),
+                "distributor_precision": round(result.distributor.precision, 4),
+                "distributor_recall": round(result.distributor.recall, 4),
+                "non_commercial_attributed": result.non_commercial_attributed,
+                "non_commercial": result.non_commercial,
+            }
+        ),
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="medium", choices=("small", "medium", "large"))
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--increment", type=int, default=1000)
     parser.add_argument("--no-report", action="store_true")
+    parser.add_argument(
+        "--phenomena", default="all", help="all (default), none, or names separated by commas"
+    )
     args = parser.parse_args()
-    base, held = build(args.scale, args.seed, args.increment)
+    base, held = build(args.scale, args.seed, args.increment, parse_phenomena(args.phenomena))
     db = base.with_name("run.sqlite")
     shutil.copyfile(base, db)
     first = step("attribute (first run)", hotline(db, "--quiet", "attribute"), db)
+    quality(db, base.parent / "world")
     again = step("attribute (nothing new)", hotline(db, "--quiet", "attribute"), db)
     step("ingest captures (increment)", hotline(db, "--quiet", "ingest", "captures", str(held),
          "--processors", str(base.parent / "world" / "processors.json")), db)  # fmt: skip

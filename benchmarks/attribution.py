@@ -4,6 +4,8 @@
     python -m benchmarks.attribution --small-seeds 1 --medium-seeds
     python -m benchmarks.attribution --db-path                # also the store's links (small)
     python -m benchmarks.attribution --small-seeds --medium-seeds --large-seeds 8 --alone
+    python -m benchmarks.attribution --db-path --phenomena all     # held-out, every phenomenon
+    python -m benchmarks.attribution --leave-one-out --small-seeds 1 2 3
 
 For every world one JSON line: seed, scale, link source, sites, links, and for the
 **baseline measured in the same run** (``baseline_attribution``, connected components over
@@ -14,7 +16,13 @@ into a fresh SQLite database the way ``hotline demo`` does and reads ``links_fro
 With ``--alone`` the method runs again in a process of its own, the dump streamed into the
 integer ``LinkTable`` the product uses, and its wall time and peak RSS are added (the first
 numbers share a process with the world's generation and the tuples of the baseline).
-Worlds are generated into benchmarks/out/attribution (kept between runs).
+Worlds are generated into benchmarks/out/attribution (kept between runs), by default with
+every phenomenon of ``hotline synth --phenomena`` on (``--phenomena none``: the classic
+worlds). Seeds 900-909 (small) and 950 (medium) are for tuning; the defaults are held out.
+
+``--leave-one-out`` asks whether the method generalises rather than remembers: for each
+phenomenon, the knobs in ``GRID`` are chosen on tuning worlds that lack it, then scored
+through the store on held-out worlds that have every phenomenon.
 """
 
 from __future__ import annotations
@@ -23,17 +31,19 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import orjson
 
 from benchmarks.memory import run_measured
 from hotline.attribution.links import links_from_store
-from hotline.attribution.method import Clustering, cluster
+from hotline.attribution.method import Clustering, Params, cluster
 from hotline.attribution.table import Link, LinkTable
 from hotline.synth.baseline import baseline_attribution, read_selector_dump
 from hotline.synth.generate import generate
-from hotline.synth.score import Attribution, read_truth, score
+from hotline.synth.phenomena import PHENOMENA, parse_phenomena
+from hotline.synth.score import Attribution, ScoreReport, read_truth, score
 
 OUT = Path(__file__).with_name("out") / "attribution"
 
@@ -48,10 +58,16 @@ def as_attribution(result: Clustering) -> Attribution:
     )
 
 
-def world(seed: int, scale: str, captures: bool) -> Path:
-    out = OUT / f"{scale}-{seed}{'-captures' if captures else ''}"
+def world(seed: int, scale: str, captures: bool, phenomena: Iterable[str] = ()) -> Path:
+    chosen = sorted(phenomena)
+    tag = ""
+    if chosen:
+        tag = "-all" if chosen == sorted(PHENOMENA) else "-" + "+".join(chosen)
+        if len(tag) > 60:  # a long list of names: all but a few
+            tag = "-all-but-" + "+".join(sorted(set(PHENOMENA) - set(chosen)))
+    out = OUT / f"{scale}-{seed}{'-captures' if captures else ''}{tag}"
     if not (out / "truth.json").exists():
-        generate(seed, scale, out, captures=captures)
+        generate(seed, scale, out, captures=captures, phenomena=chosen)
     return out
 
 
@@ -98,15 +114,23 @@ def db_links(world: Path, cache: Path | None = None) -> list[Link]:
     return links
 
 
-def measure(seed: int, scale: str, source: str, path: Path, links: list[Link]) -> dict[str, object]:
+def measure(
+    seed: int,
+    scale: str,
+    source: str,
+    path: Path,
+    links: list[Link],
+    params: Params | None = None,
+) -> dict[str, object]:
     truth = read_truth(path / "truth.json")
     started = time.perf_counter()
     base = score(truth, baseline_attribution(links))
     base_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    result = cluster(links)
+    result = cluster(links, params=params or Params())
     seconds = time.perf_counter() - started
     method = score(truth, as_attribution(result))
+    ceiling = evidence_ceiling(path, links)
     return {
         "seed": seed,
         "scale": scale,
@@ -129,7 +153,91 @@ def measure(seed: int, scale: str, source: str, path: Path, links: list[Link]) -
             "false_attribution": round(method.false_attribution_rate, 4),
             "seconds": round(seconds, 2),
         },
+        "ceiling": {
+            "brand_f1": round(ceiling.brand.f1, 4),
+            "distributor_f1": round(ceiling.distributor.f1, 4),
+        },
     }
+
+
+def evidence_ceiling(path: Path, links: list[Link]) -> ScoreReport:
+    """What a perfect method could score on these links: every site that shows any evidence
+    beyond hosting (a site captured only as an error or a parked page shows none) gets its
+    true brand and distributor, the others stay unattributed."""
+    truth = read_truth(path / "truth.json")
+    raw = orjson.loads((path / "truth.json").read_bytes())["sites"]
+    seen = {site for site, kind, _value in links if kind not in ("ip", "nameserver", "script_host")}
+    return score(
+        truth,
+        Attribution(
+            brand={s: (v.get("brand") if s in seen else None) for s, v in raw.items()},
+            distributor={s: (v.get("distributor") if s in seen else None) for s, v in raw.items()},
+        ),
+    )
+
+
+# The knobs a user tunes for their data; every other Params field keeps its default.
+GRID: dict[str, tuple[float, ...]] = {
+    "commercial_floor": (0.8, 1.0),
+    "hub_major": (0.5, 0.67),
+    "confidence_floor": (0.3, 0.35, 0.45),
+}
+
+
+def _grid() -> list[Params]:
+    combos: list[dict[str, float]] = [{}]
+    for name, values in GRID.items():
+        combos = [{**c, name: v} for c in combos for v in values]
+    return [Params(**c) for c in combos]  # type: ignore[arg-type]
+
+
+def tune(worlds: list[tuple[Path, list[Link]]]) -> Params:
+    """The grid point with the best mean brand + distributor F1 over ``worlds`` (ties: the
+    first in grid order, so the defaults win a tie when they are in the grid)."""
+    best: tuple[float, int] | None = None
+    chosen = Params()
+    for number, params in enumerate(_grid()):
+        total = 0.0
+        for path, links in worlds:
+            result = score(
+                read_truth(path / "truth.json"), as_attribution(cluster(links, params=params))
+            )
+            total += result.brand.f1 + result.distributor.f1 - result.false_attribution_rate
+        if best is None or total > best[0] + 1e-12:
+            best, chosen = (total, number), params
+    return chosen
+
+
+def leave_one_out(
+    tuning: list[int], held_out: list[int], phenomena: list[str]
+) -> Iterable[dict[str, object]]:
+    """For each phenomenon: parameters tuned on tuning worlds *without* it (all the others
+    on), scored through the store on held-out worlds *with* every phenomenon."""
+    everything = {seed: world(seed, "small", True, phenomena) for seed in held_out}
+    test = [(path, db_links(path)) for path in everything.values()]
+    ceilings = [evidence_ceiling(path, links) for path, links in test]
+    yield {
+        "ceiling": True,
+        "brand_f1_min": round(min(c.brand.f1 for c in ceilings), 4),
+        "distributor_f1_min": round(min(c.distributor.f1 for c in ceilings), 4),
+    }
+    for left_out in phenomena:
+        rest = [p for p in phenomena if p != left_out]
+        train = [(path, db_links(path)) for path in (world(s, "small", True, rest) for s in tuning)]
+        params = tune(train)
+        rows = [
+            score(read_truth(path / "truth.json"), as_attribution(cluster(links, params=params)))
+            for path, links in test
+        ]
+        yield {
+            "left_out": left_out,
+            "params": {name: getattr(params, name) for name in GRID},
+            "brand_f1_min": round(min(r.brand.f1 for r in rows), 4),
+            "brand_f1_mean": round(sum(r.brand.f1 for r in rows) / len(rows), 4),
+            "distributor_f1_min": round(min(r.distributor.f1 for r in rows), 4),
+            "distributor_f1_mean": round(sum(r.distributor.f1 for r in rows) / len(rows), 4),
+            "false_attribution_max": round(max(r.false_attribution_rate for r in rows), 4),
+        }
 
 
 def alone(dump: Path) -> dict[str, object]:
@@ -153,6 +261,18 @@ def main() -> None:
         help="also large worlds (~1 M sites; generating one takes minutes)",
     )
     parser.add_argument("--db-path", action="store_true", help="also the store's links (small)")
+    parser.add_argument(
+        "--phenomena",
+        default="all",
+        help="phenomena in the worlds: all (default), none, or names separated by commas",
+    )
+    parser.add_argument(
+        "--leave-one-out",
+        action="store_true",
+        help="per phenomenon: tune on --tuning-seeds without it, score the held-out small "
+        "seeds (--small-seeds) with every phenomenon, through the store",
+    )
+    parser.add_argument("--tuning-seeds", type=int, nargs="*", default=[900, 901])
     parser.add_argument("--cluster-only", type=Path, help=argparse.SUPPRESS)
     parser.add_argument(
         "--alone", action="store_true", help="also time and measure cluster in its own process"
@@ -161,19 +281,27 @@ def main() -> None:
     if args.cluster_only:
         cluster(LinkTable.from_links(read_selector_dump(args.cluster_only)))
         return
+    phenomena = sorted(parse_phenomena(args.phenomena))
+    if args.leave_one_out:
+        for row in leave_one_out(args.tuning_seeds, args.small_seeds, phenomena):
+            print(json.dumps(row), flush=True)
+        return
     runs = [(seed, "small") for seed in args.small_seeds]
     runs += [(seed, "medium") for seed in args.medium_seeds]
     runs += [(seed, "large") for seed in args.large_seeds]
     for seed, scale in runs:
         captures = args.db_path and scale == "small"
-        path = world(seed, scale, captures)
+        path = world(seed, scale, captures, phenomena)
         dump = list(read_selector_dump(path / "selectors.jsonl"))
         row = measure(seed, scale, "dump", path, dump)
+        row["phenomena"] = args.phenomena
         if args.alone:
             row["method_alone"] = alone(path / "selectors.jsonl")
         print(json.dumps(row), flush=True)
         if captures:
-            print(json.dumps(measure(seed, scale, "db", path, db_links(path))), flush=True)
+            row = measure(seed, scale, "db", path, db_links(path))
+            row["phenomena"] = args.phenomena
+            print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":

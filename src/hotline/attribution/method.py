@@ -60,6 +60,9 @@ class Params:
     carriers on its own, lighter ones must be corroborated by other kinds.
     """
 
+    # Brand level: only what names a brand (its name, its logo, its redirects). Templates,
+    # addresses and nameservers are what kits, hosting panels and shared hosts put on
+    # unrelated shops; they corroborated nothing the names did not already say.
     brand_weights: Mapping[str, float] = field(
         default_factory=lambda: _frozen(
             {
@@ -67,9 +70,6 @@ class Params:
                 "gateway": 1.0,
                 "favicon_md5": 1.0,
                 "favicon_mmh3": 1.0,
-                "template": 0.5,
-                "ip": 0.2,
-                "nameserver": 0.1,
             }
         )
     )
@@ -467,34 +467,47 @@ def _agglomerate(
         else:
             together[key] = _Unit(seen.kind, seen.carriers, seen.weight, seen.values + unit.values)
     strong = list(together.values())
-    # every strong value against the pieces its carriers fall into without it (order-free);
-    # hubs found are taken out and the rest asked again: a shortener or a kit default ties
-    # pieces together that are separate once it is gone
-    answers = pieces(len(forest.parent), [u.carriers for u in strong], forest.own)
-    for _ in range(3):
-        hubs = {i for i, answer in enumerate(answers) if _hub(answer, params)}
-        if not hubs:
+
+    # Every strong value against the pieces its carriers fall into without it (order-free).
+    # Values that would join more pieces standing on their own than ``allowed`` — two among
+    # distributors, the usual shape of one operator (brands grouped by their payment
+    # addresses, joined by its merchant account); one among brands, whose domains share a
+    # name or a logo — are taken out and the rest asked again: a kit's default logo and its
+    # default title tie the same brands together, and each hides the other until one is gone.
+    def standing_of(answer: Pieces) -> int:
+        return sum(answer.standing)
+
+    held_out: list[tuple[_Unit, Pieces]] = []
+    active = strong
+    answers = pieces([u.carriers for u in active], forest.own)
+    for _ in range(4):
+        out = {i for i, answer in enumerate(answers) if standing_of(answer) > allowed}
+        if not out:
             break
-        for i in sorted(hubs):
-            for value in strong[i].values:
-                notes[value] = (
-                    f"{HUB} {sum(answers[i].standing)} clusters that are otherwise unconnected "
-                    "(kit default, shared service or decoy)"
-                )
-        strong = [u for i, u in enumerate(strong) if i not in hubs]
-        answers = pieces(len(forest.parent), [u.carriers for u in strong], forest.own)
-    for unit, answer in zip(strong, answers, strict=True):
-        standing = [i for i, flag in enumerate(answer.standing) if flag]
-        # ``allowed`` standing pieces still merge: two among distributors, the usual shape of
-        # one operator (brands grouped by their payment addresses, joined by its merchant
-        # account); one among brands, whose domains share a name or a logo
+        held_out.extend((active[i], answers[i]) for i in sorted(out))
+        active = [u for i, u in enumerate(active) if i not in out]
+        answers = pieces([u.carriers for u in active], forest.own)
+    for unit, answer in zip(active, answers, strict=True):
+        if standing_of(answer) > allowed:
+            held_out.append((unit, answer))
+            continue
+        first = unit.carriers[0]
+        for other in unit.carriers[1:]:
+            forest.union(first, other)
+    # what was taken out is judged against the clusters everything else made, narrowest
+    # first: a value that only a decoy made look like a bridge merges after all
+    held_out.sort(key=lambda pair: (len(pair[0].carriers), pair[0].values))
+    for unit, _answer in held_out:
+        groups: dict[int, list[int]] = defaultdict(list)
+        for node in unit.carriers:
+            groups[forest.find(node)].append(node)
+        standing = [r for r in groups if forest.size[r] >= 2 or forest.own[r] > 0]
         if len(standing) <= allowed:
             first = unit.carriers[0]
             for other in unit.carriers[1:]:
                 forest.union(first, other)
             continue
-        sizes = [len(answer.carriers[i]) for i in standing]
-        major = standing[sizes.index(max(sizes))]
+        sizes = [len(groups[r]) for r in standing]
         if len(standing) >= 3 and max(sizes) < params.hub_major * sum(sizes):
             for value in unit.values:
                 notes[value] = (
@@ -502,15 +515,12 @@ def _agglomerate(
                     "(kit default, shared service or decoy)"
                 )
             continue
-        # the dominant piece takes what has no evidence of its own; the others need more
-        joined = [
-            node
-            for i, group in enumerate(answer.carriers)
-            if i == major or not answer.standing[i]
-            for node in group
-        ]
-        for node in joined[1:]:
-            forest.union(joined[0], node)
+        # the dominant cluster takes what has no evidence of its own; the others need more
+        major = standing[sizes.index(max(sizes))]
+        for root, group in groups.items():
+            if root == major or root not in standing:
+                for node in group:
+                    forest.union(major, node)
         for value in unit.values:
             notes[value] = (
                 f"would join {len(standing)} clusters that each have evidence of their own: "
@@ -952,7 +962,9 @@ def _confidence(
     forced: NDArray[np.bool_],
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """How sure each site's attribution is, 0..1: how commercial the site looks (0.4), how
-    firmly it sits in its brand (0.35) and how firmly its brand sits in its distributor (0.25).
+    firmly it sits in its brand (0.35) and how firmly its brand sits in its distributor (0.25);
+    0 for a site tied to no other site (a lone shop and a forum with a donation button look
+    alike: nothing says which operator either belongs to).
     A tie is firm (1) when a strong value the run counted is shared inside the cluster,
     corroborated (0.6) when only lighter evidence joined it, absent (0) for a cluster of one.
     Also returned: which sites have such a firm tie to their brand."""
@@ -978,5 +990,7 @@ def _confidence(
         0.0,
     )
     confidence = 0.4 * commerce + 0.35 * brand_tie + 0.25 * dist_tie
+    # a site tied to no other site: a brand of one domain, the only brand of its distributor
+    confidence = np.where((brand_tie == 0) & (dist_tie == 0), 0.0, confidence)
     firm: NDArray[np.bool_] = firm_brand & (in_brand > 1)
     return np.where(forced, np.maximum(confidence, 0.75), confidence), firm

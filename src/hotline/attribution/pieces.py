@@ -29,16 +29,23 @@ class Pieces:
     standing: list[bool]
 
 
-def pieces(node_count: int, units: Sequence[Sequence[int]], own: Sequence[int]) -> list[Pieces]:
+def pieces(units: Sequence[Sequence[int]], own: Sequence[int]) -> list[Pieces]:
     """For every unit (the carrier nodes of one strong value), the pieces its carriers fall
     into when that unit is removed from the graph of all units. ``own`` counts, per node, the
     identities it has that no other node shares."""
-    adjacency: list[list[int]] = [[] for _ in range(node_count + len(units))]
-    for u, carriers in enumerate(units):
+    # only the nodes some unit carries take part: number them densely (a medium world has
+    # ten times more sites than sites carrying a strong value)
+    number: dict[int, int] = {}
+    members = [[number.setdefault(n, len(number)) for n in set(c)] for c in units]
+    original = list(number)
+    own_of = [own[n] for n in original]
+    node_count = len(original)
+    adjacency: list[list[int]] = [[] for _ in range(node_count)]
+    for u, dense in enumerate(members):
         vertex = node_count + u
-        for node in set(carriers):
-            adjacency[vertex].append(node)
+        for node in dense:
             adjacency[node].append(vertex)
+        adjacency.append(dense)
     total = len(adjacency)
     disc = [-1] * total
     low = [0] * total
@@ -56,7 +63,7 @@ def pieces(node_count: int, units: Sequence[Sequence[int]], own: Sequence[int]) 
         timer += 1
         root_of[start] = start
         node_prefix.append(node_prefix[-1] + (start < node_count))
-        own_prefix.append(own_prefix[-1] + (own[start] if start < node_count else 0))
+        own_prefix.append(own_prefix[-1] + (own_of[start] if start < node_count else 0))
         stack: list[tuple[int, int]] = [(start, 0)]
         while stack:
             vertex, i = stack[-1]
@@ -71,7 +78,7 @@ def pieces(node_count: int, units: Sequence[Sequence[int]], own: Sequence[int]) 
                     timer += 1
                     is_node = other < node_count
                     node_prefix.append(node_prefix[-1] + is_node)
-                    own_prefix.append(own_prefix[-1] + (own[other] if is_node else 0))
+                    own_prefix.append(own_prefix[-1] + (own_of[other] if is_node else 0))
                     stack.append((other, 0))
                 elif other != parent[vertex] and disc[other] < low[vertex]:
                     low[vertex] = disc[other]
@@ -95,8 +102,9 @@ def pieces(node_count: int, units: Sequence[Sequence[int]], own: Sequence[int]) 
         starts = [disc[c] for c in children]
         groups: list[list[int]] = [[] for _ in range(len(children) + 1)]  # last: the rest
         for node in carriers:
-            at = bisect_right(starts, disc[node]) - 1
-            if at >= 0 and disc[node] <= end[children[at]]:
+            d = disc[number[node]]
+            at = bisect_right(starts, d) - 1
+            if at >= 0 and d <= end[children[at]]:
                 groups[at].append(node)
             else:
                 groups[-1].append(node)

@@ -14,6 +14,7 @@ from rich.table import Table
 from hotline.cli.console import err, fail, out
 from hotline.synth.baseline import baseline_attribution, read_selector_dump
 from hotline.synth.generate import Summary, generate
+from hotline.synth.phenomena import DESCRIPTIONS, PHENOMENA, parse_phenomena
 from hotline.synth.score import ScoreReport, read_site_export, read_truth, score
 
 
@@ -21,6 +22,15 @@ class ScaleName(StrEnum):
     small = "small"
     medium = "medium"
     large = "large"
+
+
+def _check_phenomena(value: str) -> str:
+    """Refuse unknown names before anything is written (exit 2, naming the valid ones)."""
+    try:
+        parse_phenomena(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+    return value
 
 
 def synth(
@@ -44,6 +54,16 @@ def synth(
             show_default=False,
         ),
     ] = None,
+    phenomena: Annotated[
+        str,
+        typer.Option(
+            "--phenomena",
+            metavar="all|none|NAME,...",
+            callback=_check_phenomena,
+            help="Phenomena of real captures that fool attribution (listed above): all, "
+            "none, or names separated by commas.",
+        ),
+    ] = "none",
 ) -> None:
     """Generate a synthetic world with its ground truth, in the formats hotline ingests.
 
@@ -61,7 +81,10 @@ def synth(
 
       hotline synth --out world
       hotline synth --seed 7 --scale medium --out /tmp/medium
+      hotline synth --seed 7 --phenomena all --out /tmp/real-looking
+      hotline synth --phenomena error_pages,parked,shortener --out /tmp/some
     """
+    chosen = parse_phenomena(phenomena)
     started = time.perf_counter()
     progress = Progress(
         TextColumn("[bold]generating sites"),
@@ -78,7 +101,7 @@ def synth(
             progress.update(task, completed=done, total=max(done, expected))
 
         try:
-            summary = generate(seed, scale.value, out_dir, captures, advance)
+            summary = generate(seed, scale.value, out_dir, captures, advance, chosen)
         except OSError as error:
             raise fail(
                 f"cannot write the world into {out_dir}: {error.strerror or error}"
@@ -86,11 +109,21 @@ def synth(
     out.print(world_line(summary, time.perf_counter() - started))
 
 
+# The list of phenomena comes from the generator, so the help cannot fall behind it.
+synth.__doc__ = (synth.__doc__ or "") + (
+    "\n    [bold]Phenomena[/] (off by default; off, a world is byte-identical to one made "
+    "without them)\n\n"
+    + "\n".join(f"      {name}: {DESCRIPTIONS[name]}" for name in PHENOMENA)
+    + "\n"
+)
+
+
 def world_line(summary: Summary, seconds: float | None = None) -> str:
     counts = summary.counts
     took = f" in {seconds:.1f} s" if seconds is not None else ""
+    made = f" with {', '.join(summary.phenomena)}" if summary.phenomena else ""
     return (
-        f"world [bold]{summary.scale}[/] seed {summary.seed} → {summary.out}{took}: "
+        f"world [bold]{summary.scale}[/] seed {summary.seed}{made} → {summary.out}{took}: "
         f"{counts['sites']:,} sites ({counts['commercial_sites']:,} commercial, "
         f"{counts['noise_sites']:,} non-commercial, {counts['gateways']:,} gateways, "
         f"{counts['onion_mirrors']:,} onion mirrors, {counts['behind_cdn']:,} behind a CDN), "

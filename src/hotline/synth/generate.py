@@ -5,6 +5,11 @@ selector dump, truth), so memory stays bounded at every scale. Determinism: ever
 draw comes from a generator seeded by (seed, what, index); timestamps come from the world's
 calendar, never from the clock; gzip members carry mtime 0; JSON is written with fixed key
 order. The same seed and scale give the same bytes.
+
+Phenomena (``hotline.synth.phenomena``) hook in at three points only: a capture may get a
+decoy page instead of the site's (error, parked, suspended, challenge: no selectors), a
+hosting panel's injection, or a short link's redirect. With none switched on, none of these
+branches runs and the files are byte-identical to a world written before phenomena existed.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ import hashlib
 import random
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -30,6 +36,7 @@ from hotline.synth.hosting import CDN_DOMAIN
 from hotline.synth.html import brand_text, image_paths, redirect_page, render_page
 from hotline.synth.images import abstract_image
 from hotline.synth.mmdb import write_geoip
+from hotline.synth.phenomena import PHENOMENA, REASONS, Decoy
 from hotline.synth.scales import SCALES, Scale
 from hotline.synth.warc import WarcWriter
 from hotline.synth.world import WORLD_END, WORLD_START, Page, Site, World
@@ -45,6 +52,7 @@ class Summary:
     seed: int
     scale: str
     counts: dict[str, int] = field(default_factory=dict)
+    phenomena: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=8192)  # a page's selectors share its capture time: most calls repeat
@@ -98,6 +106,11 @@ class _Writers:
         )
         self.warc: WarcWriter | None = None
         self.warc_index = 0
+        self.effects = world.effects
+        # per site: the phenomena its captures showed; per world: sites and pages touched
+        self.marks: set[str] = set()
+        self.touched_sites: Counter[str] = Counter()
+        self.touched_pages: Counter[str] = Counter()
         if captures:
             (out / "captures").mkdir(exist_ok=True)
 
@@ -116,11 +129,14 @@ class _Writers:
         if self.captures:
             self._rotate(site.index)
         limit = self.scale.captured_urls_per_site or len(site.pages)
+        if site.short_targets:
+            limit = len(site.pages)  # a shortener's redirects are the point: every one is captured
+        self.marks = set(site.signals.decor.marks) if site.signals.decor is not None else set()
         for number, (page, reported) in enumerate(zip(site.pages, first_reports, strict=True)):
             if number >= limit:
                 break
             when = min(reported + timedelta(hours=rng.uniform(1, 36)), site.end)
-            for key in self._capture(rng, site, page, when, full=number == 0):
+            for key in self._capture(rng, site, page, when, number == 0, number):
                 seen = shown.setdefault(key, [when, when])
                 seen[0], seen[1] = min(seen[0], when), max(seen[1], when)
         for period in site.periods:
@@ -135,8 +151,11 @@ class _Writers:
             relation = {("gateway", f"{site.key}>{site.redirect_to.key}"): [site.start, site.end]}
             self._selectors(site, relation)
             self._selectors(site.redirect_to, relation)
+        if site.short_targets:
+            self._short_relations(site, shown)
         self._pdns(rng, site)
         self._truth_site(site)
+        self.touched_sites.update(self.marks)
 
     def _report(self, rng: random.Random, site: Site, page: Page) -> datetime:
         """Report the page from one to three hotlines, in surface variants; returns the
@@ -210,7 +229,13 @@ class _Writers:
         self.counts["warc_records"] += 1
 
     def _capture(
-        self, rng: random.Random, site: Site, page: Page, when: datetime, full: bool
+        self,
+        rng: random.Random,
+        site: Site,
+        page: Page,
+        when: datetime,
+        full: bool,
+        number: int = 0,
     ) -> list[tuple[str, str]]:
         """Capture one page (with its favicon and images); returns the selectors it shows.
         Without WARC output the pages are still rendered, so the selector dump stays the
@@ -220,11 +245,32 @@ class _Writers:
         ip = period.ip if period else None
         if site.redirect_to is not None:
             return self._gateway_capture(rng, site, page, when, ip)
+        effects = self.effects
+        if effects is not None and page.kind == "short":
+            return self._short_capture(rng, site, page, when, ip, number)
         referer = site.pages[0].url if page.kind != "landing" and rng.random() < 0.5 else None
-        html, shown = render_page(site, page, rng, full)
+        inject = None
+        if effects is not None:
+            decoy = effects.decoy(site, page, when, number)
+            if decoy is not None:  # nothing on it is the site's: no selectors
+                self._decoy(page.url, when, decoy, ip, referer)
+                return []
+            inject = effects.injection(site, period)
+            if inject is not None:
+                self.marks.add("hosting_panel")
+                self.touched_pages["hosting_panel"] += 1
+        html, shown = render_page(site, page, rng, full, inject)
+        if effects is not None and site.signals.brand_text:
+            # The heading or the logo shows the plain name on every page, not only where the
+            # title does. Classic worlds never needed this (their landing page, which shows
+            # everything, is always captured) and keep their bytes; here the landing page may
+            # be a decoy, and the name is still on the other pages.
+            shown.append(("brand_text", brand_text(site.signals.brand_text)))
         self._exchange(page.url, when, 200, "OK", "text/html; charset=utf-8", html, ip, referer)
         shown.append(("template", site.signals.template.variant))
         favicon = site.signals.favicon
+        if favicon is None and inject is not None:
+            favicon = inject.favicon
         if (
             favicon is not None
             and ("favicon_md5", hashlib.md5(favicon, usedforsecurity=False).hexdigest()) in shown
@@ -276,18 +322,94 @@ class _Writers:
             referer = page.url
         later = when + timedelta(seconds=1)
         target_period = target_site.period_at(later)
+        target_ip = target_period.ip if target_period else None
+        if self.effects is not None:
+            decoy = self.effects.redirect_decoy(target_site, target, later)
+            if decoy is not None:
+                self._decoy(target.url, later, decoy, target_ip, referer, own=False)
+                return []
         html, _ = render_page(target_site, target, rng, full=True)
         self._exchange(
-            target.url,
-            later,
-            200,
-            "OK",
-            "text/html; charset=utf-8",
-            html,
-            target_period.ip if target_period else None,
-            referer,
+            target.url, later, 200, "OK", "text/html; charset=utf-8", html, target_ip, referer
         )
         return []  # a redirect shows no template: the relation is recorded in site()
+
+    def _short_capture(
+        self,
+        rng: random.Random,
+        site: Site,
+        page: Page,
+        when: datetime,
+        ip: str | None,
+        number: int,
+    ) -> list[tuple[str, str]]:
+        """A short link: a 302 to a shop's landing page, and that page as the browser got it.
+        The relation goes on the shortener here and on the target in _short_relations."""
+        assert self.effects is not None
+        target_site = site.short_targets[number - 1]
+        target = target_site.pages[0]
+        self._exchange(
+            page.url, when, 302, "Found", "text/html", b"", ip, None, location=target.url
+        )
+        later = when + timedelta(seconds=1)
+        target_period = target_site.period_at(later)
+        target_ip = target_period.ip if target_period else None
+        decoy = self.effects.redirect_decoy(target_site, target, later)
+        if decoy is not None:
+            self._decoy(target.url, later, decoy, target_ip, None, own=False)
+        else:  # no panel injection here: the target's own captures hold what the dump says
+            html, _ = render_page(target_site, target, rng, full=True)
+            self._exchange(
+                target.url, later, 200, "OK", "text/html; charset=utf-8", html, target_ip, None
+            )
+        return [("gateway", f"{site.key}>{target_site.key}")]
+
+    def _short_relations(self, site: Site, shown: dict[tuple[str, str], list[datetime]]) -> None:
+        """Each shortener → target relation on the target too, as extraction records it."""
+        targets = {target.key: target for target in site.short_targets}
+        for key, window in sorted(shown.items()):
+            if key[0] == "gateway":
+                target = targets[key[1].split(">", 1)[1]]
+                self._selectors(target, {key: window})
+
+    def _decoy(
+        self,
+        url: str,
+        when: datetime,
+        decoy: Decoy,
+        ip: str | None,
+        referer: str | None,
+        own: bool = True,
+    ) -> None:
+        """Write a decoy response (and its favicon); ``own`` is False for a redirect's
+        target, whose decoy is not the redirecting site's phenomenon."""
+        if own:
+            self.marks.add(decoy.phenomenon)
+        self.touched_pages[decoy.phenomenon] += 1
+        self._exchange(
+            url,
+            when,
+            decoy.status,
+            REASONS[decoy.status],
+            decoy.content_type,
+            decoy.body,
+            ip,
+            referer,
+            server=decoy.server,
+        )
+        if decoy.favicon is not None:
+            origin = url.split("/", 3)
+            self._exchange(
+                f"{origin[0]}//{origin[2]}/favicon.ico",
+                when,
+                200,
+                "OK",
+                "image/png",
+                decoy.favicon,
+                ip,
+                url,
+                server=decoy.server,
+            )
 
     def _exchange(
         self,
@@ -300,6 +422,7 @@ class _Writers:
         ip: str | None,
         referer: str | None,
         location: str | None = None,
+        server: str = "nginx",
     ) -> None:
         if self.warc is None:
             return
@@ -309,7 +432,7 @@ class _Writers:
             request_headers.append(("Referer", referer))
         headers = [
             ("Date", when.strftime("%a, %d %b %Y %H:%M:%S GMT")),
-            ("Server", "nginx"),
+            ("Server", server),
             ("Content-Type", content_type),
         ]
         if location:
@@ -384,6 +507,8 @@ class _Writers:
             "last_seen": _iso(site.end),
             "urls": len(site.pages),
         }
+        if self.marks:  # only in worlds with phenomena: the others keep their bytes
+            entry["phenomena"] = sorted(self.marks)
         prefix = b"" if self._first_site else b","
         self._first_site = False
         self.truth.write(prefix + orjson.dumps(site.key) + b":" + orjson.dumps(entry))
@@ -426,7 +551,7 @@ class _Writers:
         self.truth.close()
 
     def meta(self, world: World) -> dict[str, Any]:
-        return {
+        meta: dict[str, Any] = {
             "seed": world.seed,
             "scale": world.scale.name,
             "generator": f"hotline {__version__}",
@@ -435,6 +560,13 @@ class _Writers:
             "hotlines": self.sources,
             "counts": self.counts,
         }
+        if world.effects is not None:  # absent: a world without phenomena keeps its bytes
+            meta["phenomena"] = {
+                **world.effects.truth(),
+                "sites": dict(sorted(self.touched_sites.items())),
+                "pages": dict(sorted(self.touched_pages.items())),
+            }
+        return meta
 
 
 def _write_hosting_lists(out: Path, world: World) -> None:
@@ -497,11 +629,13 @@ def generate(
     out: Path,
     captures: bool | None = None,
     progress: Callable[[int, int], None] | None = None,
+    phenomena: Iterable[str] = frozenset(),
 ) -> Summary:
-    """Write the world ``(seed, scale)`` into ``out``; returns what was written."""
+    """Write the world ``(seed, scale)`` into ``out``; returns what was written.
+    ``phenomena``: names from ``hotline.synth.phenomena.PHENOMENA`` (none: the classic world)."""
     chosen = SCALES[scale] if isinstance(scale, str) else scale
+    world = World(seed, chosen, phenomena)  # before mkdir: unknown names write nothing
     out.mkdir(parents=True, exist_ok=True)
-    world = World(seed, chosen)
     writers = _Writers(out, world, chosen.captures if captures is None else captures)
     expected = sum(b.domains for b in world.brands) + chosen.noise_sites
     try:
@@ -517,4 +651,5 @@ def generate(
     (out / "processors.json").write_bytes(
         orjson.dumps(processors, option=orjson.OPT_INDENT_2) + b"\n"
     )
-    return Summary(out, seed, chosen.name, writers.counts)
+    names = tuple(name for name in PHENOMENA if name in world.phenomena)
+    return Summary(out, seed, chosen.name, writers.counts, names)

@@ -10,9 +10,13 @@ from __future__ import annotations
 import hashlib
 import random
 from html import escape
+from typing import TYPE_CHECKING
 
 from hotline.synth import actors
 from hotline.synth.world import Page, Site
+
+if TYPE_CHECKING:  # phenomena builds on this module: a type-only import keeps it one-way
+    from hotline.synth.phenomena import Injection
 
 Selector = tuple[str, str]
 
@@ -37,11 +41,13 @@ def brand_text(name: str) -> str:
 
 
 def render_page(
-    site: Site, page: Page, rng: random.Random, full: bool
+    site: Site, page: Page, rng: random.Random, full: bool, inject: Injection | None = None
 ) -> tuple[bytes, list[Selector]]:
     """The page's HTML and the selectors it shows. ``full`` (the landing page) shows every
-    signal of the site; other pages each show a part of them."""
+    signal of the site; other pages each show a part of them. The site's decor (phenomena)
+    shows on every page; ``inject`` is what a hosting panel adds at capture time."""
     signals = site.signals
+    decor = signals.decor
     template = signals.template
     css = template.classes
     shown: list[Selector] = []
@@ -53,14 +59,27 @@ def render_page(
     head = ['<meta charset="utf-8">', '<meta name="viewport" content="width=device-width">']
     if signals.brand_text and show("brand"):
         title = f"{signals.brand_text} | {site.brand.tagline if site.brand else 'welcome'}"
+        # a decorated title ("Welcome to Name") still names the brand; the plain name is
+        # also on the logo or the heading (decorations never take both), so it is shown
+        if decor is not None and decor.brand_title is not None:
+            title = decor.brand_title
         shown.append(("brand_text", brand_text(signals.brand_text)))
     elif site.role == "noise":
         title = f"{site.site_type.replace('-', ' ').title()} | {site.key.split('.')[0]}"
+    if decor is not None and decor.title is not None:
+        title = decor.title
+        shown.extend(decor.title_shown)
     head.append(f"<title>{escape(title)}</title>")
     if signals.favicon is not None and show("favicon"):
         head.append('<link rel="icon" href="/favicon.ico" type="image/png">')
         shown.append(
             ("favicon_md5", hashlib.md5(signals.favicon, usedforsecurity=False).hexdigest())
+        )
+    elif signals.favicon is None and inject is not None:
+        # the host serves its default icon for a site that has none of its own
+        head.append('<link rel="icon" href="/favicon.ico" type="image/png">')
+        shown.append(
+            ("favicon_md5", hashlib.md5(inject.favicon, usedforsecurity=False).hexdigest())
         )
     for host in signals.script_hosts:
         if host == actors.KIT_CSS_HOST:
@@ -71,21 +90,31 @@ def render_page(
     for tag in signals.analytics:
         if not show("analytics"):
             continue
-        head.append(_analytics_snippet(tag))
+        head.append(analytics_snippet(tag))
         shown.append(("analytics", tag))
+    if decor is not None:
+        head.extend(decor.head)
+        shown.extend(decor.shown)
+    if inject is not None:
+        head.append(inject.head)
+        shown.extend(inject.shown)
 
     body: list[str] = []
     opening = "".join(f'<div class="{css["wrap"]}-l{level}">' for level in range(template.depth))
     body.append(f'<body class="{css["body"]}">{opening}<div class="{css["wrap"]}">')
     logo_alt = signals.brand_text or "logo"
+    heading = signals.brand_text
+    if decor is not None:
+        logo_alt = decor.logo_alt or logo_alt
+        heading = decor.h1 or heading
     body.append(
         f'<header class="{css["header"]}"><img class="{css["logo"]}" src="/logo.png" '
         f'alt="{escape(logo_alt)}"><nav class="{css["nav"]}"><a href="/">Home</a> '
         '<a href="/catalog/">Catalogue</a> <a href="/join">Join</a></nav></header>'
     )
     body.append(f'<main class="{css["main"]}">')
-    if signals.brand_text:
-        body.append(f"<h1>{escape(signals.brand_text)}</h1>")
+    if heading:
+        body.append(f"<h1>{escape(heading)}</h1>")
     for block in template.blocks:
         body.append(_block(block, css, rng, site))
     if signals.merchant is not None and show("merchant"):
@@ -110,18 +139,25 @@ def render_page(
         body.append(f'<aside class="partners"><a href="{escape(url)}">Our partner shop</a></aside>')
         shown.append(("affiliate", f"{param}={value}"))
     for link in signals.outlinks:
-        body.append(f'<p class="post">{rng.choice(_FORUM_LINES)} <a href="{link}">link</a></p>')
+        body.append(
+            f'<p class="post">{rng.choice(_FORUM_LINES)} <a href="{escape(link)}">link</a></p>'
+        )
     if site.role == "noise":
         body.extend(
             f'<p class="post">{rng.choice(_FORUM_LINES)}</p>' for _ in range(rng.randint(1, 4))
         )
+    if decor is not None:
+        body.extend(decor.body)
     body.append("</main>")
     footer = [f'<footer class="{css["footer"]}"><p>Questions? ']
     for email in signals.emails:
         if show("email"):
             footer.append(f'<a href="mailto:{email}">{email}</a> ')
             shown.append(("email", email))
-    footer.append("</p></footer>")
+    footer.append("</p>")
+    if decor is not None:
+        footer.extend(decor.footer)
+    footer.append("</footer>")
     body.append("".join(footer))
     body.append("</div>" + "</div>" * template.depth + "</body>")
     html = (
@@ -148,7 +184,7 @@ def image_paths(page: Page, count: int) -> list[str]:
     return [f"/img/{digest}-{n}.png" for n in range(count)]
 
 
-def _analytics_snippet(tag: str) -> str:
+def analytics_snippet(tag: str) -> str:
     if tag.startswith("ym:"):
         counter = tag[3:]
         return (
@@ -178,11 +214,18 @@ def _payment(merchant: actors.Merchant, rng: random.Random) -> str:
             f'<div class="checkout"><iframe src="https://{processor.host}/pay?merchant_id='
             f'{merchant.merchant_id}&amp;plan={plan}" width="400" height="300"></iframe></div>'
         )
+    return payment_form(merchant, plan, price)
+
+
+def payment_form(
+    merchant: actors.Merchant, plan: str, price: str, button: str = "Buy access"
+) -> str:
+    """A processor's checkout form handing it the merchant id (also a forum's donate button)."""
     return (
-        f'<form class="checkout" method="post" action="https://{processor.host}/checkout">'
+        f'<form class="checkout" method="post" action="https://{merchant.processor.host}/checkout">'
         f'<input type="hidden" name="merchant_id" value="{merchant.merchant_id}">'
         f'<input type="hidden" name="plan" value="{plan}"><input type="hidden" name="amount" '
-        f'value="{price}"><button type="submit">Buy access</button></form>'
+        f'value="{price}"><button type="submit">{button}</button></form>'
     )
 
 

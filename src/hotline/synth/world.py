@@ -9,9 +9,10 @@ held in memory are the actors (distributors, brands, providers): a few tens of t
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from hotline.synth import actors
 from hotline.synth.actors import Brand, Distributor, Merchant, Template
@@ -27,6 +28,9 @@ from hotline.synth.hosting import (
 from hotline.synth.names import IDN_PREFIXES, SHOP_WORDS, random_word, syllable_name
 from hotline.synth.scales import Scale
 from hotline.urls.onion import onion_v3_address
+
+if TYPE_CHECKING:  # phenomena builds on this module; it is imported when a world needs it
+    from hotline.synth.phenomena import Decor, Effects, Fate
 
 WORLD_START = datetime(2025, 1, 1, tzinfo=UTC)
 WORLD_END = datetime(2026, 11, 30, tzinfo=UTC)
@@ -70,6 +74,7 @@ class Signals:
     emails: tuple[str, ...] = ()
     script_hosts: tuple[str, ...] = ()
     outlinks: tuple[str, ...] = ()  # plain links (forums pointing at shops): not evidence
+    decor: Decor | None = None  # what phenomena add to every page of the site
 
 
 @dataclass(slots=True)
@@ -88,6 +93,9 @@ class Site:
     redirect_to: Site | None = None  # a gateway's target site (its landing page)
     redirect_style: str = "302"
     behind_cdn: bool = False
+    fate: Fate | None = None  # taken down (error, parked, suspended) from some time on
+    challenge: float = 0.0  # share of captures that meet an anti-bot interstitial
+    short_targets: tuple[Site, ...] = ()  # a shortener's short links (pages[1:]) → targets
 
     @property
     def distributor(self) -> Distributor | None:
@@ -115,7 +123,9 @@ class Site:
 class World:
     """Actors in memory, sites as a stream."""
 
-    def __init__(self, seed: int, scale: Scale) -> None:
+    def __init__(self, seed: int, scale: Scale, phenomena: Iterable[str] = frozenset()) -> None:
+        """``phenomena``: names from ``hotline.synth.phenomena.PHENOMENA`` (or one string in
+        the CLI's syntax: ``all``, ``none``, ``a,b``); none gives the world as it always was."""
         self.seed = seed
         self.scale = scale
         providers = build_providers(
@@ -133,6 +143,19 @@ class World:
         ]
         self.brands = self._make_brands()
         self.processors = [actors.BIGPAY] + [p for d in self.distributors for p in d.processors]
+        self.phenomena: frozenset[str] = frozenset()
+        self.effects: Effects | None = None
+        if phenomena:
+            # imported here, not at the top: that module builds on this one's Site and Page
+            from hotline.synth.phenomena import Effects, check_phenomena, parse_phenomena
+
+            self.phenomena = (
+                parse_phenomena(phenomena)
+                if isinstance(phenomena, str)
+                else check_phenomena(phenomena)
+            )
+            if self.phenomena:
+                self.effects = Effects(self, self.phenomena)
 
     def _rng(self, kind: str, index: int = 0) -> random.Random:
         return random.Random(f"{self.seed}:{kind}:{index}")
@@ -171,7 +194,11 @@ class World:
     # -- sites ---------------------------------------------------------------------------
 
     def sites(self) -> Iterator[Site]:
-        """Brand domains, their onion mirrors and gateways, then non-commercial sites."""
+        """Brand domains, their onion mirrors and gateways, then non-commercial sites, then
+        the sites that only phenomena add (link lists, shorteners)."""
+        effects = self.effects
+        if effects is not None:
+            effects.start()
         counter = 0
         for brand in self.brands:
             rng = self._rng("brand-sites", brand.index)
@@ -184,18 +211,28 @@ class World:
                 if k == brand.domains - 1:
                     end = WORLD_END
                 site = self._brand_site(counter, brand, k, start, end)
+                if effects is not None:
+                    effects.brand_site(site)
                 counter += 1
                 own.append(site)
                 yield site
             if rng.random() < 0.1:
-                yield self._mirror(counter, brand, brand_start)
+                mirror = self._mirror(counter, brand, brand_start)
+                if effects is not None:
+                    effects.mirror(mirror)
+                yield mirror
                 counter += 1
             for g in range(rng.choices((0, 1, 2), (0.8, 0.15, 0.05))[0]):
                 yield self._gateway(counter, brand, g, rng.choice(own))
                 counter += 1
         for index in range(self.scale.noise_sites):
-            yield self._noise(counter, index)
+            noise = self._noise(counter, index)
+            if effects is not None:
+                effects.noise(noise)
+            yield noise
             counter += 1
+        if effects is not None:
+            yield from effects.extra_sites(counter)
 
     def brand_domain(self, brand: Brand, k: int) -> tuple[str, str]:
         """(Unicode, ASCII) registrable domain of a brand's k-th domain; unique by construction."""
