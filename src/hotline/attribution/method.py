@@ -4,18 +4,19 @@ The method in brief (docs/attribution-method.md has the reasoning and the measur
 
 1. Group the (site, kind, value) links by (kind, value) once; sites become integer ids in
    sorted key order, so the smallest id of a cluster is its smallest site key.
-2. A site with no commercial signal (no payment, merchant, affiliate, brand text or gateway
-   link) is never attributed, unless an analyst's must-link says otherwise.
+2. A site is a candidate when the commercial kinds it carries add up to a floor (no single
+   weak kind is enough), when it shares a brand's name or redirect with candidates, or when
+   an analyst's must-link names it.
 3. Every shared value gets an effective weight per level: its kind's weight, zero when the
-   value also sits on sites without commercial signals (a template kit's default, a public
-   service) and zero when a weak value spans more clusters than its rarity cap.
-4. Agglomerate with a threshold: a value whose weight reaches the threshold on its own joins
-   its carriers directly (no pairs are built); weaker values only add up between two
-   clusters, at most once per kind, and a merge needs their sum to reach the threshold, so
-   no single weak or common value can chain clusters together.
-5. Brands first (site nodes, brand-level kinds), then distributors (brand nodes,
-   distributor-level kinds); analysts' must-links merge first and cannot-links veto any
-   merge that would violate them.
+   value also sits on sites without commercial evidence (a kit default, a public service).
+4. Every strong value is asked which pieces its carriers would fall into without it
+   (``pieces``): one that would join pieces standing on their own evidence is a bridge
+   (needs corroboration) or a hub (counts nothing). Weak values add up only between two
+   clusters, once per kind, from independent witnesses, and never join two clusters that
+   each stand on their own.
+5. Brands first (site nodes, naming kinds), then distributors (brand nodes, payment and
+   infrastructure kinds); analysts' must-links merge first and cannot-links veto any merge.
+6. Each attributed site gets a confidence; below the floor it stays unattributed.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from types import MappingProxyType
 import numpy as np
 from numpy.typing import NDArray
 
-from hotline.attribution.pieces import Pieces, pieces
+from hotline.attribution.pieces import pieces
 from hotline.attribution.table import Ints, Link, LinkTable, pointers
 
 BRAND = "brand"
@@ -400,6 +401,10 @@ class _Forest:
             node = parent[node]
         return node
 
+    def stands(self, root: int) -> bool:
+        """A cluster stands on its own evidence: two or more nodes, or an identity of its own."""
+        return self.size[root] >= 2 or self.own[root] > 0
+
     def forbid(self, a: int, b: int) -> None:
         root_a, root_b = self.find(a), self.find(b)
         self.forbidden.setdefault(root_a, set()).add(root_b)
@@ -474,34 +479,31 @@ def _agglomerate(
     # addresses, joined by its merchant account); one among brands, whose domains share a
     # name or a logo — are taken out and the rest asked again: a kit's default logo and its
     # default title tie the same brands together, and each hides the other until one is gone.
-    def standing_of(answer: Pieces) -> int:
-        return sum(answer.standing)
-
-    held_out: list[tuple[_Unit, Pieces]] = []
+    held_out: list[_Unit] = []
     active = strong
     answers = pieces([u.carriers for u in active], forest.own)
     for _ in range(4):
-        out = {i for i, answer in enumerate(answers) if standing_of(answer) > allowed}
+        out = {i for i, answer in enumerate(answers) if sum(answer.standing) > allowed}
         if not out:
             break
-        held_out.extend((active[i], answers[i]) for i in sorted(out))
+        held_out.extend(active[i] for i in sorted(out))
         active = [u for i, u in enumerate(active) if i not in out]
         answers = pieces([u.carriers for u in active], forest.own)
     for unit, answer in zip(active, answers, strict=True):
-        if standing_of(answer) > allowed:
-            held_out.append((unit, answer))
+        if sum(answer.standing) > allowed:
+            held_out.append(unit)
             continue
         first = unit.carriers[0]
         for other in unit.carriers[1:]:
             forest.union(first, other)
     # what was taken out is judged against the clusters everything else made, narrowest
     # first: a value that only a decoy made look like a bridge merges after all
-    held_out.sort(key=lambda pair: (len(pair[0].carriers), pair[0].values))
-    for unit, _answer in held_out:
+    held_out.sort(key=lambda unit: (len(unit.carriers), unit.values))
+    for unit in held_out:
         groups: dict[int, list[int]] = defaultdict(list)
         for node in unit.carriers:
             groups[forest.find(node)].append(node)
-        standing = [r for r in groups if forest.size[r] >= 2 or forest.own[r] > 0]
+        standing = [r for r in groups if forest.stands(r)]
         if len(standing) <= allowed:
             first = unit.carriers[0]
             for other in unit.carriers[1:]:
@@ -509,11 +511,7 @@ def _agglomerate(
             continue
         sizes = [len(groups[r]) for r in standing]
         if len(standing) >= 3 and max(sizes) < params.hub_major * sum(sizes):
-            for value in unit.values:
-                notes[value] = (
-                    f"{HUB} {len(standing)} clusters that are otherwise unconnected "
-                    "(kit default, shared service or decoy)"
-                )
+            notes.update(dict.fromkeys(unit.values, _hub_note(len(standing))))
             continue
         # the dominant cluster takes what has no evidence of its own; the others need more
         major = standing[sizes.index(max(sizes))]
@@ -529,23 +527,14 @@ def _agglomerate(
         weak.append(
             _Unit(unit.kind, unit.carriers, params.bridge_weight * threshold, unit.values, True)
         )
-    # a weak value spread over three or more clusters that stand on their own, none of
-    # them holding most of its carriers, is a kit default or a shared service too
-    size, own = forest.size, forest.own
+    # a weak value spread over three or more clusters that stand on their own is a kit
+    # default or a shared service too (no majority exception: weak values only corroborate)
     for unit in units:
         if not 0 < unit.weight < threshold:
             continue
-        roots: dict[int, int] = {}
-        for node in unit.carriers:
-            root = forest.find(node)
-            roots[root] = roots.get(root, 0) + 1
-        standing = [n for r, n in roots.items() if size[r] >= 2 or own[r] > 0]
-        if len(standing) >= 3:
-            for value in unit.values:
-                notes[value] = (
-                    f"{HUB} {len(standing)} clusters that are otherwise unconnected "
-                    "(kit default, shared service or decoy)"
-                )
+        spread = sum(1 for root in {forest.find(n) for n in unit.carriers} if forest.stands(root))
+        if spread >= 3:
+            notes.update(dict.fromkeys(unit.values, _hub_note(spread)))
             continue
         weak.append(unit)
     weights: dict[str, float] = {}
@@ -569,9 +558,6 @@ def _agglomerate(
                 for b in roots_now[i + 1 :]:
                     pair_units[(a, b)].append(at)
 
-        def alone(root: int) -> bool:
-            return forest.size[root] < 2 and forest.own[root] <= 0
-
         # two clusters that each stand on their own evidence need a strong value (held back
         # as a bridge) among what they share: weak values alone — analytics tags, e-mails,
         # templates, hosting — are what kits, agencies and widgets put on unrelated sites
@@ -579,7 +565,11 @@ def _agglomerate(
             (_corroboration([spanning[i] for i in units], weights, caps), pair)
             for pair, units in pair_units.items()
             if len(units) > 1
-            and (alone(pair[0]) or alone(pair[1]) or any(spanning[i].held for i in units))
+            and (
+                not forest.stands(pair[0])
+                or not forest.stands(pair[1])
+                or any(spanning[i].held for i in units)
+            )
         )
         candidates = sorted((-score, pair) for score, pair in scored if score >= threshold - 1e-9)
         merged = False
@@ -615,11 +605,11 @@ def _corroboration(
     return sum(min(total, caps.get(k, 1.0) * weights[k]) for k, total in totals.items())
 
 
-def _hub(answer: Pieces, params: Params) -> bool:
-    """Three or more pieces that stand on their own, none holding ``hub_major`` of the
-    value's carriers among them: a kit default, a shared service or a decoy."""
-    sizes = [len(c) for c, flag in zip(answer.carriers, answer.standing, strict=True) if flag]
-    return len(sizes) >= 3 and max(sizes) < params.hub_major * sum(sizes)
+def _hub_note(clusters: int) -> str:
+    return (
+        f"{HUB} {clusters} clusters that are otherwise unconnected "
+        "(kit default, shared service or decoy)"
+    )
 
 
 def _units(

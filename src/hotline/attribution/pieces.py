@@ -33,8 +33,8 @@ def pieces(units: Sequence[Sequence[int]], own: Sequence[int]) -> list[Pieces]:
     """For every unit (the carrier nodes of one strong value), the pieces its carriers fall
     into when that unit is removed from the graph of all units. ``own`` counts, per node, the
     identities it has that no other node shares."""
-    # only the nodes some unit carries take part: number them densely (a medium world has
-    # ten times more sites than sites carrying a strong value)
+    # only the nodes some unit carries take part: number them densely (sites without a
+    # strong value never enter the search)
     number: dict[int, int] = {}
     members = [[number.setdefault(n, len(number)) for n in set(c)] for c in units]
     original = list(number)

@@ -275,17 +275,7 @@ class _Writers:
             favicon is not None
             and ("favicon_md5", hashlib.md5(favicon, usedforsecurity=False).hexdigest()) in shown
         ):
-            origin = page.url.split("/", 3)
-            self._exchange(
-                f"{origin[0]}//{origin[2]}/favicon.ico",
-                when,
-                200,
-                "OK",
-                "image/png",
-                favicon,
-                ip,
-                page.url,
-            )
+            self._favicon(page.url, when, favicon, ip)
         for path in image_paths(
             page, self.scale.images_per_page if full or rng.random() < 0.3 else 0
         ):
@@ -398,18 +388,24 @@ class _Writers:
             server=decoy.server,
         )
         if decoy.favicon is not None:
-            origin = url.split("/", 3)
-            self._exchange(
-                f"{origin[0]}//{origin[2]}/favicon.ico",
-                when,
-                200,
-                "OK",
-                "image/png",
-                decoy.favicon,
-                ip,
-                url,
-                server=decoy.server,
-            )
+            self._favicon(url, when, decoy.favicon, ip, decoy.server)
+
+    def _favicon(
+        self, page_url: str, when: datetime, favicon: bytes, ip: str | None, server: str = "nginx"
+    ) -> None:
+        """The favicon of the site's origin, as the browser fetched it for ``page_url``."""
+        origin = page_url.split("/", 3)
+        self._exchange(
+            f"{origin[0]}//{origin[2]}/favicon.ico",
+            when,
+            200,
+            "OK",
+            "image/png",
+            favicon,
+            ip,
+            page_url,
+            server=server,
+        )
 
     def _exchange(
         self,

@@ -1,0 +1,65 @@
+"""``pieces`` (articulation points of the node-value graph) against a brute-force oracle:
+remove the value, union everything else, and group its carriers by component."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hotline.attribution.pieces import pieces
+
+
+def _oracle(units: list[list[int]], own: list[int], at: int) -> list[tuple[list[int], bool]]:
+    parent = list(range(len(own)))
+
+    def find(node: int) -> int:
+        while parent[node] != node:
+            node = parent[node]
+        return node
+
+    for i, carriers in enumerate(units):
+        if i == at:
+            continue
+        for other in carriers[1:]:
+            a, b = find(carriers[0]), find(other)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    used = {node for i, carriers in enumerate(units) if i != at for node in carriers}
+    groups: dict[int, list[int]] = {}
+    for node in units[at]:
+        groups.setdefault(find(node), []).append(node)
+    answer = []
+    for root, carriers in groups.items():
+        members = [n for n in range(len(own)) if find(n) == root and (n in used or n in carriers)]
+        answer.append((sorted(carriers), len(members) >= 2 or sum(own[n] for n in members) > 0))
+    return sorted(answer)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(2, 12).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.lists(st.integers(0, n - 1), min_size=2, max_size=5), max_size=10),
+            st.lists(st.integers(0, 1), min_size=n, max_size=n),
+        )
+    )
+)
+def test_pieces_equal_the_brute_force_answer(case: tuple[list[list[int]], list[int]]) -> None:
+    units, own = case
+    found = pieces(units, own)
+    assert len(found) == len(units)
+    for at, answer in enumerate(found):
+        mine = sorted(
+            (sorted(carriers), standing)
+            for carriers, standing in zip(answer.carriers, answer.standing, strict=True)
+        )
+        assert mine == _oracle(units, own, at), (units, own, at)
+
+
+def test_a_value_between_two_brands_splits_them_and_one_inside_a_brand_does_not() -> None:
+    # nodes 0-1 share a name, 2-3 share another; value 2 ties 1 and 2, value 3 sits on 0 and 1
+    units = [[0, 1], [2, 3], [1, 2], [0, 1]]
+    found = pieces(units, [0, 0, 0, 0])
+    assert sorted(map(sorted, found[2].carriers)) == [[1], [2]]
+    assert found[2].standing == [True, True]
+    assert found[3].carriers == [[0, 1]]
