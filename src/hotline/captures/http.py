@@ -88,6 +88,10 @@ def parse_http(block: bytes, limit: int = MAX_DECODED_BYTES) -> HttpMessage:
     if (message.header("Transfer-Encoding") or "").lower().find("chunked") >= 0:
         body = _dechunk(body)
     encoding = (message.header("Content-Encoding") or "").strip().lower()
+    if encoding in ("gzip", "x-gzip") and body and not body.startswith(b"\x1f\x8b"):
+        # Stored already decoded under its original header (recorders do this, as with
+        # chunked bodies): the bytes are the payload. warcio falls back the same way.
+        encoding = "identity"
     if encoding in ("gzip", "x-gzip", "deflate"):
         try:
             body, message.body_cut = _inflate(body, encoding, limit)
@@ -114,12 +118,19 @@ def _inflate(data: bytes, encoding: str, limit: int) -> tuple[bytes, bool]:
 
 
 def _dechunk(data: bytes) -> bytes:
-    """Undo chunked transfer coding; on malformed chunks keep what was decoded so far."""
+    """Undo chunked transfer coding; on malformed chunks keep what was decoded so far.
+
+    Recorders often store a body already de-chunked under its original
+    ``Transfer-Encoding: chunked`` header: when the body does not start with a chunk-size
+    line it is taken as it is (as warcio does), never dropped.
+    """
     out = bytearray()
     position = 0
     while position < len(data):
         line_end = data.find(b"\r\n", position, position + 1024)
         if line_end < 0:
+            if not out:
+                return data  # no chunk-size line at all: not chunked after all
             break
         size_text = data[position:line_end].split(b";", 1)[0].strip()
         if not _CHUNK_SIZE.fullmatch(size_text):  # int() would take "-ff": never go back

@@ -60,6 +60,7 @@ __all__ = [
     "PLACEHOLDER",
     "SHORT_TEXT",
     "SUSPENDED",
+    "UNKNOWN",
     "classify_page",
     "keeps_selector",
 ]
@@ -72,6 +73,9 @@ CHALLENGE = "challenge"
 LOGIN = "login"
 DIRECTORY = "directory"
 EMPTY = "empty"
+# A revisit record whose original is in no file imported: the site answered, with content it
+# had served before, but what that was is not known here.
+UNKNOWN = "unknown"
 PAGE_CLASSES: tuple[str, ...] = (
     NORMAL,
     ERROR,
@@ -81,6 +85,7 @@ PAGE_CLASSES: tuple[str, ...] = (
     LOGIN,
     DIRECTORY,
     EMPTY,
+    UNKNOWN,
 )
 
 # Selector kinds that say who a site *is* (its name, its look): never taken from a page that

@@ -25,6 +25,7 @@ from hotline.captures.extractors import Extractor, extract_all
 from hotline.captures.extractors.favicon import favicon_hashes
 from hotline.captures.http import (
     MAX_DECODED_BYTES,
+    HttpMessage,
     NotHttp,
     decode_html,
     looks_like_html,
@@ -38,6 +39,8 @@ from hotline.captures.page_class import (
     classify_page,
     keeps_selector,
 )
+from hotline.captures.recorders import real_referer
+from hotline.captures.revisits import OriginalIndex, Revisit, normal_id
 from hotline.captures.warc_reader import WarcProblem, WarcRecord, read_warc
 from hotline.quarantine import Refusal
 from hotline.urls import CanonicalURL, canonicalize
@@ -48,6 +51,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _RECORD_ID = re.compile(r"<?[\x21-\x7e]{1,253}>?")
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"\x00\x00\x01\x00")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+_WEB_SCHEMES = ("http", "https")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_ICON_CANDIDATE_BYTES = 256 * 1024  # images this small get favicon hashes in case a page
+# names them as its icon (``<link rel="shortcut icon" href="/img/logo-32.png">``)
 
 
 @dataclass(slots=True)
@@ -66,6 +73,7 @@ class Page:
     referer: str | None = None
     chain: list[CanonicalURL] = field(default_factory=list)  # requested URL first
     page_class: str = NORMAL  # see hotline.captures.page_class
+    icons: list[str] = field(default_factory=list)  # canonical URLs of <link rel=icon> hrefs
 
 
 @dataclass(slots=True)
@@ -86,6 +94,9 @@ class Media:
     favicon: list[Selector]  # its selectors: none when the page that loaded it is not normal
     is_favicon: bool = False
     page_class: str | None = None  # of the page that loaded it, when that page is in the file
+    icon_hashes: list[Selector] = field(default_factory=list)  # favicon selectors, should a
+    # page of the file name this image as its icon
+    revisit: bool = False  # a revisit record's copy of an earlier capture of the payload
 
 
 @dataclass(slots=True)
@@ -95,6 +106,12 @@ class CaptureFile:
     refusals: list[Refusal] = field(default_factory=list)
     records: int = 0
     ignored: int = 0  # records of other types (warcinfo, metadata, scripts, styles)
+    not_web: int = 0  # of those, records that are not captures of a web resource (a log,
+    # a manifest, DNS answers: ``metadata://``, ``urn:``, ``dns:`` targets)
+    redirects: int = 0  # 3xx responses with a Location (they join redirect chains)
+    revisits: int = 0  # revisit records read
+    revisits_resolved: int = 0  # ... found their original in this file
+    unresolved: list[Revisit] = field(default_factory=list)  # ... did not: the store looks
 
 
 def read_capture_file(
@@ -106,6 +123,8 @@ def read_capture_file(
     referers: dict[str, str] = {}  # response record id → Referer
     referers_by_uri: dict[str, str] = {}
     redirects: dict[str, str] = {}  # canonical URL → canonical URL it redirects to
+    originals: OriginalIndex[Page | Media] = OriginalIndex()
+    revisits: list[Revisit] = []
     with path.open("rb") as stream:
         for item in read_warc(stream):
             result.records += 1
@@ -126,12 +145,30 @@ def read_capture_file(
                 continue
             if item.type == "request":
                 _note_referer(item, referers, referers_by_uri)
+            elif item.type in ("response", "resource", "revisit") and not _is_web(item):
+                result.ignored += 1
+                result.not_web += 1
             elif item.type in ("response", "resource"):
-                _read_response(item, shown_file, extractors, result, redirects)
+                _read_response(item, shown_file, extractors, result, redirects, originals)
+            elif item.type == "revisit":
+                revisit = _read_revisit(item, shown_file, result)
+                if revisit is not None:
+                    revisits.append(revisit)
             else:
                 result.ignored += 1
+                result.not_web += 1
+    _resolve_revisits(result, revisits, originals)
     _link(result, referers, referers_by_uri, redirects)
     return result
+
+
+def _is_web(record: WarcRecord) -> bool:
+    """Is the record a capture of an http(s) resource? A wget or wpull log, a crawl
+    manifest (``metadata://…``, ``urn:X-wpull:log``) or a DNS answer (``dns:``) is not.
+    A target that has no scheme at all is left to the URL check (and refused there)."""
+    uri = record.headers.get("warc-target-uri", "").strip().strip("<>").strip()
+    found = _SCHEME.match(uri)
+    return found is None or found.group(1).lower() in _WEB_SCHEMES
 
 
 def _note_referer(record: WarcRecord, by_id: dict[str, str], by_uri: dict[str, str]) -> None:
@@ -140,6 +177,7 @@ def _note_referer(record: WarcRecord, by_id: dict[str, str], by_uri: dict[str, s
     except NotHttp:
         return
     referer = message.header("Referer")
+    referer = real_referer(referer) if referer else None
     if not referer:
         return
     target = record.headers.get("warc-concurrent-to")
@@ -159,10 +197,10 @@ def _refuse(record: WarcRecord, file: str, code: str, reason: str) -> Refusal:
     return Refusal.keeping("captures", file, record.number, record.offset, code, reason, raw)
 
 
-def _record_time(record: WarcRecord) -> datetime | None:
+def _record_time(record: WarcRecord, header: str = "warc-date") -> datetime | None:
     """WARC-Date as aware UTC; None if it is not ISO 8601 or not a plausible capture time
     (before the web, or far in the future: the databases' timestamp ranges differ)."""
-    text = record.headers.get("warc-date", "")
+    text = record.headers.get(header, "")
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
@@ -192,30 +230,74 @@ def _read_response(
     extractors: dict[str, Extractor],
     result: CaptureFile,
     redirects: dict[str, str],
+    originals: OriginalIndex[Page | Media],
 ) -> None:
+    """One response or resource record: a page, a medium, a redirect, or something else
+    (a script, a style: counted). Every outcome is indexed for the revisits that follow."""
+    checked = _checked_capture(record, file, result)
+    if checked is None:
+        return
+    uri, canonical, when = checked
+    found = _read_payload(record, file, extractors, result, redirects, uri, canonical, when)
+    if isinstance(found, Page):
+        result.pages.append(found)
+    elif isinstance(found, Media):
+        result.media.append(found)
+    digest = record.headers.get("warc-payload-digest")
+    originals.add(record.record_id, canonical.url, when, digest, found)
+
+
+def _checked_capture(
+    record: WarcRecord, file: str, result: CaptureFile
+) -> tuple[str, CanonicalURL, datetime] | None:
+    """The target URI as written, canonical, and the capture time of a record that is to
+    become a capture; None (and a refusal) when one of them, or the record id, is unusable."""
     if not _RECORD_ID.fullmatch(record.record_id):
         result.refusals.append(
             _refuse(record, file, "bad_record_id", "WARC-Record-ID missing, too long or not text")
         )
-        return
+        return None
     uri = record.headers.get("warc-target-uri", "").strip("<>")
     canonical = canonicalize(uri)
     if not isinstance(canonical, CanonicalURL):
         result.refusals.append(
             _refuse(record, file, "bad_target_uri", f"WARC-Target-URI: {canonical}")
         )
-        return
+        return None
     when = _record_time(record)
     if when is None:
         result.refusals.append(
             _refuse(record, file, "bad_warc_date", "WARC-Date is not an ISO 8601 time in 1990-2100")
         )
-        return
-    try:
-        message = parse_http(record.block)
-    except NotHttp as error:
-        result.refusals.append(_refuse(record, file, "no_http_headers", str(error)))
-        return
+        return None
+    return uri, canonical, when
+
+
+def _resource_message(record: WarcRecord) -> HttpMessage:
+    """A ``resource`` record keeps the body alone; its WARC Content-Type is the body's type.
+    It is read as the 200 response it stands for (wget and Webrecorder write pages so)."""
+    content_type = record.headers.get("content-type", "")
+    return HttpMessage(200, "", "", "", [("Content-Type", content_type)], record.block)
+
+
+def _read_payload(
+    record: WarcRecord,
+    file: str,
+    extractors: dict[str, Extractor],
+    result: CaptureFile,
+    redirects: dict[str, str],
+    uri: str,
+    canonical: CanonicalURL,
+    when: datetime,
+) -> Page | Media | None:
+    if record.type == "resource":
+        message = _resource_message(record)
+    else:
+        try:
+            message = parse_http(record.block)
+        except NotHttp as error:
+            result.refusals.append(_refuse(record, file, "no_http_headers", str(error)))
+            return None
     location = message.header("Location")
     if 300 <= message.status < 400 and location:
         try:
@@ -225,25 +307,26 @@ def _read_response(
         if isinstance(target, CanonicalURL):
             redirects[canonical.url] = target.url
         result.ignored += 1
-        return
+        result.redirects += 1
+        return None
     if message.problem:
         result.refusals.append(_refuse(record, file, "bad_content_encoding", message.problem))
-        return
+        return None
     content_type = message.content_type
     body = message.body
-    if not body and content_type.startswith(("image/", "video/")):
-        result.ignored += 1  # nothing to hash: an empty payload would link unrelated sites
-        return
-    if content_type.startswith(("image/", "video/")) or (
+    declared_media = content_type.startswith(("image/", "video/"))
+    if declared_media and not body:
+        # Nothing to hash (an empty payload would tie unrelated sites): said, not skipped.
+        reason = f"{content_type} payload is empty: nothing to hash"
+        result.refusals.append(_refuse(record, file, "empty_media", reason))
+        return None
+    if declared_media or (
         not content_type.startswith("text/") and body[:4].startswith(_IMAGE_MAGIC)
     ):
-        result.media.append(
-            _media(record, canonical, when, message.content_type or "image/unknown", body)
-        )
-        return
+        return _media(record, canonical, when, message.content_type or "image/unknown", body)
     if content_type not in _HTML_TYPES:
         result.ignored += 1
-        return
+        return None
     if message.body_cut:
         result.refusals.append(
             _refuse(
@@ -255,13 +338,15 @@ def _read_response(
                 "bomb?); the page was not read",
             )
         )
-        return
+        return None
     html, flags = decode_html(message)
     if not looks_like_html(html):
         result.refusals.append(
             _refuse(record, file, "not_html", "declared text/html but the body is not HTML")
         )
-        return
+        return None
+    if record.type == "resource":
+        flags.append("resource_record")
     page = CapturedPage.parse(canonical.url, canonical.host, canonical.site, html)
     title_node = page.tree.css_first("title")
     title = clean_text(" ".join(title_node.text().split()), 500) if title_node else None
@@ -269,22 +354,126 @@ def _read_response(
     # A page the site does not serve itself (parking, error, challenge ...) yields nothing: its
     # values belong to whoever serves it for many sites. No need to run the extractors.
     found = extract_all(page, extractors) if page_class in OWN_PAGE_CLASSES else []
-    result.pages.append(
-        Page(
-            record.record_id,
-            record.number,
-            record.offset,
-            canonical,
-            when,
-            message.status,
-            _ip(record.headers.get("warc-ip-address")),
-            title,
-            len(message.body),
-            flags,
-            [_clean(s) for s in found if keeps_selector(page_class, s.kind)],
-            page_class=page_class,
-        )
+    return Page(
+        record.record_id,
+        record.number,
+        record.offset,
+        canonical,
+        when,
+        message.status,
+        _ip(record.headers.get("warc-ip-address")),
+        title,
+        len(message.body),
+        flags,
+        [_clean(s) for s in found if keeps_selector(page_class, s.kind)],
+        page_class=page_class,
+        icons=_icon_urls(page, uri),
     )
+
+
+def _icon_urls(page: CapturedPage, base: str) -> list[str]:
+    """Canonical URLs of the icons the page names (``rel`` holds the token ``icon``:
+    ``icon``, ``shortcut icon``, ``apple-touch-icon`` does not count)."""
+    found = []
+    for node in page.tree.css("link[rel][href]")[:20]:
+        rel = (node.attributes.get("rel") or "").lower().split()
+        href = node.attributes.get("href")
+        if "icon" not in rel or not href:
+            continue
+        try:
+            target = canonicalize(urljoin(base, href.strip()))
+        except ValueError:
+            continue
+        if isinstance(target, CanonicalURL):
+            found.append(target.url)
+    return found
+
+
+def _read_revisit(record: WarcRecord, file: str, result: CaptureFile) -> Revisit | None:
+    result.revisits += 1
+    checked = _checked_capture(record, file, result)
+    if checked is None:
+        return None
+    _, canonical, when = checked
+    status: int | None = None
+    content_type: str | None = None
+    if record.block.strip():
+        try:  # the profiles allow the HTTP headers alone (WARC-Truncated: length)
+            message = parse_http(record.block, limit=0)
+            status, content_type = message.status or None, message.content_type or None
+        except NotHttp:
+            pass
+    refers_url = canonicalize(record.headers.get("warc-refers-to-target-uri", "").strip("<>"))
+    refers_date = _record_time(record, "warc-refers-to-date")
+    refers_to = record.headers.get("warc-refers-to")
+    return Revisit(
+        record.record_id,
+        record.number,
+        record.offset,
+        canonical,
+        when,
+        _ip(record.headers.get("warc-ip-address")),
+        status,
+        content_type,
+        normal_id(refers_to) if refers_to else None,
+        refers_url.url if isinstance(refers_url, CanonicalURL) else None,
+        refers_date,
+        record.headers.get("warc-payload-digest"),
+    )
+
+
+def _resolve_revisits(
+    result: CaptureFile, revisits: list[Revisit], originals: OriginalIndex[Page | Media]
+) -> None:
+    """Each revisit becomes a copy of its original at the revisit's time, URL and address;
+    a revisit of a script or style is counted like one; the rest go to the store."""
+    for revisit in revisits:
+        original = originals.find(revisit)
+        if original is None:
+            if revisit.content_type and not _page_or_media_type(revisit.content_type):
+                result.ignored += 1  # a revisit of a script or a style, by its own headers
+            else:
+                result.unresolved.append(revisit)
+            continue
+        result.revisits_resolved += 1
+        value = original.value
+        if isinstance(value, Page):
+            result.pages.append(
+                dataclasses.replace(
+                    value,
+                    record_id=revisit.record_id,
+                    number=revisit.number,
+                    offset=revisit.offset,
+                    url=revisit.url,
+                    captured_at=revisit.captured_at,
+                    status=revisit.status or value.status,
+                    ip=revisit.ip,
+                    flags=[*value.flags, "revisit"],
+                    selectors=list(value.selectors),
+                    referer=None,
+                    chain=[],
+                )
+            )
+        elif isinstance(value, Media):
+            result.media.append(
+                dataclasses.replace(
+                    value,
+                    record_id=revisit.record_id,
+                    uri=revisit.url.url,
+                    site=revisit.url.site,
+                    page_url=None,
+                    captured_at=revisit.captured_at,
+                    favicon=list(value.favicon),
+                    page_class=None,
+                    revisit=True,
+                )
+            )
+        else:
+            result.ignored += 1
+
+
+def _page_or_media_type(content_type: str) -> bool:
+    return content_type in _HTML_TYPES or content_type.startswith(("image/", "video/"))
 
 
 def _clean(selector: Selector) -> Selector:
@@ -299,6 +488,7 @@ def _media(
 ) -> Media:
     hashes = hash_media(body, media_type)
     favicon = url.url.rsplit("/", 1)[-1].split("?")[0].startswith("favicon") or "icon" in media_type
+    candidate = not favicon and hashes.pdq_skipped != "video" and len(body) <= _ICON_CANDIDATE_BYTES
     return Media(
         record.record_id,
         url.url,
@@ -315,6 +505,7 @@ def _media(
         hashes.pdq_skipped,
         favicon_hashes(body) if favicon else [],
         favicon,
+        icon_hashes=favicon_hashes(body) if candidate else [],
     )
 
 
@@ -326,6 +517,11 @@ def _link(
 ) -> None:
     """Join what only the whole file tells: Referers, redirect chains, media → page (and a
     favicon loaded by a page that is not normal loses its selectors, as the page did)."""
+    icons = {icon for page in result.pages for icon in page.icons}
+    for media in result.media:
+        if media.icon_hashes and media.uri in icons:  # named by <link rel="... icon">
+            media.is_favicon, media.favicon = True, media.icon_hashes
+        media.icon_hashes = []
     back: dict[str, str] = {}
     for source, target in redirects.items():
         back.setdefault(target, source)

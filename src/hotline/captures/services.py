@@ -21,11 +21,12 @@ from sqlalchemy import Connection, Engine, func, null, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hotline.captures.extractors import Extractor, default_extractors
-from hotline.captures.model import Selector
+from hotline.captures.model import Selector, Strength
 from hotline.captures.models import Capture, CaptureSelector, MediaHash, SiteSelector
 from hotline.captures.models import Selector as SelectorRow
-from hotline.captures.page_class import NORMAL, keeps_selector
+from hotline.captures.page_class import NORMAL, UNKNOWN, keeps_selector
 from hotline.captures.pages import CaptureFile, Media, Page, read_capture_file
+from hotline.captures.revisits import Revisit
 from hotline.quarantine import record as record_refusals
 from hotline.store.engine import WRITER
 from hotline.store.models import Site, Url
@@ -51,6 +52,9 @@ class CaptureSummary:
     rejected_by_code: Counter[str] = field(default_factory=Counter)
     flags: Counter[str] = field(default_factory=Counter)
     page_classes: Counter[str] = field(default_factory=Counter)  # pages read, by class
+    not_web: int = 0  # records that are not captures of a web resource (logs, manifests)
+    revisits: int = 0  # revisit records read
+    revisits_without_original: int = 0  # ... whose original is in no file imported
 
     def add(self, other: CaptureSummary) -> None:
         for name in (
@@ -63,6 +67,9 @@ class CaptureSummary:
             "selector_links",
             "new_urls",
             "rejected",
+            "not_web",
+            "revisits",
+            "revisits_without_original",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.rejected_by_code.update(other.rejected_by_code)
@@ -89,6 +96,8 @@ class CaptureImporter:
         for page in content.pages:
             summary.flags.update(page.flags)
         summary.page_classes.update(page.page_class for page in content.pages)
+        summary.not_web = content.not_web
+        summary.revisits = content.revisits
         self._store(content, summary, str(path))
         return summary
 
@@ -108,6 +117,12 @@ class CaptureImporter:
                 _store_media(connection, media, summary)
                 if number == 0:
                     record_refusals(connection, content.refusals)
+        if content.unresolved:
+            with (
+                self.engine.connect().execution_options(**WRITER) as connection,
+                connection.begin(),
+            ):
+                _store_revisits(connection, content.unresolved, file, summary)
 
 
 # -- sites and URLs --------------------------------------------------------------------------
@@ -347,6 +362,139 @@ def _upsert_site_selectors(
         },
     )
     connection.execute(stmt, rows)
+
+
+# -- revisits whose original came in an earlier file ---------------------------------------
+
+
+def _store_revisits(
+    connection: Connection, revisits: list[Revisit], file: str, summary: CaptureSummary
+) -> None:
+    """Revisits the file could not resolve: copies of an earlier import's page or medium
+    when the original is found (by record id, else URL and time), else a capture of class
+    ``unknown`` flagged ``original_missing`` — the site answered, and that is never lost."""
+    pages: list[Page] = []
+    media: list[Media] = []
+    for revisit in revisits:
+        found_page = _stored_page(connection, revisit)
+        if found_page is not None:
+            pages.append(found_page)
+            continue
+        found_media = _stored_media(connection, revisit)
+        if found_media is not None:
+            media.append(found_media)
+            continue
+        summary.revisits_without_original += 1
+        shown_type = revisit.content_type or ""
+        pages.append(
+            Page(
+                revisit.record_id,
+                revisit.number,
+                revisit.offset,
+                revisit.url,
+                revisit.captured_at,
+                revisit.status or 0,
+                revisit.ip,
+                None,
+                0,
+                ["revisit", "original_missing"]
+                + (["media"] if shown_type.startswith(("image/", "video/")) else []),
+                [],
+                chain=[revisit.url],
+                page_class=UNKNOWN,
+            )
+        )
+    summary.pages += len(pages)
+    summary.media += len(media)
+    summary.page_classes.update(page.page_class for page in pages)
+    summary.new_urls += _ensure_urls(connection, pages, media)
+    _store_pages(connection, pages, file, summary)
+    _store_media(connection, media, summary)
+
+
+def _record_id_forms(record_id: str | None) -> list[str]:
+    """A record id as writers spell it: ``<urn:uuid:…>`` (the standard) or bare."""
+    return [f"<{record_id}>", record_id] if record_id else []
+
+
+def _stored_page(connection: Connection, revisit: Revisit) -> Page | None:
+    table = Capture.__table__
+    query = select(table).where(table.c.record_id.in_(_record_id_forms(revisit.refers_to)))
+    original = connection.execute(query.limit(1)).first()
+    if original is None and revisit.refers_to_url and revisit.refers_to_date:
+        url_ids = _url_ids(connection, [revisit.refers_to_url])
+        if revisit.refers_to_url in url_ids:
+            query = select(Capture).where(
+                Capture.final_url_id == url_ids[revisit.refers_to_url],
+                Capture.captured_at == revisit.refers_to_date,
+            )
+            original = connection.execute(query.limit(1)).first()
+    if original is None:
+        return None
+    rows = connection.execute(
+        select(
+            SelectorRow.kind,
+            SelectorRow.value,
+            CaptureSelector.found_in,
+            SelectorRow.strength,
+            SelectorRow.method,
+        )
+        .join(CaptureSelector, CaptureSelector.selector_id == SelectorRow.id)
+        .where(CaptureSelector.capture_id == original.id)
+        .order_by(SelectorRow.id)
+    )
+    # Gateways say how the original was reached, not what it showed: not copied.
+    selectors = [
+        Selector(kind, value, where, Strength(strength), method)
+        for kind, value, where, strength, method in rows
+        if kind != "gateway"
+    ]
+    return Page(
+        revisit.record_id,
+        revisit.number,
+        revisit.offset,
+        revisit.url,
+        revisit.captured_at,
+        revisit.status or original.status,
+        revisit.ip,
+        original.title,
+        original.html_bytes,
+        [*(original.flags or []), "revisit"],
+        selectors,
+        chain=[revisit.url],
+        page_class=original.page_class,
+    )
+
+
+def _stored_media(connection: Connection, revisit: Revisit) -> Media | None:
+    table = MediaHash.__table__
+    query = select(table).where(table.c.record_id.in_(_record_id_forms(revisit.refers_to)))
+    original = connection.execute(query.limit(1)).first()
+    if original is None and revisit.refers_to_url and revisit.refers_to_date:
+        query = select(table).where(
+            table.c.uri == revisit.refers_to_url,
+            table.c.captured_at == revisit.refers_to_date,
+        )
+        original = connection.execute(query.limit(1)).first()
+    if original is None:
+        return None
+    return Media(
+        revisit.record_id,
+        revisit.url.url,
+        revisit.url.site,
+        None,
+        revisit.captured_at,
+        original.media_type,
+        original.md5,
+        original.sha1,
+        original.sha256,
+        original.size,
+        original.pdq,
+        original.pdq_quality,
+        original.pdq_skipped,
+        [],
+        original.is_favicon,
+    )
 
 
 # -- media -----------------------------------------------------------------------------------

@@ -32,6 +32,8 @@ _GZIP_MAGIC = b"\x1f\x8b\x08"
 _VERSIONS = (b"WARC/1.0", b"WARC/1.1")
 _PRINTABLE = re.compile(rb"[\x20-\x7e\t]*")
 _DIGITS = re.compile(r"[0-9]{1,12}")
+_ARC_START = b"filedesc://"  # an ARC file's first record
+_TRAILER_LOOKAHEAD = 16  # bytes after a block read to see that the next record starts
 
 
 @dataclass(slots=True)
@@ -163,6 +165,8 @@ def _read_gzip(stream: BinaryIO) -> Iterator[WarcRecord | WarcProblem]:
         for item in _parse_records(bytes(out), member_offset, number):
             number += 1
             yield item
+            if isinstance(item, WarcProblem) and item.code == "arc_not_supported":
+                return  # one line for the file, not one per ARC record
 
 
 def _find_magic(stream: BinaryIO, data: bytes) -> tuple[int, bytes]:
@@ -233,12 +237,16 @@ def _read_plain(stream: BinaryIO) -> Iterator[WarcRecord | WarcProblem]:
                 return
             continue
         number += 1
-        header_end = buffer.find(b"\r\n\r\n", 0, MAX_HEADER_BYTES + 4)
+        if buffer.startswith(_ARC_START):
+            yield _arc_problem(number, base)
+            return
+        header_end, separator = _header_end(buffer, 0)
         head = _split_head(buffer[:header_end]) if header_end >= 0 else None
         problem: WarcProblem
         if isinstance(head, tuple):
             version, headers, length = head
-            needed = header_end + 4 + length + 4
+            block_start = header_end + separator
+            end = block_start + length
             if length > MAX_RECORD_BYTES:
                 problem = WarcProblem(
                     number,
@@ -248,12 +256,12 @@ def _read_plain(stream: BinaryIO) -> Iterator[WarcRecord | WarcProblem]:
                     _head(buffer[:header_end]),
                 )
             else:
-                fill(needed)
-                block = buffer[header_end + 4 : header_end + 4 + length]
-                if len(block) == length and buffer[header_end + 4 + length : needed] == b"\r\n\r\n":
+                fill(end + _TRAILER_LOOKAHEAD)
+                block = buffer[block_start:end]
+                if len(block) == length and _ends_record(buffer, end, eof):
                     yield WarcRecord(number, base, version, headers, block)
-                    buffer = buffer[needed:]
-                    base += needed
+                    buffer = buffer[end:]
+                    base += end
                     continue
                 problem = WarcProblem(
                     number,
@@ -297,7 +305,9 @@ def _next_version_line(buffer: bytes, start: int) -> int:
 def _parse_one(
     data: bytes, position: int, number: int, offset: int
 ) -> tuple[WarcRecord, int] | WarcProblem:
-    header_end = data.find(b"\r\n\r\n", position, position + MAX_HEADER_BYTES + 4)
+    if data.startswith(_ARC_START, position):
+        return _arc_problem(number, offset)
+    header_end, separator = _header_end(data, position)
     if header_end < 0:
         return WarcProblem(
             number,
@@ -312,22 +322,53 @@ def _parse_one(
             number, offset, "bad_warc_header", head, _head(data[position:header_end])
         )
     version, headers, length = head
-    block_start = header_end + 4
+    block_start = header_end + separator
     block = data[block_start : block_start + length]
-    trailer = data[block_start + length : block_start + length + 4]
-    if len(block) < length or trailer != b"\r\n\r\n":
+    if len(block) < length or not _ends_record(data, block_start + length, True):
         reason = f"wrong Content-Length: the header says {length:,} bytes but the record " + (
             "ends first" if len(block) < length else "does not end there"
         )
         return WarcProblem(
             number, offset, "bad_content_length", reason, _head(data[position:header_end])
         )
-    return WarcRecord(number, offset, version, headers, block), block_start + length + 4
+    return WarcRecord(number, offset, version, headers, block), block_start + length
+
+
+def _header_end(data: bytes, start: int) -> tuple[int, int]:
+    """Where the WARC header block ends and how long its blank line is: CRLF CRLF as the
+    standard says, or LF LF as some writers (and files whose line ends were converted) have."""
+    limit = start + MAX_HEADER_BYTES + 4
+    end = data.find(b"\r\n\r\n", start, limit)
+    if end >= 0:
+        return end, 4
+    end = data.find(b"\n\n", start, limit)
+    return (end, 2) if end >= 0 else (-1, 0)
+
+
+def _ends_record(data: bytes, end: int, at_eof: bool) -> bool:
+    """Does a record's block end at ``end``? Then what follows is line ends (the standard
+    says two CRLFs; writers put one, two or none) and then the next record or the end.
+    Anything else means Content-Length is wrong."""
+    rest = data[end : end + _TRAILER_LOOKAHEAD].lstrip(b"\r\n")
+    if rest:
+        return rest.startswith(_VERSIONS) or _VERSIONS[0].startswith(rest[:8])
+    return at_eof or len(data) - end >= _TRAILER_LOOKAHEAD
+
+
+def _arc_problem(number: int, offset: int) -> WarcProblem:
+    return WarcProblem(
+        number,
+        offset,
+        "arc_not_supported",
+        "this is an ARC file (the format before WARC), which is not read; convert it first, "
+        "e.g. `warcio recompress FILE.arc FILE.warc.gz`, and import the WARC",
+        b"",
+    )
 
 
 def _split_head(head: bytes) -> tuple[str, dict[str, str], int] | str:
     """(version, headers, Content-Length) or why the header block is not a WARC header."""
-    lines = head.split(b"\r\n")
+    lines = head.replace(b"\r\n", b"\n").split(b"\n")
     version = lines[0].strip()
     if version not in _VERSIONS:
         shown = version[:40].decode("latin-1", "replace")
