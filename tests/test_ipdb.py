@@ -8,6 +8,7 @@ numbers only.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -549,3 +550,224 @@ def test_bundled_files_unpack_into_the_cache_once(
     assert sorted(folder.iterdir()) == made
     assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in made} == stamps
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hotline"]
+
+
+# --- what a file holds: its database type first, else its records -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("database_type", "holds"),
+    [
+        ("GeoIP2-City", {"country"}),
+        ("GeoIP2-City-Shield", {"country"}),
+        ("GeoIP2-City-Europe", {"country"}),
+        ("GeoLite2-Country", {"country"}),
+        ("GeoIP2-Precision-Enterprise", {"country", "asn"}),
+        ("GeoIP2-ISP", {"asn"}),
+        ("DBIP-Country-Lite", {"country"}),
+        ("DBIP-City-Lite", {"country"}),
+        ("DBIP-ASN-Lite (compat=GeoLite2-ASN)", {"asn"}),
+        ("GeoIP2-Connection-Type", set()),
+        ("GeoIP2-Anonymous-IP", set()),
+        ("ipinfo standard_asn.mmdb", {"asn"}),
+        ("ipinfo standard_privacy.mmdb", set()),
+    ],
+)
+def test_a_known_database_type_decides_what_a_file_holds(
+    tmp_path: Path, database_type: str, holds: set[str]
+) -> None:
+    """The records here would say otherwise (an AS, a country and a code in every one):
+    the metadata wins for products it names."""
+    record = {"autonomous_system_number": 64500, "country_code": "NL", "asn": "AS64500"}
+    path = write_mmdb(
+        tmp_path / "x.mmdb", [("198.51.100.0/24", record)], database_type=database_type
+    )
+    database = MmdbFile(path)
+    try:
+        assert database.holds == holds
+        for want in ("country", "asn"):
+            if want in holds:
+                database.probe(want)
+                continue
+            with pytest.raises(IpDatabaseError) as caught:
+                database.probe(want)
+            assert f"'{database_type}'" in str(caught.value)
+            assert "it is " in str(caught.value)
+    finally:
+        database.close()
+
+
+def test_an_unknown_type_is_decided_by_its_records_and_they_are_named(tmp_path: Path) -> None:
+    asn_only = write_mmdb(
+        tmp_path / "routes.mmdb",
+        [("198.51.100.0/24", {"asn": "AS64500", "name": "Example", "route": "198.51.100.0/24"})],
+        database_type="Example-Routes",
+    )
+    database = MmdbFile(asn_only)
+    try:
+        assert database.holds == {"asn"}
+        with pytest.raises(IpDatabaseError) as caught:
+            database.probe("country")
+    finally:
+        database.close()
+    message = str(caught.value)
+    assert "its records hold asn, name, route" in message
+    assert "answers AS numbers only" in message
+    empty = write_mmdb(tmp_path / "empty.mmdb", [], database_type="Example-Country")
+    database = MmdbFile(empty)
+    try:
+        assert database.holds == frozenset()
+        with pytest.raises(IpDatabaseError, match="holds no records"):
+            database.probe("country")
+    finally:
+        database.close()
+
+
+def test_the_country_in_an_ipinfo_asn_file_is_not_a_location(tmp_path: Path) -> None:
+    """IPinfo's ASN files carry the AS's registration country; a combined file (Lite) fills
+    in what the country file does not know."""
+    country = write_mmdb(
+        tmp_path / "c.mmdb",
+        [("198.51.100.0/24", {"country": {"iso_code": "FR"}})],
+        database_type="GeoLite2-Country",
+    )
+    ipinfo_asn = write_mmdb(
+        tmp_path / "asn.mmdb",
+        [("203.0.113.0/24", {"asn": "AS64500", "country": "US", "name": "Example"})],
+        database_type="ipinfo standard_asn.mmdb",
+    )
+    lite = write_mmdb(
+        tmp_path / "lite.mmdb",
+        [("203.0.113.0/24", {"country_code": "US", "asn": "AS64500", "as_name": "Example"})],
+        database_type="ipinfo ipinfo_lite.mmdb",
+    )
+    ips = ["198.51.100.1", "203.0.113.1"]
+    assert facts_for(country, ipinfo_asn, ips) == {
+        "198.51.100.1": IpFacts("FR", None, None),
+        "203.0.113.1": IpFacts(None, 64500, "Example"),
+    }
+    assert facts_for(country, lite, ips)["203.0.113.1"] == IpFacts("US", 64500, "Example")
+
+
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8)
+    | st.sampled_from(["AS64500", "as1", "AS", "DE", "de", "Ü1", "١٢", "AS١٢"])
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["iso_code", "autonomous_system_number", "asn", "names", "x"]),
+            inner,
+            max_size=3,
+        )
+    ),
+    max_leaves=8,
+)
+_records = st.dictionaries(
+    st.sampled_from(
+        [
+            "country", "country_code", "iso_code", "registered_country", "traits", "asn",
+            "as_name", "name", "autonomous_system_number", "autonomous_system_organization",
+        ]
+    ),
+    _values,
+    max_size=6,
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(_records)
+def test_the_record_decoder_never_raises_and_answers_in_shape(record: dict[str, Any]) -> None:
+    from hotline.hosting.ipdb import _asn_of, _country_of
+
+    country = _country_of(record)
+    assert country is None or (len(country) == 2 and country.isascii() and country.isupper())
+    number, name = _asn_of(record)
+    assert number is None or (isinstance(number, int) and not isinstance(number, bool))
+    assert name is None or (isinstance(name, str) and name)
+
+
+# --- the bundled country build: overlapping ranges and registry placeholders -------------------
+
+
+def _build_script() -> Any:
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "build_bundled_ipdb.py"
+    spec = importlib.util.spec_from_file_location("build_bundled_ipdb", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+BUILD = _build_script()
+_span = st.tuples(st.integers(0, 60), st.integers(0, 12), st.sampled_from("ABCP"))
+_spans = st.lists(_span, max_size=12).map(lambda rows: [(a, a + n, c) for a, n, c in rows])
+
+
+def _disjoint(rows: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Random ranges made disjoint by dropping every range that meets an earlier kept one."""
+    kept: list[tuple[int, int, str]] = []
+    for row in rows:
+        if all(row[1] < k[0] or row[0] > k[1] for k in kept):
+            kept.append(row)
+    return sorted(kept)
+
+
+def _points(rows: list[tuple[int, int, str]]) -> dict[int, str]:
+    return {address: value for first, last, value in rows for address in range(first, last + 1)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(_spans)
+def test_flatten_lets_the_smallest_range_hold_each_address(
+    rows: list[tuple[int, int, str]],
+) -> None:
+    flat = BUILD.flatten(rows)
+    assert flat == sorted(flat)
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(flat))
+    expected: dict[int, str] = {}
+    for address in range(0, 80):
+        holders = [
+            (last - first, -i, v)
+            for i, (first, last, v) in enumerate(rows)
+            if first <= address <= last
+        ]
+        if holders:
+            expected[address] = min(holders)[2]
+    assert _points(flat) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(_spans, _spans, st.integers(0, 70), st.integers(0, 30))
+def test_registry_placeholders_give_way_to_delegations(
+    rows: list[tuple[int, int, str]],
+    delegated: list[tuple[int, int, str]],
+    registry_start: int,
+    registry_size: int,
+) -> None:
+    rows, delegated = _disjoint(rows), _disjoint(delegated)
+    registry = [(registry_start, registry_start + registry_size, "r")]
+    fixed, changed = BUILD.correct_placeholders(rows, delegated, registry, "P")
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(fixed))
+    before, after, holder = _points(rows), _points(fixed), _points(delegated)
+    moved = 0
+    for first, last, value in rows:
+        inside_one = any(d[0] <= first and last <= d[1] for d in delegated)
+        for address in range(first, last + 1):
+            in_registry = registry_start <= address <= registry_start + registry_size
+            if value != "P" or inside_one or not in_registry:
+                assert after.get(address) == value, address
+            else:
+                assert after.get(address) == holder.get(address), address
+                moved += holder.get(address) != "P"
+    assert set(after) <= set(before)
+    assert changed == moved

@@ -1,10 +1,17 @@
 """IP address → country, AS number and AS organisation, through MaxMind DB (``.mmdb``) files.
 
-Readers differ in schema, not in format: GeoLite2/GeoIP2 and DB-IP Lite put the country in
-``country.iso_code`` and the AS in ``autonomous_system_number``/``_organization``; IPinfo Lite
-uses ``country_code``, ``asn`` ("AS15169") and ``as_name``; ip-location-db (our bundled
-default) uses ``country_code``. One record decoder reads them all, so an analyst can point
-``--geoip-db``/``--asn-db`` at whichever file their organisation licenses.
+Readers differ in schema, not in format: GeoLite2/GeoIP2 and DB-IP put the country in
+``country.iso_code`` and the AS in ``autonomous_system_number``/``_organization`` (GeoIP2
+Enterprise under ``traits``); IPinfo Lite uses ``country_code``, ``asn`` ("AS15169") and
+``as_name``, IPinfo's older and standard files ``country`` as a plain code and ``name`` for
+the AS; ip-location-db (our bundled default) uses ``country_code``. One record decoder reads
+them all, so an analyst can point ``--geoip-db``/``--asn-db`` at whichever file their
+organisation licenses.
+
+What a file can answer is decided when it is opened, from its metadata's
+``database_type`` where that names a known product (MaxMind, DB-IP, IPinfo) and otherwise
+from the layout of its records; a file of the wrong kind (an ASN file as the country
+database, a Connection-Type or Anonymous-IP file) is refused with one line saying what it is.
 
 The batch path is what makes enrichment fast: addresses are deduplicated and sorted, and one
 ``get_with_prefix_len`` answers every following address inside the same network, so a /24
@@ -15,9 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import itertools
 import lzma
 import os
+import re
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -29,6 +39,13 @@ from maxminddb.errors import InvalidDatabaseError
 
 _OCTETS = frozenset(str(n) for n in range(256))  # canonical decimal octets
 _MISSING = object()
+
+COUNTRY = "country"
+ASN = "asn"
+_NOUN = {COUNTRY: "country", ASN: "AS number"}
+_PLURAL = {COUNTRY: "countries", ASN: "AS numbers"}
+_BOTH = frozenset({COUNTRY, ASN})
+_NONE: frozenset[str] = frozenset()
 
 
 class IpDatabaseError(Exception):
@@ -45,33 +62,116 @@ class IpFacts:
 NOTHING = IpFacts(None, None, None)
 
 
+def _code(value: object) -> str | None:
+    if isinstance(value, str) and len(value) == 2 and value.isascii() and value.isalpha():
+        return value.upper()
+    return None
+
+
 def _country_of(record: Mapping[str, Any]) -> str | None:
+    """The country an address is in: the located country, else the registered one."""
     country = record.get("country")
-    if isinstance(country, Mapping):
-        code = country.get("iso_code")
-        if isinstance(code, str) and code:
-            return code.upper()
-    for key in ("country_code", "iso_code"):
-        code = record.get(key)
-        if isinstance(code, str) and len(code) == 2:
-            return code.upper()
+    if isinstance(country, Mapping):  # MaxMind, DB-IP: {"iso_code": "DE", "names": ...}
+        code = _code(country.get("iso_code"))
+        if code:
+            return code
+    elif (code := _code(country)) is not None:  # IPinfo standard and legacy: "DE"
+        return code
+    for key in ("country_code", "iso_code"):  # IPinfo Lite, ip-location-db
+        code = _code(record.get(key))
+        if code:
+            return code
     registered = record.get("registered_country")
     if isinstance(registered, Mapping):
-        code = registered.get("iso_code")
-        if isinstance(code, str) and code:
-            return code.upper()
+        return _code(registered.get("iso_code"))
     return None
 
 
 def _asn_of(record: Mapping[str, Any]) -> tuple[int | None, str | None]:
-    number = record.get("autonomous_system_number", record.get("asn"))
+    """AS number and organisation: top level (GeoLite2-ASN, GeoIP2-ISP, DB-IP, IPinfo) or
+    under ``traits`` (GeoIP2 Enterprise)."""
+    source = record
+    if "autonomous_system_number" not in record and "asn" not in record:
+        traits = record.get("traits")
+        if isinstance(traits, Mapping):
+            source = traits
+    number = source.get("autonomous_system_number", source.get("asn"))
     if isinstance(number, str):  # IPinfo: "AS15169"
         digits = number.upper().removeprefix("AS")
-        number = int(digits) if digits.isdigit() else None
+        number = int(digits) if digits.isascii() and digits.isdigit() else None
     if not isinstance(number, int) or isinstance(number, bool):
         number = None
-    name = record.get("autonomous_system_organization", record.get("as_name"))
+    name = source.get("autonomous_system_organization", source.get("as_name"))
+    if name is None and "asn" in source:  # IPinfo's ASN files: {"asn", "name", "domain"}
+        name = source.get("name")
     return number, name if isinstance(name, str) and name else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    holds: frozenset[str]
+    what: str  # "it is an ASN database", "its records hold connection_type", ...
+
+
+# Products whose metadata names them, matched case-insensitively against ``database_type``
+# with a "-Shield" edition and a DB-IP " (compat=…)" note removed.
+_KNOWN_TYPES: tuple[tuple[re.Pattern[str], frozenset[str], str], ...] = tuple(
+    (re.compile(pattern), holds, what)
+    for pattern, holds, what in (
+        (r"(geoip2|geolite2|geoip)-(precision-)?enterprise", _BOTH, "an Enterprise database"),
+        (
+            r"(geoip2|geolite2|geoip)-(precision-)?city(-[a-z-]+)?",
+            frozenset({COUNTRY}),
+            "a City database",
+        ),
+        (r"(geoip2|geolite2|geoip)-country", frozenset({COUNTRY}), "a Country database"),
+        (r"(geoip2|geoip)-isp", frozenset({ASN}), "an ISP database"),
+        (r"(geolite2|geoip2|geoip)-asn", frozenset({ASN}), "an ASN database"),
+        (
+            r"dbip-(country|city|location)(-lite)?",
+            frozenset({COUNTRY}),
+            "a DB-IP location database",
+        ),
+        (r"dbip-asn(-lite)?", frozenset({ASN}), "a DB-IP ASN database"),
+        (r"(geoip2|geoip)-(user-)?connection-type", _NONE, "a Connection-Type database"),
+        (r"(geoip2|geoip)-anonymous-(ip|plus)", _NONE, "an Anonymous-IP database"),
+        (r"(geoip2|geoip)-domain", _NONE, "a Domain database"),
+        (r"(geoip2|geoip)-user-count", _NONE, "a User-Count database"),
+        (r"(geoip2|geoip)-static-ip-score", _NONE, "a Static-IP-Score database"),
+        (r"(geoip2|geoip)-ip-risk", _NONE, "an IP-Risk database"),
+        (r"(geoip2|geoip)-residential-proxy", _NONE, "a Residential-Proxy database"),
+        (r"(geoip2|geoip)-density-?income", _NONE, "a Density-Income database"),
+    )
+)
+
+# IPinfo names its files "ipinfo <product>.mmdb". Products without location or AS data:
+_IPINFO_OTHER = re.compile(
+    r"privacy|proxy|carrier|company|abuse|domain|rdns|whois|device|poi|places|hosted"
+)
+# Products with location and AS together (Lite, Core, Plus, Max and their bundles):
+_IPINFO_BOTH = re.compile(r"lite|core|plus|max|bundle|country_asn")
+
+
+def _known_kind(database_type: str) -> _Kind | None:
+    name = database_type.strip().lower()
+    name = re.sub(r"\s*\(compat=[^)]*\)$", "", name).replace("-shield", "")
+    for pattern, holds, what in _KNOWN_TYPES:
+        if pattern.fullmatch(name):
+            return _Kind(holds, f"it is {what}")
+    if name.startswith("ipinfo "):
+        product = name.removeprefix("ipinfo ").removesuffix(".mmdb")
+        if _IPINFO_OTHER.search(product):
+            return _Kind(_NONE, f"it is an IPinfo {product} database")
+        if "asn" in product and not _IPINFO_BOTH.search(product):
+            # Its records carry the AS's registration country, not the address's location.
+            return _Kind(frozenset({ASN}), "it is an IPinfo ASN database")
+    return None  # decided by the records
+
+
+# Addresses every public database covers, looked up on opening beside the first networks in
+# the file (a corrupt search tree or data section shows here rather than mid-run).
+_PROBE_ADDRESSES = ("8.8.8.8", "1.1.1.1", "9.9.9.9", "2001:4860:4860::8888", "2a00:1450::1")
+_SAMPLE_NETWORKS = 4096
 
 
 class MmdbFile:
@@ -92,6 +192,7 @@ class MmdbFile:
         self.database_type: str = meta.database_type
         self.build_epoch: int = meta.build_epoch
         self.ip_version: int = meta.ip_version
+        self._kind: _Kind | None = None
 
     def fingerprint(self) -> str:
         return f"{self.database_type}@{self.build_epoch}:{self.path.stat().st_size}"
@@ -99,24 +200,60 @@ class MmdbFile:
     def probe(self, want: str) -> None:
         """Fail early, with a reason, when a file does not hold what it was given for.
 
-        A country file handed to ``--asn-db`` (or an unrelated mmdb) would otherwise give
-        "unknown" for every address and look like a data problem.
+        A country file handed to ``--asn-db`` (or a Connection-Type file, or an unrelated
+        mmdb) would otherwise give "unknown" for every address and look like a data problem.
         """
-        for ip in ("8.8.8.8", "1.1.1.1", "9.9.9.9", "192.0.2.1", "198.51.100.1", "2001:db8::1"):
-            record = self._get(ip)
-            if not record:
-                continue
-            if want == "country" and _country_of(record):
-                return
-            if want == "asn" and _asn_of(record)[0] is not None:
-                return
-        lowered = self.database_type.lower()
-        if (want == "country" and "country" in lowered) or (want == "asn" and "asn" in lowered):
-            return  # an honest file of the right type that simply covers other ranges
+        kind = self.kind
+        if want in kind.holds:
+            return
+        other = ASN if want == COUNTRY else COUNTRY
+        hint = f"; it answers {_PLURAL[other]} only" if other in kind.holds else ""
         raise IpDatabaseError(
-            f"{self.label}: database type '{self.database_type}' holds no "
-            f"{'country' if want == 'country' else 'AS number'} data (wrong schema?)"
+            f"{self.label}: database type '{self.database_type}' holds no {_NOUN[want]} "
+            f"data ({kind.what}{hint})"
         )
+
+    @property
+    def holds(self) -> frozenset[str]:
+        """What this file answers: ``{"country"}``, ``{"asn"}``, both, or neither."""
+        return self.kind.holds
+
+    @property
+    def kind(self) -> _Kind:
+        if self._kind is None:
+            self._kind = self._survey()
+        return self._kind
+
+    def _survey(self) -> _Kind:
+        """Read the first networks of the file and a few well-known addresses (which also
+        shows a corrupt tree or data section now), then decide what the file holds: by its
+        database type when that names a known product, else by what its records carry."""
+        records: list[Mapping[str, Any]] = []
+        try:
+            for _, record in itertools.islice(iter(self.reader), _SAMPLE_NETWORKS):
+                if isinstance(record, Mapping) and record:
+                    records.append(record)
+        except InvalidDatabaseError as error:
+            raise IpDatabaseError(f"{self.label}: the file is corrupt ({error})") from error
+        except ValueError:
+            pass  # the reader cannot walk every valid tree; the lookups below still check it
+        records.extend(r for r in map(self._get, _PROBE_ADDRESSES) if r)
+        known = _known_kind(self.database_type)
+        if known is not None:
+            return known
+        holds = set()
+        fields: Counter[str] = Counter()
+        for record in records:
+            fields.update(str(key) for key in record)
+            if _country_of(record):
+                holds.add(COUNTRY)
+            if _asn_of(record)[0] is not None:
+                holds.add(ASN)
+        if not fields:
+            return _Kind(frozenset(holds), "it holds no records")
+        names = sorted(fields, key=lambda name: (-fields[name], name))[:6]
+        more = ", …" if len(fields) > len(names) else ""
+        return _Kind(frozenset(holds), f"its records hold {', '.join(names)}{more}")
 
     def _get(self, ip: str) -> Mapping[str, Any] | None:
         try:
@@ -218,6 +355,10 @@ class IpDatabases:
         # in countries; no such address is anywhere, so for the bundled files they are
         # unknown. A file the analyst gives is trusted as it is (test worlds use those ranges).
         self.filter_special = (country is None, asn is None)
+        # A combined file answers for the other side where its partner has no record; an
+        # IPinfo ASN file's ``country`` is the AS's registration, never used as a location.
+        self._asn_has_country = COUNTRY in self.asn.holds
+        self._country_has_asn = ASN in self.country.holds
 
     def fingerprint(self) -> str:
         return f"{self.country.fingerprint()}|{self.asn.fingerprint()}"
@@ -238,10 +379,10 @@ class IpDatabases:
                 country_record = None if self.filter_special[0] else country_record
                 asn_record = None if self.filter_special[1] else asn_record
             country = _country_of(country_record) if country_record else None
-            if country is None and asn_record:  # combined files carry both
+            if country is None and asn_record and self._asn_has_country:  # combined files
                 country = _country_of(asn_record)
             number, name = _asn_of(asn_record) if asn_record else (None, None)
-            if number is None and country_record:
+            if number is None and country_record and self._country_has_asn:
                 number, name = _asn_of(country_record)
             facts[ip] = IpFacts(country, number, name)
         return facts
