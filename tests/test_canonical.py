@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from hotline.urls import (
@@ -113,6 +113,79 @@ def test_unicode_and_punycode_forms_are_one_url(unicode_form: str, punycode_form
     a, b = accepted(unicode_form), accepted(punycode_form)
     assert a == b
     assert a.host.isascii()
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        ("http://xn--a.test/", "Punycode for '\\x80'"),  # the control character U+0080
+        ("http://xn--.test/", "no non-ASCII"),  # nothing after the prefix
+        ("http://xn--zz-ab.test/", "Punycode for"),  # decodes to controls
+        ("http://xn--ab.test/", "Punycode for"),
+        ("http://xn--0.test/", "not valid Punycode"),  # an incomplete delta
+        ("http://xn--zzzzzzzz.test/", "not valid Punycode"),
+        ("http://xn--abc-.test/", "no non-ASCII"),  # only the basic part: plain "abc"
+        ("http://xn--bcher-kva-.test/", "no non-ASCII"),
+        ("http://xn--wca.test/", "Punycode for 'Ü'"),  # upper case: IDNA maps it to "ü"
+        ("http://xn--mi7c.test/", "Punycode for"),  # full-width "ａ", which IDNA maps to "a"
+        ("http://xn--a-ecp.test/", "Punycode for"),  # "a⒈": the character is disallowed
+        ("http://shop.xn--a.brand.test/", "'xn--a'"),  # any label, not only the first
+        ("xn--a.test/page", "'xn--a'"),  # also without a scheme
+        ("http://XN--A.test/", "'xn--a'"),
+        ("http://www.xn--a." + ONION + "/", "'xn--a'"),  # in front of an onion address too
+    ],
+)
+def test_invalid_punycode_labels_are_rejected(raw: str, words: str) -> None:
+    refusal = rejected(raw)
+    assert refusal.reason is RejectReason.INVALID_HOST
+    assert words in refusal.detail, refusal.detail
+    _check_rejection(refusal)
+
+
+# Cases of the web-platform-tests file url/resources/toascii.json (UTS-46 ToASCII as the URL
+# Standard runs it) about labels that start with "xn--": None means the host is refused.
+WPT_TOASCII = [
+    ("xn--a", None),  # invalid Punycode
+    ("xn--a.xn--zca", None),
+    ("xn--ls8h=", None),
+    ("xn--zca.xn--zca", "xn--zca.xn--zca"),  # valid Punycode
+    ("xn--zca.ß", "xn--zca.xn--zca"),
+    ("ab--c.xn--zca", "ab--c.xn--zca"),  # hyphens in the 3rd and 4th place are not "xn--"
+    ("-x.xn--zca", "-x.xn--zca"),
+    ("x-.xn--zca", "x-.xn--zca"),
+    ("xn--1ug.example", None),  # U+200D ZERO WIDTH JOINER without its context (CheckJoiners)
+    ("xn--a-yoc", None),  # Arabic and Latin in one label (CheckBidi)
+    ("xn--mhb.1", None),
+    ("xn--zn7c.com", None),  # U+FFFD REPLACEMENT CHARACTER
+    ("xn--a---kp0a", "xn--a---kp0a"),
+    ("xn----xhn", "xn----xhn"),
+    ("xn--1ch", "xn--1ch"),  # "≠": valid without the STD3 rules
+]
+
+
+@pytest.mark.parametrize(("host", "expected"), WPT_TOASCII)
+def test_web_platform_tests_toascii(host: str, expected: str | None) -> None:
+    result = canonicalize(f"http://{host}/")
+    if expected is None:
+        assert isinstance(result, Rejection), result
+        assert result.reason is RejectReason.INVALID_HOST
+    else:
+        assert isinstance(result, CanonicalURL), result
+        assert result.host == expected
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "xn--zca.test",
+        "xn--ls8h.test",
+        "xn--bcher-kva.example",
+        "shop.zorbel.xn--gmqw5a.xn--j6w193g",
+    ],
+)
+def test_valid_punycode_labels_are_accepted(host: str) -> None:
+    assert url_of(f"http://{host}/") == f"http://{host}/"
+    assert url_of(f"http://{host.upper()}/") == f"http://{host}/"
 
 
 # --- ports ----------------------------------------------------------------------------------------
@@ -429,6 +502,45 @@ def test_explicit_scheme_is_not_flagged(raw: str) -> None:
 )
 def test_surrounding_whitespace_and_controls_are_ignored(raw: str) -> None:
     assert url_of(raw) == "http://brand.test/a"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # Removed before the scheme is looked for: not "http://https//example.com/a".
+        ("ht\ntps://example.com/a", "https://example.com/a"),
+        ("h\tt\rt\np://brand.test/a", "http://brand.test/a"),
+        ("HTTPS\t://brand.test/a", "https://brand.test/a"),
+        ("https:\n//brand.test/a", "https://brand.test/a"),
+        ("https:/\r\n/brand.test/a", "https://brand.test/a"),
+        ("f\ttp://files.brand.test/f", "ftp://files.brand.test/f"),
+        ("\tht\ttp\t:\t/\t/bra\tnd.te\nst:8\t080/\ta?i\nd=1", "http://brand.test:8080/a?id=1"),
+    ],
+)
+def test_tabs_and_newlines_inside_the_scheme_are_removed(raw: str, expected: str) -> None:
+    result = accepted(raw)
+    assert result.url == expected
+    assert result.scheme_added is False
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("bra\tnd.test/a", "http://brand.test/a"),
+        ("brand.test:\n8080/a", "http://brand.test:8080/a"),
+        ("/\t/brand.test/a", "http://brand.test/a"),
+    ],
+)
+def test_tabs_and_newlines_in_scheme_less_input_are_removed(raw: str, expected: str) -> None:
+    result = accepted(raw)
+    assert result.url == expected
+    assert result.scheme_added is True
+
+
+def test_tabs_and_newlines_do_not_hide_a_scheme() -> None:
+    assert rejected("java\nscript:alert(1)").reason is RejectReason.UNSUPPORTED_SCHEME
+    assert rejected("javascript\t:0").reason is RejectReason.UNSUPPORTED_SCHEME
+    assert rejected("da\rta:,hello").reason is RejectReason.UNSUPPORTED_SCHEME
 
 
 # --- result fields ------------------------------------------------------------------------------
@@ -825,6 +937,72 @@ def test_url_shaped_input_is_accepted_and_idempotent(raw: str) -> None:
     variant = accepted(noisy)
     assert variant.url == result.url
     assert variant.had_userinfo
+
+
+_TAB_OR_NEWLINE = st.sampled_from(["\t", "\n", "\r", "\r\n", "\t\t"])
+
+
+@st.composite
+def _with_tabs_and_newlines(draw: st.DrawFn, text: str) -> str:
+    """``text`` with ASCII tabs and newlines inserted at drawn places (ends included)."""
+    places = draw(st.lists(st.integers(0, len(text)), min_size=1, max_size=8))
+    pieces, start = [], 0
+    for place in sorted(places):
+        pieces += [text[start:place], draw(_TAB_OR_NEWLINE)]
+        start = place
+    return "".join([*pieces, text[start:]])
+
+
+@PROPERTY
+@given(st.data(), url_shaped())
+def test_tabs_and_newlines_anywhere_never_change_a_url(data: st.DataObject, raw: str) -> None:
+    noisy = data.draw(_with_tabs_and_newlines(raw))
+    assert canonicalize(noisy) == canonicalize(raw), ascii(noisy)
+
+
+@PROPERTY
+@given(st.data(), st.text())
+def test_tabs_and_newlines_anywhere_never_change_the_answer(data: st.DataObject, raw: str) -> None:
+    noisy = data.draw(_with_tabs_and_newlines(raw))
+    assert canonicalize(noisy) == canonicalize(raw), ascii(noisy)
+
+
+# Letters and digits of every script, upper case included (IDNA maps it): most short strings
+# of them are valid U-labels, the rest (mixed directions, a mark first) the parser refuses.
+_U_LABEL_TEXT = st.text(
+    alphabet=st.characters(categories=["Ll", "Lu", "Lo", "Nd", "Mn"]), min_size=1, max_size=12
+)
+
+
+@settings(PROPERTY, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(_U_LABEL_TEXT)
+def test_a_label_of_a_valid_u_label_round_trips_and_is_accepted(text: str) -> None:
+    unicode_form = canonicalize(f"http://{text}.test/")
+    assume(isinstance(unicode_form, CanonicalURL))
+    assert isinstance(unicode_form, CanonicalURL)
+    a_label = unicode_form.host.removesuffix(".test")
+    assume(a_label.startswith("xn--") and "." not in a_label)
+    u_label = a_label[4:].encode("ascii").decode("punycode")
+    # RFC 3492 encoding of the U-label gives the parser's A-label back, and either form of
+    # the label (the A-label in either case) is one and the same URL.
+    assert "xn--" + u_label.encode("punycode").decode("ascii") == a_label
+    for host in (a_label, a_label.upper(), u_label):
+        assert accepted(f"http://{host}.test/") == unicode_form
+
+
+@PROPERTY
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", max_size=30))
+def test_an_accepted_a_label_is_the_encoding_of_a_valid_u_label(rest: str) -> None:
+    result = canonicalize(f"http://xn--{rest}.test/")
+    if isinstance(result, Rejection):
+        _check_rejection(result)
+        assert result.reason is RejectReason.INVALID_HOST
+        assert f"xn--{rest}" in result.detail
+        return
+    u_label = rest.encode("ascii").decode("punycode")
+    assert not u_label.isascii()
+    assert accepted(f"http://{u_label}.test/") == result
+    assert "xn--" + u_label.encode("punycode").decode("ascii") == f"xn--{rest}"
 
 
 def _query_names(url: str) -> list[str]:

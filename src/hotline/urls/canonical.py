@@ -5,7 +5,9 @@ lowercases scheme and host, applies IDNA/UTS-46 non-transitional, reads IPv4 in 
 notation (hex, octal, dword, short forms), compresses IPv6, drops default ports and resolves
 dot segments. On top of that comes the dedupe policy in ``docs/canonical-urls.md``: no
 fragment, no empty ``?``, no trailing dot in the host, no userinfo, normalised
-percent-encoding, no tracking parameters. The policy is a pure function: no I/O, no network.
+percent-encoding, no tracking parameters. Two checks the parser leaves out are done here:
+``xn--`` labels must be valid Punycode of a valid IDNA label, and onion addresses must be
+valid v3 addresses. The policy is a pure function: no I/O, no network.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ _NEVER_A_HOST = frozenset({"javascript", "vbscript", "data", "mailto", "file", "
 
 # WHATWG strips leading and trailing C0 controls and spaces; so do we, before any check.
 _C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
+_TAB_AND_NEWLINE = str.maketrans("", "", "\t\n\r")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 _HOST_PORT_TAIL = re.compile(r"\d+(?:[/?#]|$)")
 _IPV4 = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
@@ -49,7 +52,11 @@ def canonicalize(raw: str, policy: TrackingPolicy = DEFAULT_POLICY) -> Canonical
     >>> canonicalize("HTTP://Shop.Brand.TEST:80/a/./b/../c?utm_source=x&id=7#top").url
     'http://shop.brand.test/a/c?id=7'
     """
+    # WHATWG order: strip surrounding C0 controls and spaces, then remove every ASCII tab and
+    # newline, wherever it is ("ht\ntps://" is "https://"), and only then look for a scheme.
     text = raw.strip(_C0_AND_SPACE)
+    if "\t" in text or "\n" in text or "\r" in text:
+        text = text.translate(_TAB_AND_NEWLINE)
     if not text:
         return Rejection(RejectReason.EMPTY, "the URL is empty")
     if (
@@ -169,11 +176,45 @@ def _host_info(host: str) -> _HostInfo:
             f"host '{host[:80]}…' is longer than a DNS name can be "
             f"({MAX_HOST_LENGTH} characters, 63 per label)",
         )
+    if kind is not SiteKind.IPV6 and "xn--" in host:
+        for label in host.split("."):
+            problem = _a_label_problem(label) if label.startswith("xn--") else None
+            if problem:
+                return Rejection(RejectReason.INVALID_HOST, problem)
     if kind is SiteKind.ONION:
         problem = _onion_problem(host)
         if problem:
             return Rejection(RejectReason.INVALID_ONION, problem)
     return host, site_for_host(host, kind), kind
+
+
+def _a_label_problem(label: str) -> str | None:
+    """Why an ``xn--`` label is not an IDNA A-label, or None when it is one.
+
+    The WHATWG parser passes ``xn--`` labels through unchecked, so ``xn--a`` (Punycode for the
+    control character U+0080) would become a site. UTS-46 asks that the rest of the label
+    decode as Punycode to a non-empty, not purely ASCII label that is itself valid. The label
+    is valid exactly when the decoded label, read by the same parser, encodes back to it: a
+    disallowed character is refused there, and a character IDNA maps to another (upper
+    case, full width) or a non-canonical encoding comes back different.
+    """
+    try:
+        decoded = label[4:].encode("ascii").decode("punycode")
+    except (UnicodeError, ValueError, OverflowError):
+        return f"host label '{label}' is not valid Punycode"
+    if not decoded or decoded.isascii():
+        return f"host label '{label}' is not valid Punycode: it holds no non-ASCII character"
+    try:
+        again = normalized_href(f"http://{decoded}/")
+    except ValueError:
+        again = ""
+    if again != f"http://{label}/":
+        # repr() escapes the controls and bidi marks the decoded label may hold: it is printed.
+        return (
+            f"host label '{label}' is Punycode for {decoded!r}, "
+            "which IDNA does not allow in a host name"
+        )
+    return None
 
 
 def _host_kind(host: str) -> SiteKind:
