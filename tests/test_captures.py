@@ -318,3 +318,32 @@ def test_media_bytes_are_never_stored(tmp_path: Path, db_url: str, engine: Engin
         # the gzip form would hide it from a plain search: look inside too
         if data[:2] == b"\x1f\x8b":
             assert marker not in _inflate_all(data)
+
+
+def test_reading_with_a_pool_of_processes_gives_what_reading_here_gives(world: Path) -> None:
+    """Large files are parsed by worker processes chunk by chunk and merged in file order:
+    the result must be the same, page by page, selector by selector, hash by hash."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from hotline.captures.pages import read_capture_file, worker_setup
+
+    extractors = default_extractors(ProcessorTable.load(world / "processors.json"))
+    (path, *_) = sorted((world / "captures").glob("*.warc.gz"))
+    here = read_capture_file(path, extractors)
+    with ProcessPoolExecutor(
+        2,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=worker_setup,
+        initargs=(extractors,),
+    ) as pool:
+        there = read_capture_file(path, extractors, pool=pool)
+    assert len(here.pages) > 100
+    assert there.pages == here.pages
+    assert there.media == here.media
+    assert there.refusals == here.refusals
+    assert (there.records, there.ignored, there.revisits) == (
+        here.records,
+        here.ignored,
+        here.revisits,
+    )

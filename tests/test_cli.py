@@ -475,6 +475,94 @@ def test_export_of_an_empty_database(db_url: str) -> None:
     assert _export(db_url, "--format", "jsonl").out == ""
 
 
+@pytest.mark.parametrize("command", ["urls", "sites", "selectors"])
+@pytest.mark.parametrize("flag", ["--out", "-o"])
+def test_export_out_dash_is_standard_output(
+    db_url: str,
+    clean_feed: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    flag: str,
+) -> None:
+    hotline(db_url, "ingest", "reports", str(clean_feed))
+    monkeypatch.chdir(tmp_path)
+    for fmt in ("csv", "jsonl"):
+        target = tmp_path / f"{command}.{fmt}"
+        assert hotline(db_url, "export", command, "--format", fmt, flag, str(target)).code == 0
+        piped = hotline(db_url, "export", command, "--format", fmt, flag, "-")
+        assert piped.code == 0, piped
+        assert piped.out == target.read_text(encoding="utf-8")  # the same bytes, undefanged
+        assert re.search(r"exported \d+ ", piped.err)
+        assert " to " not in piped.err
+        assert not (tmp_path / "-").exists()
+    if command == "urls":
+        assert SHOP in piped.out
+
+
+def test_export_to_a_file_named_dash(
+    db_url: str, clean_feed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hotline(db_url, "ingest", "reports", str(clean_feed))
+    monkeypatch.chdir(tmp_path)
+    result = hotline(db_url, "export", "urls", "--out", str(tmp_path / "-"))
+    assert result.code == 0, result
+    assert result.out == ""
+    assert SHOP in (tmp_path / "-").read_text(encoding="utf-8")
+
+
+def test_report_out_dash_writes_the_html_to_standard_output(
+    db_url: str, clean_feed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hotline(db_url, "ingest", "reports", str(clean_feed))
+    monkeypatch.chdir(tmp_path)
+    asked = ("report", "--as-of", "2026-12-31T00:00:00Z")
+    result = hotline(db_url, *asked, "--out", "-")
+    assert result.code == 0, result
+    assert result.out.startswith("<!DOCTYPE html>")
+    assert result.out.rstrip().endswith("</html>")
+    assert not (tmp_path / "-").exists()
+    written = hotline(db_url, *asked, "--out", str(tmp_path / "folder"))
+    assert written.code == 0, written
+    assert result.out == (tmp_path / "folder" / "assessment.html").read_text(encoding="utf-8")
+    both = hotline(db_url, *asked, "--out", "-", "--print")
+    assert both.code == 2
+    assert "standard output" in both.err
+
+
+# --- quiet ----------------------------------------------------------------------------------
+
+
+def test_quiet_ingest_reports_prints_no_summary(
+    db_url: str, engine: Engine, clean_feed: Path, mixed_feed: Path
+) -> None:
+    clean = hotline(db_url, "-q", "ingest", "reports", str(clean_feed))
+    assert clean.code == 0, clean
+    assert (clean.out, clean.err) == ("", "")
+    assert counts(engine)["reports"] == 4
+    mixed = hotline(db_url, "--quiet", "ingest", "reports", str(mixed_feed))
+    assert mixed.code == 1, mixed
+    assert mixed.out == ""
+    assert "3 row(s) rejected" in mixed.err  # the warning stays
+    assert counts(engine)["reports"] == 6
+
+
+def test_quiet_ingest_captures_prints_no_summary(db_url: str, tmp_path: Path) -> None:
+    from tests.test_captures import _hostile_warc
+
+    warc = tmp_path / "hostile.warc.gz"
+    _hostile_warc(warc, b"\x00marker\x00" * 8)
+    quiet = hotline(db_url, "-q", "ingest", "captures", str(warc))
+    assert quiet.code == 1, quiet  # some records were refused
+    assert quiet.out == ""
+    assert "Imported" not in quiet.err
+    assert "record(s) refused" in quiet.err
+    again = hotline(db_url, "--quiet", "ingest", "captures", str(warc))
+    assert again.out == ""
+    shown = hotline(db_url, "selectors", "vaxlum.test")  # the import did happen
+    assert "btc_address" in shown.out
+
+
 def _store_formula_like_row(engine: Engine) -> None:
     """A row whose texts start like spreadsheet formulas (intake can never produce one)."""
     when = datetime(2026, 3, 1, tzinfo=UTC)

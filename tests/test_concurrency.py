@@ -45,7 +45,14 @@ def test_two_concurrent_imports_of_overlapping_feeds(db_url: str, tmp_path: Path
 
     runs = [
         subprocess.Popen(
-            hotline_command(db_url, "ingest", "reports", "--batch-size", "400", str(path)),
+            # not --quiet: the summary tables are read below
+            [
+                arg
+                for arg in hotline_command(
+                    db_url, "ingest", "reports", "--batch-size", "400", str(path)
+                )
+                if arg != "--quiet"
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -43,7 +43,7 @@ README_LINES: list[bytes] = [
 
 REASON_CODES = frozenset(
     {"bad_json", "not_an_object", "missing_field", "bad_rdata", "bad_time", "bad_rrname",
-     "bad_rrtype"}
+     "bad_rrtype", "not_a_record", "saf_frame", "bad_saf"}
 )  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import maxminddb
 import orjson
 import pytest
 from sqlalchemy import Engine, select
@@ -537,6 +538,57 @@ def test_consent(world: Callable[[str], Seen]) -> None:
     demo = seen.showing(vendor["container"])
     assert demo == seen.dumped("analytics", vendor["container"])
     assert len(seen.owners(demo)) >= 2  # unrelated sites (a non-commercial one counts)
+
+
+def _pdns_by_name(path: Path) -> defaultdict[str, list[dict[str, Any]]]:
+    records: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+    for line in (path / "pdns.jsonl").read_bytes().splitlines():
+        record = orjson.loads(line)
+        rdata = record["rdata"]
+        record["rdata"] = rdata if isinstance(rdata, list) else [rdata]
+        records[record["rrname"].rstrip(".")].append(record)
+    return records
+
+
+def test_in_bailiwick_ns(world: Callable[[str], Seen]) -> None:
+    seen = world("in_bailiwick_ns")
+    classic = world("none")
+    records = _pdns_by_name(seen.path)
+    own = {k: v for k, v in seen.truth["sites"].items() if "own_nameservers" in v}
+    assert any(v["behind_cdn"] for v in own.values())
+    assert any(not v["behind_cdn"] for v in own.values())
+    assert seen.truth["meta"]["phenomena"]["sites"]["in_bailiwick_ns"] == len(own)
+    countries = {}
+    with maxminddb.open_database(str(seen.path / "geoip" / "country.mmdb")) as database:
+        for site, entry in own.items():
+            assert entry["phenomena"] == ["in_bailiwick_ns"]
+            servers = entry["own_nameservers"]
+            names = {f"ns1.{site}", f"ns2.{site}"}
+            assert names <= set(servers["hosts"]) <= names | {f"mail.{site}"}
+            # the site's NS records point to them from the time they were set up
+            ns = [r for r in records[site] if r["rrtype"] == "NS"]
+            assert set(ns[-1]["rdata"]) == names
+            assert seen.dumped("nameserver", f"ns1.{site}") == {site}
+            for host, address in servers["hosts"].items():
+                assert [r["rdata"] for r in records[host] if r["rrtype"] == "A"] == [[address]]
+                found: Any = database.get(address)
+                countries[host] = found["country"]["iso_code"]
+                assert countries[host] == servers["country"]
+            web = entry["hosting_country"] if not entry["behind_cdn"] else "US"  # the edge's
+            assert servers["country"] != web
+            assert servers["asn"] != entry["asn"]
+            mail = f"mail.{site}"
+            mx = [r["rdata"] for r in records[site] if r["rrtype"] == "MX"]
+            assert mx == ([[f"10 {mail}."]] if mail in servers["hosts"] else [])
+    assert any(host.startswith("mail.") for host in countries)
+    # only DNS changes: the reports are the classic world's, and so is every other site's DNS
+    assert (seen.path / "reports.csv").read_bytes() == (classic.path / "reports.csv").read_bytes()
+    before = _pdns_by_name(classic.path)
+    untouched = set(seen.truth["sites"]) - set(own)
+    assert all(records[site] == before[site] for site in untouched)
+    assert {k: v["hosting_country"] for k, v in seen.truth["sites"].items()} == {
+        k: v["hosting_country"] for k, v in classic.truth["sites"].items()
+    }
 
 
 # -- all of them at once -------------------------------------------------------------------------

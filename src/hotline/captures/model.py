@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -46,6 +47,9 @@ class CapturedPage:
     site: str  # its site key (registrable domain, onion or IP)
     html: str
     tree: LexborHTMLParser = field(repr=False)
+    # links resolved so far, by the attribute value as written: every extractor looks at the
+    # same hrefs, and resolving one is a urljoin, a query parse and a canonicalisation
+    links: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def parse(cls, url: str, host: str, site: str, html: str) -> CapturedPage:

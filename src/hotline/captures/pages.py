@@ -15,10 +15,13 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import re
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urljoin
 
 from hotline.captures.extractors import Extractor, extract_all
@@ -53,7 +56,7 @@ _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"\x00\x00\x01\x0
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _WEB_SCHEMES = ("http", "https")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
-_ICON_CANDIDATE_BYTES = 256 * 1024  # images this small get favicon hashes in case a page
+_ICON_CANDIDATE_BYTES = 64 * 1024  # images this small get favicon hashes in case a page
 # names them as its icon (``<link rel="shortcut icon" href="/img/logo-32.png">``)
 
 
@@ -115,51 +118,176 @@ class CaptureFile:
 
 
 def read_capture_file(
-    path: Path, extractors: dict[str, Extractor], progress: Callable[[int], None] | None = None
+    path: Path,
+    extractors: dict[str, Extractor],
+    progress: Callable[[int], None] | None = None,
+    pool: Executor | None = None,
 ) -> CaptureFile:
-    """Everything one WARC file says, with every byte of content already dropped."""
+    """Everything one WARC file says, with every byte of content already dropped.
+
+    With a ``pool`` (processes set up by :func:`worker_setup` with the same extractors),
+    records are read here and parsed there, chunk by chunk, and the results merged in file
+    order: the outcome is the same as without one.
+    """
     result = CaptureFile()
+    state = _FileState()
     shown_file = str(path)
-    referers: dict[str, str] = {}  # response record id → Referer
-    referers_by_uri: dict[str, str] = {}
-    redirects: dict[str, str] = {}  # canonical URL → canonical URL it redirects to
-    originals: OriginalIndex[Page | Media] = OriginalIndex()
-    revisits: list[Revisit] = []
     with path.open("rb") as stream:
-        for item in read_warc(stream):
-            result.records += 1
-            if progress is not None:
-                progress(stream.tell())
-            if isinstance(item, WarcProblem):
-                result.refusals.append(
-                    Refusal.keeping(
-                        "captures",
-                        shown_file,
-                        item.number,
-                        item.offset,
-                        item.code,
-                        item.reason,
-                        item.head,
-                    )
-                )
-                continue
-            if item.type == "request":
-                _note_referer(item, referers, referers_by_uri)
-            elif item.type in ("response", "resource", "revisit") and not _is_web(item):
-                result.ignored += 1
-                result.not_web += 1
-            elif item.type in ("response", "resource"):
-                _read_response(item, shown_file, extractors, result, redirects, originals)
-            elif item.type == "revisit":
-                revisit = _read_revisit(item, shown_file, result)
-                if revisit is not None:
-                    revisits.append(revisit)
-            else:
-                result.ignored += 1
-                result.not_web += 1
-    _resolve_revisits(result, revisits, originals)
-    _link(result, referers, referers_by_uri, redirects)
+        chunks = _chunks(read_warc(stream), stream, progress)
+        if pool is None:
+            parts: Iterable[_Part] = (_read_records(c, shown_file, extractors) for c in chunks)
+        else:
+            parts = _in_pool(pool, chunks, shown_file)
+        for part in parts:
+            state.merge(result, part)
+    _resolve_revisits(result, state.revisits, state.originals)
+    _link(result, state.referers, state.referers_by_uri, state.redirects)
     return result
+
+
+@dataclass(slots=True)
+class _Part:
+    """What a run of records said, to be merged in file order (picklable: crosses processes;
+    a page or medium that is also an original is one object in both places)."""
+
+    found: CaptureFile
+    referers: dict[str, str]  # response record id → Referer
+    referers_by_uri: dict[str, str]
+    redirects: dict[str, str]  # canonical URL → canonical URL it redirects to
+    originals: _OriginalLog
+    revisits: list[Revisit]
+
+
+@dataclass(slots=True)
+class _FileState:
+    referers: dict[str, str] = field(default_factory=dict)
+    referers_by_uri: dict[str, str] = field(default_factory=dict)
+    redirects: dict[str, str] = field(default_factory=dict)
+    originals: OriginalIndex[Page | Media] = field(default_factory=OriginalIndex)
+    revisits: list[Revisit] = field(default_factory=list)
+
+    def merge(self, result: CaptureFile, part: _Part) -> None:
+        found = part.found
+        result.pages.extend(found.pages)
+        result.media.extend(found.media)
+        result.refusals.extend(found.refusals)
+        result.records += found.records
+        result.ignored += found.ignored
+        result.not_web += found.not_web
+        result.redirects += found.redirects
+        result.revisits += found.revisits
+        self.referers.update(part.referers)
+        for uri, referer in part.referers_by_uri.items():
+            self.referers_by_uri.setdefault(uri, referer)
+        self.redirects.update(part.redirects)
+        for record_id, url, when, digest, value in part.originals:
+            self.originals.add(record_id, url, when, digest, value)
+        self.revisits.extend(part.revisits)
+
+
+class _OriginalLog(list[tuple[str, str, datetime, str | None, "Page | Media | None"]]):
+    """Originals noted in a run of records, in order, for the file's index."""
+
+    def add(
+        self,
+        record_id: str,
+        url: str,
+        when: datetime,
+        digest: str | None,
+        value: Page | Media | None,
+    ) -> None:
+        self.append((record_id, url, when, digest, value))
+
+
+_CHUNK_RECORDS = 64
+_CHUNK_BYTES = 8 * 1024 * 1024
+
+
+def _chunks(
+    items: Iterable[WarcRecord | WarcProblem],
+    stream: BinaryIO,
+    progress: Callable[[int], None] | None,
+) -> Iterator[list[WarcRecord | WarcProblem]]:
+    chunk: list[WarcRecord | WarcProblem] = []
+    size = 0
+    for item in items:
+        if progress is not None:
+            progress(stream.tell())
+        chunk.append(item)
+        size += len(item.block) if isinstance(item, WarcRecord) else 0
+        if len(chunk) >= _CHUNK_RECORDS or size >= _CHUNK_BYTES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _read_records(
+    items: list[WarcRecord | WarcProblem], shown_file: str, extractors: dict[str, Extractor]
+) -> _Part:
+    """A run of records: pages, media, refusals, and what joins them across the file."""
+    found = CaptureFile()
+    part = _Part(found, {}, {}, {}, _OriginalLog(), [])
+    for item in items:
+        found.records += 1
+        if isinstance(item, WarcProblem):
+            found.refusals.append(
+                Refusal.keeping(
+                    "captures",
+                    shown_file,
+                    item.number,
+                    item.offset,
+                    item.code,
+                    item.reason,
+                    item.head,
+                )
+            )
+            continue
+        if item.type == "request":
+            _note_referer(item, part.referers, part.referers_by_uri)
+        elif item.type in ("response", "resource", "revisit") and not _is_web(item):
+            found.ignored += 1
+            found.not_web += 1
+        elif item.type in ("response", "resource"):
+            _read_response(item, shown_file, extractors, found, part.redirects, part.originals)
+        elif item.type == "revisit":
+            revisit = _read_revisit(item, shown_file, found)
+            if revisit is not None:
+                part.revisits.append(revisit)
+        else:
+            found.ignored += 1
+            found.not_web += 1
+    return part
+
+
+# -- reading in worker processes -------------------------------------------------------------
+
+_worker_extractors: dict[str, Extractor] = {}
+
+
+def worker_setup(extractors: dict[str, Extractor]) -> None:
+    """Initialiser of a pool process: the extractors it runs (sent once, not per chunk)."""
+    global _worker_extractors  # one per process, set once at its start
+    _worker_extractors = extractors
+
+
+def _read_in_worker(items: list[WarcRecord | WarcProblem], shown_file: str) -> _Part:
+    return _read_records(items, shown_file, _worker_extractors)
+
+
+def _in_pool(
+    pool: Executor, chunks: Iterator[list[WarcRecord | WarcProblem]], shown_file: str
+) -> Iterator[_Part]:
+    """Chunks parsed in the pool, yielded in file order, with a bounded number in flight
+    (so a large file never sits in memory whole)."""
+    pending: deque[Future[_Part]] = deque()
+    limit = 2 * max(1, getattr(pool, "_max_workers", 2))
+    for chunk in chunks:
+        pending.append(pool.submit(_read_in_worker, chunk, shown_file))
+        if len(pending) >= limit:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 def _is_web(record: WarcRecord) -> bool:
@@ -230,7 +358,7 @@ def _read_response(
     extractors: dict[str, Extractor],
     result: CaptureFile,
     redirects: dict[str, str],
-    originals: OriginalIndex[Page | Media],
+    originals: _OriginalLog,
 ) -> None:
     """One response or resource record: a page, a medium, a redirect, or something else
     (a script, a style: counted). Every outcome is indexed for the revisits that follow."""

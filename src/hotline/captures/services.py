@@ -10,8 +10,12 @@ block, so never media.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
+import pickle
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +29,7 @@ from hotline.captures.model import Selector, Strength
 from hotline.captures.models import Capture, CaptureSelector, MediaHash, SiteSelector
 from hotline.captures.models import Selector as SelectorRow
 from hotline.captures.page_class import NORMAL, UNKNOWN, keeps_selector
-from hotline.captures.pages import CaptureFile, Media, Page, read_capture_file
+from hotline.captures.pages import CaptureFile, Media, Page, read_capture_file, worker_setup
 from hotline.captures.revisits import Revisit
 from hotline.quarantine import record as record_refusals
 from hotline.store.engine import WRITER
@@ -35,6 +39,7 @@ from hotline.store.upsert import insert_ignore
 from hotline.urls import CanonicalURL
 
 BATCH = 200
+PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # a WARC this large is parsed by a pool of processes
 
 
 @dataclass(slots=True)
@@ -82,12 +87,54 @@ def selector_digest(kind: str, value: str) -> bytes:
 
 
 class CaptureImporter:
-    def __init__(self, engine: Engine, extractors: dict[str, Extractor] | None = None) -> None:
+    """Imports WARC files. Files of :data:`PARALLEL_MIN_BYTES` or more are parsed by a pool of
+    ``workers`` processes (default: one per core) while this process reads the records and
+    writes the store; the pool is started at the first such file and kept until
+    :meth:`close` (or the end of a ``with`` block). Smaller files are read here: starting
+    processes would cost more than it saves."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        extractors: dict[str, Extractor] | None = None,
+        workers: int | None = None,
+    ) -> None:
         self.engine = engine
         self.extractors = extractors if extractors is not None else default_extractors()
+        self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> CaptureImporter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def _pool_for(self, path: Path) -> ProcessPoolExecutor | None:
+        if self.workers < 2 or path.stat().st_size < PARALLEL_MIN_BYTES:
+            return None
+        if self._pool is None:
+            try:
+                pickle.dumps(self.extractors)
+            except (pickle.PicklingError, AttributeError, TypeError):
+                self.workers = 1  # extractors made in place (a test's lambda): read here
+                return None
+            # spawn, not fork: the parent holds database connections and a progress thread
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=worker_setup,
+                initargs=(self.extractors,),
+            )
+        return self._pool
 
     def ingest(self, path: Path, progress: Callable[[int], None] | None = None) -> CaptureSummary:
-        content = read_capture_file(path, self.extractors, progress)
+        content = read_capture_file(path, self.extractors, progress, self._pool_for(path))
         summary = CaptureSummary(file=str(path), records=content.records)
         summary.pages = len(content.pages)
         summary.media = len(content.media)

@@ -81,7 +81,13 @@ def main_options(
         ),
     ] = None,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress bars or notes; results only.")
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="No progress bars, notes or import summaries: errors, warnings and the "
+            "output asked for only. The exit code tells success.",
+        ),
     ] = False,
     version: Annotated[
         bool,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from typing import Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
@@ -18,13 +19,61 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Table
 from rich.text import Text
 
 # Exit codes of the brief's contract.
 OK, INPUT_REJECTED, USAGE = 0, 1, 2
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Width of output that goes to a pipe, a file or a log rather than a terminal, unless COLUMNS
+# says otherwise: wide enough that tables keep one line per row.
+PIPED_WIDTH = 240
+
+
+class HotlineConsole(Console):
+    """A rich console that fits a terminal, and never cuts text that goes anywhere else.
+
+    On a terminal, tables fit the window and may shorten a cell with "…". Written to a pipe,
+    a file or a log, output is read by tools and kept as a record, so nothing may be lost:
+    the width is COLUMNS when set, else :data:`PIPED_WIDTH` (not the 80 columns rich would
+    assume), and every table column wraps a value that does not fit instead of cutting it.
+    """
+
+    def _to_terminal(self) -> bool:
+        try:
+            return bool(self.file.isatty())
+        except (AttributeError, ValueError, OSError):  # closed or not a real stream
+            return False
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        columns = self._environ.get("COLUMNS", "")
+        if self._width is None and not columns.isdigit() and not self._to_terminal():
+            return ConsoleDimensions(PIPED_WIDTH, size.height)
+        return size
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self._width, self._height = new_size
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        if not self._to_terminal():
+            for item in objects:
+                if isinstance(item, Table):
+                    _wrap_instead_of_cutting(item)
+        super().print(*objects, **options)
+
+
+def _wrap_instead_of_cutting(table: Table) -> None:
+    for column in table.columns:
+        column.no_wrap = False  # rich cuts an unwrapped cell at the column's width
+        if column.overflow in ("ellipsis", "crop"):
+            column.overflow = "fold"
+
+
+out = HotlineConsole(highlight=False)
+err = HotlineConsole(stderr=True, highlight=False)
 
 
 def fail(message: str, code: int = USAGE) -> typer.Exit:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from hotline.cli.console import err
 from hotline.cli.context import state
@@ -27,6 +28,18 @@ app = typer.Typer(
 )
 
 
+OUT_HELP = "Write to this file instead of standard output ('-' is standard output)."
+
+
+def output_file(out_file: Path | None) -> Path | None:
+    """The file to write, or None for standard output: no --out, or ``--out -``.
+
+    A file really named ``-`` is still reachable with a folder in front (``exports/-``, or
+    its full path).
+    """
+    return None if out_file is None or str(out_file) == "-" else out_file
+
+
 class ExportFormat(StrEnum):
     csv = "csv"
     jsonl = "jsonl"
@@ -39,7 +52,7 @@ def export_urls(
         ExportFormat, typer.Option("--format", help="Output format.")
     ] = ExportFormat.csv,
     out_file: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write here instead of standard output.")
+        Path | None, typer.Option("--out", "-o", help=OUT_HELP, show_default=False)
     ] = None,
     defanged: Annotated[
         bool | None,
@@ -62,12 +75,13 @@ def export_urls(
       hotline export urls --format csv --out urls.csv
       hotline export urls --format jsonl | head
     """
+    out_file = output_file(out_file)
     engine = state(ctx).ready_engine()
     if defanged is None:  # a person reading a terminal never sees a live URL by default
         defanged = out_file is None and sys.stdout.isatty()
     count = _write(url_rows(engine, defanged=defanged), URL_EXPORT_COLUMNS, fmt, out_file)
     if not state(ctx).quiet:
-        where = f" to {out_file}" if out_file else ""
+        where = f" to {escape(str(out_file))}" if out_file else ""
         err.print(f"[dim]exported {count:,} URL(s){where}[/]")
 
 
@@ -78,7 +92,7 @@ def export_selectors(
         ExportFormat, typer.Option("--format", help="Output format.")
     ] = ExportFormat.csv,
     out_file: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write here instead of standard output.")
+        Path | None, typer.Option("--out", "-o", help=OUT_HELP, show_default=False)
     ] = None,
     defanged: Annotated[
         bool | None,
@@ -97,13 +111,14 @@ def export_selectors(
       hotline export selectors --format csv --out selectors.csv
       hotline export selectors --format jsonl | grep btc_address
     """
+    out_file = output_file(out_file)
     engine = state(ctx).ready_engine()
     if defanged is None:
         defanged = out_file is None and sys.stdout.isatty()
     rows = selector_rows(engine, defanged=defanged)
     count = _write(rows, SELECTOR_EXPORT_COLUMNS, fmt, out_file)
     if not state(ctx).quiet:
-        where = f" to {out_file}" if out_file else ""
+        where = f" to {escape(str(out_file))}" if out_file else ""
         err.print(f"[dim]exported {count:,} selector link(s){where}[/]")
 
 
@@ -133,7 +148,7 @@ def export_sites(
         ExportFormat, typer.Option("--format", help="Output format.")
     ] = ExportFormat.csv,
     out_file: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write here instead of standard output.")
+        Path | None, typer.Option("--out", "-o", help=OUT_HELP, show_default=False)
     ] = None,
     defanged: Annotated[
         bool | None,
@@ -156,6 +171,7 @@ def export_sites(
     from hotline.attribution.queries import SITE_EXPORT_COLUMNS, site_rows
     from hotline.urls import defang_host
 
+    out_file = output_file(out_file)
     engine = state(ctx).ready_engine()
     if defanged is None:
         defanged = out_file is None and sys.stdout.isatty()
@@ -164,5 +180,5 @@ def export_sites(
         rows = ((defang_host(row[0]), *row[1:]) for row in rows)
     count = _write(rows, SITE_EXPORT_COLUMNS, fmt, out_file)
     if not state(ctx).quiet:
-        where = f" to {out_file}" if out_file else ""
+        where = f" to {escape(str(out_file))}" if out_file else ""
         err.print(f"[dim]exported {count:,} site(s){where}[/]")

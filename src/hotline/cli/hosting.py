@@ -117,6 +117,14 @@ def enrich(
       hotline enrich --cdn-list world/cdn.json
       hotline enrich --resolve --nameserver 192.0.2.53 --rdap
     """
+    from hotline.hosting.enrich import load_bootstrap
+    from hotline.hosting.rdap_bootstrap import BootstrapError
+
+    bootstrap_files = list(rdap_bootstrap or [])
+    try:  # checked before the database is even opened: a bad file changes nothing
+        bootstrap = load_bootstrap(bootstrap_files) if rdap or bootstrap_files else None
+    except BootstrapError as error:
+        raise fail(f"--rdap-bootstrap: {error}" if bootstrap_files else str(error)) from error
     app_state = state(ctx)
     engine = app_state.ready_engine()
     options = EnrichOptions(
@@ -124,7 +132,8 @@ def enrich(
         resolver=_resolver(list(nameserver or []), dns_timeout, dns_concurrency)
         if resolve else None,
         resolve_ttl=timedelta(hours=resolve_ttl), rdap=rdap,
-        rdap_bootstrap=list(rdap_bootstrap or []), rdap_ttl=timedelta(days=rdap_ttl), full=full,
+        rdap_bootstrap=bootstrap_files, bootstrap=bootstrap, rdap_ttl=timedelta(days=rdap_ttl),
+        full=full,
     )  # fmt: skip
     summary = run_enrichment(engine, options, app_state.quiet)
     print_summary(summary)
@@ -142,9 +151,11 @@ def run_enrichment(engine: Any, options: EnrichOptions, quiet: bool) -> EnrichSu
             tasks[step] = progress.add_task(step, total=total)
         progress.update(tasks[step], completed=done, total=total)
 
+    from hotline.hosting.rdap_bootstrap import BootstrapError
+
     try:
         enricher = Enricher(engine, options, tick)
-    except (IpDatabaseError, CdnListError) as error:
+    except (IpDatabaseError, CdnListError, BootstrapError) as error:
         raise fail(str(error)) from error
     try:
         with progress:
@@ -184,6 +195,16 @@ def print_summary(summary: EnrichSummary) -> None:
         if counter:
             parts = ", ".join(f"{k} {v:,}" for k, v in sorted(counter.items()))
             out.print(f"{name}: {parts}")
+    failed = sum(v for k, v in summary.rdap_by_status.items() if k != "ok")
+    for ip, note in summary.rdap_failures:
+        out.print(f"  {ip}: {escape(note)}")
+    if failed > len(summary.rdap_failures):
+        out.print(f"  … and {failed - len(summary.rdap_failures):,} more RDAP failure(s)")
+    if failed:
+        out.print(
+            f"RDAP failed for {failed:,} address(es); asked again after an hour "
+            "(not_found: after --rdap-ttl days)"
+        )
     timing = ", ".join(f"{k} {v:.1f} s" for k, v in summary.seconds.items())
     out.print(f"[dim]databases: {escape(summary.databases)}; {timing}[/]")
 
@@ -194,17 +215,25 @@ def hosting(
 ) -> None:
     """Where a site is hosted now, and its history: every address, AS, country and source.
 
+    Current hosting comes from the names that serve the site's content (its own name,
+    www, the hosts its URLs were reported or captured on); its name servers and mail hosts
+    (ns1.<site>, mail.<site>) are in the timeline, noted as such, and never decide it.
     Names are shown defanged. Run [bold]hotline enrich[/] first.
 
     [bold]Example[/]
 
       hotline hosting shop-alpha.test
     """
+    from hotline.hosting.current import MAIL, NAME_SERVER
+    from hotline.hosting.rdap_store import rdap_states
+
     key = site_argument(site)
     engine = state(ctx).ready_engine()
     with engine.connect() as connection:
         now = current(connection, key)
         rows = timeline(connection, key)
+        addresses = [row.value for row in rows if row.rrtype in ("A", "AAAA", "IP")]
+        rdap = rdap_states(connection, addresses)
     if now is None and not rows:
         raise fail(f"no hosting known for '{defang_host(key)}' (is it a site? run hotline enrich)")
     if now is not None:
@@ -212,7 +241,8 @@ def hosting(
                  "unknown": "unknown"}.get(now.status, now.country)  # fmt: skip
         out.print(f"[bold]{escape(defang_host(key))}[/]: hosted {escape(where)}", end="")
         if now.status == "hosted":
-            out.print(f" at {now.ip}, AS{now.asn} {escape(now.provider or '')}", end="")
+            asn = f"AS{now.asn}" if now.asn is not None else "unknown AS"
+            out.print(f" at {now.ip}, {asn} {escape(now.provider or '')}".rstrip(), end="")
         if now.since:
             out.print(f", since {now.since:%Y-%m-%d}", end="")
         out.print()
@@ -229,12 +259,17 @@ def hosting(
     for row in rows:
         value = row.value if row.rrtype in ("A", "AAAA", "IP") else defang_host(row.value)
         note = f"CDN: {row.cdn}" if row.cdn else (row.status if row.status != "ok" else "")
+        if row.role in (NAME_SERVER, MAIL):  # shown, never counted as the site's hosting
+            note = f"{row.role}; {note}" if note else row.role
         if row.abuse:
             note = (note + " " if note else "") + "abuse: " + ", ".join(row.abuse)
+        looked_up = rdap.get(row.value)
+        if looked_up is not None and looked_up.note:  # say so, or a blank looks like "none"
+            note = f"{note}; {looked_up.note}" if note else looked_up.note
         table.add_row(
             f"{row.first_seen:%Y-%m-%d}", f"{row.last_seen:%Y-%m-%d}",
             escape(defang_host(row.host)), row.rrtype, escape(value),
-            f"AS{row.asn}" if row.asn else "", escape(row.provider or ""),
+            f"AS{row.asn}" if row.asn is not None else "", escape(row.provider or ""),
             row.country or ("" if row.rrtype in ("CNAME", "NS") else "unknown"),
             ",".join(row.sources), escape(note),
         )  # fmt: skip

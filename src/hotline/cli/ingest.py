@@ -85,8 +85,8 @@ def reports(
     engine = app_state.ready_engine()
     importer = ReportImporter(engine, batch_size=batch_size)
     total = import_files(importer, files, fmt.value if fmt else None, app_state.quiet)
-    overlap = multi_source_urls(engine)
-    _print_summary(total, overlap, len(files))
+    if not app_state.quiet:  # quiet: no summary, only warnings; the exit code tells the rest
+        _print_summary(total, multi_source_urls(engine), len(files))
     if total.rejected:
         err.print(
             f"[yellow]{total.rejected:,} row(s) rejected[/] — see "
@@ -157,6 +157,16 @@ def captures(
             "world writes), merged over the shipped table.",
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes that parse large files (8 MB and up) while this one reads and "
+            "stores; default one per core, 1 = parse here.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Import capture files: pages, their selectors, and hashes of their media.
 
@@ -170,7 +180,10 @@ def captures(
     A record is unique by its WARC-Record-ID, so importing a file again adds nothing. Broken
     records (truncated gzip, bad headers, wrong Content-Length, not HTTP, not HTML, too
     large) go to the quarantine with file, record number, offset and reason; the rest of the
-    file still goes in. Exit code 0 when every record was read, 1 when some were refused.
+    file still goes in. Revisit records (deduplicating recorders) are captures too; logs and
+    manifests of wget or wpull are counted and skipped. ARC files are not read: convert them
+    with [bold]warcio recompress[/] first. Exit code 0 when every record was read, 1 when some
+    were refused.
 
     [bold]Examples[/]
 
@@ -186,10 +199,10 @@ def captures(
     except (OSError, ValueError) as error:
         raise fail(f"cannot read the processor table {processors}: {error}") from error
     engine = app_state.ready_engine()
-    total = import_captures(
-        CaptureImporter(engine, default_extractors(table)), files, app_state.quiet
-    )
-    _print_capture_summary(total, len(files))
+    with CaptureImporter(engine, default_extractors(table), workers) as importer:
+        total = import_captures(importer, files, app_state.quiet)
+    if not app_state.quiet:  # quiet: no summary, only warnings; the exit code tells the rest
+        _print_capture_summary(total, len(files))
     if total.rejected:
         err.print(
             f"[yellow]{total.rejected:,} record(s) refused[/] — see "
@@ -232,6 +245,9 @@ def _print_capture_summary(summary: CaptureSummary, files: int) -> None:
         ("captures already known", summary.known_captures),
         ("selector sightings (capture, selector)", summary.selector_links),
         ("media hashed (bytes dropped)", summary.media),
+        ("revisit records (captures of content stored before)", summary.revisits),
+        ("  of those, original in no file imported", summary.revisits_without_original),
+        ("not captures of a web resource (warcinfo, logs, manifests)", summary.not_web),
         ("URLs first seen in captures", summary.new_urls),
         ("records refused (quarantined)", summary.rejected),
     ):
@@ -250,26 +266,33 @@ def pdns(
     files: Annotated[
         list[Path],
         typer.Argument(
-            help="Passive DNS in the Common Output Format (JSON Lines, .gz or not).",
+            help="Passive DNS: COF / dnsdbq -j / DNSDB SAF lines, a JSON array or a sequence "
+            "of JSON objects (.gz or not).",
             show_default=False,
         ),
     ],
 ) -> None:
     """Import passive DNS: which names resolved to which addresses, and when.
 
-    Each line is one COF record: [bold]rrname[/], [bold]rrtype[/], [bold]rdata[/] (string or
+    Each record is a COF object: [bold]rrname[/], [bold]rrtype[/], [bold]rdata[/] (string or
     array), [bold]time_first[/]/[bold]time_last[/] (epoch seconds; zone_time_* accepted),
-    optional [bold]count[/]. A, AAAA, CNAME and NS records become hosting observations; other
-    types are counted and skipped. Importing again widens the seen periods and adds no rows.
-    Bad lines go to the quarantine with line, byte offset and reason. Then run
-    [bold]hotline enrich[/].
+    optional [bold]count[/]. Read as one object per line (COF, [bold]dnsdbq -j[/], DNSDB API
+    streaming lines with [bold]{"cond":...}[/] and [bold]{"obj":...}[/]), as a JSON array, or
+    as a sequence of pretty-printed objects. A, AAAA, CNAME and NS records become hosting
+    observations; other types are counted and skipped. Importing again widens the seen
+    periods and adds no rows. Bad records go to the quarantine with line, byte offset and
+    reason. A DNSDB stream that failed, hit its limit or was cut short is imported as far as
+    it goes, with a warning. Then run [bold]hotline enrich[/].
 
-    Exit code 0 when every line was accepted, 1 when some were rejected.
+    Exit code 0 when every record was accepted, 1 when some were rejected.
 
-    [bold]Example[/]
+    [bold]Examples[/]
 
       hotline ingest pdns world/pdns.jsonl
+      dnsdbq -r '*.shop.example' -j > shop.jsonl; hotline ingest pdns shop.jsonl
     """
+    from rich.markup import escape
+
     from hotline.hosting.pdns_import import PdnsFileError, PdnsImporter, PdnsSummary
 
     app_state = state(ctx)
@@ -295,15 +318,21 @@ def pdns(
                   title_justify="left")  # fmt: skip
     table.add_column("what")
     table.add_column("count", justify="right")
-    for label, value in (
+    rows = [
         ("lines read", total.lines),
         ("records used (A, AAAA, CNAME, NS)", total.records),
         ("observations written", total.observations),
         ("records of other types (skipped)", total.ignored_types),
         ("rejected (quarantined)", total.rejected),
-    ):
+    ]
+    if total.framing:
+        rows.append(("DNSDB framing lines (begin, succeeded, ...)", total.framing))
+    for label, value in rows:
         table.add_row(label, f"{value:,}")
-    out.print(table)
+    if not app_state.quiet:
+        out.print(table)
+    for warning in total.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
     if total.rejected:
         reasons = ", ".join(f"{c} {n:,}" for c, n in sorted(total.rejected_by_code.items()))
         err.print(

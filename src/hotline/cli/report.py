@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -36,7 +37,13 @@ def _moment(text: str | None) -> datetime | None:
 def report(
     ctx: typer.Context,
     out_dir: Annotated[
-        Path | None, typer.Option("--out", help="Folder for assessment.html, .pdf, tables/.")
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder for assessment.html, .pdf, tables/; '-' writes the HTML alone to "
+            "standard output.",
+            show_default=False,
+        ),
     ] = None,
     date_from: Annotated[
         str | None, typer.Option("--from", help="First day of reports counted (YYYY-MM-DD).")
@@ -66,8 +73,9 @@ def report(
     [bold]--out DIR[/] writes [bold]assessment.html[/] (one offline file, charts as inline
     SVG, printable, every URL and domain defanged, no links), [bold]assessment.pdf[/] when a
     PDF engine is available (WeasyPrint or headless Chromium), and [bold]tables/*.csv[/]
-    with the data behind every table and chart (CSV-injection safe). [bold]--print[/] shows
-    the headline and key tables here. Run [bold]hotline enrich[/] and [bold]hotline
+    with the data behind every table and chart (CSV-injection safe). [bold]--out -[/]
+    writes only the HTML, to standard output. [bold]--print[/] shows the headline and key
+    tables here. Run [bold]hotline enrich[/] and [bold]hotline
     attribute[/] first so hosting and brands are current.
 
     [bold]Examples[/]
@@ -75,9 +83,13 @@ def report(
       hotline report --out assessment-2026
       hotline report --from 2026-01-01 --to 2026-06-30 --source HL-A --source HL-B --print
       hotline report --out q3 --as-of 2026-10-01T00:00:00Z
+      hotline report --out - > assessment.html
     """
     if out_dir is None and not print_:
         raise fail("say where to write the report (--out DIR) or use --print")
+    to_stdout = out_dir is not None and str(out_dir) == "-"
+    if to_stdout and print_:
+        raise fail("--out - and --print both write to standard output; choose one")
     scope = Scope(_date(date_from, "--from"), _date(date_to, "--to"), _moment(as_of),
                   tuple(source or ()))  # fmt: skip
     if scope.date_from and scope.date_to and scope.date_from > scope.date_to:
@@ -93,6 +105,19 @@ def report(
 
         print_summary(assessment, out)
     if out_dir is None:
+        return
+    if to_stdout:
+        from hotline.report.html import render_html
+
+        html = render_html(assessment)
+        sys.stdout.flush()
+        binary = getattr(sys.stdout, "buffer", None)
+        if binary is not None:  # UTF-8, as the file would be, whatever the locale says
+            binary.write(html.encode("utf-8"))
+            binary.flush()
+        else:
+            sys.stdout.write(html)
+            sys.stdout.flush()
         return
     written = write_report(assessment, out_dir)
     out.print(f"wrote {written['html']}")

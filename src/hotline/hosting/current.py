@@ -1,7 +1,22 @@
 """Where a site is hosted now, from its address observations: a pure function, so the rule that
 every hosting table depends on can be read and tested in one place.
 
-The rule:
+Which names count: a site's addresses are seen for many names under its domain, and only the
+ones that serve its content say where it is hosted. Every name gets a role (:class:`SiteNames`):
+
+* **content**: the site's own name and ``www.`` name, every host a URL of the site was reported
+  or captured on, and the ``www.``/bare variant of each;
+* **name server**: a name the site's NS records point to (``ns1.<site>`` resolved through
+  passive DNS is its name server's address, often in another country); only when no NS record
+  of the site is known, a first label such as ``ns1`` or ``dns2``;
+* **mail**: a name its MX records point to, or (no MX record known) a first label such as
+  ``mail``, ``mx1`` or ``smtp``;
+* **other**: any other name under the site's domain.
+
+Content names decide; when none of them has an address, the *other* names do; name servers
+and mail hosts never do (they stay in the site's timeline, labelled).
+
+The rule, over the deciding addresses:
 
 * an onion service is a hidden service: no address says where it is;
 * an address of a known CDN or reverse proxy is the edge, never the hosting country;
@@ -13,7 +28,8 @@ The rule:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +41,62 @@ UNKNOWN = "unknown"
 # resolves the apex and the www name a few milliseconds apart.
 SIMULTANEOUS = timedelta(days=1)
 
+# Roles of a name under a site's domain.
+CONTENT = "content"
+NAME_SERVER = "name server"
+MAIL = "mail"
+OTHER = "other"
+_NAME_SERVER_LABEL = re.compile(r"(?:ns|dns|pdns|nameserver)-?[0-9]*[a-z]?")
+_MAIL_LABEL = re.compile(
+    r"(?:mail|mx|smtp|imap|pop|pop3|mta|relay|webmail|autodiscover|autoconfig)-?[0-9]*"
+)
+
+
+def _variant(host: str) -> str:
+    """``www.x`` ↔ ``x``: the same site under its other usual name."""
+    return host[4:] if host.startswith("www.") else f"www.{host}"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteNames:
+    """What is known about the names of one site: the hosts its URLs were reported or
+    captured on, and the targets of its NS and MX records."""
+
+    key: str
+    served: frozenset[str] = frozenset()
+    nameservers: frozenset[str] = frozenset()
+    mail: frozenset[str] = frozenset()
+    content: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        names = {self.key, *self.served}
+        object.__setattr__(self, "content", frozenset(names | {_variant(n) for n in names}))
+
+    @classmethod
+    def of(
+        cls,
+        key: str,
+        served: Iterable[str] = (),
+        nameservers: Iterable[str] = (),
+        mail: Iterable[str] = (),
+    ) -> SiteNames:
+        return cls(key, frozenset(served), frozenset(nameservers), frozenset(mail))
+
+    def role(self, host: str) -> str:
+        """content, name server, mail or other (see the module's docstring)."""
+        if host in self.content:
+            return CONTENT
+        if host in self.nameservers:
+            return NAME_SERVER
+        if host in self.mail:
+            return MAIL
+        label = host.split(".", 1)[0] if host.endswith(f".{self.key}") else ""
+        if not self.nameservers and _NAME_SERVER_LABEL.fullmatch(label):
+            return NAME_SERVER
+        if not self.mail and _MAIL_LABEL.fullmatch(label):
+            return MAIL
+        return OTHER
+
 
 @dataclass(frozen=True, slots=True)
 class AddressSighting:
@@ -35,6 +107,8 @@ class AddressSighting:
     asn: int | None
     provider: str | None
     cdn: str | None  # the CDN's name when this address is an edge
+    host: str = ""  # the site's name it was seen for (the start of a CNAME chain)
+    role: str = CONTENT  # that name's role: content, name server, mail or other
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +152,17 @@ def _history(origins: Sequence[AddressSighting]) -> list[dict[str, Any]]:
     return stays
 
 
+def deciding(sightings: Sequence[AddressSighting]) -> list[AddressSighting]:
+    """The sightings current hosting is taken from: those of content names, or when there are
+    none, those of other names; never those of name servers or mail hosts."""
+    content = [s for s in sightings if s.role == CONTENT]
+    return content or [s for s in sightings if s.role == OTHER]
+
+
 def verdict(site_kind: str, sightings: Sequence[AddressSighting]) -> Verdict:
     if site_kind == "onion":
         return Verdict("onion", ONION)
+    sightings = deciding(sightings)
     if not sightings:
         return Verdict("unknown", UNKNOWN)
     origins = [s for s in sightings if s.cdn is None]

@@ -8,6 +8,7 @@ with no network) and their answers are observations/facts like any other.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import ipaddress
 import time
@@ -34,7 +35,7 @@ from sqlalchemy import (
 
 from hotline.captures.models import Capture
 from hotline.hosting.cdn import CdnList
-from hotline.hosting.current import AddressSighting, verdict
+from hotline.hosting.current import verdict
 from hotline.hosting.ipdb import IpDatabases
 from hotline.hosting.models import (
     EnrichState,
@@ -44,6 +45,8 @@ from hotline.hosting.models import (
     SiteHosting,
 )
 from hotline.hosting.observations import ADDRESS_TYPES, Observation, site_key_for, upsert
+from hotline.hosting.rdap_bootstrap import Bootstrap
+from hotline.hosting.sightings import site_sightings
 from hotline.store.engine import WRITER
 from hotline.store.models import Site, Url
 from hotline.store.types import utcnow
@@ -51,7 +54,6 @@ from hotline.store.types import utcnow
 T = TypeVar("T")
 Progress = Callable[[str, int, int], None]  # (step, done, total)
 CHUNK = 2000
-_MAX_CNAME_DEPTH = 3
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -69,8 +71,12 @@ class EnrichOptions:
     resolve_ttl: timedelta = timedelta(days=1)
     rdap: bool = False
     rdap_bootstrap: list[Path] = field(default_factory=list)
+    # the registries, already loaded (load_bootstrap); None: loaded from rdap_bootstrap
+    bootstrap: Bootstrap | None = None
     rdap_ttl: timedelta = timedelta(days=7)
     rdap_retry_after: timedelta = timedelta(hours=1)
+    rdap_timeout: float = 10.0  # seconds per RDAP request
+    rdap_attempts: int = 4  # requests per address at most (429, 5xx, timeouts are retried)
     full: bool = False
 
 
@@ -84,11 +90,24 @@ class EnrichSummary:
     ips_unknown_country: int = 0
     ips_cdn: int = 0
     rdap_by_status: Counter[str] = field(default_factory=Counter)
+    # (address, "RDAP failed (<kind>): <reason>") for the first RDAP_EXAMPLES failures
+    rdap_failures: list[tuple[str, str]] = field(default_factory=list)
     sites_recomputed: int = 0
     sites_by_status: Counter[str] = field(default_factory=Counter)
     full: bool = False
     databases: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
+
+
+RDAP_EXAMPLES = 10
+
+
+def load_bootstrap(paths: Sequence[Path]) -> Bootstrap:
+    """The RDAP bootstrap registries: the given files, or the shipped snapshot.
+
+    Raises :class:`~hotline.hosting.rdap_bootstrap.BootstrapError` (one line naming the
+    file and the problem) for a bad file, so callers can refuse before writing anything."""
+    return Bootstrap.from_files(*paths) if paths else Bootstrap.shipped()
 
 
 def _state(connection: Connection) -> dict[str, str]:
@@ -116,6 +135,11 @@ class Enricher:
         self.engine = engine
         self.options = options
         self.progress = progress or (lambda step, done, total: None)
+        # A bad bootstrap file is refused here, before any step writes (raises
+        # BootstrapError); a file given without --rdap is checked all the same.
+        self.bootstrap = options.bootstrap
+        if self.bootstrap is None and (options.rdap or options.rdap_bootstrap):
+            self.bootstrap = load_bootstrap(options.rdap_bootstrap)
         self.databases = IpDatabases(options.geoip_db, options.asn_db)
         self.cdn = CdnList.load(options.cdn_lists)
         self.fingerprint = f"{self.databases.fingerprint()}|cdn:{self.cdn.fingerprint()}"
@@ -289,7 +313,8 @@ class Enricher:
         summary.ips_looked_up = len(ips)
 
     def _rdap(self, summary: EnrichSummary, state: dict[str, str]) -> None:
-        from hotline.hosting.rdap import Bootstrap, MemoryRdapCache, RdapClient
+        from hotline.hosting.rdap import MemoryRdapCache, RdapClient
+        from hotline.hosting.rdap_store import failure_note, record
 
         now = utcnow()
         facts = IpFactsRow
@@ -302,21 +327,29 @@ class Enricher:
         )  # fmt: skip
         with self.engine.connect() as reader:
             ips = [row[0] for row in reader.execute(select(facts.ip).where(due))]
-        bootstrap = (
-            Bootstrap.from_files(*self.options.rdap_bootstrap)
-            if self.options.rdap_bootstrap
-            else Bootstrap.shipped()
-        )
+        bootstrap = self.bootstrap if self.bootstrap is not None else load_bootstrap([])
         done = 0
-        with RdapClient(bootstrap, cache=MemoryRdapCache()) as client:
+        client = RdapClient(
+            bootstrap, cache=MemoryRdapCache(), timeout=self.options.rdap_timeout,
+            max_attempts=self.options.rdap_attempts,
+        )  # fmt: skip
+        with client:
             for chunk in chunks(ips, 200):
-                outcomes = client.lookup_many(chunk)
+                # one outcome per address, in order; kept under the address as stored (the
+                # client may spell it differently: an IPv4-mapped IPv6 address as IPv4)
+                outcomes = [
+                    dataclasses.replace(outcome, ip=asked)
+                    for asked, outcome in zip(chunk, client.lookup_many(chunk), strict=True)
+                ]
                 with (
                     self.engine.connect().execution_options(**WRITER) as connection,
                     connection.begin(),
                 ):
                     for outcome in outcomes:
                         summary.rdap_by_status[outcome.status] += 1
+                        note = failure_note(outcome.status, outcome.error)
+                        if note is not None and len(summary.rdap_failures) < RDAP_EXAMPLES:
+                            summary.rdap_failures.append((outcome.ip, note))
                         network = outcome.network
                         connection.execute(
                             update(facts)
@@ -329,6 +362,7 @@ class Enricher:
                                 abuse_emails=list(network.abuse_emails) if network else None,
                             )
                         )
+                    record(connection, outcomes)
                 done += len(chunk)
                 self.progress("RDAP", done, len(ips))
 
@@ -363,7 +397,7 @@ class Enricher:
         for chunk in chunks(dirty):
             keys = [key for key, _ in chunk]
             with self.engine.connect() as reader:
-                sightings = _sightings(reader, keys, providers, self.cdn.by_name)
+                sightings = site_sightings(reader, keys, providers, self.cdn.by_name)
             now = utcnow()
             rows = []
             for key, kind in chunk:
@@ -427,60 +461,3 @@ def _upsert_facts(connection: Connection, rows: list[dict[str, Any]]) -> None:
             .values({name: bindparam(name) for name in names}),
             stale,
         )
-
-
-def _sightings(
-    reader: Connection,
-    keys: Sequence[str],
-    providers: dict[int, tuple[str, str]],
-    cdn_by_name: Callable[[str], str | None],
-) -> dict[str, list[AddressSighting]]:
-    """Address sightings per site, following CNAMEs to the names that hold the addresses.
-
-    A CNAME into a known CDN's domain (``www.shop.test`` → ``x.edge.cdn.example``) makes
-    every address found behind it an edge address, whatever the IP databases say about it.
-    """
-    obs, facts = HostingObservation, IpFactsRow
-    columns = (obs.site_key, obs.host, obs.value, obs.first_seen, obs.last_seen,
-               facts.country, facts.asn, facts.as_org, facts.cdn)  # fmt: skip
-    found: dict[str, list[AddressSighting]] = {}
-
-    def add(site_key: str, row: Any, via: str | None = None) -> None:
-        name, kind = providers.get(row.asn, (None, None)) if row.asn is not None else (None, None)
-        cdn = via or row.cdn or (name if kind == "cdn" else None)
-        found.setdefault(site_key, []).append(
-            AddressSighting(row.value, row.first_seen, row.last_seen, row.country, row.asn,
-                            name or row.as_org, cdn)
-        )  # fmt: skip
-
-    addresses = (
-        select(*columns)
-        .outerjoin(facts, facts.ip == obs.value)
-        .where(obs.rrtype.in_(ADDRESS_TYPES), obs.status == "ok")
-    )
-    for row in reader.execute(addresses.where(obs.site_key.in_(keys))):
-        add(row.site_key, row)
-    # Followed names: target → {site key: the CDN the chain went through, if any}.
-    frontier: dict[str, dict[str, str | None]] = {}
-    cnames = select(obs.site_key, obs.value).where(
-        obs.rrtype == "CNAME", obs.status == "ok", obs.site_key.in_(keys)
-    )
-    for site_key, target in reader.execute(cnames):
-        frontier.setdefault(target, {})[site_key] = cdn_by_name(target)
-    for _ in range(_MAX_CNAME_DEPTH):
-        if not frontier:
-            break
-        following: dict[str, dict[str, str | None]] = {}
-        for part in chunks(sorted(frontier)):
-            for row in reader.execute(addresses.where(obs.host.in_(part))):
-                for site_key, via in frontier[row.host].items():
-                    if row.site_key != site_key or via is not None:
-                        add(site_key, row, via)
-            step = select(obs.host, obs.value).where(
-                obs.rrtype == "CNAME", obs.status == "ok", obs.host.in_(part)
-            )
-            for host, target in reader.execute(step):
-                for site_key, via in frontier[host].items():
-                    following.setdefault(target, {})[site_key] = via or cdn_by_name(target)
-        frontier = following
-    return found

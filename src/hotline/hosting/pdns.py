@@ -6,11 +6,17 @@ Tolerant where the draft says readers must be (owner names with or without the t
 ``zone_time_*`` instead of ``time_*``), strict where a wrong value would become a wrong
 hosting fact (an A record whose rdata is not an IPv4 address, times that are not epoch
 seconds, first seen after last seen).
+
+DNSDB's streaming API framing (SAF) wraps the same records: ``{"cond":"begin"}``, then one
+``{"obj":{...}}`` per record, then ``{"cond":"succeeded"}`` — or ``"limited"`` / ``"failed"``
+with a ``msg`` when the answer is incomplete. :func:`saf_message` recognises these lines;
+:func:`parse_line` reads the record an ``obj`` line carries.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +38,19 @@ class PdnsRecord:
     first_seen: datetime
     last_seen: datetime
     count: int
+
+
+SAF_CONDITIONS = frozenset({"begin", "ongoing", "succeeded", "limited", "failed"})
+SAF_ENDINGS = frozenset({"succeeded", "limited", "failed"})
+
+
+@dataclass(frozen=True, slots=True)
+class SafMessage:
+    """One line of DNSDB's streaming API framing."""
+
+    cond: str | None  # begin | ongoing | succeeded | limited | failed; None: a bare obj line
+    msg: str | None  # the server's explanation, for limited and failed
+    obj: Any  # the record it carries (decoded JSON), or None
 
 
 class PdnsLineError(ValueError):
@@ -142,17 +161,70 @@ def _values(rrtype: str, items: list[str]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def parse_line(line: bytes) -> PdnsRecord | None:
-    """One COF line → a record; ``None`` for a valid record of a type hosting does not use.
-
-    Raises :class:`PdnsLineError` with a reason code for anything unusable.
-    """
+def decode(text: bytes) -> Any:
+    """The JSON value of one line (or one record of a JSON document)."""
     try:
-        document = orjson.loads(line)
+        return orjson.loads(text)
     except orjson.JSONDecodeError as error:
         raise PdnsLineError("bad_json", f"not JSON: {error}") from None
+
+
+def saf_message(document: Any) -> SafMessage | None:
+    """The SAF message ``document`` is, or ``None`` when it is not one (a COF record, or
+    anything else). An object is a SAF message when it has ``cond`` or ``obj`` and none of
+    a record's fields; an unknown ``cond`` is refused with ``bad_saf``."""
+    if not isinstance(document, dict) or not ("cond" in document or "obj" in document):
+        return None
+    if any(key in document for key in ("rrname", "rrtype", "rdata")):
+        return None
+    cond = document.get("cond")
+    if cond is not None and cond not in SAF_CONDITIONS:
+        shown = cond[:40] if isinstance(cond, str) else type(cond).__name__
+        raise PdnsLineError("bad_saf", f"unknown SAF condition {shown!r}")
+    msg = document.get("msg")
+    text = " ".join(msg.split())[:200] if isinstance(msg, str) else ""
+    return SafMessage(cond, text or None, document.get("obj"))
+
+
+def parse_line(line: bytes) -> PdnsRecord | None:
+    """One COF line, or a SAF line carrying a record (``{"obj": {...}}``) → a record;
+    ``None`` for a valid record of a type hosting does not use.
+
+    Raises :class:`PdnsLineError` with a reason code for anything unusable; a SAF line
+    without a record (``{"cond":"begin"}``) is ``saf_frame``.
+    """
+    document = decode(line)
+    message = saf_message(document)
+    if message is not None:
+        if message.obj is None:
+            raise PdnsLineError("saf_frame", f"SAF framing ({message.cond}), not a record")
+        document = message.obj
+    return parse_record(document)
+
+
+_JQ_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _refuse_wrapper(document: dict[str, Any]) -> None:
+    """An API answer that holds the records in an array member ({"records": [...]}) is
+    refused with the jq command that extracts them."""
+    for key, value in document.items():
+        if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            path = f".{key}" if _JQ_KEY.fullmatch(key) else f".[{orjson.dumps(key).decode()}]"
+            raise PdnsLineError(
+                "not_a_record",
+                f"an object holding {len(value):,} records under {key[:40]!r}, not a record; "
+                f"extract them first: jq -c '{path}[]' FILE > records.jsonl",
+            )
+
+
+def parse_record(document: Any) -> PdnsRecord | None:
+    """One decoded COF record → a record; ``None`` for a valid record of a type hosting
+    does not use. Raises :class:`PdnsLineError` for anything unusable."""
     if not isinstance(document, dict):
         raise PdnsLineError("not_an_object", "a COF line must be one JSON object")
+    if "rrname" not in document:
+        _refuse_wrapper(document)
     for key in ("rrname", "rrtype", "rdata"):
         if key not in document:
             raise PdnsLineError("missing_field", f"missing mandatory field '{key}'")

@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, select
 
+from hotline.hosting.current import CONTENT
 from hotline.hosting.models import HostingObservation, IpFactsRow, Provider, SiteHosting
 from hotline.hosting.observations import ADDRESS_TYPES
+from hotline.hosting.sightings import site_names
 from hotline.store.models import Site, Url
 
 
@@ -27,10 +29,13 @@ class TimelineRow:
     provider: str | None
     cdn: str | None
     abuse: tuple[str, ...]
+    role: str = CONTENT  # of the name: content, name server, mail or other (current.py)
 
 
 def timeline(connection: Connection, site_key: str) -> list[TimelineRow]:
-    """Every observation of the site, merged across sources, oldest first."""
+    """Every observation of the site, merged across sources, oldest first; each row says the
+    role of its name (name servers and mail hosts never decide the current hosting)."""
+    names = site_names(connection, [site_key])[site_key]
     obs, facts = HostingObservation, IpFactsRow
     query = (
         select(obs.host, obs.rrtype, obs.value, obs.status, obs.source, obs.first_seen,
@@ -51,7 +56,7 @@ def timeline(connection: Connection, site_key: str) -> list[TimelineRow]:
                 "first_seen": o.first_seen, "last_seen": o.last_seen, "host": o.host,
                 "rrtype": o.rrtype, "value": o.value, "status": o.status, "sources": {o.source},
                 "country": row.country, "asn": row.asn, "provider": row.name or row.as_org,
-                "cdn": cdn, "abuse": tuple(row.abuse_emails or ()),
+                "cdn": cdn, "abuse": tuple(row.abuse_emails or ()), "role": names.role(o.host),
             }  # fmt: skip
             continue
         item["first_seen"] = min(item["first_seen"], o.first_seen)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
@@ -46,15 +47,16 @@ class Bootstrap:
 
     @classmethod
     def from_files(cls, *paths: Path) -> Bootstrap:
-        """Load RFC 9224 files (IPv4, IPv6 or both kinds of entry in any file)."""
+        """Load RFC 9224 files (IPv4, IPv6 or both kinds of entry in any file).
+
+        Raises :class:`BootstrapError` with one line naming the file and what is wrong with
+        it: missing, unreadable, empty, not JSON, another IANA registry (``asn.json``,
+        ``dns.json``, ``object-tags.json``), no services, a bad prefix or URL."""
         if not paths:
             raise BootstrapError("no bootstrap file given")
         texts = []
         for path in paths:
-            try:
-                texts.append((str(path), Path(path).read_text(encoding="utf-8")))
-            except (OSError, UnicodeDecodeError) as error:
-                raise BootstrapError(f"{path}: cannot read ({error})") from None
+            texts.append((str(path), _read_text(Path(path))))
         return cls._from_texts(texts)
 
     @classmethod
@@ -62,10 +64,13 @@ class Bootstrap:
         entries: list[tuple[str, tuple[str, ...]]] = []
         publications: list[str] = []
         for name, text in texts:
+            if not text.strip():
+                raise BootstrapError(f"{name}: empty file, {_EXPECTED}")
             try:
                 document = json.loads(text)
             except (ValueError, RecursionError) as error:
-                raise BootstrapError(f"{name}: not JSON ({error})") from None
+                reason = f"{name}: not JSON ({_one_line(error)}), {_EXPECTED}"
+                raise BootstrapError(reason) from None
             publication, file_entries = _read_document(document, name)
             entries.extend(file_entries)
             if publication:
@@ -126,24 +131,101 @@ def _parse(ip: str) -> _Address | None:
     return address
 
 
+_EXPECTED = "expected an IANA RDAP bootstrap file for IP addresses (ipv4.json or ipv6.json)"
+_AS_RANGE = re.compile(r"\d+(?:-\d+)?")
+_DOMAIN = re.compile(r"[a-z0-9][a-z0-9.-]*", re.IGNORECASE)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BootstrapError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise BootstrapError(f"{path}: is a directory, {_EXPECTED}") from None
+    except UnicodeDecodeError:
+        raise BootstrapError(f"{path}: not UTF-8 text, {_EXPECTED}") from None
+    except OSError as error:
+        raise BootstrapError(f"{path}: cannot read ({error.strerror or error})") from None
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())[:160]
+
+
 def _read_document(
     document: object, name: str
 ) -> tuple[str | None, list[tuple[str, tuple[str, ...]]]]:
+    """The publication date and (prefix, base URLs) pairs of one file, every prefix and URL
+    checked, every error naming the file."""
     if not isinstance(document, Mapping):
-        raise BootstrapError(f"{name}: not a JSON object")
+        raise BootstrapError(f"{name}: a JSON {_json_kind(document)}, not an object; {_EXPECTED}")
     services = document.get("services")
+    if services is None:
+        raise BootstrapError(f"{name}: no 'services' member; {_EXPECTED}")
     if not isinstance(services, list):
-        raise BootstrapError(f"{name}: 'services' is not an array")
+        raise BootstrapError(f"{name}: 'services' is not an array; {_EXPECTED}")
+    if not services:
+        raise BootstrapError(f"{name}: 'services' is empty, so no registry could be asked")
+    other = _other_registry(document, services)
+    if other is not None:
+        raise BootstrapError(f"{name}: this is IANA's {other}, {_EXPECTED}")
     publication = document.get("publication")
     entries: list[tuple[str, tuple[str, ...]]] = []
     for index, service in enumerate(services):
-        if not (isinstance(service, list) and len(service) >= 2):
-            raise BootstrapError(f"{name}: services[{index}] is not [[prefixes], [urls]]")
-        prefixes, urls = service[0], service[1]
+        where = f"{name}: services[{index}]"
+        if not (isinstance(service, list) and len(service) == 2):
+            raise BootstrapError(f"{where} is not [[prefixes], [base URLs]]")
+        prefixes, urls = service
         if not _strings(prefixes) or not _strings(urls):
-            raise BootstrapError(f"{name}: services[{index}] is not [[prefixes], [urls]]")
-        entries.extend((prefix, tuple(urls)) for prefix in prefixes)
+            raise BootstrapError(f"{where} is not [[prefixes], [base URLs]]")
+        for prefix in prefixes:
+            try:
+                ipaddress.ip_network(prefix.strip())
+            except ValueError:
+                raise BootstrapError(f"{where}: {prefix[:60]!r} is not a CIDR prefix") from None
+        try:
+            bases = _normalise_urls(urls, "")
+        except BootstrapError as error:
+            raise BootstrapError(f"{where}: {error}") from None
+        entries.extend((prefix, bases) for prefix in prefixes)
     return (publication if isinstance(publication, str) else None), entries
+
+
+def _other_registry(document: Mapping[str, object], services: list[object]) -> str | None:
+    """The name of the other IANA bootstrap registry this document is, if it is one: the
+    AS number, domain name and object tag registries share the IP registries' shape."""
+    description = document.get("description")
+    text = description.casefold() if isinstance(description, str) else ""
+    if "autonomous system" in text:
+        return "asn.json (AS number ranges)"
+    if "domain name" in text:
+        return "dns.json (domain names)"
+    if "object tag" in text:
+        return "object-tags.json (object tags)"
+    first = services[0]
+    if isinstance(first, list) and len(first) == 3:
+        return "object-tags.json (object tags)"
+    if not (isinstance(first, list) and first and _strings(first[0]) and first[0]):
+        return None
+    keys = [key.strip() for key in first[0]]
+    if all(_AS_RANGE.fullmatch(key) for key in keys):
+        return "asn.json (AS number ranges)"
+    if all(_DOMAIN.fullmatch(key) and not key.replace(".", "").isdigit() for key in keys):
+        return "dns.json (domain names)"
+    return None
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    return "number"
 
 
 def _strings(value: object) -> bool:
@@ -153,12 +235,13 @@ def _strings(value: object) -> bool:
 def _normalise_urls(urls: Iterable[str], prefix: str) -> tuple[str, ...]:
     """HTTPS before HTTP (RFC 9224 §3: prefer HTTPS), order otherwise kept; a missing final
     "/" added, since queries are formed by appending ``ip/<address>``."""
+    where = f"{prefix}: " if prefix else ""
     bases = []
     for url in urls:
         url = url.strip()
         if not url.startswith(("https://", "http://")):
-            raise BootstrapError(f"{prefix}: {url!r} is not an http(s) URL")
+            raise BootstrapError(f"{where}{url[:80]!r} is not an http(s) URL")
         bases.append(url if url.endswith("/") else url + "/")
     if not bases:
-        raise BootstrapError(f"{prefix}: no base URL")
+        raise BootstrapError(f"{where}no base URL")
     return tuple(sorted(bases, key=lambda url: not url.startswith("https://")))

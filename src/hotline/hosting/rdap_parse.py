@@ -5,6 +5,13 @@ walk through nested entities is bounded. Anything that does not have the RFC's s
 refused with :class:`RdapFormatError` and a reason a person can read; nothing else is
 raised, whatever the input.
 
+Older answers are read too. Before RFC 7483 settled, registries answered without an
+``objectClassName`` (RIPE NCC until about 2016), wrote each address with a prefix length
+("62.239.237.0/32", or the network's own length, "193.0.0.0/21"), or zero-padded IPv4
+octets ("074.125.000.000", ARIN until about 2016; the octets are decimal, never octal).
+``start_address`` and ``end_address`` are therefore given in canonical form, and are
+worked out from the prefix length or the ``cidr0_cidrs`` extension when a bound is missing.
+
 Abuse contacts are taken only from the vCard ``email`` properties of entities whose
 ``roles`` include ``abuse``. E-mail addresses that merely appear in ``remarks`` free text
 are kept apart, in ``remarks_emails``: a remark can name anybody (APNIC's 1.1.1.0/24 names
@@ -51,13 +58,10 @@ def parse_ip_network(document: object) -> RdapNetwork:
     Raises RdapFormatError (and nothing else) when the value is not one.
     """
     top = _expect_object(document, "document")
-    if top.get("objectClassName") != "ip network":
-        raise RdapFormatError(
-            f"objectClassName is {_describe(top.get('objectClassName'))}, not 'ip network'"
-        )
+    _check_class(top)
     strings = {key: _optional_str(top, key, "network") for key in _STRING_MEMBERS}
     port43 = _optional_str(top, "port43", "network")
-    _check_range(strings["startAddress"], strings["endAddress"])
+    start, end = _range(top, strings["startAddress"], strings["endAddress"])
 
     abuse = _Emails()
     remarks = _Emails()
@@ -72,13 +76,119 @@ def parse_ip_network(document: object) -> RdapNetwork:
         handle=strings["handle"],
         name=strings["name"],
         country=strings["country"],
-        start_address=strings["startAddress"],
-        end_address=strings["endAddress"],
+        start_address=None if start is None else str(start),
+        end_address=None if end is None else str(end),
         ip_version=strings["ipVersion"],
         port43=port43,
         abuse_emails=abuse.values(),
         remarks_emails=remarks.values(excluding=abuse),
     )
+
+
+def _check_class(top: Mapping[str, object]) -> None:
+    """An ip network says so, or (the pre-2016 RIPE NCC shape) says nothing but carries an
+    address member. An RDAP error answer or another object class is refused."""
+    kind = top.get("objectClassName")
+    if kind == "ip network":
+        return
+    if kind is not None:
+        raise RdapFormatError(f"objectClassName is {_describe(kind)}, not 'ip network'")
+    if "errorCode" in top:
+        raise RdapFormatError(f"an RDAP error answer (errorCode {_describe(top['errorCode'])})")
+    if not any(key in top for key in ("startAddress", "endAddress", "cidr0_cidrs")):
+        raise RdapFormatError(
+            "no objectClassName and no startAddress, endAddress or cidr0_cidrs: not an ip network"
+        )
+
+
+_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+_PADDED_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+
+
+def _range(
+    top: Mapping[str, object], start_text: str | None, end_text: str | None
+) -> tuple[_Address | None, _Address | None]:
+    """The first and last address, in order and of one IP version. A bound that is missing
+    comes from the other bound's prefix length ("193.0.0.0/21") or from cidr0_cidrs."""
+    start, start_length = _address_member(start_text, "startAddress")
+    end, _ = _address_member(end_text, "endAddress")
+    if end is None and start is not None and start_length is not None:
+        end = ipaddress.ip_network(f"{start}/{start_length}", strict=False).broadcast_address
+    if start is None or end is None:
+        networks = _cidr0_networks(top)
+        if networks and all(n.version == networks[0].version for n in networks):
+            if start is None:
+                start = min((n.network_address for n in networks), key=int)
+            if end is None:
+                end = max((n.broadcast_address for n in networks), key=int)
+    if start is not None and end is not None:
+        if start.version != end.version:
+            raise RdapFormatError("startAddress and endAddress are of different IP versions")
+        if int(start) > int(end):
+            raise RdapFormatError("startAddress is after endAddress")
+    return start, end
+
+
+def _address_member(value: str | None, key: str) -> tuple[_Address | None, int | None]:
+    """An address member as (address, prefix length written after it, if any)."""
+    if value is None:
+        return None, None
+    text, slash, length_text = value.strip().partition("/")
+    address = _lenient_address(text)
+    if address is None:
+        raise RdapFormatError(f"{key} {value[:60]!r} is not an IP address")
+    if not slash:
+        return address, None
+    length = int(length_text) if length_text.isascii() and length_text.isdigit() else -1
+    if not 0 <= length <= address.max_prefixlen:
+        raise RdapFormatError(f"{key} {value[:60]!r} has an impossible prefix length")
+    return address, length
+
+
+def _lenient_address(text: str) -> _Address | None:
+    """An IP address, also in the zero-padded dotted-decimal form ("074.125.000.000")."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        pass
+    else:  # a zone index ("%eth0") names one host's link, never a registration
+        scoped = isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None
+        return None if scoped else address
+    if not (text.isascii() and _PADDED_IPV4.fullmatch(text)):
+        return None
+    octets = [int(part, 10) for part in text.split(".")]
+    if any(octet > 255 for octet in octets):
+        return None
+    return ipaddress.IPv4Address(".".join(map(str, octets)))
+
+
+def _cidr0_networks(
+    top: Mapping[str, object],
+) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """The usable prefixes of the cidr0 extension: ``{"v4prefix": ..., "length": 21}`` (or
+    ``v6prefix``); a length written as a string or inside the prefix is accepted. An
+    extension is advisory, so unusable entries are skipped, never an error."""
+    entries = top.get("cidr0_cidrs")
+    if not isinstance(entries, list):
+        return []
+    networks = []
+    for entry in entries[:MAX_ENTITIES]:
+        if not isinstance(entry, dict):
+            continue
+        prefix = entry.get("v4prefix", entry.get("v6prefix"))
+        if not isinstance(prefix, str):
+            continue
+        text, _, inline = prefix.strip().partition("/")
+        length = entry.get("length", inline or None)
+        if isinstance(length, str) and length.isascii() and length.strip().isdigit():
+            length = int(length)
+        if isinstance(length, bool) or not isinstance(length, int):
+            continue
+        address = _lenient_address(text)
+        if address is None or not 0 <= length <= address.max_prefixlen:
+            continue
+        networks.append(ipaddress.ip_network(f"{address}/{length}", strict=False))
+    return networks
 
 
 class _Emails:
@@ -219,29 +329,6 @@ def emails_in_text(text: str) -> Iterator[str]:
         token = token.strip(".'`")
         if _EMAIL_TOKEN.fullmatch(token):
             yield token
-
-
-def _check_range(start: str | None, end: str | None) -> None:
-    """startAddress and endAddress, when present, are addresses of one family, in order."""
-    first = _parse_address(start, "startAddress")
-    last = _parse_address(end, "endAddress")
-    if first is None or last is None:
-        return
-    if first.version != last.version:
-        raise RdapFormatError("startAddress and endAddress are of different IP versions")
-    if int(first) > int(last):
-        raise RdapFormatError("startAddress is after endAddress")
-
-
-def _parse_address(
-    value: str | None, key: str
-) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    if value is None:
-        return None
-    try:
-        return ipaddress.ip_address(value.strip())
-    except ValueError:
-        raise RdapFormatError(f"{key} {value[:60]!r} is not an IP address") from None
 
 
 def _expect_object(value: object, where: str) -> Mapping[str, object]:

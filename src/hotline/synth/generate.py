@@ -6,10 +6,11 @@ draw comes from a generator seeded by (seed, what, index); timestamps come from 
 calendar, never from the clock; gzip members carry mtime 0; JSON is written with fixed key
 order. The same seed and scale give the same bytes.
 
-Phenomena (``hotline.synth.phenomena``) hook in at three points only: a capture may get a
+Phenomena (``hotline.synth.phenomena``) hook in at four points only: a capture may get a
 decoy page instead of the site's (error, parked, suspended, challenge: no selectors), a
-hosting panel's injection, or a short link's redirect. With none switched on, none of these
-branches runs and the files are byte-identical to a world written before phenomena existed.
+hosting panel's injection, or a short link's redirect; and a site's own name servers add
+DNS records. With none switched on, none of these branches runs and the files are
+byte-identical to a world written before phenomena existed.
 """
 
 from __future__ import annotations
@@ -143,8 +144,15 @@ class _Writers:
             for key in (("ip", period.ip), *((("ip", period.ip6),) if period.ip6 else ())):
                 seen = shown.setdefault(key, [period.start, period.end])
                 seen[0], seen[1] = min(seen[0], period.start), max(seen[1], period.end)
-        for server in site.nameservers:
-            shown[("nameserver", server)] = [site.start, site.end]
+        own = site.own_ns
+        if own is None:
+            for server in site.nameservers:
+                shown[("nameserver", server)] = [site.start, site.end]
+        else:  # the site's own name servers took over at some time (maybe from its start)
+            for server in site.nameservers if own.since > site.start else ():
+                shown[("nameserver", server)] = [site.start, own.since]
+            for server in own.names:
+                shown[("nameserver", server)] = [own.since, site.end]
         self._selectors(site, shown)
         if site.redirect_to is not None:
             # A redirect ties both sites: the same value on each, as extraction records it.
@@ -476,8 +484,22 @@ class _Writers:
                 records.append(_rr(rng, host, "A", period.ip, period.start, period.end))
                 if period.ip6:
                     records.append(_rr(rng, host, "AAAA", period.ip6, period.start, period.end))
-        if site.nameservers:
-            records.append(_rr(rng, site.key, "NS", list(site.nameservers), site.start, site.end))
+        own = site.own_ns
+        if own is None:
+            if site.nameservers:
+                records.append(
+                    _rr(rng, site.key, "NS", list(site.nameservers), site.start, site.end)
+                )
+        else:
+            if site.nameservers and own.since > site.start:
+                records.append(
+                    _rr(rng, site.key, "NS", list(site.nameservers), site.start, own.since)
+                )
+            records.append(_rr(rng, site.key, "NS", list(own.names), own.since, site.end))
+            for name, address in own.hosts().items():
+                records.append(_rr(rng, name, "A", address, own.since, site.end))
+            if own.mail is not None:
+                records.append(_rr(rng, site.key, "MX", f"10 {own.mail}.", own.since, site.end))
         for record in records:
             self.pdns.write(orjson.dumps(record) + b"\n")
         self.counts["pdns_records"] += len(records)
@@ -485,7 +507,7 @@ class _Writers:
     def _truth_site(self, site: Site) -> None:
         distributor = site.distributor
         last = site.periods[-1] if site.periods else None
-        entry = {
+        entry: dict[str, Any] = {
             "brand": site.brand.id if site.brand else None,
             "distributor": distributor.id if distributor else None,
             "commercial": site.commercial,
@@ -503,6 +525,15 @@ class _Writers:
             "last_seen": _iso(site.end),
             "urls": len(site.pages),
         }
+        own = site.own_ns
+        if own is not None:  # never in worlds without phenomena
+            entry["own_nameservers"] = {
+                "hosts": own.hosts(),
+                "country": own.provider.country,
+                "asn": own.provider.asn,
+                "provider": own.provider.name,
+                "since": _iso(own.since),
+            }
         if self.marks:  # only in worlds with phenomena: the others keep their bytes
             entry["phenomena"] = sorted(self.marks)
         prefix = b"" if self._first_site else b","

@@ -3,7 +3,8 @@
 Worlds without them are too clean: a method tuned on them scored 0.99 F1 here and 0.2-0.4
 distributor F1 on independent worlds, because real captures hold error pages, parked domains,
 anti-bot interstitials, referral tags, shared template kits, web agencies' credits, link
-shorteners, donation addresses, hosting panels' injected scripts and consent widgets. Each
+shorteners, donation addresses, hosting panels' injected scripts and consent widgets (and
+real DNS holds sites' own name servers in other countries, which fools hosting). Each
 phenomenon here adds one of them, with rates drawn per world from the seed (independent worlds
 differ), and its own random stream: a hash roll per (world seed, phenomenon, site index)
 decides whether a site is touched, and only touched sites seed a generator for the details.
@@ -56,6 +57,7 @@ PHENOMENA: tuple[str, ...] = (
     "donations",
     "hosting_panel",
     "consent",
+    "in_bailiwick_ns",
 )
 
 DESCRIPTIONS: dict[str, str] = {
@@ -83,6 +85,8 @@ DESCRIPTIONS: dict[str, str] = {
     "and a default favicon into every hosted site",
     "consent": "a cookie-consent widget on many sites, some with the vendor's demo tag "
     "manager container id",
+    "in_bailiwick_ns": "sites run their own name servers ns1/ns2.<site> (and sometimes "
+    "mail.<site>) in another country and AS than the web server, CDN-fronted sites too",
 }
 
 # Rates are uniform in these ranges, drawn per world from the seed.
@@ -117,6 +121,14 @@ RATE_RANGES: dict[str, dict[str, tuple[float, float] | tuple[int, int]]] = {
     # shared hosts that run such a panel, hosted sites it injects into
     "hosting_panel": {"hosts": (0.5, 1.0), "sites": (0.6, 0.95)},
     "consent": {"sites": (0.1, 0.3), "demo_container": (0.3, 0.6)},
+    # sites with their own name servers (CDN-fronted ones apart), of them: set up during the
+    # site's life rather than from its start, with a mail host on the same server
+    "in_bailiwick_ns": {
+        "sites": (0.1, 0.25),
+        "cdn": (0.3, 0.7),
+        "late": (0.3, 0.7),
+        "mail": (0.3, 0.6),
+    },
 }
 
 
@@ -171,6 +183,26 @@ class Fate:
     status: int = 200
     variant: int = 0
     parker: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OwnNameservers:
+    """A site's in-bailiwick name servers (``ns1.<site>``, ``ns2.<site>``, and maybe
+    ``mail.<site>`` on the first one's address), from ``since`` to the site's end, hosted by
+    ``provider``: never the web server's country or AS."""
+
+    names: tuple[str, ...]
+    addresses: tuple[str, ...]  # one per name
+    provider: Provider
+    since: datetime
+    mail: str | None = None
+
+    def hosts(self) -> dict[str, str]:
+        """Every name this server answers for → its address."""
+        hosts = dict(zip(self.names, self.addresses, strict=True))
+        if self.mail is not None:
+            hosts[self.mail] = self.addresses[0]
+        return hosts
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +328,7 @@ class Effects:
         self._anchors: set[tuple[str, int]] = set()
         self._noise_seen = 0  # non-commercial sites met in this pass over the stream
         self._forums_seen = 0
+        self._own_ns_kinds: set[bool] = set()  # CDN-fronted or not: met a first one of each
         self._target_share = 0.0
         if "shared_kits" in names:
             self._make_kits()
@@ -466,19 +499,25 @@ class Effects:
         self._targets = []
         self._noise_seen = 0
         self._forums_seen = 0
+        self._own_ns_kinds = set()
 
     def brand_site(self, site: Site) -> None:
         self._fate(site)
         self._challenge(site)
         self._brand_decor(site)
+        self._own_nameservers(site)
         if self._target_share and self.roll("shortener", site.index) < self._target_share:
             self._targets.append(site)
 
     def mirror(self, site: Site) -> None:
         self._brand_decor(site)
 
+    def gateway(self, site: Site) -> None:
+        self._own_nameservers(site)
+
     def noise(self, site: Site) -> None:
         self._challenge(site)
+        self._own_nameservers(site)
         if self.on("referral_links") and site.site_type == "forum":
             self._referral_forum(site)
         if self.on("donations") and site.site_type == "forum":
@@ -551,6 +590,39 @@ class Effects:
                 style = rng.choices(("nginx", "apache", "framework"), (0.5, 0.3, 0.2))[0]
                 site.fate = Fate(name, after, style, status, rng.randrange(4))
             return  # marked by the writer when a capture shows it, not here
+
+    def _own_nameservers(self, site: Site) -> None:
+        """In-bailiwick name servers on another provider, in another country than the web
+        server (for a CDN-fronted site: than the CDN's). The first CDN-fronted site and the
+        first other site of a world always have them, so the phenomenon shows on both."""
+        if not self.on("in_bailiwick_ns") or not site.periods:
+            return
+        cdn = site.behind_cdn
+        first = cdn not in self._own_ns_kinds
+        self._own_ns_kinds.add(cdn)
+        rate = self.rates["in_bailiwick_ns.cdn" if cdn else "in_bailiwick_ns.sites"]
+        if not first and self.roll("in_bailiwick_ns", site.index) >= rate:
+            return
+        rng = self._rng("in_bailiwick_ns", site.index)
+        web = site.periods[-1].provider
+        used = {period.provider.index for period in site.periods}
+        # a name server runs on a server of its own: not on a shared host
+        candidates = [
+            p
+            for p in self.world.providers
+            if p.kind != "shared" and p.country != web.country and p.index not in used
+        ]
+        provider = rng.choice(candidates)
+        first_ip = provider.ip(rng)
+        second_ip = first_ip if rng.random() < 0.5 else provider.ip(rng)
+        since = site.start
+        if rng.random() < self.rates["in_bailiwick_ns.late"]:
+            since = site.start + (site.end - site.start) * rng.uniform(0.1, 0.6)
+        mail = f"mail.{site.key}" if rng.random() < self.rates["in_bailiwick_ns.mail"] else None
+        site.own_ns = OwnNameservers(
+            (f"ns1.{site.key}", f"ns2.{site.key}"), (first_ip, second_ip), provider, since, mail
+        )
+        self.decor(site).marks.add("in_bailiwick_ns")
 
     def _challenge(self, site: Site) -> None:
         if self.on("challenge"):
@@ -693,11 +765,15 @@ class Effects:
         if self.on("referral_links"):
             share = self.rates["referral_links.link_lists"]
             for number in range(max(2, round(self.world.scale.noise_sites * share))):
-                yield self._link_list(counter, number)
+                site = self._link_list(counter, number)
+                self._own_nameservers(site)
+                yield site
                 counter += 1
         if self.on("shortener") and self._targets:
             for number in range(self.shorteners()):
-                yield self._shortener(counter, number)
+                site = self._shortener(counter, number)
+                self._own_nameservers(site)
+                yield site
                 counter += 1
 
     def _new_site(

@@ -30,7 +30,7 @@ from hotline.synth.scales import Scale
 from hotline.urls.onion import onion_v3_address
 
 if TYPE_CHECKING:  # phenomena builds on this module; it is imported when a world needs it
-    from hotline.synth.phenomena import Decor, Effects, Fate
+    from hotline.synth.phenomena import Decor, Effects, Fate, OwnNameservers
 
 WORLD_START = datetime(2025, 1, 1, tzinfo=UTC)
 WORLD_END = datetime(2026, 11, 30, tzinfo=UTC)
@@ -96,6 +96,7 @@ class Site:
     fate: Fate | None = None  # taken down (error, parked, suspended) from some time on
     challenge: float = 0.0  # share of captures that meet an anti-bot interstitial
     short_targets: tuple[Site, ...] = ()  # a shortener's short links (pages[1:]) → targets
+    own_ns: OwnNameservers | None = None  # in-bailiwick name servers (ns1.<site>) from some time
 
     @property
     def distributor(self) -> Distributor | None:
@@ -223,7 +224,10 @@ class World:
                 yield mirror
                 counter += 1
             for g in range(rng.choices((0, 1, 2), (0.8, 0.15, 0.05))[0]):
-                yield self._gateway(counter, brand, g, rng.choice(own))
+                gateway = self._gateway(counter, brand, g, rng.choice(own))
+                if effects is not None:
+                    effects.gateway(gateway)
+                yield gateway
                 counter += 1
         for index in range(self.scale.noise_sites):
             noise = self._noise(counter, index)

@@ -8,13 +8,14 @@ extractor stays a few lines of "what to look for", not "how to survive the page"
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from selectolax.lexbor import LexborNode
 
 from hotline.captures.model import CapturedPage, Selector
-from hotline.urls import Rejection, canonicalize
+from hotline.urls import CanonicalURL, Rejection, canonicalize
 
 __all__ = [
     "MAX_ATTRIBUTE",
@@ -87,18 +88,34 @@ def resolve(page: CapturedPage, raw: str | None) -> Link | None:
     """The http(s) link ``raw`` points at from ``page``, or None (other schemes, junk, huge)."""
     if not raw:
         return None
+    cache = page.links
+    if raw in cache:
+        found: Link | None = cache[raw]
+        return found
+    cache[raw] = found = _resolve(page.url, raw)
+    return found
+
+
+def _resolve(base: str, raw: str) -> Link | None:
     raw = raw.strip()
     if not raw or len(raw) > MAX_ATTRIBUTE:
         return None
     try:
-        url = urljoin(page.url, raw)
+        url = urljoin(base, raw)
         query = urlsplit(url).query
         params = tuple(parse_qsl(query, keep_blank_values=True))
     except (ValueError, UnicodeError):
         return None
     if not url[:8].lower().startswith(("http://", "https://")):
         return None
-    canonical = canonicalize(url)
+    canonical = _canonical(url)
     if isinstance(canonical, Rejection):
         return None
     return Link(url, canonical.host, canonical.site, params)
+
+
+@lru_cache(maxsize=1 << 16)
+def _canonical(url: str) -> CanonicalURL | Rejection:
+    """Canonical form of an absolute URL; pages of one site link to the same URLs again and
+    again (navigation, the payment page), so recent answers are kept."""
+    return canonicalize(url)

@@ -6,7 +6,8 @@ from alembic import context
 
 import hotline.attribution.models  # registers the attribution tables on Base
 import hotline.captures.models  # registers the captures tables on Base
-import hotline.hosting.models  # noqa: F401 (registers the hosting tables on Base)
+import hotline.hosting.models  # registers the hosting tables on Base
+import hotline.hosting.rdap_store  # noqa: F401 (registers the RDAP look-up table on Base)
 from hotline.store.models import Base
 
 connection = context.config.attributes["connection"]
