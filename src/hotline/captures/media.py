@@ -1,8 +1,8 @@
 """Media hashes: cryptographic digests of every payload, and a PDQ perceptual hash of images.
 
 hotline is content-free: media bytes arrive in memory, are hashed here and dropped. Nothing in
-this module writes them anywhere (no temporary file, no cache, no log line with content);
-error reasons name the failure, never the bytes.
+this module writes them anywhere (no temporary file, no log line with content; the only memo
+keeps PDQ results by SHA-256, never bytes); error reasons name the failure, never the bytes.
 
 - ``md5``, ``sha1``, ``sha256``: always, for every payload (the exact-match lists hotlines
   exchange use them).
@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,7 +124,29 @@ def _bits_to_hex(bits: Any) -> str:
     return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
 
 
-def _pdq(data: bytes | memoryview) -> tuple[str | None, int | None, str | None]:
+_PdqResult = tuple[str | None, int | None, str | None]
+_PDQ_MEMO: OrderedDict[bytes, _PdqResult] = OrderedDict()
+_PDQ_MEMO_SIZE = 4096  # payloads remembered: sites of one kit serve the same icons and logos
+
+
+def _pdq_of(data: memoryview, sha256: bytes) -> _PdqResult:
+    """:func:`_pdq`, remembered by the payload's SHA-256 for the last few thousand payloads.
+
+    Decoding is most of a medium's cost, and the same favicon or logo comes back on every
+    page of a site and on every site of a kit. Only the digest and the hash are kept.
+    """
+    found = _PDQ_MEMO.get(sha256)
+    if found is not None:
+        _PDQ_MEMO.move_to_end(sha256)
+        return found
+    found = _pdq(data)
+    _PDQ_MEMO[sha256] = found
+    if len(_PDQ_MEMO) > _PDQ_MEMO_SIZE:
+        _PDQ_MEMO.popitem(last=False)
+    return found
+
+
+def _pdq(data: bytes | memoryview) -> _PdqResult:
     """(hash, quality, skipped reason) of an image payload."""
     try:
         with Image.open(io.BytesIO(data), formats=DECODE_FORMATS) as image:
@@ -150,7 +173,8 @@ def hash_media(data: bytes | bytearray | memoryview, media_type: str) -> MediaHa
     sniffed = sniff_media_type(view)
     md5 = hashlib.md5(view, usedforsecurity=False).hexdigest()
     sha1 = hashlib.sha1(view, usedforsecurity=False).hexdigest()
-    sha256 = hashlib.sha256(view).hexdigest()
+    sha256_digest = hashlib.sha256(view).digest()
+    sha256 = sha256_digest.hex()
     recorded = declared or sniffed or ""
     if declared in {"", "application/octet-stream"} and sniffed:
         recorded = sniffed
@@ -161,13 +185,13 @@ def hash_media(data: bytes | bytearray | memoryview, media_type: str) -> MediaHa
     if sniffed is not None and sniffed.startswith("video/"):
         skipped = "video"
     elif sniffed is not None and sniffed.startswith("image/"):
-        pdq, quality, skipped = _pdq(view)
+        pdq, quality, skipped = _pdq_of(view, sha256_digest)
     elif declared.startswith("video/"):
         skipped = "video"
     elif declared == "image/svg+xml":
         skipped = "not a raster image"
     elif declared.startswith("image/"):
-        pdq, quality, skipped = _pdq(view)
+        pdq, quality, skipped = _pdq_of(view, sha256_digest)
     else:
         skipped = "not an image"
     return MediaHashes(md5, sha1, sha256, view.nbytes, recorded, pdq, quality, skipped)

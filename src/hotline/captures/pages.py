@@ -54,6 +54,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _RECORD_ID = re.compile(r"<?[\x21-\x7e]{1,253}>?")
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"\x00\x00\x01\x00")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+_REFERER = re.compile(rb"\nreferer:[ \t]*([^\r\n]*)", re.IGNORECASE)
+_MAX_REQUEST_HEAD = 64 * 1024
 _WEB_SCHEMES = ("http", "https")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _ICON_CANDIDATE_BYTES = 64 * 1024  # images this small get favicon hashes in case a page
@@ -300,11 +302,11 @@ def _is_web(record: WarcRecord) -> bool:
 
 
 def _note_referer(record: WarcRecord, by_id: dict[str, str], by_uri: dict[str, str]) -> None:
-    try:
-        message = parse_http(record.block, limit=0)
-    except NotHttp:
-        return
-    referer = message.header("Referer")
+    # Only one header of the request matters: found in its header block, not parsed whole.
+    block = record.block
+    end = block.find(b"\r\n\r\n", 0, _MAX_REQUEST_HEAD)
+    found = _REFERER.search(block, 0, end if end >= 0 else min(len(block), _MAX_REQUEST_HEAD))
+    referer = found.group(1).strip().decode("latin-1") if found else None
     referer = real_referer(referer) if referer else None
     if not referer:
         return

@@ -13,20 +13,20 @@ import hashlib
 import multiprocessing
 import os
 import pickle
-from collections import Counter
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import threading
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, null, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from hotline.captures.extractors import Extractor, default_extractors
 from hotline.captures.model import Selector, Strength
-from hotline.captures.models import Capture, CaptureSelector, MediaHash, SiteSelector
+from hotline.captures.models import Capture, CaptureSelector, MediaHash
 from hotline.captures.models import Selector as SelectorRow
 from hotline.captures.page_class import NORMAL, UNKNOWN, keeps_selector
 from hotline.captures.pages import CaptureFile, Media, Page, read_capture_file, worker_setup
@@ -34,11 +34,17 @@ from hotline.captures.revisits import Revisit
 from hotline.quarantine import record as record_refusals
 from hotline.store.engine import WRITER
 from hotline.store.models import Site, Url
-from hotline.store.types import utcnow
+from hotline.store.types import storage_time, utcnow
 from hotline.store.upsert import insert_ignore
 from hotline.urls import CanonicalURL
 
 BATCH = 200
+
+
+class _Stopped(Exception):
+    """Raised in the reading thread when the import was stopped."""
+
+
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # a WARC this large is parsed by a pool of processes
 
 
@@ -124,10 +130,14 @@ class CaptureImporter:
             except (pickle.PicklingError, AttributeError, TypeError):
                 self.workers = 1  # extractors made in place (a test's lambda): read here
                 return None
-            # spawn, not fork: the parent holds database connections and a progress thread
+            # Not fork: the parent holds database connections and a progress thread. A fork
+            # server imports the parsing code once and forks each worker from it, where
+            # spawn would import it again in every worker (about a second of CPU each).
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["hotline.captures.pages"])
             self._pool = ProcessPoolExecutor(
                 self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=context,
                 initializer=worker_setup,
                 initargs=(self.extractors,),
             )
@@ -135,6 +145,45 @@ class CaptureImporter:
 
     def ingest(self, path: Path, progress: Callable[[int], None] | None = None) -> CaptureSummary:
         content = read_capture_file(path, self.extractors, progress, self._pool_for(path))
+        return self._finish(path, content)
+
+    def ingest_files(
+        self,
+        paths: Sequence[Path],
+        progress: Callable[[Path, int], None] | None = None,
+    ) -> Iterator[tuple[Path, CaptureSummary]]:
+        """Each file's summary, in order, as :meth:`ingest` would give it — but the next file
+        is read (in a thread, parsed by the pool) while this one is stored, so the store's
+        work and the parsing overlap. Stores stay in file order (a revisit may need an
+        earlier file's original)."""
+
+        stop = threading.Event()
+
+        def read(path: Path) -> CaptureFile:
+            def tick(done: int) -> None:
+                if stop.is_set():  # the consumer stopped (Ctrl-C): do not read on
+                    raise _Stopped
+                if progress is not None:
+                    progress(path, done)
+
+            return read_capture_file(path, self.extractors, tick, self._pool_for(path))
+
+        reader = ThreadPoolExecutor(1, thread_name_prefix="capture-reader")
+        try:
+            ahead: deque[tuple[Path, Future[CaptureFile]]] = deque()
+            for path in paths:
+                ahead.append((path, reader.submit(read, path)))
+                if len(ahead) > 1:
+                    done, content = ahead.popleft()
+                    yield done, self._finish(done, content.result())
+            while ahead:
+                done, content = ahead.popleft()
+                yield done, self._finish(done, content.result())
+        finally:
+            stop.set()
+            reader.shutdown(cancel_futures=True)
+
+    def _finish(self, path: Path, content: CaptureFile) -> CaptureSummary:
         summary = CaptureSummary(file=str(path), records=content.records)
         summary.pages = len(content.pages)
         summary.media = len(content.media)
@@ -281,7 +330,7 @@ def _store_pages(
         if page.record_id[:255] in new
     ]
     if fresh:
-        summary.selector_links += _link_selectors(connection, fresh, site_ids)
+        summary.selector_links += _link_selectors(connection, fresh, site_ids, new_captures=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,12 +344,23 @@ class _Sighting:
 
 
 def _link_selectors(
-    connection: Connection, fresh: list[_Sighting], site_ids: dict[str, int]
+    connection: Connection,
+    fresh: list[_Sighting],
+    site_ids: dict[str, int],
+    new_captures: bool = False,
 ) -> int:
+    """Selectors, their evidence rows and the per-site counts of a batch of sightings.
+    ``new_captures``: every sighting is of a capture inserted in this transaction, so none
+    of its evidence can exist yet (no need to ask the database which rows are new)."""
     selectors: dict[bytes, Selector] = {}
+    digests: dict[tuple[str, str], bytes] = {}  # each selector's digest, computed once
     for sighting in fresh:
         for selector in sighting.selectors:
-            selectors.setdefault(selector_digest(selector.kind, selector.value), selector)
+            named = (selector.kind, selector.value)
+            digest = digests.get(named)
+            if digest is None:
+                digests[named] = digest = selector_digest(*named)
+            selectors.setdefault(digest, selector)
     if not selectors:
         return 0
     now = utcnow()
@@ -338,21 +398,27 @@ def _link_selectors(
     evidence: dict[tuple[int, int], dict[str, Any]] = {}
     for sighting in fresh:
         for selector in sighting.selectors:
-            key = (sighting.capture_id, ids[selector_digest(selector.kind, selector.value)])
+            key = (sighting.capture_id, ids[digests[(selector.kind, selector.value)]])
             evidence.setdefault(
                 key, {"capture_id": key[0], "selector_id": key[1], "found_in": selector.where[:80]}
             )
-    table = CaptureSelector.__table__
-    stmt = insert_ignore(connection, table, ["capture_id", "selector_id"]).returning(
-        table.c.capture_id, table.c.selector_id
-    )
-    new = {(c, s) for c, s in connection.execute(stmt, [evidence[k] for k in sorted(evidence)])}
+    if new_captures:
+        plain = [(c, s, evidence[(c, s)]["found_in"]) for c, s in sorted(evidence)]
+        _executemany(connection, _INSERT_EVIDENCE, plain)
+        new = set(evidence)
+    else:
+        table = CaptureSelector.__table__
+        stmt = insert_ignore(connection, table, ["capture_id", "selector_id"]).returning(
+            table.c.capture_id, table.c.selector_id
+        )
+        rows_in = [evidence[k] for k in sorted(evidence)]
+        new = {(c, s) for c, s in connection.execute(stmt, rows_in)}
     inserted = len(new)
     per_site: dict[tuple[int, int], list[Any]] = {}
     for sighting in fresh:
         capture_id, seen_at = sighting.capture_id, sighting.seen
         for selector in sighting.selectors:
-            selector_id = ids[selector_digest(selector.kind, selector.value)]
+            selector_id = ids[digests[(selector.kind, selector.value)]]
             if (capture_id, selector_id) not in new:
                 continue
             new.discard((capture_id, selector_id))  # once per capture, however often shown
@@ -377,38 +443,56 @@ def _link_selectors(
 def _upsert_site_selectors(
     connection: Connection, per_site: dict[tuple[int, int], list[Any]]
 ) -> None:
-    """First/last seen widen and the capture count grows; on both engines in one statement."""
-    table = SiteSelector.__table__
+    """First/last seen widen and the capture count grows; on both engines in one statement.
+
+    Written with the driver's own ``executemany``: one row per (site, selector) of the
+    batch, and SQLAlchemy's per-row parameter processing cost more than the database."""
+    postgres = connection.dialect.name == "postgresql"
+    times: dict[datetime, Any] = {}  # a batch has one time per capture, shared by its rows
+
+    def stored(moment: datetime) -> Any:
+        found = times.get(moment)
+        if found is None:
+            times[moment] = found = _db_time(moment, postgres)
+        return found
+
     rows = [
-        {
-            "site_id": site_id,
-            "selector_id": selector_id,
-            "first_seen": first,
-            "last_seen": last,
-            "captures": count,
-            "first_capture_id": capture_id,
-        }
-        for (site_id, selector_id), (first, last, count, capture_id) in sorted(per_site.items())
+        (site_id, selector_id, stored(first), stored(last), count, capture)
+        for (site_id, selector_id), (first, last, count, capture) in sorted(per_site.items())
     ]
-    least: Any
-    greatest: Any
-    stmt: Any
+    _executemany(connection, _UPSERT_SITE_SELECTORS, rows)
+
+
+# Plain SQL for the two largest writes of an import. Names are our own, never input; values
+# go as parameters. ``{least}``/``{greatest}`` and ``{p}`` differ between the engines.
+_INSERT_EVIDENCE = (
+    "INSERT INTO capture_selectors (capture_id, selector_id, found_in) VALUES ({p}, {p}, {p}) "
+    "ON CONFLICT (capture_id, selector_id) DO NOTHING"
+)
+_UPSERT_SITE_SELECTORS = (
+    "INSERT INTO site_selectors "
+    "(site_id, selector_id, first_seen, last_seen, captures, first_capture_id) "
+    "VALUES ({p}, {p}, {p}, {p}, {p}, {p}) "
+    "ON CONFLICT (site_id, selector_id) DO UPDATE SET "
+    "first_seen = {least}(site_selectors.first_seen, excluded.first_seen), "
+    "last_seen = {greatest}(site_selectors.last_seen, excluded.last_seen), "
+    "captures = site_selectors.captures + excluded.captures"
+)
+
+
+def _executemany(connection: Connection, template: str, rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
     if connection.dialect.name == "postgresql":
-        stmt = postgresql.insert(SiteSelector)
-        least, greatest = func.least, func.greatest
-    else:
-        stmt = sqlite.insert(SiteSelector)  # SQLite's two-argument min/max are scalar
-        least, greatest = func.min, func.max
-    excluded = stmt.excluded
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["site_id", "selector_id"],
-        set_={
-            "first_seen": least(table.c.first_seen, excluded.first_seen),
-            "last_seen": greatest(table.c.last_seen, excluded.last_seen),
-            "captures": table.c.captures + excluded.captures,
-        },
-    )
-    connection.execute(stmt, rows)
+        sql = template.format(p="%s", least="LEAST", greatest="GREATEST")
+    else:  # SQLite's two-argument min/max are scalar
+        sql = template.format(p="?", least="min", greatest="max")
+    connection.exec_driver_sql(sql, rows)
+
+
+def _db_time(moment: datetime, postgres: bool) -> Any:
+    """A time as the UTCDateTime column stores it: naive UTC (text in SQLite's format)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if postgres else storage_time(moment)
 
 
 # -- revisits whose original came in an earlier file ---------------------------------------

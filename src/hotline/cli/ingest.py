@@ -214,21 +214,25 @@ def captures(
 def import_captures(importer: CaptureImporter, files: list[Path], quiet: bool) -> CaptureSummary:
     total = CaptureSummary(file="all files")
     with file_progress(quiet) as progress:
-        for path in files:
-            task = progress.add_task(path.name, total=path.stat().st_size, rows=0)
+        tasks = {
+            path: progress.add_task(path.name, total=path.stat().st_size, rows=0) for path in files
+        }
 
-            def advance(done: int, task_id: TaskID = task) -> None:
-                progress.update(task_id, completed=done)
+        def advance(path: Path, done: int) -> None:
+            progress.update(tasks[path], completed=done)
 
-            try:
-                total.add(importer.ingest(path, progress=advance))
-            except KeyboardInterrupt:
-                err.print(
-                    f"interrupted in {path.name}: batches already committed are kept; "
-                    "run the same command again to complete the import"
-                )
-                raise typer.Exit(130) from None
-            progress.update(task, completed=path.stat().st_size)
+        stored = 0  # files stored whole: an interruption is in the next one
+        try:
+            for path, summary in importer.ingest_files(files, progress=advance):
+                total.add(summary)
+                progress.update(tasks[path], completed=path.stat().st_size)
+                stored += 1
+        except KeyboardInterrupt:
+            err.print(
+                f"interrupted in {files[stored].name}: batches already committed are kept; "
+                "run the same command again to complete the import"
+            )
+            raise typer.Exit(130) from None
     return total
 
 

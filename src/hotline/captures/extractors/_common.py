@@ -102,8 +102,8 @@ def _resolve(base: str, raw: str) -> Link | None:
         return None
     try:
         url = urljoin(base, raw)
-        query = urlsplit(url).query
-        params = tuple(parse_qsl(query, keep_blank_values=True))
+        # most links have no query: no need to split the URL to find an empty one
+        params = tuple(parse_qsl(urlsplit(url).query, keep_blank_values=True)) if "?" in url else ()
     except (ValueError, UnicodeError):
         return None
     if not url[:8].lower().startswith(("http://", "https://")):
