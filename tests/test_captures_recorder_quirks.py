@@ -143,3 +143,31 @@ def test_recorder_referers_are_unwrapped_or_dropped() -> None:
 @given(st.from_regex(r"https://[a-z]{3,10}\.example/[a-z0-9/]{0,20}", fullmatch=True))
 def test_an_ordinary_referer_is_kept_as_it_is(referer: str) -> None:
     assert real_referer(referer) == referer
+
+
+_FIELD = st.text(
+    st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters=":"),
+    min_size=1,
+    max_size=12,
+)
+_VALUE = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=30)
+
+
+@given(st.lists(st.tuples(_FIELD, _VALUE), max_size=8))
+def test_ascii_and_non_ascii_header_blocks_read_alike(fields: list[tuple[str, str]]) -> None:
+    """An ASCII header block takes a faster path than one with UTF-8 in it; both must read
+    every field the same."""
+    from hotline.captures.warc_reader import _split_head
+
+    lines = [f"{name}: {value}" for name, value in fields]
+    lines += ["WARC-Type: response", "Content-Length: 0"]
+    ascii_head = ("WARC/1.1\r\n" + "\r\n".join(lines)).encode()
+    other = ascii_head + "\r\nX-Note: caf\u00e9".encode()
+    fast, slow = _split_head(ascii_head), _split_head(other)
+    if isinstance(fast, str):
+        assert isinstance(slow, str)
+        return
+    assert not isinstance(slow, str)
+    assert slow[0] == fast[0]
+    assert slow[2] == fast[2]
+    assert {k: v for k, v in slow[1].items() if k != "x-note"} == fast[1]

@@ -201,7 +201,7 @@ class _OriginalLog(list[tuple[str, str, datetime, str | None, "Page | Media | No
         self.append((record_id, url, when, digest, value))
 
 
-_CHUNK_RECORDS = 64
+_CHUNK_RECORDS = 256
 _CHUNK_BYTES = 8 * 1024 * 1024
 
 

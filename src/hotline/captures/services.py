@@ -38,7 +38,7 @@ from hotline.store.types import storage_time, utcnow
 from hotline.store.upsert import insert_ignore
 from hotline.urls import CanonicalURL
 
-BATCH = 200
+BATCH = 1000  # pages (or media) per transaction
 
 
 class _Stopped(Exception):

@@ -374,6 +374,12 @@ def _split_head(head: bytes) -> tuple[str, dict[str, str], int] | str:
         shown = version[:40].decode("latin-1", "replace")
         return f"not a WARC 1.0/1.1 record (first line {shown!r})"
     headers: dict[str, str] = {}
+    if head.isascii():  # nearly always: read it as text in one go
+        parsed = _ascii_fields(head.decode("ascii").replace("\r\n", "\n").split("\n")[1:])
+        if isinstance(parsed, str):
+            return parsed
+        headers = parsed
+        lines = []
     last = ""
     for raw in lines[1:]:
         if raw[:1] in (b" ", b"\t") and last:  # folded continuation line
@@ -392,6 +398,22 @@ def _split_head(head: bytes) -> tuple[str, dict[str, str], int] | str:
     if "warc-type" not in headers:
         return "WARC record without WARC-Type"
     return version.decode(), headers, int(length_text)
+
+
+def _ascii_fields(lines: list[str]) -> dict[str, str] | str:
+    """The header lines of an ASCII header block, as the bytes loop reads them."""
+    headers: dict[str, str] = {}
+    last = ""
+    for raw in lines:
+        if raw[:1] in (" ", "\t") and last:  # folded continuation line
+            headers[last] += " " + raw.strip()
+            continue
+        name, colon, value = raw.partition(":")
+        if not colon or not name.strip():
+            return f"malformed WARC header line {raw[:60]!r}"
+        last = name.strip().lower()
+        headers[last] = value.strip()
+    return headers
 
 
 def _head(data: bytes | bytearray) -> bytes:

@@ -101,7 +101,14 @@ def _resolve(base: str, raw: str) -> Link | None:
     if not raw or len(raw) > MAX_ATTRIBUTE:
         return None
     try:
-        url = urljoin(base, raw)
+        head = raw[:8].lower()
+        if head.startswith(("http://", "https://")):
+            # An absolute link does not depend on the page, only on whether its scheme is
+            # the page's: join it once for all the pages that carry it.
+            same = base[: len(head.split("/", 1)[0])].lower() == head.split("/", 1)[0]
+            url = _join_absolute(raw, same)
+        else:
+            url = urljoin(base, raw)
         # most links have no query: no need to split the URL to find an empty one
         params = tuple(parse_qsl(urlsplit(url).query, keep_blank_values=True)) if "?" in url else ()
     except (ValueError, UnicodeError):
@@ -112,6 +119,17 @@ def _resolve(base: str, raw: str) -> Link | None:
     if isinstance(canonical, Rejection):
         return None
     return Link(url, canonical.host, canonical.site, params)
+
+
+@lru_cache(maxsize=1 << 16)
+def _join_absolute(raw: str, same_scheme: bool) -> str:
+    """``urljoin(base, raw)`` for an absolute ``raw`` (``http://`` or ``https://``): it does
+    not depend on ``base`` except through whether the two schemes are the same."""
+    return (
+        urljoin("https://x/" if raw[:5].lower() == "https" else "http://x/", raw)
+        if (same_scheme)
+        else urljoin("ftp://x/", raw)
+    )
 
 
 @lru_cache(maxsize=1 << 16)

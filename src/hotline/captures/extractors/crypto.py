@@ -71,7 +71,14 @@ def _btc(candidate: str) -> str | None:
     return info.normalised if info is not None else None
 
 
+# The shortest address there is: a bech32 witness program of 2 bytes ("bc1q" + 4 + 6
+# checksum characters). Shorter strings (most attribute values and text nodes) hold none.
+_SHORTEST = 14
+
+
 def _scan(text: str, where: str, rank: int) -> Iterator[tuple[int, Selector]]:
+    if len(text) < _SHORTEST:
+        return
     if ":" in text:  # both URI schemes need one; most strings have none
         for match in _BTC_URI.finditer(text):
             value = _btc(match.group(1))
@@ -104,10 +111,16 @@ def extract_crypto(page: CapturedPage) -> list[Selector]:
     """Bitcoin and Ethereum addresses in visible text, attribute values and payment URIs."""
     best: dict[tuple[str, str], tuple[int, Selector]] = {}
     found = [
-        *(hit for text in visible_texts(page) for hit in _scan(text, "text", _RANK_TEXT)),
+        *(
+            hit
+            for text in visible_texts(page)
+            if len(text) >= _SHORTEST
+            for hit in _scan(text, "text", _RANK_TEXT)
+        ),
         *(
             hit
             for name, value in attributes(page)
+            if len(value) >= _SHORTEST
             for hit in _scan(value, f"attr:{name[:64]}", _RANK_ATTR)
         ),
     ]
