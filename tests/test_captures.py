@@ -98,6 +98,16 @@ def _gzip(data: bytes) -> bytes:
     return c.compress(data) + c.flush()
 
 
+LYING_TYPES = [
+    ("text/html", False),
+    ("text/plain", False),
+    ("text/css", False),
+    ("application/octet-stream", False),
+    (None, False),
+    ("text/html", True),
+]
+
+
 def _hostile_warc(path: Path, marker: bytes) -> None:
     """Good records and every kind of bad one, the marker hidden in each media payload."""
     image = gradient_png(__import__("random").Random(3), 32)
@@ -149,6 +159,16 @@ def _hostile_warc(path: Path, marker: bytes) -> None:
             b"\x00\x00\x00\x18ftypmp42" + marker,
             "198.51.100.9",
         )
+        # media served as something else, or as nothing: known by its bytes, and the text
+        # inside it (as in a PNG text chunk) never read as a page
+        inside = b"<html><head><title>" + marker.hex().encode() + b"</title></head></html>"
+        for n, (declared, encoded) in enumerate(LYING_TYPES):
+            payload = image + inside
+            headers = [("Content-Type", declared)] if declared else []
+            if encoded:
+                payload = _gzip(payload)
+                headers.append(("Content-Encoding", "gzip"))
+            w.response(f"https://vaxlum.test/lying/{n}", WHEN, 200, "OK", headers, payload, None)
         # a response without HTTP headers, and HTML that is not HTML
         w.raw_record(
             _head("https://vaxlum.test/raw", 40), b"just some bytes, no status line" + b" " * 9
@@ -261,6 +281,11 @@ def test_hostile_warc_goes_in_around_its_bad_records(tmp_path: Path, engine: Eng
     assert broken.md5
     assert by_uri["https://vaxlum.test/v/1.mp4"].pdq is None
     assert by_uri["https://vaxlum.test/favicon.ico"].is_favicon
+    for n, (declared, _) in enumerate(LYING_TYPES):
+        lying = by_uri[f"https://vaxlum.test/lying/{n}"]
+        assert lying.media_type == "image/png"
+        assert lying.pdq is not None  # hashed like any image
+        assert lying.extra == {"declared_type": declared or "none"}
 
 
 def _inflate_all(data: bytes) -> bytes:

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
 from hotline.captures.extractors import default_extractors
@@ -205,3 +207,116 @@ def test_a_whole_file_gzip_stream_reads_every_record_and_resynchronises() -> Non
     items = list(read_warc(io.BytesIO(stream)))
     assert sum(isinstance(i, WarcRecord) for i in items) == 300
     assert sum(isinstance(i, WarcProblem) for i in items) == 1
+
+
+# -- the nesting guard: linear whatever the bytes, and not fooled by "<div/>" ---------------
+
+
+@pytest.mark.timeout(20)
+def test_the_nesting_guard_is_linear_on_tags_that_never_close() -> None:
+    # "<a" with no ">" made the old tag regex look 4 KiB ahead from every "<"
+    from hotline.captures.http import limit_nesting
+
+    body = b"<html><body>" + b"<a" * 400_000
+    assert limit_nesting(body) == (body, False)
+    text = b"<p>" + b"a < b " * 200_000 + b"</p>"
+    assert limit_nesting(text) == (text, False)
+
+
+def test_self_closing_slashes_on_ordinary_elements_still_nest() -> None:
+    from hotline.captures.http import MAX_NESTING, limit_nesting
+
+    body = b"<html><body>" + b"<div/>" * (MAX_NESTING + 500)
+    cut, too_deep = limit_nesting(body)
+    assert too_deep
+    assert cut.count(b"<div/>") <= MAX_NESTING
+    # ... but inside SVG they close, as in the parser: thousands of <path/> are no nesting
+    svg = b"<html><body><svg>" + b"<path d='M0 0'/>" * (MAX_NESTING * 3) + b"</svg></body></html>"
+    assert limit_nesting(svg) == (svg, False)
+
+
+def test_text_less_than_signs_do_not_hide_the_tags_after_them() -> None:
+    from hotline.captures.http import MAX_NESTING, limit_nesting
+
+    body = b"<html><body>" + b"< <div>" * (MAX_NESTING + 10)
+    assert limit_nesting(body)[1]
+
+
+def test_an_element_with_too_many_attributes_is_cut_before_it() -> None:
+    from hotline.captures.http import MAX_ATTRIBUTES, limit_nesting
+
+    head = b"<html><body><p>before</p>"
+    body = head + b"<div " + b"a=1 " * (MAX_ATTRIBUTES + 1) + b">x</div>"
+    assert limit_nesting(body) == (head, True)
+    fine = head + b"<div " + b"a=1 " * 50 + b">x</div>"
+    assert limit_nesting(fine) == (fine, False)
+
+
+@given(
+    st.lists(st.sampled_from([b"<div>", b"</div>", b"<br>", b"<div/>", b"<p>", b"x", b"<", b">"]))
+)
+def test_the_guard_never_cuts_a_page_within_the_limits(pieces: list[bytes]) -> None:
+    from hotline.captures.http import limit_nesting
+
+    body = b"".join(pieces)
+    cut, too_deep = limit_nesting(body)
+    assert not too_deep  # a few hundred pieces can never pass 2,000 levels
+    assert cut == body
+
+
+def test_a_body_in_millions_of_tiny_chunks_is_refused_not_looped_over() -> None:
+    from hotline.captures.http import MAX_CHUNKS
+
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+    message = parse_http(head + b"1\r\nx\r\n" * (MAX_CHUNKS + 1) + b"0\r\n\r\n")
+    assert message.problem is not None
+    assert "chunks" in message.problem
+    assert message.body == b""
+    fine = parse_http(head + b"1\r\nx\r\n" * 1000 + b"0\r\n\r\n")
+    assert fine.problem is None
+    assert fine.body == b"x" * 1000
+
+
+def test_a_medium_inflating_past_the_limit_is_refused_not_hashed_in_part(
+    tmp_path: Path, engine: Engine
+) -> None:
+    from hotline.captures.http import MAX_DECODED_BYTES
+
+    bomb = _gz(b"\x89PNG\r\n\x1a\n" + b"\x00" * (MAX_DECODED_BYTES + 1024))
+    path = tmp_path / "bomb.warc.gz"
+    with WarcWriter(path, namespace="media-bomb") as w:
+        w.response(
+            "https://quobble.test/big.png",
+            WHEN,
+            200,
+            "OK",
+            [("Content-Type", "image/png"), ("Content-Encoding", "gzip")],
+            bomb,
+            None,
+        )
+    _ingest(engine, path)
+    with engine.connect() as connection:
+        media = list(connection.scalars(select(MediaHash.sha256)))
+        codes = list(connection.scalars(select(QuarantineEntry.reason_code)))
+    assert media == []
+    assert codes == ["body_too_large"]
+
+
+def test_a_huge_image_is_hashed_reduced_and_close_to_its_full_size_hash() -> None:
+    import numpy as np
+    import pdqhash
+    from PIL import Image
+
+    from hotline.captures.media import PDQ_FULL_PIXELS, hash_media
+
+    rng = np.random.default_rng(7)
+    field = (rng.random((45, 60, 3)) * 255).astype("uint8")
+    image = Image.fromarray(field).resize((2400, 1800), Image.Resampling.BICUBIC)
+    assert image.size[0] * image.size[1] > PDQ_FULL_PIXELS
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    bits, _ = pdqhash.compute(np.asarray(image))
+    full = np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
+    reduced = hash_media(out.getvalue(), "image/png").pdq
+    assert reduced is not None
+    assert bin(int(full, 16) ^ int(reduced, 16)).count("1") <= 10

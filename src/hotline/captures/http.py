@@ -86,7 +86,13 @@ def parse_http(block: bytes, limit: int = MAX_DECODED_BYTES) -> HttpMessage:
     message = HttpMessage(status, reason, method, target, headers, b"")
     body = block[end + separator :]
     if (message.header("Transfer-Encoding") or "").lower().find("chunked") >= 0:
-        body = _dechunk(body)
+        try:
+            body = _dechunk(body)
+        except _TooManyChunks:
+            message.problem = (
+                f"chunked body in more than {MAX_CHUNKS:,} chunks (a decoding bomb?); not decoded"
+            )
+            body = b""
     encoding = (message.header("Content-Encoding") or "").strip().lower()
     if encoding in ("gzip", "x-gzip") and body and not body.startswith(b"\x1f\x8b"):
         # Stored already decoded under its original header (recorders do this, as with
@@ -117,6 +123,13 @@ def _inflate(data: bytes, encoding: str, limit: int) -> tuple[bytes, bool]:
     return out, False
 
 
+MAX_CHUNKS = 250_000  # servers chunk by kilobytes; a 64 MiB body in 256-byte chunks fits
+
+
+class _TooManyChunks(ValueError):
+    pass
+
+
 def _dechunk(data: bytes) -> bytes:
     """Undo chunked transfer coding; on malformed chunks keep what was decoded so far.
 
@@ -126,7 +139,11 @@ def _dechunk(data: bytes) -> bytes:
     """
     out = bytearray()
     position = 0
+    chunks = 0
     while position < len(data):
+        chunks += 1
+        if chunks > MAX_CHUNKS:  # a loop turn per chunk: bounded, whatever the bytes
+            raise _TooManyChunks
         line_end = data.find(b"\r\n", position, position + 1024)
         if line_end < 0:
             if not out:
@@ -152,7 +169,8 @@ def decode_html(message: HttpMessage, limit: int = MAX_HTML_BYTES) -> tuple[str,
     if message.body_cut or len(body) > limit:
         body = body[:limit]
         flags.append("html_cut")
-    if body.count(b"<") > MAX_NESTING:  # fewer tags than that cannot nest too deep
+    # fewer tags (or attributes) than the limits cannot break them: no need to scan
+    if body.count(b"<") > MAX_NESTING or body.count(b"=") > MAX_ATTRIBUTES:
         body, too_deep = limit_nesting(body)
         if too_deep:
             flags.append("html_too_deep")
@@ -193,24 +211,47 @@ def looks_like_html(text: str) -> bool:
 
 
 MAX_NESTING = 2_000  # deeper than any real page; lexbor's tree building grows as depth²
-_TAG = re.compile(rb"<(/?)([A-Za-z][A-Za-z0-9-]{0,30})[^>]{0,4096}?(/?)>")
+MAX_ATTRIBUTES = 1_000  # per element; the parser is quadratic in them too
+_TAG_NAME = re.compile(rb"<(/?)([A-Za-z][A-Za-z0-9-]{0,30})")  # no backtracking: linear
 _VOID = frozenset(b"area base br col embed hr img input link meta param source track wbr".split())
+_FOREIGN = frozenset((b"svg", b"math"))  # inside these, "<x/>" really closes x
 
 
 def limit_nesting(body: bytes, max_depth: int = MAX_NESTING) -> tuple[bytes, bool]:
-    """Cut the body where element nesting passes ``max_depth``; (body, was_cut).
+    """Cut the body where element nesting passes ``max_depth``, or before an element with
+    more than :data:`MAX_ATTRIBUTES` attributes; (body, was_cut).
 
-    A page of 100,000 nested ``<div>`` is a denial of service on any HTML tree builder
-    (seconds per thousand levels, growing quadratically); nothing legitimate nests like that.
-    Counting open tags with a bounded regex is linear and needs no tree.
+    A page of 100,000 nested ``<div>`` (or ``<div/>``: HTML ignores the slash on elements
+    that are not void) is a denial of service on any HTML tree builder, which grows
+    quadratically; nothing legitimate nests like that. The scan is linear whatever the
+    bytes: each ``<`` is looked at once, a tag ends at the next ``>`` (found by one forward
+    search per tag, never backtracking), and ``<`` inside a tag are skipped as the HTML
+    tokenizer skips them.
     """
     depth = 0
-    for match in _TAG.finditer(body):
-        closing, name, self_closing = match.groups()
+    foreign = 0  # depth at which an <svg> or <math> was opened; 0 when outside
+    position = 0
+    while True:
+        match = _TAG_NAME.search(body, position)  # "a < b" is text, not a tag: skipped
+        if match is None:
+            return body, False
+        start = match.start()
+        end = body.find(b">", start)
+        if end < 0:
+            return body, False  # an unfinished tag: the parser makes nothing of it
+        position = end + 1
+        if body.count(b"=", start, end) > MAX_ATTRIBUTES:
+            return body[:start], True
+        closing, name = match.group(1), match.group(2).lower()
         if closing:
             depth = max(0, depth - 1)
-        elif not self_closing and name.lower() not in _VOID:
-            depth += 1
-            if depth > max_depth:
-                return body[: match.start()], True
-    return body, False
+            if foreign and depth < foreign:
+                foreign = 0
+            continue
+        if name in _VOID or (foreign and body[end - 1 : end] == b"/"):
+            continue
+        depth += 1
+        if name in _FOREIGN and not foreign:
+            foreign = depth
+        if depth > max_depth:
+            return body[:start], True

@@ -34,7 +34,7 @@ from hotline.captures.http import (
     looks_like_html,
     parse_http,
 )
-from hotline.captures.media import hash_media
+from hotline.captures.media import hash_media, sniff_media_type
 from hotline.captures.model import CapturedPage, Selector, Strength
 from hotline.captures.page_class import (
     NORMAL,
@@ -52,7 +52,6 @@ _EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _RECORD_ID = re.compile(r"<?[\x21-\x7e]{1,253}>?")
-_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"\x00\x00\x01\x00")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _REFERER = re.compile(rb"\nreferer:[ \t]*([^\r\n]*)", re.IGNORECASE)
 _MAX_REQUEST_HEAD = 64 * 1024
@@ -102,6 +101,7 @@ class Media:
     icon_hashes: list[Selector] = field(default_factory=list)  # favicon selectors, should a
     # page of the file name this image as its icon
     revisit: bool = False  # a revisit record's copy of an earlier capture of the payload
+    declared_type: str | None = None  # what the server said it was, when not image or video
 
 
 @dataclass(slots=True)
@@ -450,10 +450,24 @@ def _read_payload(
         reason = f"{content_type} payload is empty: nothing to hash"
         result.refusals.append(_refuse(record, file, "empty_media", reason))
         return None
-    if declared_media or (
-        not content_type.startswith("text/") and body[:4].startswith(_IMAGE_MAGIC)
-    ):
-        return _media(record, canonical, when, message.content_type or "image/unknown", body)
+    # Media is known by its bytes, whatever the server declared: an image sent as text/html
+    # or text/plain is hashed, and no text inside it (a PNG text chunk, a JPEG comment)
+    # ever becomes a title or a selector.
+    sniffed = sniff_media_type(body) or _sniff_more(body)
+    if (declared_media or sniffed) and message.body_cut:
+        # Hashes of the first 64 MiB would pass for the whole medium's: refused instead.
+        reason = (
+            f"Content-Encoding {message.header('Content-Encoding')} inflates past "
+            f"{MAX_DECODED_BYTES:,} bytes; the medium was not hashed"
+        )
+        result.refusals.append(_refuse(record, file, "body_too_large", reason))
+        return None
+    if declared_media or sniffed:
+        shown_type = content_type if declared_media else (sniffed or "image/unknown")
+        medium = _media(record, canonical, when, shown_type, body)
+        if not declared_media:  # kept: a server that lies about its media is worth seeing
+            medium.declared_type = clean_text(content_type or "none", 100)
+        return medium
     if content_type not in _HTML_TYPES:
         result.ignored += 1
         return None
@@ -499,6 +513,28 @@ def _read_payload(
         page_class=page_class,
         icons=_icon_urls(page, uri),
     )
+
+
+_SVG_START = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,500}?-->\s*)*"
+    rb"(?:<!doctype svg[^>]{0,300}>\s*)?<svg[\s>]",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _sniff_more(body: bytes) -> str | None:
+    """Image formats :func:`sniff_media_type` leaves to the declared type: icons, BMP, TIFF
+    and SVG (a text format, but an image: its title is not the site's)."""
+    head = body[:16]
+    if head.startswith(b"\x00\x00\x01\x00") and len(body) > 22:
+        return "image/x-icon"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "image/tiff"
+    if head.startswith(b"BM") and head[6:10] == b"\x00\x00\x00\x00" and len(body) > 26:
+        return "image/bmp"
+    if _SVG_START.match(body[:1024]):
+        return "image/svg+xml"
+    return None
 
 
 def _icon_urls(page: CapturedPage, base: str) -> list[str]:

@@ -658,7 +658,7 @@ def _store_media(connection: Connection, media: Sequence[Media], summary: Captur
                 "pdq_quality": item.pdq_quality,
                 "pdq_skipped": item.pdq_skipped,
                 "is_favicon": item.is_favicon or bool(item.favicon),
-                "extra": null(),
+                "extra": {"declared_type": item.declared_type} if item.declared_type else null(),
             }
         )
     table = MediaHash.__table__
