@@ -320,3 +320,21 @@ def test_a_huge_image_is_hashed_reduced_and_close_to_its_full_size_hash() -> Non
     reduced = hash_media(out.getvalue(), "image/png").pdq
     assert reduced is not None
     assert bin(int(full, 16) ^ int(reduced, 16)).count("1") <= 10
+
+
+def test_a_page_flooded_with_addresses_keeps_a_bounded_number_of_selectors(
+    tmp_path: Path,
+) -> None:
+    from hotline.captures.pages import MAX_SELECTORS_PER_PAGE, read_capture_file
+
+    links = b"".join(
+        b'<a href="mailto:desk%d@quobble.test">write</a>' % n
+        for n in range(MAX_SELECTORS_PER_PAGE + 500)
+    )
+    page = b"<html><head><title>Quobble</title></head><body>" + links + b"</body></html>"
+    path = tmp_path / "flood.warc.gz"
+    with WarcWriter(path, namespace="flood") as w:
+        w.response("https://quobble.test/", WHEN, 200, "OK", [("Content-Type", "text/html")], page)
+    (found,) = read_capture_file(path, default_extractors()).pages
+    assert len(found.selectors) == MAX_SELECTORS_PER_PAGE
+    assert "selectors_cut" in found.flags

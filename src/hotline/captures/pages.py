@@ -55,6 +55,8 @@ _RECORD_ID = re.compile(r"<?[\x21-\x7e]{1,253}>?")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _REFERER = re.compile(rb"\nreferer:[ \t]*([^\r\n]*)", re.IGNORECASE)
 _MAX_REQUEST_HEAD = 64 * 1024
+MAX_SELECTORS_PER_PAGE = 2_000  # far above any real page; beyond it the page is flagged
+_STRENGTH_ORDER = {Strength.STRONG: 0, Strength.MEDIUM: 1, Strength.WEAK: 2}
 _WEB_SCHEMES = ("http", "https")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _ICON_CANDIDATE_BYTES = 64 * 1024  # images this small get favicon hashes in case a page
@@ -498,6 +500,12 @@ def _read_payload(
     # A page the site does not serve itself (parking, error, challenge ...) yields nothing: its
     # values belong to whoever serves it for many sites. No need to run the extractors.
     found = extract_all(page, extractors) if page_class in OWN_PAGE_CLASSES else []
+    kept = [_clean(s) for s in found if keeps_selector(page_class, s.kind)]
+    if len(kept) > MAX_SELECTORS_PER_PAGE:
+        # A page with tens of thousands of addresses is built to flood the store; the
+        # strongest values are kept (in the order found) and the capture says it was cut.
+        kept = sorted(kept, key=lambda s: _STRENGTH_ORDER[s.strength])[:MAX_SELECTORS_PER_PAGE]
+        flags.append("selectors_cut")
     return Page(
         record.record_id,
         record.number,
@@ -509,7 +517,7 @@ def _read_payload(
         title,
         len(message.body),
         flags,
-        [_clean(s) for s in found if keeps_selector(page_class, s.kind)],
+        kept,
         page_class=page_class,
         icons=_icon_urls(page, uri),
     )
