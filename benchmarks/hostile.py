@@ -106,9 +106,24 @@ def huge_image(folder: Path) -> Path:
 
 def tiny_chunks(folder: Path) -> Path:
     """A body in 10,000,000 one-byte chunks (about 90 KB compressed)."""
+    from hotline.synth.warc import WarcWriter
+
     body = b"1\r\nx\r\n" * 10_000_000 + b"0\r\n\r\n"
-    headers = [*HTML, ("Transfer-Encoding", "chunked")]
-    return _warc(folder / "chunks.warc.gz", [("https://quobble.test/", headers, body)])
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+    path = folder / "chunks.warc.gz"
+    with WarcWriter(path, namespace="chunks") as writer:  # framing the body: written raw
+        writer.raw_record(
+            [
+                ("WARC-Type", "response"),
+                ("WARC-Record-ID", writer.new_record_id()),
+                ("WARC-Date", "2026-03-01T12:00:00Z"),
+                ("WARC-Target-URI", "https://quobble.test/"),
+                ("Content-Type", "application/http; msgtype=response"),
+                ("Content-Length", str(len(head) + len(body))),
+            ],
+            head + body,
+        )
+    return path
 
 
 def media_bomb(folder: Path) -> Path:

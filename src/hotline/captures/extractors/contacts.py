@@ -54,15 +54,18 @@ def _mailto(href: str) -> Iterator[str]:
 def extract_emails(page: CapturedPage) -> list[Selector]:
     """``email`` selectors from mailto: links first, then from visible text."""
     found: dict[str, Selector] = {}
+    seen: set[str] = set()  # a value repeated on the page is read once (floods repeat one)
     for node in page.tree.css("a, area"):
         href = attribute(node, "href")
-        if href is None or href[:7].lower() != "mailto:":
+        if href is None or href[:7].lower() != "mailto:" or href in seen:
             continue
+        seen.add(href)
         for address in _mailto(href):
             found.setdefault(address, Selector("email", address, "mailto", Strength.MEDIUM))
     for text in visible_texts(page):
-        if "@" not in text:
+        if "@" not in text or text in seen:
             continue
+        seen.add(text)
         for match in _EMAIL.finditer(text):
             value = _email(match.group(1), match.group(2))
             if value is not None:

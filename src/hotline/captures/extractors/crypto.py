@@ -113,15 +113,15 @@ def extract_crypto(page: CapturedPage) -> list[Selector]:
     found = [
         *(
             hit
-            for text in visible_texts(page)
-            if len(text) >= _SHORTEST
+            for text in dict.fromkeys(t for t in visible_texts(page) if len(t) >= _SHORTEST)
             for hit in _scan(text, "text", _RANK_TEXT)
         ),
         *(
-            hit
-            for name, value in attributes(page)
-            if len(value) >= _SHORTEST
-            for hit in _scan(value, f"attr:{name[:64]}", _RANK_ATTR)
+            hit  # each (attribute, value) once: a page repeating one link is read once
+            for name, value in dict.fromkeys(
+                (n[:64], v) for n, v in attributes(page) if len(v) >= _SHORTEST
+            )
+            for hit in _scan(value, f"attr:{name}", _RANK_ATTR)
         ),
     ]
     for rank, selector in found:
