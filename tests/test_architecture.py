@@ -126,6 +126,7 @@ NO_DATABASE: frozenset[str] = frozenset(
         "hotline.report.csvout",
         "hotline.report.pdf",
         "hotline.report.terminal",
+        "hotline.report.files",
         "hotline.sharing.formats",
     }
 )

@@ -829,3 +829,156 @@ def test_ingest_captures_selectors_and_export(db_url: str, tmp_path: Path) -> No
     assert "no selectors recorded" in unknown.out
     bad = hotline(db_url, "selectors", "::::")
     assert bad.code == 2
+
+
+# --- output files on a full disk ------------------------------------------------------------
+
+
+class _FullDisk:
+    """A writable file that takes ``budget[0]`` more bytes (shared by every file opened), writes
+    what fits, then fails as a full disk does."""
+
+    def __init__(self, real: Any, budget: list[int]) -> None:
+        self._real, self._budget = real, budget
+
+    def write(self, data: Any) -> int:
+        if len(data) > self._budget[0]:
+            self._real.write(data[: self._budget[0]])
+            self._real.flush()
+            self._budget[0] = 0
+            raise OSError(28, "No space left on device")
+        self._budget[0] -= len(data)
+        return int(self._real.write(data))
+
+    def __enter__(self) -> _FullDisk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._real.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+@pytest.fixture
+def full_disk(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every file opened for writing from now on shares a budget of 2,000 bytes (or chars)."""
+    real_open = io.open
+    budget = [2_000]
+
+    def opening(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        handle = real_open(file, mode, *args, **kwargs)
+        return _FullDisk(handle, budget) if set(mode) & set("wax+") else handle
+
+    monkeypatch.setattr(io, "open", opening)
+    return budget
+
+
+def _parts(folder: Path) -> list[Path]:
+    return [path for path in folder.rglob("*") if path.name.endswith(".part")]
+
+
+def test_report_on_a_full_disk_keeps_the_earlier_files(
+    db_url: str, clean_feed: Path, tmp_path: Path, full_disk: list[int]
+) -> None:
+    full_disk[0] = 10**9  # the ingest writes nothing through io.open, but to be sure
+    hotline(db_url, "-q", "ingest", "reports", str(clean_feed))
+    folder = tmp_path / "assessment-2026"
+    (folder / "tables").mkdir(parents=True)
+    (folder / "assessment.html").write_text("<!DOCTYPE html>earlier report", encoding="utf-8")
+    full_disk[0] = 2_000
+    result = hotline(db_url, "report", "--out", str(folder))
+    assert result.code == 2, result
+    assert (folder / "assessment.html").read_text(encoding="utf-8") == (
+        "<!DOCTYPE html>earlier report"
+    )
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert "cannot write" in lines[0]
+    assert "assessment.html" in lines[0]
+    assert "No space left on device" in lines[0]
+    assert _parts(folder) == []
+    # Room again: a whole report, no temporary files left over.
+    full_disk[0] = 10**9
+    again = hotline(db_url, "report", "--out", str(folder))
+    assert again.code == 0, again
+    html = (folder / "assessment.html").read_text(encoding="utf-8")
+    assert html.rstrip().endswith("</html>")
+    assert _parts(folder) == []
+    assert oct((folder / "assessment.html").stat().st_mode & 0o777) != "0o600"
+
+
+def test_report_tables_on_a_full_disk_are_whole_or_absent(
+    db_url: str, clean_feed: Path, tmp_path: Path, full_disk: list[int]
+) -> None:
+    full_disk[0] = 10**9
+    hotline(db_url, "-q", "ingest", "reports", str(clean_feed))
+    folder = tmp_path / "r"
+    html_size = len(hotline(db_url, "report", "--out", "-").out.encode("utf-8"))
+    full_disk[0] = html_size + 300  # the HTML fits, the tables run out of room
+    result = hotline(db_url, "report", "--out", str(folder))
+    assert result.code == 2, result
+    assert "cannot write" in result.err
+    assert ".csv" in result.err
+    assert (folder / "assessment.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    for table in (folder / "tables").glob("*.csv"):  # each one whole: header and rows
+        rows = list(csv.reader(io.StringIO(table.read_text(encoding="utf-8"))))
+        assert rows, table.name
+        assert all(len(row) == len(rows[0]) for row in rows), table.name
+    assert _parts(folder) == []
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_export_on_a_full_disk_keeps_the_earlier_file(
+    db_url: str, clean_feed: Path, tmp_path: Path, full_disk: list[int], fmt: str
+) -> None:
+    full_disk[0] = 10**9
+    hotline(db_url, "-q", "ingest", "reports", str(clean_feed))
+    target = tmp_path / f"urls.{fmt}"
+    target.write_text("earlier export\n", encoding="utf-8")
+    full_disk[0] = 100
+    result = hotline(db_url, "export", "urls", "--format", fmt, "--out", str(target))
+    assert result.code == 2, result
+    assert target.read_text(encoding="utf-8") == "earlier export\n"
+    assert len(result.err.strip().splitlines()) == 1
+    assert "cannot write" in result.err
+    assert "No space left on device" in result.err
+    assert _parts(tmp_path) == []
+    full_disk[0] = 10**9
+    assert hotline(db_url, "export", "urls", "--format", fmt, "--out", str(target)).code == 0
+    assert SHOP in target.read_text(encoding="utf-8")
+
+
+def test_export_into_a_missing_folder_is_one_line(db_url: str, tmp_path: Path) -> None:
+    result = hotline(db_url, "export", "urls", "--out", str(tmp_path / "no" / "such" / "u.csv"))
+    assert result.code == 2
+    assert len(result.err.strip().splitlines()) == 1
+    assert "cannot write" in result.err
+
+
+def test_quarantine_save_raw_on_a_full_disk(
+    db_url: str, engine: Engine, tmp_path: Path, mixed_feed: Path, full_disk: list[int]
+) -> None:
+    full_disk[0] = 10**9
+    hotline(db_url, "ingest", "reports", str(mixed_feed))
+    (item,) = entries(engine, code="bad_timestamp")
+    saved = tmp_path / "raw.bin"
+    saved.write_bytes(b"earlier")
+    full_disk[0] = 5
+    result = hotline(db_url, "quarantine", "show", str(item.id), "--save-raw", str(saved))
+    assert result.code == 2
+    assert saved.read_bytes() == b"earlier"
+    assert "cannot write" in result.err
+
+
+def test_paths_and_labels_print_literally(db_url: str, clean_feed: Path, tmp_path: Path) -> None:
+    """Rich markup in what the user typed (an --out path) prints as typed."""
+    hotline(db_url, "-q", "ingest", "reports", str(clean_feed))
+    folder = tmp_path / "[bold]q3"
+    result = hotline(db_url, "report", "--out", str(folder))
+    assert result.code == 0, result
+    assert f"wrote {folder / 'assessment.html'}" in result.out
+    target = tmp_path / "[red]urls.csv"
+    exported = hotline(db_url, "export", "urls", "--out", str(target))
+    assert exported.code == 0
+    assert str(target) in exported.err

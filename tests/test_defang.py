@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hotline.urls import CanonicalURL, canonicalize, defang, defang_text, refang
+from hotline.urls.display import defang_in_text
 from hotline.urls.onion import onion_v3_address
 
 ONION = onion_v3_address(bytes(32))
@@ -175,3 +176,41 @@ def test_defang_text_on_arbitrary_text(text: str) -> None:
     assert not _LIVE_SCHEME.search(out)
     if not _LIVE_SCHEME.search(text):
         assert out == text
+
+
+# --- URLs inside free text, for people -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Order at https://shop.example.test/a.", "Order at hxxps://shop[.]example[.]test/a."),
+        ("a=http://x.test&b=https://y.test", "a=hxxp://x[.]test&b=hxxps://y[.]test"),
+        ("hxxps://half.example.test/p", "hxxps://half[.]example[.]test/p"),
+        ("HXXP://HALF.EXAMPLE.TEST", "HXXP://HALF[.]EXAMPLE[.]TEST"),
+        ("fxp://files.example/x", "fxp://files[.]example/x"),
+        ("http[:]//a.example.test", "http[:]//a[.]example[.]test"),
+        ("visit www.shop.example today", "visit www[.]shop[.]example today"),
+        ("hxxp://shop[.]test/p", "hxxp://shop[.]test/p"),  # already defanged: unchanged
+        ("version 1.2.3, 12.5 %", "version 1.2.3, 12.5 %"),
+    ],
+)
+def test_defang_in_text(text: str, shown: str) -> None:
+    assert defang_in_text(text) == shown
+
+
+_URLISH = st.lists(
+    st.one_of(
+        st.sampled_from(["http", "https", "ftp", "hxxp", "://", "[:]//", ".", "/", "www.", "a"]),
+        st.text(max_size=3),
+    ),
+    max_size=12,
+).map("".join)
+
+
+@given(_URLISH)
+@settings(max_examples=500)
+def test_defang_in_text_leaves_no_live_url(text: str) -> None:
+    shown = defang_in_text(text)
+    assert not re.search(r"(?:https?|ftp)://", shown, re.IGNORECASE | re.ASCII)
+    assert defang_in_text(shown) == shown

@@ -21,9 +21,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.console import Console
 
-from hotline.report.csvout import write_tables
+from hotline.report.csvout import chart_csv, table_csv, write_tables
+from hotline.report.files import OutputError, write_atomic
 from hotline.report.html import defang_display, render_html
 from hotline.report.model import Assessment, Chart, Section, Table
 from hotline.report.pdf import write_pdf
@@ -526,3 +529,161 @@ def test_print_summary_limits_rows_and_tables() -> None:
     assert "18 more rows" in output
     assert output.count("Many") == 1
     assert "Second" in output
+
+
+# -- hostile text in the model ------------------------------------------------------------------
+
+# Terminal sequences, bidi controls, markup and URLs (reserved names), as pieces to combine.
+_PIECES = st.sampled_from(
+    [
+        "\x1b[2J", "\x1b]0;title\x07", "\x1b]8;;http://x.test/\x1b\\", "\x1b]52;c;aGk=\x07",
+        "\x9b", "\x85", "\x00", "\x7f", "\r", "\n", "\t", "\u202e", "\u2067", "\u061c",
+        "\u2029", "[bold]", "<script>", "&amp;", "http://", "HTTPS://", "ftp://", "hxxp://",
+        "www.", "shop.example.test", ".", "/", " ",
+    ]
+)  # fmt: skip
+_HOSTILE = st.lists(st.one_of(_PIECES, st.text(max_size=5)), max_size=10).map("".join)
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]"
+)
+_LIVE_URL = re.compile(r"(?:https?|ftp)://", re.IGNORECASE | re.ASCII)
+
+
+def _hostile_assessment(text: str) -> Assessment:
+    table = Table(
+        key="hostile",
+        title=f"Providers {text}",
+        columns=("provider", text or "x", "urls"),
+        rows=((text, text, 3), (f"=1+{text}", None, 2.5)),
+        note=text,
+    )
+    chart = Chart(
+        key="hostile-chart", title=text, kind="bar", labels=(text, "b"),
+        series=((text or "s", (1.0, 2.0)),), unit=text[:3],
+    )  # fmt: skip
+    line = Chart(key="hostile-line", title=text, kind="line", labels=(text, "2026-02"),
+                 series=((text, (1.0, 2.0)), ("other", (2.0, 1.0))))  # fmt: skip
+    return replace(
+        _assessment(),
+        title=text,
+        headline=f"Of 3 URLs {text}",
+        sources=(text,),
+        tool_version=text,
+        sections=(Section("hostile", text, (text,), (table,), (chart, line)),),
+    )
+
+
+@given(_HOSTILE)
+@settings(max_examples=150, deadline=None)
+def test_hostile_text_reaches_no_page_spreadsheet_or_terminal(text: str) -> None:
+    assessment = _hostile_assessment(text)
+    document = render_html(assessment)
+    assert _CONTROLS.search(document) is None
+    assert "://" not in document
+    assert "<script>" not in document
+    for data in (table_csv(assessment.sections[0].tables[0]),
+                 chart_csv(assessment.sections[0].charts[0])):  # fmt: skip
+        cells = data.decode("utf-8")
+        assert _CONTROLS.search(cells) is None
+        assert _LIVE_URL.search(cells) is None
+    buffer = io.StringIO()
+    print_summary(assessment, Console(file=buffer, width=120))
+    shown = buffer.getvalue()
+    assert _CONTROLS.search(shown.replace("\n", "")) is None
+    assert "\t" not in shown
+    assert _LIVE_URL.search(shown) is None
+
+
+def test_hostile_text_is_shown_escaped_not_dropped() -> None:
+    assessment = _hostile_assessment("Prov\x1b]0;t\x07\u202e http://p.example.test/")
+    document = render_html(assessment)
+    assert "Prov\\x1b]0;t\\x07\\u202e hxxp[:]//p[.]example[.]test/" in document
+    rows = list(csv.reader(io.StringIO(table_csv(assessment.sections[0].tables[0]).decode())))
+    assert rows[1][0] == "Prov\\x1b]0;t\\x07\\u202e hxxp://p[.]example[.]test/"
+    assert rows[2][0].startswith("'=1+Prov")  # still formula-safe
+    buffer = io.StringIO()
+    print_summary(assessment, Console(file=buffer, width=200))
+    assert "Prov\\x1b]0;t\\x07\\u202e hxxp[:]//p[.]example[.]test/" in buffer.getvalue()
+
+
+def test_csv_keeps_tab_and_line_feed_but_not_carriage_return() -> None:
+    table = Table(key="t", title="t", columns=("a",), rows=(("x\ty\nz\rw",),))
+    rows = list(csv.reader(io.StringIO(table_csv(table).decode())))
+    assert rows[1] == ["x\ty\nz\\rw"]
+
+
+# -- files written whole or not at all ----------------------------------------------------------
+
+
+def test_write_atomic_replaces_and_keeps_the_mode(tmp_path: Path) -> None:
+    target = tmp_path / "a.csv"
+    write_atomic(target, b"first")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # as a plain new file
+    target.chmod(0o640)
+    write_atomic(target, b"second")
+    assert target.read_bytes() == b"second"
+    assert target.stat().st_mode & 0o777 == 0o640  # the old file's mode is kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]
+
+
+def test_write_atomic_failing_leaves_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "assessment.html"
+    target.write_bytes(b"old")
+
+    def no_room(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_room)  # a delayed write fails when flushed
+    with pytest.raises(OutputError) as raised:
+        write_atomic(target, b"new" * 1000)
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["assessment.html"]
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "assessment.html" in message
+    assert "No space left on device" in message
+
+
+def test_write_atomic_into_a_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="cannot write"):
+        write_atomic(tmp_path / "missing" / "a.csv", b"x")
+
+
+def test_an_engine_that_fails_midway_leaves_no_pdf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hotline.report.pdf as pdf
+
+    def half_written(html_path: Path, pdf_path: Path) -> bool:
+        pdf_path.write_bytes(b"%PDF-1.7 cut")
+        return False
+
+    monkeypatch.setattr(pdf, "_weasyprint", half_written)
+    monkeypatch.setattr(pdf, "_chromium", half_written)
+    html_path = tmp_path / "report.html"
+    html_path.write_text("<p>x</p>", encoding="utf-8")
+    assert write_pdf(html_path, tmp_path / "report.pdf") is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+def test_the_pdf_appears_only_when_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hotline.report.pdf as pdf
+
+    seen: list[bool] = []
+
+    def printing(html_path: Path, pdf_path: Path) -> bool:
+        pdf_path.write_bytes(b"%PDF-1.7 whole")
+        seen.append((tmp_path / "report.pdf").exists())
+        return True
+
+    monkeypatch.setattr(pdf, "_weasyprint", printing)
+    html_path = tmp_path / "report.html"
+    html_path.write_text("<p>x</p>", encoding="utf-8")
+    assert write_pdf(html_path, tmp_path / "report.pdf") == "weasyprint"
+    assert seen == [False]  # not at its name while being written
+    assert (tmp_path / "report.pdf").read_bytes() == b"%PDF-1.7 whole"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "report.pdf"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, fields
@@ -41,6 +42,32 @@ def brand_ref(brand_id: int) -> str:
 
 def distributor_ref(distributor_id: int) -> str:
     return f"d{distributor_id}"
+
+
+MAX_LABEL = 255  # the width of the stored label
+# Control characters, invisible formatting (bidirectional overrides, zero-width characters),
+# line and paragraph separators, and lone surrogates (undecodable bytes on the command line).
+_UNFIT_IN_LABEL = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def checked_label(text: str) -> str:
+    """An analyst's label for a brand or a distributor, trimmed of surrounding spaces.
+
+    Raises ValueError saying why when it is empty, longer than :data:`MAX_LABEL` characters
+    (never cut to fit), or holds a character that is not visible text.
+    """
+    label = text.strip()
+    if not label:
+        raise ValueError("the label is empty")
+    if len(label) > MAX_LABEL:
+        raise ValueError(f"the label has {len(label):,} characters; at most {MAX_LABEL} fit")
+    for position, char in enumerate(label, start=1):
+        if unicodedata.category(char) in _UNFIT_IN_LABEL:
+            raise ValueError(
+                f"the label holds U+{ord(char):04X} at character {position}: "
+                "control and invisible formatting characters are not allowed"
+            )
+    return label
 
 
 @dataclass

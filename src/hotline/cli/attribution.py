@@ -17,10 +17,19 @@ from hotline.attribution.services import (
     BRAND_ID,
     DISTRIBUTOR_ID,
     Attributor,
+    checked_label,
     record_override,
     site_keys,
 )
-from hotline.cli.console import INPUT_REJECTED, err, fail, out, site_argument
+from hotline.cli.console import (
+    INPUT_REJECTED,
+    err,
+    fail,
+    markup_value,
+    out,
+    site_argument,
+    text_value,
+)
 from hotline.cli.context import state
 from hotline.store.engine import WRITER
 from hotline.store.types import utcnow
@@ -98,7 +107,7 @@ def why(
     engine = state(ctx).ready_engine()
     with engine.connect() as connection:
         answer = site_answer(connection, key)
-    shown = escape(defang_host(key))
+    shown = markup_value(defang_host(key))
     if answer is None:
         raise fail(f"no attribution for '{defang_host(key)}' (is it a site? run hotline attribute)")
     commerce = answer.commercial_score
@@ -111,9 +120,12 @@ def why(
             f"and a confidence of {_DEFAULTS.confidence_floor:g})"
         )
     else:
-        brand = answer.brand + (f" “{escape(answer.brand_label)}”" if answer.brand_label else "")
-        dist = (answer.distributor or "?") + (
-            f" “{escape(answer.distributor_label)}”" if answer.distributor_label else ""
+        # Labels are the analysts' free text: shown literally, one line, URLs defanged.
+        brand = markup_value(answer.brand) + (
+            f" “{markup_value(answer.brand_label)}”" if answer.brand_label else ""
+        )
+        dist = markup_value(answer.distributor or "?") + (
+            f" “{markup_value(answer.distributor_label)}”" if answer.distributor_label else ""
         )
         out.print(
             f"[bold]{shown}[/] → brand {brand} ({answer.brand_sites} sites) → distributor "
@@ -128,12 +140,14 @@ def why(
     table = Table(title="Evidence", title_justify="left")
     for column in ("level", "kind", "value", "weight", "shared with", "for example", "note"):
         table.add_column(column)
+    # Values come from captured pages and DNS: Text cells, controls escaped, URLs defanged.
     for item in answer.evidence:
         examples = ", ".join(defang_host(s) for s in item.get("examples", [])[:3])
         table.add_row(
-            item.get("level", ""), item["kind"], escape(_show(item["kind"], str(item["value"]))),
-            f"{item['weight']:.2f}", f"{item['shared_with']:,} site(s)", escape(examples),
-            escape(item.get("discounted") or ""),
+            text_value(item.get("level", "")), text_value(item["kind"]),
+            text_value(_show(item["kind"], str(item["value"]))),
+            f"{item['weight']:.2f}", f"{item['shared_with']:,} site(s)", text_value(examples),
+            text_value(item.get("discounted") or ""),
         )  # fmt: skip
     out.print(table)
 
@@ -217,7 +231,10 @@ def label(
     if found is None:
         raise fail(f"'{ident}' is not a {kind} id (like {'b12' if kind == 'brand' else 'd3'})")
     number = int(found.group(1))
-    name = name.strip()[:255]
+    try:
+        name = checked_label(name)
+    except ValueError as error:
+        raise fail(f"cannot label {kind} {ident.strip().lower()}: {error}") from error
     values = {"label": name, "labelled_by": getpass.getuser(),
               "labelled_at": utcnow()}  # fmt: skip
     engine = state(ctx).ready_engine()
@@ -229,4 +246,4 @@ def label(
         changed = connection.execute(statement).rowcount
     if not changed:
         raise fail(f"no {kind} {ident}", code=INPUT_REJECTED)
-    out.print(f"{what} {ident.lower()} is now “{escape(name.strip())}”")
+    out.print(f"{kind} {markup_value(ident.strip().lower())} is now “{markup_value(name)}”")

@@ -1,8 +1,18 @@
-"""Shared terminal helpers: one console for messages, exit codes, progress bars."""
+"""Shared terminal helpers: one console for messages, exit codes, progress bars, and the
+helpers that make values from data safe to print.
+
+Every value that comes from data (feeds, captures, passive DNS, IP databases, RDAP, analysts'
+labels, file names) is printed through :func:`markup_value` (inside a markup string),
+:func:`text_value` (a ``Text``, never read as markup) or :func:`markup_path` (a path the user
+gave): control characters and bidi overrides are shown escaped, rich markup is shown
+literally, and values are defanged (:func:`hotline.urls.display.for_people`). As a last line
+of defence, :class:`HotlineConsole` escapes any control character still left in what it
+prints, so no value can move the cursor, retitle the window or write the clipboard.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -19,8 +29,11 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
+
+from hotline.urls.display import escape_controls, for_people, is_displayable
 
 # Exit codes of the brief's contract.
 OK, INPUT_REJECTED, USAGE = 0, 1, 2
@@ -64,6 +77,45 @@ class HotlineConsole(Console):
                     _wrap_instead_of_cutting(item)
         super().print(*objects, **options)
 
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        """The text written out, with every control character in it shown escaped.
+
+        Values are made safe before they are laid out (the helpers below); this is the last
+        line of defence, for whatever slipped through. It works on the finished lines, so
+        nothing is cut, and leaves rich's own cursor controls (progress bars), its styles,
+        line breaks and tabs alone.
+        """
+        return super()._render_buffer(_escaped(buffer))
+
+
+def _escaped(buffer: Iterable[Segment]) -> Iterator[Segment]:
+    for segment in buffer:
+        if segment.control or is_displayable(segment.text, keep=_LAYOUT):
+            yield segment
+        else:
+            yield Segment(escape_controls(segment.text, keep=_LAYOUT), segment.style)
+
+
+_LAYOUT = "\t\n"
+
+
+def markup_value(value: object) -> str:
+    """A value from data, to put inside a markup string: one line, controls escaped, URLs
+    defanged, markup shown literally (``[bold]`` prints as ``[bold]``)."""
+    return escape(for_people(str(value)))
+
+
+def text_value(value: object, style: str = "") -> Text:
+    """A value from data as a ``Text`` (never read as markup): one line, controls escaped,
+    URLs defanged."""
+    return Text(for_people(str(value)), style=style)
+
+
+def markup_path(path: object) -> str:
+    """A file name or path the user gave, for a markup string: controls escaped and markup
+    shown literally, but not defanged (it is a path, not a host)."""
+    return escape(escape_controls(str(path)))
+
 
 def _wrap_instead_of_cutting(table: Table) -> None:
     for column in table.columns:
@@ -72,13 +124,17 @@ def _wrap_instead_of_cutting(table: Table) -> None:
             column.overflow = "fold"
 
 
-out = HotlineConsole(highlight=False)
-err = HotlineConsole(stderr=True, highlight=False)
+# No emoji codes: a label ":warning:" from data prints as it is written.
+out = HotlineConsole(highlight=False, emoji=False)
+err = HotlineConsole(stderr=True, highlight=False, emoji=False)
 
 
 def fail(message: str, code: int = USAGE) -> typer.Exit:
-    """Print an error on stderr and return the Exit to raise (``raise fail(...)``)."""
-    err.print(f"[bold red]error:[/] {escape(message)}")
+    """Print an error on stderr and return the Exit to raise (``raise fail(...)``).
+
+    The message is shown literally: control characters escaped (line breaks kept), no
+    markup."""
+    err.print(f"[bold red]error:[/] {escape(escape_controls(message, keep=chr(10)))}")
     return typer.Exit(code)
 
 

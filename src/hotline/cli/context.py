@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import typer
@@ -10,7 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from hotline.cli.console import err, fail
-from hotline.store.engine import make_engine
+from hotline.store.engine import DatabaseUrlError, in_memory, make_engine
 from hotline.store.migrate import current_revision, head_revision, upgrade
 
 
@@ -24,12 +25,27 @@ class AppState:
     def shown_db(self) -> str:
         """The database URL for messages: never with its password."""
         try:
-            return make_url(self.db).render_as_string(hide_password=True)
-        except ArgumentError:
-            return self.db
+            shown = make_url(self.db).render_as_string(hide_password=True)
+        except (ArgumentError, ValueError):  # unparsable: hide what sits where a password would
+            shown = _PASSWORD.sub(r"\1***@", self.db)
+        return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in shown)
 
     def engine(self) -> Engine:
+        """The engine for ``--db``; a URL that cannot work is refused in one line, exit 2.
+
+        An in-memory SQLite database is refused too: everything written to it would be gone
+        when the command ends, after reporting success.
+        """
         if self._engine is None:
+            try:
+                memory = in_memory(self.db)
+            except DatabaseUrlError as error:
+                raise fail(f"cannot use database '{self.shown_db}': {error}") from error
+            if memory:
+                raise fail(
+                    f"cannot use database '{self.shown_db}': an in-memory SQLite database "
+                    "keeps nothing once the command ends; give a file (sqlite:///FILE)"
+                )
             try:
                 self._engine = make_engine(self.db)
             except (SQLAlchemyError, ValueError, ImportError) as error:
@@ -63,6 +79,9 @@ class AppState:
             f"database schema is at revision {current}, this hotline needs {head}; "
             "run `hotline init` to migrate"
         )
+
+
+_PASSWORD = re.compile(r"(://[^/@:]*:)[^/@]*@")
 
 
 def state(ctx: typer.Context) -> AppState:

@@ -1,4 +1,13 @@
-"""``hotline export``: machine-readable tables for other tools."""
+"""``hotline export``: machine-readable tables for other tools, or defanged for people.
+
+Two audiences, one switch. ``--no-defang`` (the default for a file or a pipe) is the tools'
+contract: every value exactly as stored, so the export round-trips (CSV only prefixes a cell
+that would start a spreadsheet formula; JSON Lines escapes control characters as JSON does).
+``--defang`` (the default on a terminal) is for people: sites and URLs defanged, and every
+text cell passed through :func:`hotline.urls.display.for_people` (a URL anywhere in a value
+defanged, control characters and bidi overrides shown escaped). Whatever the switch, what
+goes to a terminal never carries a control character. A file is written whole or not at all.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +19,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
-from hotline.cli.console import err
+from hotline.cli.console import err, fail, markup_path
 from hotline.cli.context import state
+from hotline.report.files import OutputError, atomic_output
 from hotline.sharing.formats import write_rows
 from hotline.sharing.selectors import SELECTOR_EXPORT_COLUMNS, selector_rows
 from hotline.sharing.urls import URL_EXPORT_COLUMNS, url_rows
+from hotline.urls.display import escape_controls, for_people
 
 app = typer.Typer(
     help=(
@@ -38,6 +48,36 @@ def output_file(out_file: Path | None) -> Path | None:
     its full path).
     """
     return None if out_file is None or str(out_file) == "-" else out_file
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # closed or not a real stream
+        return False
+
+
+def _people(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """Rows for people: every text cell (and each text in a list cell) made safe to show."""
+    for row in rows:
+        yield tuple(
+            for_people(v) if isinstance(v, str)
+            else [for_people(x) if isinstance(x, str) else x for x in v] if isinstance(v, list)
+            else v
+            for v in row
+        )  # fmt: skip
+
+
+def _controls_escaped(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """Rows for a terminal that asked for values as stored: only control characters escaped."""
+    for row in rows:
+        yield tuple(
+            escape_controls(v) if isinstance(v, str)
+            else [escape_controls(x) if isinstance(x, str) else x for x in v]
+            if isinstance(v, list)
+            else v
+            for v in row
+        )  # fmt: skip
 
 
 class ExportFormat(StrEnum):
@@ -67,8 +107,10 @@ def export_urls(
     """One row per canonical URL: url, site, first and last reported, report count, sources.
 
     URLs go to files and pipes as they are (tools need them) and to a terminal defanged;
-    --defang / --no-defang decide explicitly.
-    CSV cells that a spreadsheet would run as a formula are prefixed with a quote.
+    --defang / --no-defang decide explicitly. Defanged output is for people: control
+    characters in any value are shown escaped, and nothing written to a terminal carries one.
+    CSV cells that a spreadsheet would run as a formula are prefixed with a quote. A file is
+    written whole or not at all.
 
     [bold]Examples[/]
 
@@ -78,10 +120,11 @@ def export_urls(
     out_file = output_file(out_file)
     engine = state(ctx).ready_engine()
     if defanged is None:  # a person reading a terminal never sees a live URL by default
-        defanged = out_file is None and sys.stdout.isatty()
-    count = _write(url_rows(engine, defanged=defanged), URL_EXPORT_COLUMNS, fmt, out_file)
+        defanged = out_file is None and _stdout_is_terminal()
+    rows = url_rows(engine, defanged=defanged)
+    count = _write(rows, URL_EXPORT_COLUMNS, fmt, out_file, people=defanged)
     if not state(ctx).quiet:
-        where = f" to {escape(str(out_file))}" if out_file else ""
+        where = f" to {markup_path(out_file)}" if out_file else ""
         err.print(f"[dim]exported {count:,} URL(s){where}[/]")
 
 
@@ -98,7 +141,8 @@ def export_selectors(
         bool | None,
         typer.Option(
             "--defang/--no-defang",
-            help="Defang sites and host-like values. Default: defanged on a terminal only.",
+            help="Defang sites, host-like values and every URL inside a value (for people). "
+            "Default: defanged on a terminal only.",
             show_default=False,
         ),
     ] = None,
@@ -114,11 +158,11 @@ def export_selectors(
     out_file = output_file(out_file)
     engine = state(ctx).ready_engine()
     if defanged is None:
-        defanged = out_file is None and sys.stdout.isatty()
+        defanged = out_file is None and _stdout_is_terminal()
     rows = selector_rows(engine, defanged=defanged)
-    count = _write(rows, SELECTOR_EXPORT_COLUMNS, fmt, out_file)
+    count = _write(rows, SELECTOR_EXPORT_COLUMNS, fmt, out_file, people=defanged)
     if not state(ctx).quiet:
-        where = f" to {escape(str(out_file))}" if out_file else ""
+        where = f" to {markup_path(out_file)}" if out_file else ""
         err.print(f"[dim]exported {count:,} selector link(s){where}[/]")
 
 
@@ -127,7 +171,14 @@ def _write(
     columns: Sequence[str],
     fmt: ExportFormat,
     out_file: Path | None,
+    *,
+    people: bool,
 ) -> int:
+    """Write the rows; ``people``: for people (see the module), else as stored."""
+    if people:
+        rows = _people(rows)
+    elif out_file is None and _stdout_is_terminal():
+        rows = _controls_escaped(rows)
     if out_file is None:
         try:
             count = write_rows(sys.stdout, fmt.value, columns, rows)
@@ -137,8 +188,11 @@ def _write(
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(0) from None
         return count
-    with out_file.open("w", encoding="utf-8", newline="") as handle:
-        return write_rows(handle, fmt.value, columns, rows)
+    try:
+        with atomic_output(out_file, text=True) as handle:
+            return write_rows(handle, fmt.value, columns, rows)
+    except OutputError as error:
+        raise fail(str(error)) from error
 
 
 @app.command("sites")
@@ -174,11 +228,11 @@ def export_sites(
     out_file = output_file(out_file)
     engine = state(ctx).ready_engine()
     if defanged is None:
-        defanged = out_file is None and sys.stdout.isatty()
+        defanged = out_file is None and _stdout_is_terminal()
     rows = site_rows(engine)
     if defanged:
         rows = ((defang_host(row[0]), *row[1:]) for row in rows)
-    count = _write(rows, SITE_EXPORT_COLUMNS, fmt, out_file)
+    count = _write(rows, SITE_EXPORT_COLUMNS, fmt, out_file, people=defanged)
     if not state(ctx).quiet:
-        where = f" to {escape(str(out_file))}" if out_file else ""
+        where = f" to {markup_path(out_file)}" if out_file else ""
         err.print(f"[dim]exported {count:,} site(s){where}[/]")

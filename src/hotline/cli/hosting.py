@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from hotline.cli.console import err, fail, out, site_argument
+from hotline.cli.console import err, fail, markup_value, out, site_argument, text_value
 from hotline.cli.context import state
 from hotline.hosting import providers as provider_table
 from hotline.hosting.cdn import CdnListError
@@ -179,6 +179,7 @@ def print_summary(summary: EnrichSummary) -> None:
     rows += [
         ("addresses looked up", summary.ips_looked_up),
         ("  of which no database knows the country", summary.ips_unknown_country),
+        ("    of which the database gave no ISO country code", summary.ips_not_a_country),
         ("  of which belong to a CDN", summary.ips_cdn),
         ("sites recomputed", summary.sites_recomputed),
     ]
@@ -187,6 +188,10 @@ def print_summary(summary: EnrichSummary) -> None:
     for label, value in rows:
         table.add_row(label, f"{value:,}")
     out.print(table)
+    if summary.not_a_country_values:
+        common = summary.not_a_country_values.most_common(5)
+        values = ", ".join(f"{value} ×{count:,}" for value, count in common)
+        out.print(f"country values that are no ISO 3166-1 code, read as unknown: {escape(values)}")
     if summary.full and summary.sites_recomputed:
         out.print(
             "every site recomputed: first run, or the databases, CDN list or providers changed"
@@ -236,18 +241,20 @@ def hosting(
         rdap = rdap_states(connection, addresses)
     if now is None and not rows:
         raise fail(f"no hosting known for '{defang_host(key)}' (is it a site? run hotline enrich)")
+    # Names come from passive DNS, facts from IP databases and RDAP: every value is shown
+    # literally, one line, controls escaped (markup_value, text_value).
     if now is not None:
         where = {"behind-cdn": f"behind CDN ({now.cdn})", "onion": "hidden service (.onion)",
                  "unknown": "unknown"}.get(now.status, now.country)  # fmt: skip
-        out.print(f"[bold]{escape(defang_host(key))}[/]: hosted {escape(where)}", end="")
+        line = f"[bold]{markup_value(defang_host(key))}[/]: hosted {markup_value(where)}"
         if now.status == "hosted":
             asn = f"AS{now.asn}" if now.asn is not None else "unknown AS"
-            out.print(f" at {now.ip}, {asn} {escape(now.provider or '')}".rstrip(), end="")
+            line += f" at {markup_value(now.ip)}, {asn} {markup_value(now.provider or '')}".rstrip()
         if now.since:
-            out.print(f", since {now.since:%Y-%m-%d}", end="")
-        out.print()
+            line += f", since {now.since:%Y-%m-%d}"
+        out.print(line)
         if now.origin_country and now.status == "behind-cdn":
-            out.print(f"last origin seen: {now.origin_country}")
+            out.print(f"last origin seen: {markup_value(now.origin_country)}")
         out.print(
             f"{now.ips} address(es), {now.asns} AS(es), {now.countries} country(ies), "
             f"{now.providers} provider(s) over time"
@@ -268,10 +275,10 @@ def hosting(
             note = f"{note}; {looked_up.note}" if note else looked_up.note
         table.add_row(
             f"{row.first_seen:%Y-%m-%d}", f"{row.last_seen:%Y-%m-%d}",
-            escape(defang_host(row.host)), row.rrtype, escape(value),
-            f"AS{row.asn}" if row.asn is not None else "", escape(row.provider or ""),
-            row.country or ("" if row.rrtype in ("CNAME", "NS") else "unknown"),
-            ",".join(row.sources), escape(note),
+            text_value(defang_host(row.host)), text_value(row.rrtype), text_value(value),
+            f"AS{row.asn}" if row.asn is not None else "", text_value(row.provider or ""),
+            text_value(row.country or ("" if row.rrtype in ("CNAME", "NS") else "unknown")),
+            text_value(",".join(row.sources)), text_value(note),
         )  # fmt: skip
     out.print(table)
 

@@ -6,14 +6,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from hotline.cli.console import fail, out
+from hotline.cli.console import fail, markup_path, markup_value, out, text_value
 from hotline.cli.context import state
 from hotline.quarantine import counts_by_reason, entries, entry
-from hotline.urls import defang_text
+from hotline.report.files import OutputError, write_atomic
+from hotline.urls.display import for_people
 
 app = typer.Typer(
     help=(
@@ -26,7 +26,9 @@ app = typer.Typer(
 
 
 def _preview(raw: bytes, width: int = 60) -> str:
-    text = defang_text(raw.decode("utf-8", "backslashreplace")).replace("\n", "⏎")
+    """The record on one line: line breaks as ⏎, controls escaped, URLs defanged, cut."""
+    lines = raw.decode("utf-8", "backslashreplace").replace("\r\n", "\n").split("\n")
+    text = "⏎".join(for_people(line) for line in lines)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -54,18 +56,22 @@ def list_entries(
     if not counts:
         out.print("the quarantine is empty: nothing was rejected")
         return
-    out.print("by reason: " + ", ".join(f"[bold]{code}[/] {count:,}" for code, count in counts))
+    out.print(
+        "by reason: "
+        + ", ".join(f"[bold]{markup_value(code)}[/] {count:,}" for code, count in counts)
+    )
     table = Table(show_lines=False)
     for column in ("id", "file", "line", "reason", "record"):
         table.add_column(column, overflow="fold")
     rows = entries(engine, file=file, code=reason, limit=limit or None)
     for item in rows:
-        # Everything below came from input files: Text() shows it literally, never as markup.
+        # Everything below came from input files: shown literally, never as markup, with
+        # control characters escaped and URLs defanged.
         table.add_row(
             str(item.id),
-            Text(Path(item.file).name),
+            text_value(Path(item.file).name),
             str(item.line),
-            Text(f"{item.reason_code}: {defang_text(item.reason)}"),
+            text_value(f"{item.reason_code}: {item.reason}"),
             Text(_preview(item.raw)),
         )
     out.print(table)
@@ -92,16 +98,20 @@ def show(
     if item is None:
         raise fail(f"no quarantine entry with id {entry_id}")
     out.print(f"[bold]id[/]        {item.id}")
-    out.print(f"[bold]kind[/]      {item.kind}")
-    out.print(f"[bold]file[/]      {escape(item.file)}")
+    out.print(f"[bold]kind[/]      {markup_value(item.kind)}")
+    out.print(f"[bold]file[/]      {markup_value(item.file)}")
     out.print(f"[bold]line[/]      {item.line}  (byte offset {item.byte_offset:,})")
-    out.print(f"[bold]reason[/]    {item.reason_code}: {escape(defang_text(item.reason))}")
+    out.print(f"[bold]reason[/]    {markup_value(f'{item.reason_code}: {item.reason}')}")
     out.print(f"[bold]recorded[/]  {item.created_at:%Y-%m-%d %H:%M:%S} UTC")
     size = f"{len(item.raw):,} bytes" + (
         " (cut; the original was longer)" if item.raw_truncated else ""
     )
-    out.print(f"[bold]record[/]    {size}, URLs defanged:")
-    out.print(defang_text(item.raw.decode("utf-8", "backslashreplace")), markup=False)
+    out.print(f"[bold]record[/]    {size}, URLs defanged, control characters escaped:")
+    record = item.raw.decode("utf-8", "backslashreplace")
+    out.print(Text(for_people(record, keep="\t\n")))
     if save_raw is not None:
-        save_raw.write_bytes(item.raw)
-        out.print(f"original bytes written to {save_raw}")
+        try:
+            write_atomic(save_raw, item.raw)
+        except OutputError as error:
+            raise fail(str(error)) from error
+        out.print(f"original bytes written to {markup_path(save_raw)}")

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hotline.cli.console import err, fail, out
+from hotline.cli.console import err, fail, markup_path, out
 from hotline.cli.context import state
 from hotline.report.build import Scope, build_assessment
 from hotline.report.model import Assessment
@@ -119,14 +119,22 @@ def report(
             sys.stdout.write(html)
             sys.stdout.flush()
         return
-    written = write_report(assessment, out_dir)
-    out.print(f"wrote {written['html']}")
+    from hotline.report.files import OutputError
+
+    try:
+        written = write_report(assessment, out_dir)
+    except OutputError as error:
+        raise fail(str(error)) from error
+    except OSError as error:  # the folder itself cannot be made
+        raise fail(f"cannot write the report to {out_dir}: {error.strerror or error}") from error
+    html_path = markup_path(written["html"])
+    out.print(f"wrote {html_path}")
     if written.get("pdf"):
-        out.print(f"wrote {written['pdf']} ({written['engine']})")
+        out.print(f"wrote {markup_path(written['pdf'])} ({written['engine']})")
     else:
         err.print("[dim]no PDF engine found (WeasyPrint or Chromium): HTML and CSV only[/]")
-    out.print(f"wrote {written['tables']} table(s) to {out_dir / 'tables'}")
-    out.print(f"open {written['html']} in a browser; it needs no network")
+    out.print(f"wrote {written['tables']} table(s) to {markup_path(out_dir / 'tables')}")
+    out.print(f"open {html_path} in a browser; it needs no network")
 
 
 def _known_sources(engine: Any, asked: tuple[str, ...]) -> tuple[str, ...]:
@@ -146,13 +154,19 @@ def _known_sources(engine: Any, asked: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def write_report(assessment: Assessment, out_dir: Path) -> dict[str, object]:
+    """Write assessment.html, tables/*.csv and (with an engine) assessment.pdf into ``out_dir``.
+
+    Each file is written whole or not at all; a file that cannot be written raises
+    :class:`hotline.report.files.OutputError` and leaves the earlier one in place.
+    """
     from hotline.report.csvout import write_tables
+    from hotline.report.files import write_atomic
     from hotline.report.html import render_html
     from hotline.report.pdf import write_pdf
 
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / "assessment.html"
-    html_path.write_text(render_html(assessment), encoding="utf-8")
+    write_atomic(html_path, render_html(assessment).encode("utf-8"))
     tables = write_tables(assessment, out_dir / "tables")
     pdf_path = out_dir / "assessment.pdf"
     engine = write_pdf(html_path, pdf_path)

@@ -6,11 +6,10 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
 from hotline.captures.page_class import NORMAL, OWN_PAGE_CLASSES
 from hotline.captures.queries import SAME_TEMPLATE_BITS, SitePages, similar_templates, site_pages
-from hotline.cli.console import fail, out
+from hotline.cli.console import fail, out, text_value
 from hotline.cli.context import state
 from hotline.sharing.selectors import selector_rows
 from hotline.urls import CanonicalURL, canonicalize, defang, refang
@@ -52,24 +51,27 @@ def selectors(
         if pages.captures:
             own = any(count.page_class in OWN_PAGE_CLASSES for count in pages.classes)
             why = "" if own else ": no capture shows the site's own page"
-            out.print(Text(f"no selectors recorded for {defang(key)}{why}"))
+            out.print(text_value(f"no selectors recorded for {defang(key)}{why}"))
             _print_pages(pages)
         else:
-            out.print(f"no selectors recorded for {defang(key)} (ingest its captures first)")
+            out.print(
+                text_value(f"no selectors recorded for {defang(key)} (ingest its captures first)")
+            )
         return
     _print_pages(pages)
-    table = Table(title=f"Selectors of {defang(key)}", title_justify="left")
+    table = Table(title=text_value(f"Selectors of {defang(key)}"), title_justify="left")
     table.add_column("kind", no_wrap=True)
     table.add_column("value", overflow="fold", ratio=1)  # values are evidence: never cut
     for column in ("method", "first seen", "last seen", "captures", "sites"):
         table.add_column(
             column, no_wrap=True, justify="right" if column in ("captures", "sites") else "left"
         )
+    # Every text is from captured pages: shown literally, controls escaped, URLs defanged.
     for _, kind, value, method, _, first, last, captures, sites, *_ in rows:
         table.add_row(
-            kind,
-            Text(value),
-            method or "",
+            text_value(kind),
+            text_value(value),
+            text_value(method or ""),
             f"{first:%Y-%m-%d}",
             f"{last:%Y-%m-%d}",
             str(captures),
@@ -81,7 +83,7 @@ def selectors(
         shown = ", ".join(f"{defang(other)} ({bits})" for other, bits in similar[:12])
         more = f" and {len(similar) - 12:,} more" if len(similar) > 12 else ""
         out.print(
-            Text(
+            text_value(
                 f"Near-identical page template (bits apart, ≤ {SAME_TEMPLATE_BITS}): {shown}{more}"
             )
         )
@@ -97,9 +99,11 @@ def _print_pages(pages: SitePages) -> None:
         f"{count.captures:,} {count.page_class} (last {count.last:%Y-%m-%d})"
         for count in pages.classes
     )
-    out.print(Text(f"pages: {shown}"))
+    out.print(text_value(f"pages: {shown}"))
     if pages.latest_class not in (None, NORMAL) and pages.latest_at and pages.latest_url:
         where = defang(pages.latest_url.split("://", 1)[-1])
         out.print(
-            Text(f"latest capture ({pages.latest_at:%Y-%m-%d}) is {pages.latest_class}: {where}")
+            text_value(
+                f"latest capture ({pages.latest_at:%Y-%m-%d}) is {pages.latest_class}: {where}"
+            )
         )

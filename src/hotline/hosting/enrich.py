@@ -88,6 +88,9 @@ class EnrichSummary:
     dns_by_status: Counter[str] = field(default_factory=Counter)
     ips_looked_up: int = 0
     ips_unknown_country: int = 0
+    # of those, addresses whose database gave a country value that is no ISO 3166-1 code
+    ips_not_a_country: int = 0
+    not_a_country_values: Counter[str] = field(default_factory=Counter)
     ips_cdn: int = 0
     rdap_by_status: Counter[str] = field(default_factory=Counter)
     # (address, "RDAP failed (<kind>): <reason>") for the first RDAP_EXAMPLES failures
@@ -299,6 +302,9 @@ class Enricher:
                 fact = found[ip]
                 cdn = self.cdn.by_address(ip, fact.asn)
                 summary.ips_unknown_country += fact.country is None
+                if fact.not_a_country is not None:
+                    summary.ips_not_a_country += 1
+                    summary.not_a_country_values[fact.not_a_country] += 1
                 summary.ips_cdn += cdn is not None
                 rows.append(
                     {"ip": ip, "country": fact.country, "asn": fact.asn, "as_org": fact.as_org,

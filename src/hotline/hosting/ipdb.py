@@ -57,34 +57,79 @@ class IpFacts:
     country: str | None  # ISO 3166-1 alpha-2, or None when no database knows the address
     asn: int | None
     as_org: str | None
+    # When ``country`` is None though the database answered something that is no ISO 3166-1
+    # code ("EU", "ZZ", a name): that value, quoted and printable, for counting and examples.
+    not_a_country: str | None = None
 
 
 NOTHING = IpFacts(None, None, None)
 
 
+# ISO 3166-1 alpha-2: the 249 officially assigned codes, and XK, the user-assigned code every
+# IP database vendor uses for Kosovo. Anything else a file holds as a country (a region such
+# as EU or AP, a placeholder such as ZZ or XX, a withdrawn code such as AN, a name) says
+# where no country is: the address's country is unknown.
+_ISO_3166_1 = (
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO "
+    "BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ "
+    "DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP "
+    "GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG "
+    "KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML "
+    "MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE "
+    "PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL "
+    "SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM "
+    "US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW"
+)
+ISO_COUNTRIES = frozenset(_ISO_3166_1.split()) | {"XK"}
+
+
 def _code(value: object) -> str | None:
-    if isinstance(value, str) and len(value) == 2 and value.isascii() and value.isalpha():
-        return value.upper()
+    if isinstance(value, str) and len(value) == 2 and value.isascii():
+        code = value.upper()
+        if code in ISO_COUNTRIES:
+            return code
     return None
+
+
+def _shown(value: object) -> str:
+    """A country value that is no code, as it may be printed: quoted, printable, short."""
+    text = value if isinstance(value, str) else repr(value)
+    return ascii(text[:16] + ("…" if len(text) > 16 else ""))
+
+
+def _country_and_rejected(record: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The country an address is in: the located country, else the registered one; with,
+    when there is none, the first value a country field held that is no ISO 3166-1 code."""
+    rejected: list[object] = []
+
+    def code_of(value: object) -> str | None:
+        code = _code(value)
+        if code is None and value is not None and value != "":
+            rejected.append(value)
+        return code
+
+    country = record.get("country")
+    if isinstance(country, Mapping):  # MaxMind, DB-IP: {"iso_code": "DE", "names": ...}
+        code = code_of(country.get("iso_code"))
+        if code:
+            return code, None
+    elif (code := code_of(country)) is not None:  # IPinfo standard and legacy: "DE"
+        return code, None
+    for key in ("country_code", "iso_code"):  # IPinfo Lite, ip-location-db
+        code = code_of(record.get(key))
+        if code:
+            return code, None
+    registered = record.get("registered_country")
+    if isinstance(registered, Mapping):
+        code = code_of(registered.get("iso_code"))
+        if code:
+            return code, None
+    codelike = [value for value in rejected if isinstance(value, str) and len(value) == 2]
+    return None, _shown((codelike or rejected)[0]) if rejected else None
 
 
 def _country_of(record: Mapping[str, Any]) -> str | None:
-    """The country an address is in: the located country, else the registered one."""
-    country = record.get("country")
-    if isinstance(country, Mapping):  # MaxMind, DB-IP: {"iso_code": "DE", "names": ...}
-        code = _code(country.get("iso_code"))
-        if code:
-            return code
-    elif (code := _code(country)) is not None:  # IPinfo standard and legacy: "DE"
-        return code
-    for key in ("country_code", "iso_code"):  # IPinfo Lite, ip-location-db
-        code = _code(record.get(key))
-        if code:
-            return code
-    registered = record.get("registered_country")
-    if isinstance(registered, Mapping):
-        return _code(registered.get("iso_code"))
-    return None
+    return _country_and_rejected(record)[0]
 
 
 def _asn_of(record: Mapping[str, Any]) -> tuple[int | None, str | None]:
@@ -378,13 +423,14 @@ class IpDatabases:
             if any(self.filter_special) and _special(ip):
                 country_record = None if self.filter_special[0] else country_record
                 asn_record = None if self.filter_special[1] else asn_record
-            country = _country_of(country_record) if country_record else None
+            country, odd = _country_and_rejected(country_record) if country_record else (None, None)
             if country is None and asn_record and self._asn_has_country:  # combined files
-                country = _country_of(asn_record)
+                country, odd_too = _country_and_rejected(asn_record)
+                odd = None if country else odd or odd_too
             number, name = _asn_of(asn_record) if asn_record else (None, None)
             if number is None and country_record and self._country_has_asn:
                 number, name = _asn_of(country_record)
-            facts[ip] = IpFacts(country, number, name)
+            facts[ip] = IpFacts(country, number, name, odd)
         return facts
 
     def lookup(self, ip: str) -> IpFacts:

@@ -1,9 +1,14 @@
 """The report's tables and chart data as CSV files, for spreadsheets and other tools.
 
-CSV is for machines, so cells are written as the model holds them (the builder decides whether
-a domain is defanged). What a spreadsheet would *execute* is neutralised: a text cell that
-starts like a formula (``=``, ``+``, ``-``, ``@``, TAB, CR) gets a leading ``'`` (the OWASP
-advice against CSV injection). Numbers stay numbers, negative ones too.
+The tables travel with the report and are opened by people, in spreadsheets, so every text
+cell is made safe to show (:func:`hotline.urls.display.for_people`): a control character
+or bidi override is written as a visible escape (``\\x1b``, ``\\u202e``; TAB and LF,
+which a cell shows as layout, stay) and a URL anywhere in a cell is defanged
+(``hxxps://shop[.]example[.]test/``). A bare domain is written as the model holds it.
+What a spreadsheet would *execute* is neutralised too: a text cell that starts like a formula
+(``=``, ``+``, ``-``, ``@``, TAB, CR) gets a leading ``'`` (the OWASP advice against CSV
+injection). Numbers stay numbers, negative ones too. Each file is written whole or not at
+all (:func:`hotline.report.files.write_atomic`).
 """
 
 from __future__ import annotations
@@ -15,14 +20,18 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from hotline.report.files import write_atomic
 from hotline.report.model import Assessment, Cell, Chart, Table
+from hotline.urls.display import for_people
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SAFE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 
 
 def safe_text(text: str) -> str:
-    """``=cmd()`` → ``'=cmd()``; text that cannot start a formula is returned unchanged."""
+    """``=cmd()`` → ``'=cmd()``; an ESC is written ``\\x1b`` and a URL defanged (see the
+    module). Other text is returned unchanged."""
+    text = for_people(text, keep="\t\n")
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
@@ -73,7 +82,10 @@ def write_tables(assessment: Assessment, folder: Path) -> list[Path]:
     """Every table as ``folder/<key>.csv`` and every chart as ``folder/chart-<key>.csv``.
 
     Returns the paths in report order. Two tables (or charts) with the same key would silently
-    overwrite each other, so that raises ``ValueError`` before anything is written.
+    overwrite each other, so that raises ``ValueError`` before anything is written. A file
+    that cannot be written raises :class:`hotline.report.files.OutputError`: the files
+    written before it are whole, and the one that failed is as it was (the earlier file, or
+    none).
     """
     planned: list[tuple[str, bytes]] = []
     for section in assessment.sections:
@@ -90,6 +102,6 @@ def write_tables(assessment: Assessment, folder: Path) -> list[Path]:
     written = []
     for name, data in planned:
         path = folder / name
-        path.write_bytes(data)
+        write_atomic(path, data)
         written.append(path)
     return written

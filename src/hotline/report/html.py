@@ -4,7 +4,8 @@ Agencies mail the report around and open it on air-gapped machines, so the file 
 everything it needs (inline CSS, inline SVG charts drawn here) and fetches nothing: no fonts,
 scripts, images or links, and a Content-Security-Policy that would block them if one slipped
 in. Every text a person reads goes through :func:`defang_display`, so no URL or domain in the
-report can be clicked or auto-linked by a mail client or an office suite.
+report can be clicked or auto-linked by a mail client or an office suite, and no control
+character or bidi override from the data reaches the page.
 
 The output is deterministic: the same :class:`Assessment` gives the same bytes, except the
 generated-at value, which sits alone in ``<span id="generated-at">``.
@@ -13,22 +14,12 @@ generated-at value, which sits alone in ``<span id="generated-at">``.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from html import escape
 
 from hotline.report.model import Assessment, Cell, Chart, Section, Table
-from hotline.urls import defang_host, defang_text
-
-_ALNUM = r"[^\W_]"
-_LABEL = rf"{_ALNUM}(?:(?:{_ALNUM}|-)*{_ALNUM})?"
-# A bare host name in text: dotted labels ending in an alphabetic label (``shop-alpha.test``,
-# ``….onion``) or an IDN A-label (``xn--…``). Numbers (``12.5``), versions (``1.2.3``) and ISO
-# dates have no alphabetic last label and stay as they are.
-_HOST_TOKEN = re.compile(
-    rf"(?<![\w.\-])(?:{_LABEL}\.)+(?:[^\W\d_]{{2,}}|xn--(?:{_ALNUM}|-)+)(?![\w\-]|\.{_ALNUM})"
-)
+from hotline.urls.display import for_people
 
 #: Blocks every fetch, script and frame; only the inline stylesheet is allowed.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
@@ -40,14 +31,17 @@ _WIDTH = 640
 
 
 def defang_display(text: str) -> str:
-    """Text as a person may read it: URLs and bare host names defanged, nothing clickable.
+    """Text as a person may read it: URLs and bare host names defanged, nothing clickable,
+    no control character obeyed (:func:`hotline.urls.display.for_people`).
 
     ``http://shop-alpha.test/item`` becomes ``hxxp[:]//shop-alpha[.]test/item`` (a form that
     :func:`hotline.urls.refang` reads, chosen so that no ``://`` is left anywhere for a viewer
-    to auto-link) and ``shop-alpha.test`` becomes ``shop-alpha[.]test``.
+    to auto-link) and ``shop-alpha.test`` becomes ``shop-alpha[.]test``. An ESC or a bidi
+    override is shown as ``\\x1b`` or ``\\u202e``; TAB and LF, which a page shows as
+    spaces, stay.
     """
-    text = defang_text(text).replace("[://]", "[:]//").replace("://", "[:]//")
-    return _HOST_TOKEN.sub(lambda m: defang_host(m.group(0)), text)
+    text = for_people(text, keep="\t\n", hosts=True)
+    return text.replace("[://]", "[:]//").replace("://", "[:]//")
 
 
 def _t(text: str) -> str:

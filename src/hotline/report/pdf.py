@@ -19,6 +19,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, NoReturn
 
+from hotline.report.files import commit, temporary_beside
+
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 TIMEOUT_SECONDS = 60
 
@@ -120,13 +122,20 @@ def _is_pdf(path: Path) -> bool:
 
 
 def write_pdf(html_path: Path, pdf_path: Path) -> str | None:
-    """Print ``html_path`` to ``pdf_path``; the engine used ("weasyprint", "chromium") or None."""
+    """Print ``html_path`` to ``pdf_path``; the engine used ("weasyprint", "chromium") or None.
+
+    The engine prints to a temporary file beside ``pdf_path``, which is renamed into place only
+    once it is a whole PDF: ``pdf_path`` is never a half-written file. Raises
+    :class:`hotline.report.files.OutputError` when the folder cannot be written at all.
+    """
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
     pdf_path.unlink(missing_ok=True)  # a stale PDF must not pass for a fresh one
-    if _weasyprint(html_path, pdf_path):
-        return "weasyprint"
-    pdf_path.unlink(missing_ok=True)
-    if _chromium(html_path, pdf_path):
-        return "chromium"
-    pdf_path.unlink(missing_ok=True)
+    for name, engine in (("weasyprint", _weasyprint), ("chromium", _chromium)):
+        temporary = temporary_beside(pdf_path)
+        try:
+            if engine(html_path, temporary):
+                commit(temporary, pdf_path)
+                return name
+        finally:
+            temporary.unlink(missing_ok=True)
     return None

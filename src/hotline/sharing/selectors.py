@@ -5,10 +5,16 @@ evidence: a merchant id on three sites links them; a CDN address on three thousa
 ``site_page_class`` is the class of the site's latest capture (``normal``, ``error``,
 ``placeholder``, ``suspended``, ...; ``hotline.captures.page_class``): a site whose latest
 page is not its own has gone down, been parked or blocked since it showed these values.
+
+Values come from captured pages, so with ``defanged`` (for people) every text is passed
+through :func:`hotline.urls.display.for_people`: a URL anywhere in a brand text, affiliate
+id or other free value is defanged, and control characters are shown escaped. Without it
+(for tools), values are exactly as stored.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +23,7 @@ from sqlalchemy import Engine, func, select
 from hotline.captures.models import Capture, Selector, SiteSelector
 from hotline.store.models import Site
 from hotline.urls import defang
+from hotline.urls.display import for_people
 
 SELECTOR_EXPORT_COLUMNS = (
     "site",
@@ -32,10 +39,16 @@ SELECTOR_EXPORT_COLUMNS = (
 )
 # Kinds whose values are (or hold) host names: shown defanged to people.
 _HOST_KINDS = frozenset({"payment_host", "script_host", "nameserver"})
+_WHOLE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://\S*")
 
 
 def display_value(kind: str, value: str) -> str:
-    """The value as a person should see it: hosts, e-mail domains and URLs defanged."""
+    """The value as a person should see it: hosts, e-mail domains and every URL anywhere in
+    it defanged, control characters shown escaped (one line)."""
+    return for_people(_defang_kind(kind, value))
+
+
+def _defang_kind(kind: str, value: str) -> str:
     if kind in _HOST_KINDS:
         return defang(value)
     if kind == "email" and "@" in value:
@@ -46,8 +59,8 @@ def display_value(kind: str, value: str) -> str:
         return f"{defang(host)}|{merchant}"
     if kind == "gateway" and ">" in value:
         return ">".join(defang(part) for part in value.split(">", 1))
-    if "://" in value:
-        return defang(value)
+    if _WHOLE_URL.fullmatch(value):
+        return defang(value)  # free text with URLs in it is defanged by for_people
     return value
 
 
@@ -102,6 +115,9 @@ def selector_rows(
         result = connection.execution_options(stream_results=True, yield_per=2000).execute(query)
         for key, kind, value, *rest in result:
             if defanged:
-                yield (defang(key), kind, display_value(kind, value), *rest)
+                yield (
+                    for_people(defang(key)), for_people(kind), display_value(kind, value),
+                    *(for_people(v) if isinstance(v, str) else v for v in rest),
+                )  # fmt: skip
             else:
                 yield (key, kind, value, *rest)

@@ -1,4 +1,8 @@
-"""Export of canonical URLs: one row per URL with who reported it and when."""
+"""Export of canonical URLs: one row per URL with who reported it and when.
+
+With ``defanged`` (for people) URLs and sites are defanged and every text is made safe to show
+(:func:`hotline.urls.display.for_people`); without it (for tools) values are as stored.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from sqlalchemy import Engine, func, select
 
 from hotline.store.models import Report, Site, Source, Url
 from hotline.urls import defang
+from hotline.urls.display import for_people
 
 URL_EXPORT_COLUMNS = ("url", "site", "first_reported", "last_reported", "reports", "sources")
 
@@ -38,11 +43,10 @@ def url_rows(engine: Engine, *, defanged: bool = False) -> Iterator[tuple[Any, .
         result = connection.execution_options(stream_results=True, yield_per=2000).execute(query)
         for url, site, first, last, count, codes in result:
             codes_sorted = sorted((codes or "").replace(",", " ").split())
-            yield (
-                defang(url) if defanged else url,
-                defang(site) if defanged else site,
-                first,
-                last,
-                count,
-                codes_sorted,
-            )
+            if defanged:
+                yield (
+                    for_people(defang(url)), for_people(defang(site)), first, last, count,
+                    [for_people(code) for code in codes_sorted],
+                )  # fmt: skip
+            else:
+                yield (url, site, first, last, count, codes_sorted)
