@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,9 @@ def bad(items: list[Item]) -> list[BadRecord]:
 
 
 def line_count(data: bytes) -> int:
-    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    """Lines as CR, LF and CRLF end them."""
+    ends = len(re.findall(rb"\r\n|\r|\n", data))
+    return ends + (1 if data and not data.endswith((b"\r", b"\n")) else 0)
 
 
 # --- file-level problems --------------------------------------------------------------------

@@ -23,7 +23,10 @@ from hotline.intake.staging import StagedReports, stage_reports
 from hotline.quarantine import MAX_RAW_KEPT, Refusal
 from hotline.urls import TrackingPolicy
 
-_MAX_REFUSED_BYTES = 16 << 20  # a batch of hostile rows is sent on early, bounding memory
+# A batch is sent on at this many input bytes even before it has its rows: memory then
+# follows bytes, not rows, when rows are long (a row may be up to 1 MiB; 5,000 of them would
+# be 5 GiB). Typical rows of ~150 bytes fill a 5,000-row batch at under 1 MiB.
+MAX_BATCH_BYTES = 8 << 20
 Origin = tuple[int, int, bytes]
 
 
@@ -42,7 +45,7 @@ class Batch:
     in_batch_duplicates: int = 0
     offset: int = 0  # bytes of the file read so far, for the progress bar
     staged: StagedReports | None = None
-    refused_bytes: int = 0
+    held_bytes: int = 0  # raw and extra data of accepted rows, kept raw of refused ones
     file: str = ""
     # (line, byte offset, raw bytes) of each accepted row: a report that turns out to conflict
     # with one already stored is quarantined by the writer, which needs to say where it was.
@@ -80,6 +83,7 @@ def _read_batches(path: Path, fmt: str, policy: TrackingPolicy, size: int) -> It
                 if first is None:
                     batch.rows[key] = parsed
                     batch.origins[key] = (item.line, item.offset, item.raw[:MAX_RAW_KEPT])
+                    batch.held_bytes += len(item.raw) + len(parsed.extra or "")
                 elif first.digest == parsed.digest:
                     batch.in_batch_duplicates += 1
                 else:
@@ -106,8 +110,8 @@ def _read_batches(path: Path, fmt: str, policy: TrackingPolicy, size: int) -> It
                 item.raw_truncated,
             )
             batch.refusals.append(refusal)
-            batch.refused_bytes += len(refusal.raw)
-        if batch.records >= size or batch.refused_bytes > _MAX_REFUSED_BYTES:
+            batch.held_bytes += len(refusal.raw)
+        if batch.records >= size or batch.held_bytes >= MAX_BATCH_BYTES:
             yield batch.seal(reader.cursor.offset)
             batch = Batch(file=name)
     yield batch.seal(reader.cursor.offset)

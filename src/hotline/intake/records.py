@@ -1,18 +1,21 @@
 """One report row of the feed contract, validated and canonicalised (pure; no I/O).
 
-Contract (``BRIEF.md``): ``source``, ``source_report_id``, ``reported_at`` (ISO 8601) and
-``url`` are required; ``site_type``, ``commercial`` and ``note`` are optional; any other
-column is kept as extra data.
+Contract (``docs/intake.md``): ``source``, ``source_report_id``, ``reported_at`` (ISO 8601,
+1990 to 2099) and ``url`` are required; ``site_type``, ``commercial`` and ``note`` are
+optional; any other column is kept as extra data, at most :data:`MAX_EXTRA_BYTES` of it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
+
+import orjson
 
 from hotline.urls import CanonicalURL, Rejection, TrackingPolicy, canonicalize
 
@@ -34,10 +37,21 @@ _COMMERCIAL: dict[str, bool | None] = {
 }
 MAX_REPORT_ID = 256
 MAX_NOTE = 20_000
+MAX_EXTRA_BYTES = 64 * 1024  # extra fields, as stored (JSON, UTF-8)
+# Report times accepted: the same span as capture times (WARC-Date). Fixed, not "until now",
+# so a file imports the same way whatever day it is imported on.
+EARLIEST_REPORT = datetime(1990, 1, 1, tzinfo=UTC)
+LATEST_REPORT = datetime(2100, 1, 1, tzinfo=UTC)  # excluded
+# A NUL character as JSON writes it: "\u0000" after an even number of backslashes.
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
 class ReportRow(NamedTuple):
-    """A valid row. A NamedTuple: built once per row, pickled between processes, cheap at both."""
+    """A valid row. A NamedTuple: built once per row, pickled between processes, cheap at both.
+
+    ``extra`` is the extra fields as JSON text, written once here: as compact as the input,
+    whatever the number of fields, while the row waits in its batch.
+    """
 
     source: str
     source_report_id: str
@@ -48,7 +62,7 @@ class ReportRow(NamedTuple):
     site_type: str | None
     commercial: bool | None
     note: str | None
-    extra: dict[str, Any] | None
+    extra: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,29 +80,32 @@ def _text(fields: Mapping[str, object], name: str) -> str | RowError:
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, int):
-        # A JSON float is refused too: an id like 123456789012345678901 arrives as a float
-        # and would silently collapse with its neighbours.
+        # A JSON float is refused: an id is never fractional, and 1.2345678901234568e20 may
+        # stand for many ids that would silently collapse into one. An integer of any size
+        # is exact (the reader keeps it so) and is taken as its digits.
         return RowError("bad_value", f"'{name}' must be text, got {type(value).__name__}")
-    return str(value)
-
-
-def _has_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+    try:
+        return str(value)
+    except ValueError:  # over Python's 4,300-digit conversion limit
+        return RowError("bad_value", f"'{name}' is a number of over 4,300 digits")
 
 
 def parse_time(text: str) -> datetime | None:
-    """ISO 8601 to aware UTC; a time without offset is taken as UTC (documented)."""
+    """ISO 8601 to aware UTC; a time without offset is taken as UTC (documented).
+
+    A time that UTC cannot hold (year 1 or 9999 shifted by its offset past the calendar's
+    ends) comes out as the first or last time there is, so a range check refuses it as such.
+    """
     try:
         value = datetime.fromisoformat(text)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 shifted out of range
+    except ValueError:
         return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if value.year == 1 else datetime.max).replace(tzinfo=UTC)
 
 
 def parse_report(
@@ -119,6 +136,12 @@ def parse_report(
             "bad_timestamp",
             f"reported_at '{values['reported_at'][:60]}' is not an ISO 8601 date-time",
         )
+    if not EARLIEST_REPORT <= reported_at < LATEST_REPORT:
+        return RowError(
+            "bad_timestamp",
+            f"reported_at '{values['reported_at'][:60]}' is outside the accepted range "
+            "1990-01-01 to 2099-12-31 (UTC)",
+        )
 
     canonical = canonicalize(values["url"], policy) if policy else canonicalize(values["url"])
     if isinstance(canonical, Rejection):
@@ -129,8 +152,9 @@ def parse_report(
         return optional
     site_type, commercial, note = optional
     extra = {k: v for k, v in fields.items() if k not in KNOWN_FIELDS and v not in ("", None)}
-    if extra and _has_nul(extra):
-        return RowError("bad_value", "an extra field contains a NUL character")
+    extra_json = _extra_json(extra) if extra else None
+    if isinstance(extra_json, RowError):
+        return extra_json
     return ReportRow(  # positional: measurably cheaper than keywords, once per row
         source,
         report_id,
@@ -141,8 +165,31 @@ def parse_report(
         site_type,
         commercial,
         note,
-        extra or None,
+        extra_json,
     )
+
+
+def _extra_json(extra: dict[str, object]) -> str | RowError:
+    """Extra fields as the JSON text that is stored, within :data:`MAX_EXTRA_BYTES`."""
+    try:
+        data = orjson.dumps(extra)
+    except orjson.JSONEncodeError:  # integers beyond 64 bits, among others: exact in stdlib
+        try:
+            text = json.dumps(extra, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            data = text.encode("utf-8")
+        except (ValueError, TypeError, RecursionError) as error:  # lone surrogates, too deep
+            return RowError(
+                "bad_value", f"the extra fields cannot be stored as JSON ({type(error).__name__})"
+            )
+    if len(data) > MAX_EXTRA_BYTES:
+        return RowError(
+            "extra_too_large",
+            f"the extra fields ({len(extra):,}) take {len(data):,} bytes as JSON, over the "
+            f"limit of {MAX_EXTRA_BYTES:,}",
+        )
+    if b"\\u0000" in data and _JSON_NUL.search(data):  # PostgreSQL cannot store it
+        return RowError("bad_value", "an extra field contains a NUL character")
+    return data.decode("utf-8")
 
 
 def _optional(

@@ -10,8 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from hotline.intake.records import ReportRow
 from hotline.store.types import storage_time
 from hotline.urls import SiteKind
@@ -52,7 +50,7 @@ def stage_reports(rows: Iterable[ReportRow]) -> StagedReports:
                 r.site_type,
                 r.commercial,
                 r.note,
-                orjson.dumps(r.extra).decode() if r.extra else None,
+                r.extra,
                 c.scheme_added,
                 c.had_userinfo,
             )
