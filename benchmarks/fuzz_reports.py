@@ -1,0 +1,145 @@
+"""Fuzzing the report-feed readers: mutated CSV and JSON Lines feeds, each read end to end.
+
+    python -m benchmarks.fuzz_reports --count 1000000 --seed 1      # the documented run
+    python -m benchmarks.fuzz_reports --count 20000                 # a quick one
+
+Seeds are small valid feeds in both formats (with quoted multi-line notes, extra columns,
+big integers, IDN and IP URLs). Each input is a seed with 1–8 random mutations: bytes
+flipped, inserted, deleted, truncated, duplicated, and hostile snippets spliced in (stray
+quotes, bare CRs, deep JSON nesting, duplicate keys, huge numbers, NUL bytes, terminal
+escapes, BOMs, very long fields). Each input is written to a file and read by the real
+reader (``FeedReader``), and every record it yields is validated (``parse_report``).
+
+Budgets checked per input: no exception escapes, at most ``--max-seconds`` (1 s) of wall
+time; for the run, peak RSS at most 1 GB. The exit code is 0 when there were none, else 1;
+the first crash and the first slow input are saved under ``benchmarks/out/fuzz/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from hotline.intake.readers import FeedReader, Record
+from hotline.intake.records import parse_report
+
+OUT = Path(__file__).with_name("out") / "fuzz"
+BUDGET_MB = 1024
+
+_CSV = (
+    b"source,source_report_id,reported_at,url,note\r\n"
+    b'HL-A,1,2026-01-01T10:00:00Z,https://shop.quobble.test/a?x=1,"two\nlines"\r\n'
+    b"HL-A,2,2026-01-02,http://192.0.2.7/b,\r\n"
+    b"HL-B,99999999999999999999999,2026-01-03,https://xn--bcher-kva.example/c,plain\n"
+)
+_JSONL = (
+    b'{"source":"HL-A","source_report_id":"1","reported_at":"2026-01-01T10:00:00Z",'
+    b'"url":"https://shop.quobble.test/a","extra":{"k":[1,2,3]}}\n'
+    b'{"source":"HL-B","source_report_id":123456789012345678901234567890,'
+    b'"reported_at":"2026-01-02","url":"http://[2001:db8::1]/x"}\r\n'
+    b'{"source":"HL-C","source_report_id":"3","reported_at":"2026-01-03","url":"hxxps://q[.]test"}'
+)
+_SNIPPETS = [
+    b'"',
+    b"\r",
+    b"[" * 64,
+    b'{"a":' * 40,
+    b'"url":"x","url":"y",',
+    b"1" * 400,
+    b"\x00",
+    b"\x1b]52;c;AAAA\x07",
+    b"\xef\xbb\xbf",
+    b"x" * 5000,
+    b",,,,,,,,,,",
+    b"\n",
+    b'"\n"\n"\n',
+    b"NaN",
+    b"\\ud800",
+]
+
+
+def mutate(rng: random.Random, data: bytes) -> bytes:
+    buffer = bytearray(data)
+    for _ in range(rng.randint(1, 8)):
+        choice = rng.randrange(7)
+        at = rng.randrange(len(buffer) + 1)
+        if choice == 0 and buffer:
+            buffer[min(at, len(buffer) - 1)] ^= 1 << rng.randrange(8)
+        elif choice == 1:
+            buffer[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        elif choice == 2:
+            del buffer[at : at + rng.randint(1, 32)]
+        elif choice == 3:
+            del buffer[at:]
+        elif choice == 4:
+            piece = buffer[at : at + rng.randint(1, 200)]
+            buffer[at:at] = piece * rng.randint(1, 30)
+        else:
+            buffer[at:at] = rng.choice(_SNIPPETS) * rng.randint(1, 20)
+    return bytes(buffer)
+
+
+def read_feed(path: Path, fmt: str) -> int:
+    """Every record of the file read and validated; returns how many items came out."""
+    items = 0
+    for item in FeedReader(path, fmt):
+        items += 1
+        if isinstance(item, Record):
+            parse_report(item.fields)
+    return items
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--max-seconds", type=float, default=1.0)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    crashes = breaches = 0
+    slowest = 0.0
+    OUT.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="hotline-fuzz-") as tmp:
+        path = Path(tmp) / "feed"
+        for number in range(1, args.count + 1):
+            fmt = rng.choice(("csv", "jsonl"))
+            data = mutate(rng, _CSV if fmt == "csv" else _JSONL)
+            path.write_bytes(data)
+            began = time.perf_counter()
+            try:
+                read_feed(path, fmt)
+            except Exception as error:  # a crash is what is being looked for
+                crashes += 1
+                if crashes == 1:
+                    (OUT / f"crash.{fmt}").write_bytes(data)
+                    print(f"crash at input {number}: {type(error).__name__}: {error}")
+            spent = time.perf_counter() - began
+            slowest = max(slowest, spent)
+            if spent > args.max_seconds:
+                breaches += 1
+                if breaches == 1:
+                    (OUT / f"slow.{fmt}").write_bytes(data)
+            if number % 100_000 == 0:
+                rate = number / (time.perf_counter() - started)
+                print(
+                    f"{number:,} inputs, {rate:,.0f}/s, slowest {slowest * 1000:.1f} ms", flush=True
+                )
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if peak_mb > BUDGET_MB:
+        breaches += 1
+    print(
+        f"{args.count:,} inputs in {seconds:.0f} s ({args.count / seconds:,.0f}/s); slowest "
+        f"{slowest * 1000:.1f} ms; peak RSS {peak_mb:.0f} MB; crashes {crashes}; "
+        f"budget breaches {breaches}"
+    )
+    raise SystemExit(1 if crashes or breaches else 0)
+
+
+if __name__ == "__main__":
+    main()
