@@ -161,3 +161,26 @@ def test_the_real_report_renders_in_chromium(tmp_path: Path, world: Path) -> Non
     assert "hidden service (.onion)" in hosting.labels
     pdf = tmp_path / "r" / "assessment.pdf"
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_a_provider_name_longer_than_255_characters_does_not_stop_the_report(
+    db_url: str, world: Path, tmp_path: Path
+) -> None:
+    """IP databases name providers freely; site_hosting keeps the name whole (Text), and the
+    report's working tables must too (PostgreSQL refused the insert into a 255-wide column)."""
+    from sqlalchemy import update
+
+    from hotline.hosting.models import SiteHosting
+
+    _load(db_url, world)
+    engine = make_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(
+            update(SiteHosting)
+            .where(SiteHosting.status == "hosted")
+            .values(provider="Quobble Hosting " * 30)
+        )
+    engine.dispose()
+    result = hotline(db_url, "report", "--out", str(tmp_path / "long"))
+    assert result.code == 0, result.err
+    assert "Quobble Hosting" in (tmp_path / "long" / "assessment.html").read_text("utf-8")

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     and_,
     func,
     literal_column,
@@ -55,7 +56,7 @@ _SITES = DbTable(
     "report_scope_sites", _SCOPE,
     Column("site_id", BigInteger, primary_key=True), Column("urls", Integer),
     Column("first", DateTime), Column("month", String(7)), Column("country", String(16)),
-    Column("status", String(12)), Column("asn", BigInteger), Column("provider", String(255)),
+    Column("status", String(12)), Column("asn", BigInteger), Column("provider", Text),
     Column("countries", Integer), Column("providers", Integer),
     prefixes=["TEMPORARY"],
 )  # fmt: skip
