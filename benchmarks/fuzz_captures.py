@@ -27,6 +27,7 @@ import time
 import zlib
 from pathlib import Path
 
+from benchmarks import fuzzing
 from hotline.captures.extractors import default_extractors
 from hotline.captures.pages import (
     CaptureFile,
@@ -124,24 +125,9 @@ def seeds() -> list[bytes]:
 
 
 def mutate(rng: random.Random, data: bytes) -> bytes:
-    buffer = bytearray(data)
-    for _ in range(rng.randint(1, 8)):
-        choice = rng.randrange(7)
-        at = rng.randrange(len(buffer) + 1)
-        if choice == 0 and buffer:
-            buffer[min(at, len(buffer) - 1)] ^= 1 << rng.randrange(8)
-        elif choice == 1:
-            buffer[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
-        elif choice == 2:
-            del buffer[at : at + rng.randint(1, 64)]
-        elif choice == 3:
-            del buffer[at:]
-        elif choice == 4:
-            piece = buffer[at : at + rng.randint(1, 512)]
-            buffer[at:at] = piece * rng.randint(1, 20)
-        else:
-            buffer[at:at] = rng.choice(_SNIPPETS) * rng.randint(1, 50)
-    return bytes(buffer)
+    return fuzzing.mutate(
+        rng, data, _SNIPPETS, longest_cut=64, longest_piece=512, most_copies=20, most_snippets=50
+    )
 
 
 def read_all(data: bytes, extractors: dict[str, object]) -> CaptureFile:

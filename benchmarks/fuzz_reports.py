@@ -24,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import fuzzing
 from hotline.intake.readers import FeedReader, Record
 from hotline.intake.records import parse_report
 
@@ -63,24 +64,9 @@ _SNIPPETS = [
 
 
 def mutate(rng: random.Random, data: bytes) -> bytes:
-    buffer = bytearray(data)
-    for _ in range(rng.randint(1, 8)):
-        choice = rng.randrange(7)
-        at = rng.randrange(len(buffer) + 1)
-        if choice == 0 and buffer:
-            buffer[min(at, len(buffer) - 1)] ^= 1 << rng.randrange(8)
-        elif choice == 1:
-            buffer[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
-        elif choice == 2:
-            del buffer[at : at + rng.randint(1, 32)]
-        elif choice == 3:
-            del buffer[at:]
-        elif choice == 4:
-            piece = buffer[at : at + rng.randint(1, 200)]
-            buffer[at:at] = piece * rng.randint(1, 30)
-        else:
-            buffer[at:at] = rng.choice(_SNIPPETS) * rng.randint(1, 20)
-    return bytes(buffer)
+    return fuzzing.mutate(
+        rng, data, _SNIPPETS, longest_cut=32, longest_piece=200, most_copies=30, most_snippets=20
+    )
 
 
 def read_feed(path: Path, fmt: str) -> int:
