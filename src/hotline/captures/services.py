@@ -414,9 +414,12 @@ def _link_selectors(
         rows_in = [evidence[k] for k in sorted(evidence)]
         new = {(c, s) for c, s in connection.execute(stmt, rows_in)}
     inserted = len(new)
+    # Times as the column stores them, converted once per sighting: the same text or naive
+    # UTC on every row of a capture, and they order as the times do.
+    postgres = connection.dialect.name == "postgresql"
     per_site: dict[tuple[int, int], list[Any]] = {}
     for sighting in fresh:
-        capture_id, seen_at = sighting.capture_id, sighting.seen
+        capture_id, seen_at = sighting.capture_id, _db_time(sighting.seen, postgres)
         for selector in sighting.selectors:
             selector_id = ids[digests[(selector.kind, selector.value)]]
             if (capture_id, selector_id) not in new:
@@ -444,20 +447,12 @@ def _upsert_site_selectors(
     connection: Connection, per_site: dict[tuple[int, int], list[Any]]
 ) -> None:
     """First/last seen widen and the capture count grows; on both engines in one statement.
+    Times come already as the column stores them (:func:`_db_time`).
 
     Written with the driver's own ``executemany``: one row per (site, selector) of the
     batch, and SQLAlchemy's per-row parameter processing cost more than the database."""
-    postgres = connection.dialect.name == "postgresql"
-    times: dict[datetime, Any] = {}  # a batch has one time per capture, shared by its rows
-
-    def stored(moment: datetime) -> Any:
-        found = times.get(moment)
-        if found is None:
-            times[moment] = found = _db_time(moment, postgres)
-        return found
-
     rows = [
-        (site_id, selector_id, stored(first), stored(last), count, capture)
+        (site_id, selector_id, first, last, count, capture)
         for (site_id, selector_id), (first, last, count, capture) in sorted(per_site.items())
     ]
     _executemany(connection, _UPSERT_SITE_SELECTORS, rows)
