@@ -50,13 +50,11 @@ import pstats
 import sqlite3
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.memory import _session_rss
+from benchmarks.memory import measure
 
 OUT = Path(__file__).with_name("out")
 TARGET_PAGES_PER_S = 1_500
@@ -126,31 +124,10 @@ class Run:
 
 def measured(command: list[str]) -> Run:
     """Run ``command`` in a session of its own; its wall time, peak memory and output."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=err, start_new_session=True)
-        peak = 0
-        done = threading.Event()
-
-        def sample() -> None:
-            nonlocal peak
-            while not done.is_set():
-                peak = max(peak, _session_rss(process.pid))
-                time.sleep(0.05)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        _pid, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        done.set()
-        sampler.join()
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(), err.read().decode()
-    if process.returncode not in (0, 1):  # 1: the command refused some records
-        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr}")
-    return Run(elapsed, usage.ru_maxrss * 1024, max(peak, usage.ru_maxrss * 1024), stdout)
+    run = measure(command)
+    if run.code not in (0, 1):  # 1: the command refused some records
+        raise SystemExit(f"{' '.join(command)} failed ({run.code}):\n{run.stderr}")
+    return Run(run.seconds, run.hwm, run.tree, run.stdout)
 
 
 @dataclass(slots=True)

@@ -19,13 +19,10 @@ the counts of crashes and budget breaches (each first one is saved under
 
 from __future__ import annotations
 
-import argparse
 import io
 import random
-import resource
-import time
 import zlib
-from pathlib import Path
+from collections.abc import Callable
 
 from benchmarks import fuzzing
 from hotline.captures.extractors import default_extractors
@@ -38,9 +35,6 @@ from hotline.captures.pages import (
 )
 from hotline.captures.warc_reader import read_warc
 from hotline.synth.images import gradient_png
-
-OUT = Path(__file__).with_name("out") / "fuzz"
-BUDGET_MB = 1024
 
 _SNIPPETS = [
     b"<a" * 200,
@@ -140,53 +134,26 @@ def read_all(data: bytes, extractors: dict[str, object]) -> CaptureFile:
     return result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=20_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--max-seconds", type=float, default=1.0)
-    args = parser.parse_args()
-    rng = random.Random(args.seed)
-    random.seed(args.seed)
+def _setup(seed: int) -> Callable[[random.Random], tuple[str, bytes]]:
+    random.seed(seed)  # the seeds' record ids
     pool = seeds()
-    extractors = default_extractors()
-    crashes = breaches = 0
-    slowest = 0.0
-    started = time.perf_counter()
-    OUT.mkdir(parents=True, exist_ok=True)
-    for number in range(1, args.count + 1):
+
+    def make(rng: random.Random) -> tuple[str, bytes]:
         data = rng.choice(pool)
         if rng.random() < 0.2:
             data += rng.choice(pool)
-        data = mutate(rng, data)
-        began = time.perf_counter()
-        try:
-            read_all(data, extractors)  # type: ignore[arg-type]
-        except Exception as error:  # a crash is what is being looked for
-            crashes += 1
-            if crashes == 1:
-                (OUT / "crash.warc").write_bytes(data)
-                print(f"crash at input {number}: {type(error).__name__}: {error}")
-        spent = time.perf_counter() - began
-        slowest = max(slowest, spent)
-        if spent > args.max_seconds:
-            breaches += 1
-            if breaches == 1:
-                (OUT / "slow.warc").write_bytes(data)
-                print(f"over budget at input {number}: {spent:.2f} s")
-        if number % 100_000 == 0:
-            rate = number / (time.perf_counter() - started)
-            print(f"{number:,} inputs, {rate:,.0f}/s, slowest {slowest * 1000:.1f} ms", flush=True)
-    seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    if peak_mb > BUDGET_MB:
-        breaches += 1
-    print(
-        f"{args.count:,} inputs in {seconds:.0f} s ({args.count / seconds:,.0f}/s); slowest "
-        f"{slowest * 1000:.1f} ms; peak RSS {peak_mb:.0f} MB; crashes {crashes}; "
-        f"budget breaches {breaches}"
+        return "warc", mutate(rng, data)
+
+    return make
+
+
+def main() -> None:
+    extractors = default_extractors()
+    fuzzing.run(
+        __doc__.splitlines()[0],
+        _setup,
+        lambda _suffix, data: read_all(data, extractors),  # type: ignore[arg-type]
     )
-    raise SystemExit(1 if crashes or breaches else 0)
 
 
 if __name__ == "__main__":

@@ -17,19 +17,13 @@ the first crash and the first slow input are saved under ``benchmarks/out/fuzz/`
 
 from __future__ import annotations
 
-import argparse
 import random
-import resource
 import tempfile
-import time
 from pathlib import Path
 
 from benchmarks import fuzzing
 from hotline.intake.readers import FeedReader, Record
 from hotline.intake.records import parse_report
-
-OUT = Path(__file__).with_name("out") / "fuzz"
-BUDGET_MB = 1024
 
 _CSV = (
     b"source,source_report_id,reported_at,url,note\r\n"
@@ -79,52 +73,20 @@ def read_feed(path: Path, fmt: str) -> int:
     return items
 
 
+def _make(rng: random.Random) -> tuple[str, bytes]:
+    fmt = rng.choice(("csv", "jsonl"))
+    return fmt, mutate(rng, _CSV if fmt == "csv" else _JSONL)
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=20_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--max-seconds", type=float, default=1.0)
-    args = parser.parse_args()
-    rng = random.Random(args.seed)
-    crashes = breaches = 0
-    slowest = 0.0
-    OUT.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="hotline-fuzz-") as tmp:
         path = Path(tmp) / "feed"
-        for number in range(1, args.count + 1):
-            fmt = rng.choice(("csv", "jsonl"))
-            data = mutate(rng, _CSV if fmt == "csv" else _JSONL)
+
+        def read(fmt: str, data: bytes) -> int:
             path.write_bytes(data)
-            began = time.perf_counter()
-            try:
-                read_feed(path, fmt)
-            except Exception as error:  # a crash is what is being looked for
-                crashes += 1
-                if crashes == 1:
-                    (OUT / f"crash.{fmt}").write_bytes(data)
-                    print(f"crash at input {number}: {type(error).__name__}: {error}")
-            spent = time.perf_counter() - began
-            slowest = max(slowest, spent)
-            if spent > args.max_seconds:
-                breaches += 1
-                if breaches == 1:
-                    (OUT / f"slow.{fmt}").write_bytes(data)
-            if number % 100_000 == 0:
-                rate = number / (time.perf_counter() - started)
-                print(
-                    f"{number:,} inputs, {rate:,.0f}/s, slowest {slowest * 1000:.1f} ms", flush=True
-                )
-    seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    if peak_mb > BUDGET_MB:
-        breaches += 1
-    print(
-        f"{args.count:,} inputs in {seconds:.0f} s ({args.count / seconds:,.0f}/s); slowest "
-        f"{slowest * 1000:.1f} ms; peak RSS {peak_mb:.0f} MB; crashes {crashes}; "
-        f"budget breaches {breaches}"
-    )
-    raise SystemExit(1 if crashes or breaches else 0)
+            return read_feed(path, fmt)
+
+        fuzzing.run(__doc__.splitlines()[0], lambda _seed: _make, read)
 
 
 if __name__ == "__main__":

@@ -62,12 +62,12 @@ BAD: dict[str, tuple[Any, tuple[str, ...]]] = {
     ),
     "bad-prefix": (
         lambda d: _write(
-            d / "prefix.json", '{"services": [[["1.0.0.0/33"], ["https://x.example/"]]]}'
+            d / "prefix.json", '{"services": [[["192.0.2.0/33"], ["https://x.example/"]]]}'
         ),
-        ("services[0]", "'1.0.0.0/33' is not a CIDR prefix"),
+        ("services[0]", "'192.0.2.0/33' is not a CIDR prefix"),
     ),
     "bad-url": (
-        lambda d: _write(d / "url.json", '{"services": [[["1.0.0.0/8"], ["ftp://x.example/"]]]}'),
+        lambda d: _write(d / "url.json", '{"services": [[["192.0.2.0/24"], ["ftp://x.example/"]]]}'),
         ("services[0]", "not an http(s) URL"),
     ),
     "missing": (lambda d: d / "absent.json", ("no such file",)),
@@ -115,6 +115,7 @@ def test_the_wrong_registries_are_named_even_without_a_description(tmp_path: Pat
 def test_a_good_file_after_a_bad_one_does_not_hide_it(tmp_path: Path) -> None:
     good = _write(tmp_path / "ipv4.json", json.dumps(GOOD))
     bad = _write(tmp_path / "empty.json", "")
+    # RDAP has no registry for documentation space, so this one address is a public one.
     assert Bootstrap.from_files(good).base_urls("13.64.0.1") == ("https://rdap.example/",)
     with pytest.raises(BootstrapError, match=r"empty\.json: empty file"):
         Bootstrap.from_files(good, bad)
@@ -123,7 +124,7 @@ def test_a_good_file_after_a_bad_one_does_not_hide_it(tmp_path: Path) -> None:
 # --- through the command: nothing is written --------------------------------------------------
 
 PDNS = (
-    '{"rrname": "www.shop.test", "rrtype": "A", "rdata": ["13.64.0.1"], '
+    '{"rrname": "www.shop.test", "rrtype": "A", "rdata": ["198.51.100.7"], '
     '"time_first": 1767225600, "time_last": 1767312000}\n'
 )
 
