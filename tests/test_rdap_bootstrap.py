@@ -67,7 +67,9 @@ BAD: dict[str, tuple[Any, tuple[str, ...]]] = {
         ("services[0]", "'192.0.2.0/33' is not a CIDR prefix"),
     ),
     "bad-url": (
-        lambda d: _write(d / "url.json", '{"services": [[["192.0.2.0/24"], ["ftp://x.example/"]]]}'),
+        lambda d: _write(
+            d / "url.json", '{"services": [[["192.0.2.0/24"], ["ftp://x.example/"]]]}'
+        ),
         ("services[0]", "not an http(s) URL"),
     ),
     "missing": (lambda d: d / "absent.json", ("no such file",)),
