@@ -101,7 +101,7 @@ def test_a_kit_default_used_only_by_shops_of_unrelated_distributors_merges_nothi
     kit = next(e for e in result.explain("d0-b0-s0.test", limit=30) if e.value == "kit-logo")
     assert kit.weight == 0
     assert kit.discounted is not None
-    assert "otherwise unconnected" in kit.discounted
+    assert "kit default" in kit.discounted
 
 
 def test_a_redirecting_hub_does_not_chain_the_brands_it_sends_visitors_to() -> None:
@@ -161,3 +161,84 @@ def test_confidence_is_given_for_every_attributed_site_and_banded() -> None:
     assert band(None) == "none"
     assert band(0.1) == "low"
     assert set(truth) >= set(result.confidence)
+
+
+def test_a_kit_title_and_logo_that_hide_each_other_merge_nothing() -> None:
+    # one kit's default title and default logo, each on a different but overlapping set of
+    # shops of three distributors: without either, the other still ties the shops together,
+    # so neither looks like a bridge on its own; their carriers call themselves by other names
+    links, truth = _world([[2], [2], [2]])
+    links += [
+        ("d0-b0-s0.test", "brand_text", "store name here"),
+        ("d1-b0-s0.test", "brand_text", "store name here"),
+        ("d2-b0-s0.test", "brand_text", "store name here"),
+        ("d0-b0-s1.test", "favicon_md5", "kit-logo"),
+        ("d1-b0-s1.test", "favicon_md5", "kit-logo"),
+        ("d2-b0-s0.test", "favicon_md5", "kit-logo"),
+        ("d1-b0-s0.test", "favicon_md5", "kit-logo"),
+    ]
+    found = _distributor_of(links)
+    for a, b in combinations(sorted(truth), 2):
+        assert (found[a] == found[b]) == (truth[a] == truth[b]), (a, b)
+    result = cluster(links)
+    for value in ("store name here", "kit-logo"):
+        evidence = next(e for e in result.explain("d1-b0-s0.test", 30) if e.value == value)
+        assert evidence.weight == 0
+        assert evidence.discounted is not None
+        assert "other names" in evidence.discounted
+
+
+def test_one_page_naming_several_brands_does_not_dispute_their_names() -> None:
+    # a distributor's portal shows the names of its three brands: one carrier, not a dispute
+    links, _truth = _world([[3, 3, 3]])
+    links += [("portal.test", "brand_text", f"name0x{b}") for b in range(3)]
+    links += [("portal.test", "merchant_id", "pay.d0.test|M0")]
+    result = cluster(links)
+    for b in range(3):
+        assert result.brand_of[f"d0-b{b}-s0.test"] == result.brand_of[f"d0-b{b}-s2.test"]
+        name = next(e for e in result.explain(f"d0-b{b}-s0.test", 30) if e.value == f"name0x{b}")
+        assert name.discounted is None or "other names" not in name.discounted
+
+
+def test_a_redirect_site_adds_no_identity_to_the_domain_it_serves() -> None:
+    # a domain of brand 0 reached through a gateway shares the brand's name; the pair of
+    # domain and gateway must not count as a second brand standing apart
+    links, _truth = _world([[3, 2]])
+    links += [
+        ("d0-b0-s9.test", "brand_text", "name0x0"),
+        ("d0-b0-s9.test", "merchant_id", "pay.d0.test|M0"),
+        ("go.example", "gateway", "go.example>d0-b0-s9.test"),
+        ("d0-b0-s9.test", "gateway", "go.example>d0-b0-s9.test"),
+    ]
+    result = cluster(links)
+    assert result.brand_of["d0-b0-s9.test"] == result.brand_of["d0-b0-s0.test"]
+    assert result.brand_of["go.example"] == result.brand_of["d0-b0-s0.test"]
+
+
+def _hosted(links: list[Link], site: str, *servers: str) -> list[Link]:
+    return [*links, *((site, "nameserver", ns) for ns in servers), (site, "ip", f"ip-{site}")]
+
+
+def test_a_site_showing_only_hosting_joins_the_distributor_whose_own_name_servers_it_uses() -> None:
+    links, _truth = _world([[3, 3], [2, 2]])
+    for site in sorted({s for s, _k, _v in links}):
+        links = _hosted(links, site, f"ns1.{site[:2]}-dns.test", "ns1.popular-dns.example")
+    # taken down: every capture was an error page, only the name servers are known
+    links = _hosted(links, "gone.test", "ns1.d0-dns.test", "ns1.popular-dns.example")
+    result = cluster(links)
+    brand = result.brand_of["gone.test"]
+    assert brand == "gone.test"  # a brand of its own: nothing says which of d0's brands
+    home = result.brand_of["d0-b0-s0.test"]
+    assert home is not None
+    assert result.distributor_of[brand] == result.distributor_of[home]
+    assert band(result.confidence["gone.test"]) == "low"
+    # a public name server, or a private one also used by a site that shows something but is
+    # no shop, attaches nothing
+    public = cluster(_hosted(links, "other.test", "ns1.popular-dns.example"))
+    assert public.brand_of["other.test"] is None
+    forum = [*links, ("forum.test", "brand_text", "a forum"), ("forum.test", "analytics", "G-F")]
+    for n in range(2):
+        forum = _hosted(forum, f"forum{n}.test", "ns1.d1-dns.test")
+        forum += [(f"forum{n}.test", "analytics", f"G-F{n}")]
+    shared = cluster(_hosted(forum, "lost.test", "ns1.d1-dns.test"))
+    assert shared.brand_of["lost.test"] is None

@@ -21,6 +21,8 @@ The method in brief (docs/attribution-method.md has the reasoning and the measur
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -137,6 +139,11 @@ class Params:
     hub_major: float = 0.5
     # below this confidence a site stays unattributed instead of being forced into a cluster
     confidence_floor: float = 0.35
+    # a site showing only hosting joins a distributor through a name server that at least
+    # this many of its sites, and no other site that shows anything, use
+    private_ns_sites: int = 5
+    private_ns_share: float = 0.9
+    attach_confidence: float = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,12 +393,15 @@ class _Forest:
     """Union-find over integer nodes with path halving, cluster sizes, a count of each
     cluster's own strong evidence, and cannot-link vetoes."""
 
-    __slots__ = ("forbidden", "own", "parent", "size")
+    __slots__ = ("forbidden", "mass", "own", "parent", "size")
 
-    def __init__(self, size: int, own: Sequence[int] | None = None) -> None:
+    def __init__(
+        self, size: int, own: Sequence[int] | None = None, mass: Sequence[int] | None = None
+    ) -> None:
         self.parent = list(range(size))
         self.size = [1] * size
         self.own = list(own) if own is not None else [0] * size
+        self.mass = list(mass) if mass is not None else [1] * size
         self.forbidden: dict[int, set[int]] = {}
 
     def find(self, node: int) -> int:
@@ -403,7 +413,7 @@ class _Forest:
 
     def stands(self, root: int) -> bool:
         """A cluster stands on its own evidence: two or more nodes, or an identity of its own."""
-        return self.size[root] >= 2 or self.own[root] > 0
+        return self.mass[root] >= 2 or self.own[root] > 0
 
     def forbid(self, a: int, b: int) -> None:
         root_a, root_b = self.find(a), self.find(b)
@@ -426,6 +436,7 @@ class _Forest:
         self.parent[gone] = keep
         self.size[keep] += self.size[gone]
         self.own[keep] += self.own[gone]
+        self.mass[keep] += self.mass[gone]
         moved = self.forbidden.pop(gone, None)
         if moved:
             self.forbidden.setdefault(keep, set()).update(moved)
@@ -481,14 +492,14 @@ def _agglomerate(
     # default title tie the same brands together, and each hides the other until one is gone.
     held_out: list[_Unit] = []
     active = strong
-    answers = pieces([u.carriers for u in active], forest.own)
+    answers = pieces([u.carriers for u in active], forest.own, forest.mass)
     for _ in range(4):
         out = {i for i, answer in enumerate(answers) if sum(answer.standing) > allowed}
         if not out:
             break
         held_out.extend(active[i] for i in sorted(out))
         active = [u for i, u in enumerate(active) if i not in out]
-        answers = pieces([u.carriers for u in active], forest.own)
+        answers = pieces([u.carriers for u in active], forest.own, forest.mass)
     for unit, answer in zip(active, answers, strict=True):
         if sum(answer.standing) > allowed:
             held_out.append(unit)
@@ -586,20 +597,24 @@ def _corroboration(
     units: list[_Unit], weights: Mapping[str, float], caps: Mapping[str, float]
 ) -> float:
     """How much independent evidence two clusters share: per kind the sum of its values'
-    weights, capped; a value counts only when its carriers are not mostly the same sites as
-    those of a value already counted (a kit's default analytics id and logo, or an agency's
-    e-mail and tag, are one witness, not two), and held-back values only add to evidence
-    that is not held back."""
+    weights, capped; a value on mostly the same sites as a value already counted is an echo
+    of that witness: nothing when of the same kind, half its weight when of another (a kit's
+    default analytics id and logo, an operator's tag and mailbox travel together), and
+    held-back values only add to evidence that is not held back."""
     if all(u.held for u in units):
         return 0.0
     chosen: list[frozenset[int]] = []
     totals: dict[str, float] = {}
     for unit in sorted(units, key=lambda u: (u.held, -u.weight, u.values)):
         carriers = frozenset(unit.carriers)
-        if any(len(carriers & seen) * 2 > len(carriers | seen) for seen in chosen):
+        # mostly the same carriers as a value already counted: an echo of the same witness
+        # (counted at half weight when it is another kind: an operator's tag and mailbox
+        # travel together too, and spread and taint already stop an agency's)
+        echo = any(len(carriers & seen) * 2 > len(carriers | seen) for seen in chosen)
+        if echo and unit.kind in totals:
             continue
         chosen.append(carriers)
-        totals[unit.kind] = totals.get(unit.kind, 0.0) + unit.weight
+        totals[unit.kind] = totals.get(unit.kind, 0.0) + unit.weight * (0.5 if echo else 1.0)
     if len(chosen) < 2 and all(t < 1.0 for t in totals.values()):
         return 0.0
     return sum(min(total, caps.get(k, 1.0) * weights[k]) for k, total in totals.items())
@@ -751,6 +766,19 @@ def cluster(
     starts, ends = kept_pointers[:-1].tolist(), kept_pointers[1:].tolist()
     brand_notes: dict[int, str] = {}
     dist_notes: dict[int, str] = {}
+    # a name or logo on shops that call themselves by different names is a kit's default
+    for v, note in _disputed(
+        kind_of,
+        [kind_number.get(k, -1) for k in ("brand_text", "favicon_md5", "favicon_mmh3")],
+        kind_number.get("brand_text", -1),
+        brand_weight >= params.threshold,
+        kept_sites,
+        kept_values,
+        starts,
+        ends,
+    ).items():
+        brand_weight[v] = dist_weight[v] = 0.0
+        brand_notes[v] = note
 
     # brands: a site's own strong brand values (shared or not) are its evidence of its own
     # a site's identity of its own: a name or a logo no other commercial site carries
@@ -762,7 +790,11 @@ def cluster(
     own_brand = np.bincount(
         kept_sites[strong_brand[kept_values] & private & named], minlength=len(sites)
     )
-    forest = _Forest(len(sites), own_brand.tolist())
+    # a site whose only brand evidence is a redirect (a gateway, a short link's target
+    # seen only through it) adds no identity: with its target it is one piece, not two
+    named_value = (strong_brand & ~is_gateway)[kept_values]
+    mass = np.bincount(kept_sites[named_value], minlength=len(sites)) > 0
+    forest = _Forest(len(sites), own_brand.tolist(), mass.astype(np.int64).tolist())
     for a, b in (*constraints.not_same_brand, *constraints.not_same_distributor):
         forest.forbid(index[a], index[b])
     for a, b in constraints.same_brand:
@@ -854,6 +886,20 @@ def cluster(
     brand_root[dropped] = -1
     distributor_root[dropped] = -1
 
+    # sites that show nothing but hosting (taken down, parked, challenged)
+    spelled = _attach_by_domain_name(
+        table,
+        kind_of,
+        kind_number.get("brand_text", -1),
+        strong_brand & ~_noted(brand_notes, len(table.values)),
+        brand_root,
+        distributor_root,
+        _blind(table, kinds, kind_of),
+    )
+    confidence[spelled] = params.attach_confidence
+    attached = _attach_by_name_server(table, kinds, kind_of, brand_root, distributor_root, params)
+    confidence[attached] = params.attach_confidence
+
     brand_of: dict[str, str | None] = {}
     distributor_of: dict[str, str] = {}
     brand_members: dict[str, list[str]] = defaultdict(list)
@@ -913,6 +959,192 @@ def cluster(
         _members=dict(brand_members),
         _index=index,
     )
+
+
+HOSTING_KINDS = frozenset({"ip", "nameserver", "script_host"})
+
+
+def _blind(table: LinkTable, kinds: list[str], kind_of: Ints) -> NDArray[np.bool_]:
+    """The sites that show nothing but hosting: every capture an error, parked, suspended or
+    challenge page, or no capture at all."""
+    hosting = np.asarray([k in HOSTING_KINDS for k in kinds], dtype=bool)[kind_of]
+    shows = np.bincount(table.site_of[~hosting[table.value_of]], minlength=len(table.sites))
+    blind: NDArray[np.bool_] = shows == 0
+    return blind
+
+
+def _name_tokens(site: str) -> list[str]:
+    """The words of a domain name without its last label, in plain letters: the
+    ``xn--`` labels decoded, accents dropped, split at hyphens, dots and digits; each word
+    also without its first or its last letter (a look-alike domain adds one)."""
+    labels = site.lower().rstrip(".").split(".")[:-1]
+    words: list[str] = []
+    for label in labels:
+        if label.startswith("xn--"):
+            try:
+                label = label.encode("ascii").decode("idna")
+            except UnicodeError:
+                continue
+        plain = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+        for word in re.split(r"[^a-z]+", plain):
+            if len(word) >= MIN_NAME_IN_DOMAIN:
+                words += [word, word[1:], word[:-1]]
+    return words
+
+
+MIN_NAME_IN_DOMAIN = 6
+
+
+def _attach_by_domain_name(
+    table: LinkTable,
+    kind_of: Ints,
+    name_kind: int,
+    counted: NDArray[np.bool_],
+    brand_root: Ints,
+    distributor_root: Ints,
+    blind: NDArray[np.bool_],
+) -> Ints:
+    """A site that shows only hosting joins the brand whose name its domain spells
+    (``zorvex-shop7.test`` for the brand that calls itself "Zorvex"): names of at least
+    ``MIN_NAME_IN_DOMAIN`` letters that one brand alone carries. Returns the sites."""
+    candidates = np.flatnonzero(blind & (brand_root < 0)).tolist()
+    if not candidates or name_kind < 0:
+        return np.zeros(0, dtype=np.int64)
+    owner: dict[str, int] = {}
+    for v in np.flatnonzero((kind_of == name_kind) & counted).tolist():
+        roots = {int(r) for r in brand_root[table.carriers(v)].tolist() if r >= 0}
+        word = re.sub(r"[^a-z]", "", table.values[v][1])
+        if len(word) < MIN_NAME_IN_DOMAIN or not roots:
+            continue
+        owner[word] = roots.pop() if len(roots) == 1 and owner.get(word, -2) == -2 else -1
+    dist_of_root = {
+        int(r): int(d) for r, d in zip(brand_root, distributor_root, strict=True) if r >= 0
+    }
+    chosen: list[int] = []
+    for s in candidates:
+        found = {owner[w] for w in _name_tokens(table.sites[s]) if w in owner}
+        if len(found) == 1 and (root := found.pop()) >= 0:
+            brand_root[s] = root
+            distributor_root[s] = dist_of_root[root]
+            chosen.append(s)
+    return np.asarray(chosen, dtype=np.int64)
+
+
+def _attach_by_name_server(
+    table: LinkTable,
+    kinds: list[str],
+    kind_of: Ints,
+    brand_root: Ints,
+    distributor_root: Ints,
+    params: Params,
+) -> Ints:
+    """Sites that show nothing but hosting (every capture an error, parked or suspended
+    page) join the distributor whose own name servers they use: a name server every site of
+    which that shows anything belongs to that one distributor (at least
+    ``private_ns_sites`` of them). Each such site is a brand of its own. Returns them."""
+    blind = _blind(table, kinds, kind_of)
+    shows = ~blind
+    if not blind.any() or "nameserver" not in kinds:
+        return np.zeros(0, dtype=np.int64)
+    ns_kind = kinds.index("nameserver")
+    target: dict[int, int] = {}
+    for v in np.flatnonzero(kind_of == ns_kind).tolist():
+        members = table.carriers(v)
+        seen = members[shows[members]]
+        if len(seen) < params.private_ns_sites or not blind[members].any():
+            continue
+        owners, counts = np.unique(distributor_root[seen], return_counts=True)
+        if owners[0] < 0:  # sites that show something but were left unattributed
+            owners, counts = owners[1:], counts[1:]
+        if (
+            len(owners) != 1
+            or counts[0] < params.private_ns_sites
+            or counts[0] < params.private_ns_share * len(seen)
+        ):
+            continue
+        for s in members[blind[members]].tolist():
+            target[s] = int(owners[0]) if target.get(s, owners[0]) == owners[0] else -1
+    chosen = [s for s, d in target.items() if d >= 0 and brand_root[s] < 0]
+    for s in chosen:
+        brand_root[s] = s
+        distributor_root[s] = target[s]
+    return np.asarray(chosen, dtype=np.int64)
+
+
+def _disputed(
+    kind_of: Ints,
+    naming_kinds: list[int],
+    name_kind: int,
+    strong: NDArray[np.bool_],
+    kept_sites: Ints,
+    kept_values: Ints,
+    starts: list[int],
+    ends: list[int],
+    at_least: int = 3,
+) -> dict[int, str]:
+    """Names and logos that shops with other names of their own share: a kit's default
+    title or logo left in place by unrelated operators. A value is disputed when at least
+    ``at_least`` other names sit on as many different carriers of it (one site listing
+    several brands' names is one carrier, not a dispute); a value every carrier of which
+    also carries a disputed one is part of the same kit when two other names dispute it.
+    Returns value → the note that says why."""
+    is_name = (kind_of == name_kind) & strong
+    names_of: dict[int, list[int]] = defaultdict(list)
+    on_name = is_name[kept_values]
+    pairs = zip(kept_sites[on_name].tolist(), kept_values[on_name].tolist(), strict=True)
+    for site, value in pairs:
+        names_of[site].append(value)
+    candidates = [
+        v
+        for v in np.flatnonzero(np.isin(kind_of, naming_kinds) & strong).tolist()
+        if ends[v] - starts[v] >= 2
+    ]
+    disputed: dict[int, str] = {}
+    for v in candidates:
+        carriers = kept_sites[starts[v] : ends[v]].tolist()
+        if len(carriers) < at_least:
+            continue
+        matched = _other_names(v, carriers, names_of, ())
+        if matched >= at_least:
+            disputed[v] = (
+                f"{HUB} {matched} shops that call themselves by other names (kit default or decoy)"
+            )
+    # a kit's default title on only two shops is caught by the kit's logo beside it
+    kit_of: dict[int, set[int]] = defaultdict(set)
+    for v in disputed:
+        for site in kept_sites[starts[v] : ends[v]].tolist():
+            kit_of[site].add(v)
+    for v in candidates:
+        if v in disputed:
+            continue
+        carriers = kept_sites[starts[v] : ends[v]].tolist()
+        if not set.intersection(*(kit_of.get(site, set()) for site in carriers)):
+            continue
+        if _other_names(v, carriers, names_of, disputed) >= 2:
+            disputed[v] = (
+                f"{HUB} shops with other names, together with a kit default (kit default or decoy)"
+            )
+    return disputed
+
+
+def _other_names(
+    v: int, carriers: list[int], names_of: Mapping[int, list[int]], skip: Collection[int]
+) -> int:
+    """How many names other than ``v`` (and not in ``skip``) sit on as many different
+    carriers of ``v``: a greedy matching of names to carriers, rarest name first."""
+    holders: dict[int, list[int]] = defaultdict(list)
+    for site in carriers:
+        for name in names_of.get(site, ()):
+            if name != v and name not in skip:
+                holders[name].append(site)
+    if len(holders) < 2:
+        return len(holders)
+    used: set[int] = set()
+    for _count, _name, sites_with in sorted((len(h), n, h) for n, h in holders.items()):
+        free = next((site for site in sites_with if site not in used), None)
+        if free is not None:
+            used.add(free)
+    return len(used)
 
 
 def _noted(notes: Mapping[int, str], count: int) -> NDArray[np.bool_]:

@@ -29,7 +29,9 @@ class Pieces:
     standing: list[bool]
 
 
-def pieces(units: Sequence[Sequence[int]], own: Sequence[int]) -> list[Pieces]:
+def pieces(
+    units: Sequence[Sequence[int]], own: Sequence[int], mass: Sequence[int] | None = None
+) -> list[Pieces]:
     """For every unit (the carrier nodes of one strong value), the pieces its carriers fall
     into when that unit is removed from the graph of all units. ``own`` counts, per node, the
     identities it has that no other node shares."""
@@ -39,6 +41,7 @@ def pieces(units: Sequence[Sequence[int]], own: Sequence[int]) -> list[Pieces]:
     members = [[number.setdefault(n, len(number)) for n in set(c)] for c in units]
     original = list(number)
     own_of = [own[n] for n in original]
+    mass_of = [mass[n] for n in original] if mass is not None else [1] * len(original)
     node_count = len(original)
     adjacency: list[list[int]] = [[] for _ in range(node_count)]
     for u, dense in enumerate(members):
@@ -62,7 +65,7 @@ def pieces(units: Sequence[Sequence[int]], own: Sequence[int]) -> list[Pieces]:
         disc[start] = low[start] = timer
         timer += 1
         root_of[start] = start
-        node_prefix.append(node_prefix[-1] + (start < node_count))
+        node_prefix.append(node_prefix[-1] + (mass_of[start] if start < node_count else 0))
         own_prefix.append(own_prefix[-1] + (own_of[start] if start < node_count else 0))
         stack: list[tuple[int, int]] = [(start, 0)]
         while stack:
@@ -77,7 +80,7 @@ def pieces(units: Sequence[Sequence[int]], own: Sequence[int]) -> list[Pieces]:
                     disc[other] = low[other] = timer
                     timer += 1
                     is_node = other < node_count
-                    node_prefix.append(node_prefix[-1] + is_node)
+                    node_prefix.append(node_prefix[-1] + (mass_of[other] if is_node else 0))
                     own_prefix.append(own_prefix[-1] + (own_of[other] if is_node else 0))
                     stack.append((other, 0))
                 elif other != parent[vertex] and disc[other] < low[vertex]:
