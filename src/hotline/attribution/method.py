@@ -597,24 +597,20 @@ def _corroboration(
     units: list[_Unit], weights: Mapping[str, float], caps: Mapping[str, float]
 ) -> float:
     """How much independent evidence two clusters share: per kind the sum of its values'
-    weights, capped; a value on mostly the same sites as a value already counted is an echo
-    of that witness: nothing when of the same kind, half its weight when of another (a kit's
-    default analytics id and logo, an operator's tag and mailbox travel together), and
-    held-back values only add to evidence that is not held back."""
+    weights, capped; a value counts only when its carriers are not mostly the same sites as
+    those of a value already counted (a kit's default analytics id and logo, or an agency's
+    e-mail and tag, are one witness, not two), and held-back values only add to evidence
+    that is not held back."""
     if all(u.held for u in units):
         return 0.0
     chosen: list[frozenset[int]] = []
     totals: dict[str, float] = {}
     for unit in sorted(units, key=lambda u: (u.held, -u.weight, u.values)):
         carriers = frozenset(unit.carriers)
-        # mostly the same carriers as a value already counted: an echo of the same witness
-        # (counted at half weight when it is another kind: an operator's tag and mailbox
-        # travel together too, and spread and taint already stop an agency's)
-        echo = any(len(carriers & seen) * 2 > len(carriers | seen) for seen in chosen)
-        if echo and unit.kind in totals:
+        if any(len(carriers & seen) * 2 > len(carriers | seen) for seen in chosen):
             continue
         chosen.append(carriers)
-        totals[unit.kind] = totals.get(unit.kind, 0.0) + unit.weight * (0.5 if echo else 1.0)
+        totals[unit.kind] = totals.get(unit.kind, 0.0) + unit.weight
     if len(chosen) < 2 and all(t < 1.0 for t in totals.values()):
         return 0.0
     return sum(min(total, caps.get(k, 1.0) * weights[k]) for k, total in totals.items())
@@ -1080,14 +1076,14 @@ def _disputed(
     kept_values: Ints,
     starts: list[int],
     ends: list[int],
-    at_least: int = 3,
+    at_least: int = 2,
 ) -> dict[int, str]:
-    """Names and logos that shops with other names of their own share: a kit's default
-    title or logo left in place by unrelated operators. A value is disputed when at least
-    ``at_least`` other names sit on as many different carriers of it (one site listing
-    several brands' names is one carrier, not a dispute); a value every carrier of which
-    also carries a disputed one is part of the same kit when two other names dispute it.
-    Returns value → the note that says why."""
+    """Names and logos that sites calling themselves by other names share: a kit's default
+    title or logo left in place by unrelated operators, a hosting panel's logo. A brand is
+    what a site calls itself, so a value on sites with two different names of their own is
+    no one brand's: it is disputed when at least ``at_least`` other names sit on as many
+    different carriers of it (one portal listing several brands' names is one carrier, not a
+    dispute). Returns value → the note that says why."""
     is_name = (kind_of == name_kind) & strong
     names_of: dict[int, list[int]] = defaultdict(list)
     on_name = is_name[kept_values]
@@ -1104,38 +1100,21 @@ def _disputed(
         carriers = kept_sites[starts[v] : ends[v]].tolist()
         if len(carriers) < at_least:
             continue
-        matched = _other_names(v, carriers, names_of, ())
+        matched = _other_names(v, carriers, names_of)
         if matched >= at_least:
             disputed[v] = (
                 f"{HUB} {matched} shops that call themselves by other names (kit default or decoy)"
             )
-    # a kit's default title on only two shops is caught by the kit's logo beside it
-    kit_of: dict[int, set[int]] = defaultdict(set)
-    for v in disputed:
-        for site in kept_sites[starts[v] : ends[v]].tolist():
-            kit_of[site].add(v)
-    for v in candidates:
-        if v in disputed:
-            continue
-        carriers = kept_sites[starts[v] : ends[v]].tolist()
-        if not set.intersection(*(kit_of.get(site, set()) for site in carriers)):
-            continue
-        if _other_names(v, carriers, names_of, disputed) >= 2:
-            disputed[v] = (
-                f"{HUB} shops with other names, together with a kit default (kit default or decoy)"
-            )
     return disputed
 
 
-def _other_names(
-    v: int, carriers: list[int], names_of: Mapping[int, list[int]], skip: Collection[int]
-) -> int:
-    """How many names other than ``v`` (and not in ``skip``) sit on as many different
-    carriers of ``v``: a greedy matching of names to carriers, rarest name first."""
+def _other_names(v: int, carriers: list[int], names_of: Mapping[int, list[int]]) -> int:
+    """How many names other than ``v`` sit on as many different carriers of ``v``: a
+    greedy matching of names to carriers, rarest name first."""
     holders: dict[int, list[int]] = defaultdict(list)
     for site in carriers:
         for name in names_of.get(site, ()):
-            if name != v and name not in skip:
+            if name != v:
                 holders[name].append(site)
     if len(holders) < 2:
         return len(holders)
