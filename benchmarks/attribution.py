@@ -38,7 +38,7 @@ import orjson
 
 from benchmarks.memory import run_measured
 from hotline.attribution.links import links_from_store
-from hotline.attribution.method import Clustering, Params, cluster
+from hotline.attribution.method import NOT_SHOWN, Clustering, Params, cluster
 from hotline.attribution.table import Link, LinkTable
 from hotline.synth.baseline import baseline_attribution, read_selector_dump
 from hotline.synth.generate import generate
@@ -166,7 +166,7 @@ def evidence_ceiling(path: Path, links: list[Link]) -> ScoreReport:
     true brand and distributor, the others stay unattributed."""
     truth = read_truth(path / "truth.json")
     raw = orjson.loads((path / "truth.json").read_bytes())["sites"]
-    seen = {site for site, kind, _value in links if kind not in ("ip", "nameserver", "script_host")}
+    seen = {site for site, kind, _value in links if kind not in NOT_SHOWN}
     return score(
         truth,
         Attribution(

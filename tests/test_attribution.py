@@ -17,7 +17,13 @@ import pytest
 from sqlalchemy import Engine, select, text
 
 from hotline.attribution.links import link_table, links_from_store
-from hotline.attribution.method import HOSTING_KINDS, cluster
+from hotline.attribution.method import (
+    ASSESSMENT,
+    COMMERCIAL,
+    NON_COMMERCIAL,
+    NOT_SHOWN,
+    cluster,
+)
 from hotline.attribution.models import Brand, SiteAttribution
 from hotline.attribution.queries import site_answer
 from hotline.attribution.table import LinkTable
@@ -126,7 +132,7 @@ def test_ids_survive_ten_percent_more_data(db_url: str, world: Path, tmp_path: P
     shows = {
         table.sites[s]
         for s, v in zip(table.site_of.tolist(), table.value_of.tolist(), strict=True)
-        if table.values[v][0] not in HOSTING_KINDS
+        if table.values[v][0] not in NOT_SHOWN
     }
     before = {site: brand for site, brand in before.items() if site in shows}
     _ingest(db_url, world, sorted(held), rest)
@@ -240,6 +246,19 @@ def test_the_fast_reader_reads_exactly_the_links_of_the_plain_one(db_url: str, w
     assert fast.site_of.tolist() == plain.site_of.tolist()
     assert fast.value_of.tolist() == plain.value_of.tolist()
     assert not {value for kind, value in fast.values if kind == "ip"} & {e for (e,) in edges}
+    # the hotlines' verdicts: one per site, by the majority of the reports that gave one
+    verdicts = [
+        (fast.sites[s], fast.values[v][1])
+        for s, v in zip(fast.site_of.tolist(), fast.value_of.tolist(), strict=True)
+        if fast.values[v][0] == ASSESSMENT
+    ]
+    assert {v for _s, v in verdicts} == {COMMERCIAL, NON_COMMERCIAL}
+    assert len({s for s, _v in verdicts}) == len(verdicts)
+    truth = read_truth(world / "truth.json")
+    said = dict(verdicts)
+    assert all((said[s] == COMMERCIAL) == (s not in truth.non_commercial) for s in said), (
+        "the world's hotlines assess every site correctly"
+    )
 
 
 def test_a_rerun_with_nothing_new_writes_no_site_rows(db_url: str, world: Path) -> None:

@@ -11,7 +11,15 @@ from itertools import combinations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotline.attribution.method import Params, band, cluster
+from hotline.attribution.method import (
+    ASSESSMENT,
+    COMMERCIAL,
+    NON_COMMERCIAL,
+    Constraints,
+    Params,
+    band,
+    cluster,
+)
 from hotline.attribution.table import Link
 
 STRONG_AND_DECOYABLE = (
@@ -242,3 +250,49 @@ def test_a_site_showing_only_hosting_joins_the_distributor_whose_own_name_server
         forum += [(f"forum{n}.test", "analytics", f"G-F{n}")]
     shared = cluster(_hosted(forum, "lost.test", "ns1.d1-dns.test"))
     assert shared.brand_of["lost.test"] is None
+
+
+def test_what_the_hotlines_called_non_commercial_needs_more_than_a_donation_address() -> None:
+    # a forum with a donation address and a hosting panel's logo that one shop also shows:
+    # the reporting hotlines said "not commercial", so it stays out
+    links, _truth = _world([[3, 2]])
+    links += [("board.test", "btc_address", "bc1qdonate"), ("board.test", "favicon_md5", "logo0x0")]
+    assert cluster(links).brand_of["board.test"] is not None  # the trap works without it
+    said = [*links, ("board.test", ASSESSMENT, NON_COMMERCIAL)]
+    result = cluster(said)
+    assert result.brand_of["board.test"] is None
+    assert "board.test" not in result.candidates
+    # an analyst's must-link still decides
+    must = Constraints(same_brand=(("board.test", "d0-b0-s0.test"),))
+    linked = cluster(said, must)
+    assert linked.brand_of["board.test"] == linked.brand_of["d0-b0-s0.test"]
+    # hotlines misjudge: a site that shows the distributor's merchant account stays in
+    paying = cluster([*said, ("board.test", "merchant_id", "pay.d0.test|M0")])
+    assert paying.brand_of["board.test"] is not None
+
+
+def test_the_hotlines_calling_a_site_commercial_counts_like_one_weak_kind() -> None:
+    links, _truth = _world([[3]])
+    links += [("shop.test", "brand_text", "name0x0")]
+    weak = cluster(links).scores["shop.test"]
+    said = cluster([*links, ("shop.test", ASSESSMENT, COMMERCIAL)]).scores["shop.test"]
+    assert said == weak + Params().assessed_commercial
+
+
+def test_a_site_showing_only_hosting_joins_the_brand_its_domain_spells() -> None:
+    links, _truth = _world([[3], [2]])
+    links = [(s, k, "zorvexal" if v == "name0x0" else v) for s, k, v in links]
+    links += [
+        ("zorvexal-shop7.test", "ip", "192.0.2.7"),  # taken down: only its address is known
+        ("xn--zorvexal-club2-kvc.test", "ip", "192.0.2.8"),  # a look-alike spelling
+        ("zorvexalfans.test", "ip", "192.0.2.9"),  # one word: not the name
+        ("zorvexal-board.test", "ip", "192.0.2.10"),
+        ("zorvexal-board.test", "brand_text", "a board"),  # shows a page of its own
+    ]
+    result = cluster(links)
+    home = result.brand_of["d0-b0-s0.test"]
+    assert result.brand_of["zorvexal-shop7.test"] == home
+    assert result.brand_of["xn--zorvexal-club2-kvc.test"] == home
+    assert band(result.confidence["zorvexal-shop7.test"]) == "low"
+    assert result.brand_of["zorvexalfans.test"] is None
+    assert result.brand_of["zorvexal-board.test"] is None

@@ -10,6 +10,7 @@ decorations out of it.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import ipaddress
 import json
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import maxminddb
 import orjson
@@ -663,3 +665,28 @@ def test_all_phenomena_reports_ingest_to_exactly_the_truth(
     assert sites == set(seen.truth["sites"])
     roles = {entry["role"] for entry in seen.truth["sites"].values()}
     assert {"link-list", "shortener"} <= roles
+
+
+def test_misjudged(world: Callable[[str], Seen]) -> None:
+    """Hotlines' commercial flags: right without the phenomenon; with it, some reports are
+    wrong, and on misjudged sites every flag given is wrong."""
+    for names, wrong_somewhere in (("none", False), ("misjudged", True)):
+        seen = world(names)
+        flags: defaultdict[str, list[bool]] = defaultdict(list)
+        with (seen.path / "reports.csv").open(newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row["commercial"] in ("true", "false"):
+                    host = (urlsplit(row["url"]).hostname or "").rstrip(".").removeprefix("www.")
+                    if host in seen.truth["sites"]:
+                        flags[host].append(row["commercial"] == "true")
+        wrong = {
+            site: sum(flag != seen.site(site)["commercial"] for flag in given)
+            for site, given in flags.items()
+        }
+        assert (sum(wrong.values()) > 0) == wrong_somewhere
+        marked = {
+            s for s, v in seen.truth["sites"].items() if "misjudged" in v.get("phenomena", ())
+        }
+        assert bool(marked) == wrong_somewhere
+        for site in marked & set(flags):
+            assert wrong[site] == len(flags[site])

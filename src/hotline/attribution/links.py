@@ -9,7 +9,7 @@ in a synthetic world's selector dump.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import closing
 from typing import Any
 
@@ -17,10 +17,11 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Connection, Engine, Select, select
 
+from hotline.attribution.method import ASSESSMENT, COMMERCIAL, NON_COMMERCIAL
 from hotline.attribution.table import Link, LinkTable
 from hotline.captures.models import Selector, SiteSelector
 from hotline.hosting.models import HostingObservation, IpFactsRow
-from hotline.store.models import Site
+from hotline.store.models import Report, Site, Url
 
 
 def _hosting(rrtypes: tuple[str, ...]) -> Select[str, str]:
@@ -55,6 +56,23 @@ _OBSERVATIONS = {
     for kind, rrtypes in _HOSTING_KINDS
 }
 _CDN_ADDRESSES = "SELECT ip FROM ip_facts WHERE cdn IS NOT NULL"
+_ASSESSMENTS = (
+    "SELECT urls.site_id, reports.commercial FROM reports JOIN urls ON urls.id = reports.url_id"
+    " WHERE reports.commercial IS NOT NULL"
+)
+
+# What the hotlines that reported a site said about it: one ``assessment`` link per site,
+# ``commercial`` or ``non-commercial`` by the majority of the reports that say (none on a
+# tie). It is no page evidence: it ties no site to another, it only weighs whether a site
+# sells (docs/attribution-method.md).
+
+
+def _verdicts(rows: Iterable[tuple[Any, Any]]) -> dict[Any, str]:
+    """Site → majority verdict of (site, commercial flag) rows; ties give none."""
+    votes: dict[Any, int] = defaultdict(int)
+    for site, flag in rows:
+        votes[site] += 1 if flag else -1
+    return {site: COMMERCIAL if n > 0 else NON_COMMERCIAL for site, n in votes.items() if n}
 
 
 def _integer_pairs(cursor: Any, statement: str, chunk: int = 500_000) -> NDArray[np.int64]:
@@ -108,6 +126,18 @@ def link_table(engine: Engine) -> LinkTable:
             known = found >= 0  # observations of a site the store does not hold: ignored
             site_codes.append(found[known])
             value_codes.append(numbers[known])
+        cursor.execute(_ASSESSMENTS)
+        verdicts = _verdicts(cursor.fetchall())
+        site_codes.append(np.asarray([position[site_id] for site_id in verdicts], dtype=np.int64))
+        value_codes.append(
+            np.asarray(
+                [
+                    value_number.setdefault((ASSESSMENT, v), len(value_number))
+                    for v in verdicts.values()
+                ],
+                dtype=np.int64,
+            )
+        )
     values = list(value_number)
     return LinkTable.from_codes(
         sites, values, np.concatenate(site_codes), np.concatenate(value_codes)
@@ -126,6 +156,14 @@ def links_from_store(engine: Engine) -> Iterator[Link]:
         for kind, rrtypes in _HOSTING_KINDS:
             for site, value in connection.execute(_hosting(rrtypes)):
                 yield site, kind, value
+        flags = connection.execute(
+            select(Site.key, Report.commercial)
+            .join(Url, Url.site_id == Site.id)
+            .join(Report, Report.url_id == Url.id)
+            .where(Report.commercial.is_not(None))
+        )
+        for site, verdict in _verdicts(flags).items():
+            yield site, ASSESSMENT, verdict
 
 
 def neighbourhood(connection: Connection, site: str) -> list[tuple[str, str, list[str]]]:

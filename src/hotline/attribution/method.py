@@ -35,6 +35,9 @@ from hotline.attribution.pieces import pieces
 from hotline.attribution.table import Ints, Link, LinkTable, pointers
 
 BRAND = "brand"
+# the kind and values of the reporting hotlines' verdict on a site (``links``)
+ASSESSMENT = "assessment"
+COMMERCIAL, NON_COMMERCIAL = "commercial", "non-commercial"
 HUB = "spans"  # how a note about a kit default or shared service begins
 DISTRIBUTOR = "distributor"
 NONE = "none"
@@ -139,6 +142,10 @@ class Params:
     hub_major: float = 0.5
     # below this confidence a site stays unattributed instead of being forced into a cluster
     confidence_floor: float = 0.35
+    # the reporting hotlines' majority verdict "commercial" adds this to the commercial score
+    assessed_commercial: float = 0.4
+    # ... "non-commercial" takes this off (hotlines misjudge: a shop that pays out shows it)
+    assessed_non_commercial: float = 0.6
     # a site showing only hosting joins a distributor through a name server that at least
     # this many of its sites, and no other site that shows anything, use
     private_ns_sites: int = 5
@@ -212,6 +219,8 @@ class Clustering:
         discounted: list[Evidence] = []
         for value_id in table.site_values(at).tolist():
             kind, value = table.values[value_id]
+            if kind == ASSESSMENT:  # a verdict on this site, shared with nobody: the score
+                continue
             groups = self._groups(value_id)
             shared = len(table.carriers(value_id)) - 1
             in_brand = groups.brand_count.get(brand, 0) - 1 if brand is not None else 0
@@ -573,20 +582,25 @@ def _agglomerate(
         # as a bridge) among what they share: weak values alone — analytics tags, e-mails,
         # templates, hosting — are what kits, agencies and widgets put on unrelated sites
         scored = (
-            (_corroboration([spanning[i] for i in units], weights, caps), pair)
+            (_corroboration([spanning[i] for i in units], weights, caps), pair, held)
             for pair, units in pair_units.items()
             if len(units) > 1
-            and (
-                not forest.stands(pair[0])
-                or not forest.stands(pair[1])
-                or any(spanning[i].held for i in units)
-            )
+            for held in (any(spanning[i].held for i in units),)
+            if held or not forest.stands(pair[0]) or not forest.stands(pair[1])
         )
-        candidates = sorted((-score, pair) for score, pair in scored if score >= threshold - 1e-9)
+        candidates = sorted(
+            (-score, pair, held) for score, pair, held in scored if score >= threshold - 1e-9
+        )
         merged = False
-        for _score, (a, b) in candidates:
+        for _score, (a, b), held in candidates:
             root_a, root_b = forest.find(a), forest.find(b)
-            if root_a != root_b and forest.union(root_a, root_b):
+            if root_a == root_b:
+                continue
+            # asked again at the union: earlier merges of this round may have made both
+            # sides stand on their own, and then weak values alone may not join them
+            if not held and forest.stands(root_a) and forest.stands(root_b):
+                continue
+            if forest.union(root_a, root_b):
                 merged = True
         if not merged:
             break
@@ -702,7 +716,14 @@ def cluster(
         weights=kind_score[site_kind % max(len(kinds), 1)] if len(kinds) else None,
         minlength=len(sites),
     ).astype(np.float64)
+    # what the reporting hotlines said: "commercial" counts like one weak kind, a majority
+    # "non-commercial" keeps the site out (only an analyst's must-link brings it in)
+    assessed = _assessed(table, kind_of, kind_number.get(ASSESSMENT, -1))
+    score += np.where(assessed > 0, params.assessed_commercial, 0.0)
+    score -= np.where(assessed < 0, params.assessed_non_commercial, 0.0)
     commercial = score >= params.commercial_floor - 1e-9
+    # ... and what they called non-commercial joins no brand by a shared name or logo
+    ruled_out = (assessed < 0) & ~commercial
     forced = np.zeros(len(sites), dtype=bool)
     for a, b in (*constraints.same_brand, *constraints.same_distributor):
         commercial[index[a]] = commercial[index[b]] = True
@@ -742,7 +763,7 @@ def cluster(
         # a logo alone never makes a site without any commercial kind a candidate: hosting
         # panels and content systems put theirs on every site they serve
         via = joined[value_of] & ((score[site_of] > 0) | is_name[value_of] | is_gateway[value_of])
-        newly = site_of[via]
+        newly = site_of[via & ~ruled_out[site_of]]
         if commercial[newly].all():
             break
         commercial[newly] = True
@@ -783,9 +804,15 @@ def cluster(
     named = np.isin(
         kind_of, [kind_number.get("brand_text", -1), kind_number.get("favicon_md5", -1)]
     )[kept_values]
-    own_brand = np.bincount(
-        kept_sites[strong_brand[kept_values] & private & named], minlength=len(sites)
+    # (a private logo is no identity of its own for a site whose name others share: the
+    # name says which brand it is, the odd logo is a panel's or a variant)
+    is_name_link = (kind_of == kind_number.get("brand_text", -1))[kept_values]
+    shared_name = np.bincount(
+        kept_sites[strong_brand[kept_values] & ~private & is_name_link], minlength=len(sites)
     )
+    own_link = strong_brand[kept_values] & private & named
+    own_link &= is_name_link | (shared_name[kept_sites] == 0)
+    own_brand = np.bincount(kept_sites[own_link], minlength=len(sites))
     # a site whose only brand evidence is a redirect (a gateway, a short link's target
     # seen only through it) adds no identity: with its target it is one piece, not two
     named_value = (strong_brand & ~is_gateway)[kept_values]
@@ -958,12 +985,23 @@ def cluster(
 
 
 HOSTING_KINDS = frozenset({"ip", "nameserver", "script_host"})
+# kinds that say nothing about what a site's pages show
+NOT_SHOWN = HOSTING_KINDS | {ASSESSMENT}
+
+
+def _assessed(table: LinkTable, kind_of: Ints, kind: int) -> Ints:
+    """Per site: 1 when the reporting hotlines' majority said commercial, -1 when they said
+    non-commercial, 0 when they said nothing."""
+    verdict = np.zeros(len(table.sites), dtype=np.int64)
+    for v in np.flatnonzero(kind_of == kind).tolist():
+        verdict[table.carriers(v)] = 1 if table.values[v][1] == COMMERCIAL else -1
+    return verdict
 
 
 def _blind(table: LinkTable, kinds: list[str], kind_of: Ints) -> NDArray[np.bool_]:
     """The sites that show nothing but hosting: every capture an error, parked, suspended or
     challenge page, or no capture at all."""
-    hosting = np.asarray([k in HOSTING_KINDS for k in kinds], dtype=bool)[kind_of]
+    hosting = np.asarray([k in NOT_SHOWN for k in kinds], dtype=bool)[kind_of]
     shows = np.bincount(table.site_of[~hosting[table.value_of]], minlength=len(table.sites))
     blind: NDArray[np.bool_] = shows == 0
     return blind

@@ -133,6 +133,8 @@ class _Writers:
         if site.short_targets:
             limit = len(site.pages)  # a shortener's redirects are the point: every one is captured
         self.marks = set(site.signals.decor.marks) if site.signals.decor is not None else set()
+        if self.effects is not None and self.effects.misjudged(site):
+            self.marks.add("misjudged")
         for number, (page, reported) in enumerate(zip(site.pages, first_reports, strict=True)):
             if number >= limit:
                 break
@@ -186,7 +188,10 @@ class _Writers:
                     rng, page.scheme, page.host, page.host_unicode, page.path, page.query
                 )
             site_type = site.site_type if rng.random() < 0.85 else ""
-            commercial = ("true" if site.commercial else "false") if rng.random() < 0.7 else ""
+            flag = site.commercial
+            if self.effects is not None:
+                flag = self.effects.judged_commercial(site, self.counts["reports"])
+            commercial = ("true" if flag else "false") if rng.random() < 0.7 else ""
             self._write_report(source, _iso(when), url, site_type, commercial)
         self.counts["urls"] += 1
         self._truth_url(page, site, len(sources))

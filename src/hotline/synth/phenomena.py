@@ -58,6 +58,7 @@ PHENOMENA: tuple[str, ...] = (
     "hosting_panel",
     "consent",
     "in_bailiwick_ns",
+    "misjudged",
 )
 
 DESCRIPTIONS: dict[str, str] = {
@@ -87,6 +88,8 @@ DESCRIPTIONS: dict[str, str] = {
     "manager container id",
     "in_bailiwick_ns": "sites run their own name servers ns1/ns2.<site> (and sometimes "
     "mail.<site>) in another country and AS than the web server, CDN-fronted sites too",
+    "misjudged": "hotlines' commercial flag is wrong on some reports, and on some sites every "
+    "reporting hotline gets it wrong (a forum with a donation button, a shop seen only dead)",
 }
 
 # Rates are uniform in these ranges, drawn per world from the seed.
@@ -123,6 +126,8 @@ RATE_RANGES: dict[str, dict[str, tuple[float, float] | tuple[int, int]]] = {
     "consent": {"sites": (0.1, 0.3), "demo_container": (0.3, 0.6)},
     # sites with their own name servers (CDN-fronted ones apart), of them: set up during the
     # site's life rather than from its start, with a mail host on the same server
+    # reports whose flag is the wrong way round; sites whose every flag is
+    "misjudged": {"reports": (0.03, 0.08), "sites": (0.02, 0.06)},
     "in_bailiwick_ns": {
         "sites": (0.1, 0.25),
         "cdn": (0.3, 0.7),
@@ -374,6 +379,24 @@ class Effects:
 
     def on(self, name: str) -> bool:
         return name in self.names
+
+    def judged_commercial(self, site: Site, report: int) -> bool:
+        """The commercial flag one hotline's report gives ``site`` (``report``: a number
+        unique to the report): right, unless the site or this report is misjudged."""
+        flag = site.commercial
+        if self.misjudged(site):
+            return not flag
+        if self.on("misjudged") and (
+            self.roll("misjudged.report", report) < self.rates["misjudged.reports"]
+        ):
+            return not flag
+        return flag
+
+    def misjudged(self, site: Site) -> bool:
+        """Whether every hotline that reports ``site`` gets its commercial flag wrong."""
+        return self.on("misjudged") and (
+            self.roll("misjudged.site", site.index) < self.rates["misjudged.sites"]
+        )
 
     # -- actors -----------------------------------------------------------------------------
 
