@@ -18,7 +18,7 @@ integer ``LinkTable`` the product uses, and its wall time and peak RSS are added
 numbers share a process with the world's generation and the tuples of the baseline).
 Worlds are generated into benchmarks/out/attribution (kept between runs), by default with
 every phenomenon of ``hotline synth --phenomena`` on (``--phenomena none``: the classic
-worlds). Seeds 900-909 (small) and 950 (medium) are for tuning; the defaults are held out.
+worlds). Seeds 900-919 (small) and 950 (medium) are for tuning; the defaults are held out.
 
 ``--leave-one-out`` asks whether the method generalises rather than remembers: for each
 phenomenon, the knobs in ``GRID`` are chosen on tuning worlds that lack it, then scored
@@ -28,6 +28,7 @@ through the store on held-out worlds that have every phenomenon.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 import time
@@ -38,12 +39,22 @@ import orjson
 
 from benchmarks.memory import run_measured
 from hotline.attribution.links import links_from_store
-from hotline.attribution.method import NOT_SHOWN, Clustering, Params, cluster
+from hotline.attribution.method import (
+    ASSESSMENT,
+    COMMERCIAL,
+    NON_COMMERCIAL,
+    NOT_SHOWN,
+    Clustering,
+    Params,
+    cluster,
+)
 from hotline.attribution.table import Link, LinkTable
 from hotline.synth.baseline import baseline_attribution, read_selector_dump
 from hotline.synth.generate import generate
 from hotline.synth.phenomena import PHENOMENA, parse_phenomena
 from hotline.synth.score import Attribution, ScoreReport, read_truth, score
+from hotline.urls.canonical import canonicalize
+from hotline.urls.model import Rejection
 
 OUT = Path(__file__).with_name("out") / "attribution"
 
@@ -69,6 +80,28 @@ def world(seed: int, scale: str, captures: bool, phenomena: Iterable[str] = ()) 
     if not (out / "truth.json").exists():
         generate(seed, scale, out, captures=captures, phenomena=chosen)
     return out
+
+
+def verdicts(world: Path) -> list[Link]:
+    """The reporting hotlines' verdicts on each site (``assessment`` links), read from the
+    world's ``reports.csv`` by the store's rule (the majority of the flags given): the selector
+    dump holds what the pages show, the reports what the hotlines said."""
+    votes: dict[str, int] = {}
+    with (world / "reports.csv").open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["commercial"] not in ("true", "false"):
+                continue
+            found = canonicalize(row["url"])
+            if isinstance(found, Rejection):
+                continue  # a bad row on purpose: the store quarantines it
+            votes[found.site] = votes.get(found.site, 0) + (
+                1 if row["commercial"] == "true" else -1
+            )
+    return [
+        (site, ASSESSMENT, COMMERCIAL if n > 0 else NON_COMMERCIAL)
+        for site, n in sorted(votes.items())
+        if n
+    ]
 
 
 def db_links(world: Path, cache: Path | None = None) -> list[Link]:
@@ -293,6 +326,7 @@ def main() -> None:
         captures = args.db_path and scale == "small"
         path = world(seed, scale, captures, phenomena)
         dump = list(read_selector_dump(path / "selectors.jsonl"))
+        dump += verdicts(path)
         row = measure(seed, scale, "dump", path, dump)
         row["phenomena"] = args.phenomena
         if args.alone:

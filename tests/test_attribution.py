@@ -194,6 +194,7 @@ def test_why_names_the_evidence(db_url: str, world: Path) -> None:
     assert "confidence 0." in run.out or "confidence 1.00" in run.out
     assert any(f"({name})" in run.out for name in ("high", "medium", "low"))
     assert "commercial score" in run.out
+    assert "reporting hotlines: " in run.out  # what they said, and how many said it
     assert "note" in run.out  # the column that gives the reason a value was discounted
     noise = next(k for k, v in sorted(truth["sites"].items()) if v["role"] == "noise")
     quiet = hotline(db_url, "why", noise)

@@ -59,7 +59,7 @@ class Constraints:
 
 @dataclass(frozen=True, slots=True)
 class Params:
-    """Every tunable of the method; the defaults are the values tuned on seeds 900-909
+    """Every tunable of the method; the defaults are the values tuned on seeds 900-919
     (small) and 950 (medium) and documented in docs/attribution-method.md.
 
     Weights are in units of the merge ``threshold``: a value of weight ≥ threshold links its
@@ -141,7 +141,7 @@ class Params:
     bridge_weight: float = 0.5
     hub_major: float = 0.5
     # below this confidence a site stays unattributed instead of being forced into a cluster
-    confidence_floor: float = 0.35
+    confidence_floor: float = 0.3
     # the reporting hotlines' majority verdict "commercial" adds this to the commercial score
     assessed_commercial: float = 0.4
     # ... "non-commercial" takes this off (hotlines misjudge: a shop that pays out shows it)
@@ -719,11 +719,15 @@ def cluster(
     # what the reporting hotlines said: "commercial" counts like one weak kind, a majority
     # "non-commercial" keeps the site out (only an analyst's must-link brings it in)
     assessed = _assessed(table, kind_of, kind_number.get(ASSESSMENT, -1))
+    shown = score >= params.commercial_floor - 1e-9  # what the pages alone say
     score += np.where(assessed > 0, params.assessed_commercial, 0.0)
     score -= np.where(assessed < 0, params.assessed_non_commercial, 0.0)
     commercial = score >= params.commercial_floor - 1e-9
-    # ... and what they called non-commercial joins no brand by a shared name or logo
+    # ... and what they called non-commercial joins no brand by a logo or a redirect (a
+    # forum showing a hosting panel's logo next to a shop's), by a shared name only when
+    # its pages alone look commercial (a shop domain the hotlines misjudged)
     ruled_out = (assessed < 0) & ~commercial
+    named_in = ~ruled_out | shown
     forced = np.zeros(len(sites), dtype=bool)
     for a, b in (*constraints.same_brand, *constraints.same_distributor):
         commercial[index[a]] = commercial[index[b]] = True
@@ -763,7 +767,7 @@ def cluster(
         # a logo alone never makes a site without any commercial kind a candidate: hosting
         # panels and content systems put theirs on every site they serve
         via = joined[value_of] & ((score[site_of] > 0) | is_name[value_of] | is_gateway[value_of])
-        newly = site_of[via & ~ruled_out[site_of]]
+        newly = site_of[via & (~ruled_out[site_of] | (is_name[value_of] & named_in[site_of]))]
         if commercial[newly].all():
             break
         commercial[newly] = True
@@ -1073,9 +1077,9 @@ def _attach_by_name_server(
     params: Params,
 ) -> Ints:
     """Sites that show nothing but hosting (every capture an error, parked or suspended
-    page) join the distributor whose own name servers they use: a name server every site of
-    which that shows anything belongs to that one distributor (at least
-    ``private_ns_sites`` of them). Each such site is a brand of its own. Returns them."""
+    page) join the distributor whose own name servers they use: a name server that at least
+    ``private_ns_sites`` sites of one distributor use, and ``private_ns_share`` of all the
+    sites on it that show anything. Each such site is a brand of its own. Returns them."""
     blind = _blind(table, kinds, kind_of)
     shows = ~blind
     if not blind.any() or "nameserver" not in kinds:
@@ -1090,12 +1094,14 @@ def _attach_by_name_server(
         owners, counts = np.unique(distributor_root[seen], return_counts=True)
         if owners[0] < 0:  # sites that show something but were left unattributed
             owners, counts = owners[1:], counts[1:]
-        if (
-            len(owners) != 1
-            or counts[0] < params.private_ns_sites
-            or counts[0] < params.private_ns_share * len(seen)
+        if not len(owners):
+            continue
+        top = int(np.argmax(counts))
+        if counts[top] < params.private_ns_sites or counts[top] < params.private_ns_share * len(
+            seen
         ):
             continue
+        owners = owners[top : top + 1]
         for s in members[blind[members]].tolist():
             target[s] = int(owners[0]) if target.get(s, owners[0]) == owners[0] else -1
     chosen = [s for s, d in target.items() if d >= 0 and brand_root[s] < 0]

@@ -33,6 +33,8 @@ class SiteAnswer:
     evidence: list[dict[str, Any]]
     confidence: float | None = None
     commercial_score: float | None = None
+    # the reporting hotlines' commercial flags on the site's reports: (yes, no)
+    flags: tuple[int, int] = (0, 0)
 
 
 def site_answer(connection: Connection, site_key: str) -> SiteAnswer | None:
@@ -69,7 +71,22 @@ def site_answer(connection: Connection, site_key: str) -> SiteAnswer | None:
         _evidence(connection, site_key) if row.brand_id is not None else [],
         row.confidence,
         row.commercial_score,
+        _flags(connection, site_key),
     )
+
+
+def _flags(connection: Connection, site_key: str) -> tuple[int, int]:
+    """How many of the site's reports the hotlines flagged commercial, and not."""
+    counts = dict(
+        connection.execute(
+            select(Report.commercial, func.count())
+            .join(Url, Url.id == Report.url_id)
+            .join(Site, Site.id == Url.site_id)
+            .where(Site.key == site_key, Report.commercial.is_not(None))
+            .group_by(Report.commercial)
+        ).all()
+    )
+    return int(counts.get(True, 0)), int(counts.get(False, 0))
 
 
 def _evidence(connection: Connection, site_key: str) -> list[dict[str, Any]]:

@@ -112,6 +112,12 @@ def why(
         raise fail(f"no attribution for '{defang_host(key)}' (is it a site? run hotline attribute)")
     commerce = answer.commercial_score
     commerce_text = f"commercial score {commerce:.2f}" if commerce is not None else ""
+    yes, no = answer.flags
+    if yes or no:  # what the reporting hotlines said weighs in the score (never decides)
+        said = "commercial" if yes > no else "non-commercial" if no > yes else "undecided"
+        commerce_text += (
+            f"; reporting hotlines: {said} ({yes} of {yes + no} reports said commercial)"
+        )
     if answer.brand is None:
         out.print(
             f"[bold]{shown}[/] is not attributed: nothing ties it firmly enough to a brand "
