@@ -12,10 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, func, insert, select, text
 
-from hotline.attribution.models import Brand, Distributor
-from hotline.attribution.services import MAX_LABEL, checked_label
+from hotline.attribution.models import AttributionOverride, Brand, Distributor
+from hotline.attribution.services import (
+    MAX_ACTOR,
+    MAX_LABEL,
+    MAX_REASON,
+    actor_name,
+    checked_label,
+)
 from hotline.hosting.cdn import CdnList, CdnListError
 from hotline.hosting.ipdb import IpDatabases, IpFacts
 from hotline.hosting.models import IpFactsRow
@@ -27,6 +33,7 @@ from hotline.store.engine import (
     parse_database_url,
 )
 from hotline.store.migrate import current_revision, head_revision, upgrade
+from hotline.store.models import Site
 from tests.helpers import hotline_command
 from tests.test_cli import hotline, write
 from tests.test_ipdb import write_mmdb
@@ -298,6 +305,41 @@ def test_checked_label() -> None:
     assert checked_label("  Zorbel  Shop ") == "Zorbel  Shop"
     with pytest.raises(ValueError, match="empty"):
         checked_label("\u3000")  # an ideographic space is a space
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("x" * (MAX_REASON + 1), f"at most {MAX_REASON} fit"),
+        ("same operator\x1b]8;;hxxp://x.example\x07", "U+001B at character 14"),
+        ("same\u202eoperator", "U+202E at character 5"),
+    ],
+)
+def test_a_bad_reason_is_refused_and_nothing_is_recorded(
+    db_url: str, engine: Engine, reason: str, message: str
+) -> None:
+    with engine.begin() as connection:
+        for key in ("zorbel.test", "zorbel-shop.test"):
+            connection.execute(insert(Site).values(key=key, kind="domain"))
+    run = hotline(db_url, "link", "zorbel.test", "zorbel-shop.test", "--reason", reason)
+    assert run.code == 2, run.err
+    assert "--reason: the reason" in run.err
+    assert message in run.err
+    with engine.connect() as connection:
+        assert (
+            connection.execute(select(func.count()).select_from(AttributionOverride)).scalar_one()
+            == 0
+        )
+
+
+def test_the_recorded_author_is_visible_text_of_bounded_width() -> None:
+    assert actor_name("analyst") == "analyst"
+    assert actor_name("ana\x1b[2Jlyst") == "ana?[2Jlyst"
+    long = actor_name("a" * 200)
+    assert len(long) == MAX_ACTOR
+    assert long.endswith("…")
+    assert actor_name(" \x07 ") == "?"
+    assert actor_name("   ") == "unknown"
 
 
 # --- country values of IP databases -----------------------------------------------------------

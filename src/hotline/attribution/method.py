@@ -5,10 +5,11 @@ The method in brief (docs/attribution-method.md has the reasoning and the measur
 1. Group the (site, kind, value) links by (kind, value) once; sites become integer ids in
    sorted key order, so the smallest id of a cluster is its smallest site key.
 2. A site is a candidate when the commercial kinds it carries add up to a floor (no single
-   weak kind is enough), when it shares a brand's name or redirect with candidates, or when
-   an analyst's must-link names it.
+   weak kind is enough; the reporting hotlines' verdict weighs in, never decides), when it
+   shares a brand's name or redirect with candidates, or when an analyst's must-link names it.
 3. Every shared value gets an effective weight per level: its kind's weight, zero when the
-   value also sits on sites without commercial evidence (a kit default, a public service).
+   value also sits on sites without commercial evidence (a kit default, a public service)
+   or on sites that call themselves by two other names (a kit's title or logo).
 4. Every strong value is asked which pieces its carriers would fall into without it
    (``pieces``): one that would join pieces standing on their own evidence is a bridge
    (needs corroboration) or a hub (counts nothing). Weak values add up only between two
@@ -17,6 +18,8 @@ The method in brief (docs/attribution-method.md has the reasoning and the measur
 5. Brands first (site nodes, naming kinds), then distributors (brand nodes, payment and
    infrastructure kinds); analysts' must-links merge first and cannot-links veto any merge.
 6. Each attributed site gets a confidence; below the floor it stays unattributed.
+7. A site that shows nothing but hosting joins the brand its domain spells, or else the
+   distributor whose own name servers it uses, with low confidence.
 """
 
 from __future__ import annotations

@@ -50,24 +50,47 @@ MAX_LABEL = 255  # the width of the stored label
 _UNFIT_IN_LABEL = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
+MAX_REASON = 2000  # an override's reason: a sentence or two, never a pasted document
+MAX_ACTOR = 64  # the width of the stored author / labelled_by
+
+
 def checked_label(text: str) -> str:
     """An analyst's label for a brand or a distributor, trimmed of surrounding spaces.
 
     Raises ValueError saying why when it is empty, longer than :data:`MAX_LABEL` characters
     (never cut to fit), or holds a character that is not visible text.
     """
-    label = text.strip()
-    if not label:
-        raise ValueError("the label is empty")
-    if len(label) > MAX_LABEL:
-        raise ValueError(f"the label has {len(label):,} characters; at most {MAX_LABEL} fit")
-    for position, char in enumerate(label, start=1):
+    return _checked_text(text, "label", MAX_LABEL)
+
+
+def checked_reason(text: str) -> str:
+    """The reason an analyst gives for a link or unlink, by the rules of a label (it is shown
+    to every other analyst) but up to :data:`MAX_REASON` characters."""
+    return _checked_text(text, "reason", MAX_REASON)
+
+
+def actor_name(name: str) -> str:
+    """The operating-system user recorded as author: visible characters only, at most
+    :data:`MAX_ACTOR` of them (a longer name is cut and marked, never refused: it is not the
+    analyst's input)."""
+    shown = "".join(c if unicodedata.category(c) not in _UNFIT_IN_LABEL else "?" for c in name)
+    shown = shown.strip() or "unknown"
+    return shown if len(shown) <= MAX_ACTOR else shown[: MAX_ACTOR - 1] + "…"
+
+
+def _checked_text(text: str, what: str, limit: int) -> str:
+    value = text.strip()
+    if not value:
+        raise ValueError(f"the {what} is empty")
+    if len(value) > limit:
+        raise ValueError(f"the {what} has {len(value):,} characters; at most {limit} fit")
+    for position, char in enumerate(value, start=1):
         if unicodedata.category(char) in _UNFIT_IN_LABEL:
             raise ValueError(
-                f"the label holds U+{ord(char):04X} at character {position}: "
+                f"the {what} holds U+{ord(char):04X} at character {position}: "
                 "control and invisible formatting characters are not allowed"
             )
-    return label
+    return value
 
 
 @dataclass

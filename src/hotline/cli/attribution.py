@@ -17,7 +17,9 @@ from hotline.attribution.services import (
     BRAND_ID,
     DISTRIBUTOR_ID,
     Attributor,
+    actor_name,
     checked_label,
+    checked_reason,
     record_override,
     site_keys,
 )
@@ -165,6 +167,10 @@ def _override(ctx: typer.Context, action: str, left: str, right: str, reason: st
         raise fail("give two different sites or brands")
     if not reason.strip():
         raise fail("--reason is required: say why, for whoever reads this later")
+    try:
+        reason = checked_reason(reason)
+    except ValueError as error:
+        raise fail(f"--reason: {error}") from error
     engine = state(ctx).ready_engine()
     with engine.connect().execution_options(**WRITER) as connection, connection.begin():
         sites = [s for s in sides if not BRAND_ID.match(s)]
@@ -172,8 +178,8 @@ def _override(ctx: typer.Context, action: str, left: str, right: str, reason: st
         unknown = [s for s in sites if s not in known]
         if unknown:
             raise fail(f"not a known site: {', '.join(defang_host(s) for s in unknown)}")
-        row = record_override(connection, action, sides[0], sides[1], reason.strip(),
-                              getpass.getuser())  # fmt: skip
+        row = record_override(connection, action, sides[0], sides[1], reason,
+                              actor_name(getpass.getuser()))  # fmt: skip
     what = "brand" if row.level == "site" else "distributor"
     verb = "the same" if action == "link" else "never the same"
     out.print(
@@ -241,7 +247,7 @@ def label(
         name = checked_label(name)
     except ValueError as error:
         raise fail(f"cannot label {kind} {ident.strip().lower()}: {error}") from error
-    values = {"label": name, "labelled_by": getpass.getuser(),
+    values = {"label": name, "labelled_by": actor_name(getpass.getuser()),
               "labelled_at": utcnow()}  # fmt: skip
     engine = state(ctx).ready_engine()
     with engine.connect().execution_options(**WRITER) as connection, connection.begin():

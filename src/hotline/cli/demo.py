@@ -34,6 +34,7 @@ from hotline.intake.services import ReportImporter
 from hotline.intake.stats import multi_source_urls, top_sites, totals
 from hotline.quarantine import counts_by_reason
 from hotline.report.build import Scope, build_assessment
+from hotline.report.files import atomic_output
 from hotline.sharing.formats import write_rows
 from hotline.sharing.selectors import SELECTOR_EXPORT_COLUMNS, selector_rows
 from hotline.sharing.urls import URL_EXPORT_COLUMNS, url_rows
@@ -125,13 +126,13 @@ def demo(
     _attribution(engine, out_dir)
 
     export_path = out_dir / "urls.csv"
-    with export_path.open("w", encoding="utf-8", newline="") as handle:
+    with atomic_output(export_path, text=True) as handle:
         exported = write_rows(handle, "csv", URL_EXPORT_COLUMNS, url_rows(engine))
     sites_path = out_dir / "sites.csv"
-    with sites_path.open("w", encoding="utf-8", newline="") as handle:
+    with atomic_output(sites_path, text=True) as handle:
         write_rows(handle, "csv", SITE_EXPORT_COLUMNS, site_rows(engine))
     selectors_path = out_dir / "selectors.csv"
-    with selectors_path.open("w", encoding="utf-8", newline="") as handle:
+    with atomic_output(selectors_path, text=True) as handle:
         links = write_rows(handle, "csv", SELECTOR_EXPORT_COLUMNS, selector_rows(engine))
     out.print(
         f"[bold]6. Export[/]  {exported:,} canonical URLs → {export_path}; {links:,} "
@@ -253,7 +254,7 @@ def _attribution(engine: Engine, out_dir: Path) -> None:
     """Sites → brands → distributors from the store's evidence, scored against the truth."""
     summary = Attributor(engine).run()
     scratch = out_dir / "sites.csv"
-    with scratch.open("w", encoding="utf-8", newline="") as handle:
+    with atomic_output(scratch, text=True) as handle:
         write_rows(handle, "csv", SITE_EXPORT_COLUMNS, site_rows(engine))
     result = score(read_truth(out_dir / "truth.json"), read_site_export(scratch))
     with engine.connect() as connection:
