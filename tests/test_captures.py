@@ -268,7 +268,7 @@ def test_hostile_warc_goes_in_around_its_bad_records(tmp_path: Path, engine: Eng
         "https://vaxlum.test/big",
         "https://vaxlum.test/nested",
     } == set(pages)
-    assert pages["https://vaxlum.test/big"].flags == ["html_cut"]
+    assert pages["https://vaxlum.test/big"].flags == ["html_cut", "html_repeats_folded"]
     assert pages["https://vaxlum.test/nested"].flags == ["html_too_deep"]
     assert pages["https://vaxlum.test/"].ip == "198.51.100.9"
     assert btc == {"1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"}  # the bad-checksum twin is not one

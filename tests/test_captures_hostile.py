@@ -338,3 +338,43 @@ def test_a_page_flooded_with_addresses_keeps_a_bounded_number_of_selectors(
     (found,) = read_capture_file(path, default_extractors()).pages
     assert len(found.selectors) == MAX_SELECTORS_PER_PAGE
     assert "selectors_cut" in found.flags
+
+
+def test_a_page_of_one_link_repeated_keeps_its_evidence_and_loses_the_copies(
+    tmp_path: Path,
+) -> None:
+    from hotline.captures.http import MAX_REPEATS
+    from hotline.captures.pages import read_capture_file
+
+    same = b'<a href="mailto:desk@quobble.test">write</a>'
+    other = b'<a href="mailto:sales@quobble.test">buy</a>'
+    page = (
+        b"<html><head><title>Quobble</title></head><body>"
+        + same * 20_000
+        + other
+        + same * 3
+        + b"</body></html>"
+    )
+    path = tmp_path / "repeats.warc.gz"
+    with WarcWriter(path, namespace="repeats") as w:
+        w.response("https://quobble.test/", WHEN, 200, "OK", [("Content-Type", "text/html")], page)
+    (found,) = read_capture_file(path, default_extractors()).pages
+    emails = {s.value for s in found.selectors if s.kind == "email"}
+    assert emails == {"desk@quobble.test", "sales@quobble.test"}
+    assert "html_repeats_folded" in found.flags
+    assert MAX_REPEATS < 20_000
+
+
+@pytest.mark.timeout(20)
+def test_folding_repeats_is_linear_on_near_repeats_and_open_tags() -> None:
+    from hotline.captures.http import MAX_REPEATS, fold_repeats
+
+    for body in (
+        b"<a" * 400_000,  # tags that never close
+        b"<a href=x>" * 200_000,  # elements that never end
+        b"".join(b"<a href=%d>x</a>" % n for n in range(100_000)),  # no two alike
+    ):
+        assert fold_repeats(body) == (body, False)
+    run = b"<p>x</p>" * (MAX_REPEATS + 1)
+    assert fold_repeats(run) == (b"<p>x</p>" * MAX_REPEATS, True)
+    assert fold_repeats(b"<p>x</p>" * MAX_REPEATS)[1] is False

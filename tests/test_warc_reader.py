@@ -254,4 +254,4 @@ def test_http_parsing_refuses_or_decodes_but_never_raises(
         return
     text, flags = decode_html(message)
     assert isinstance(text, str)
-    assert set(flags) <= {"html_cut", "html_too_deep"}
+    assert set(flags) <= {"html_cut", "html_repeats_folded", "html_too_deep"}

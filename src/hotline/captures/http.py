@@ -171,6 +171,10 @@ def decode_html(message: HttpMessage, limit: int = MAX_HTML_BYTES) -> tuple[str,
         flags.append("html_cut")
     # fewer tags (or attributes) than the limits cannot break them: no need to scan
     if body.count(b"<") > MAX_NESTING or body.count(b"=") > MAX_ATTRIBUTES:
+        body, folded = fold_repeats(body)
+        if folded:
+            flags.append("html_repeats_folded")
+    if body.count(b"<") > MAX_NESTING or body.count(b"=") > MAX_ATTRIBUTES:
         body, too_deep = limit_nesting(body)
         if too_deep:
             flags.append("html_too_deep")
@@ -208,6 +212,24 @@ def looks_like_html(text: str) -> bool:
     if start.startswith(("<!doctype html", "<html", "<head", "<body", "<!--")):
         return True
     return "<html" in start or "<body" in start or ("<div" in start and "</" in start)
+
+
+# An element repeated verbatim, back to back, more than this many times is kept this many
+# times: every extractor reads sets of values, so the 20,001st copy of the same link says
+# nothing the first did not, and a page of 20,000 copies costs every extractor 20,000 steps.
+MAX_REPEATS = 64
+# one element with its text, closed by its own end tag; [^<>] keeps every attempt linear
+_REPEATED = re.compile(
+    rb"(<([A-Za-z][A-Za-z0-9-]{0,30})\b[^<>]{0,4096}>[^<>]{0,4096}</\2\s*>\s*)(?:\1){%d,}"
+    % MAX_REPEATS
+)
+
+
+def fold_repeats(body: bytes) -> tuple[bytes, bool]:
+    """Runs of one element repeated verbatim more than :data:`MAX_REPEATS` times, cut to
+    that many; (body, whether anything was cut)."""
+    folded, count = _REPEATED.subn(lambda m: m.group(1) * MAX_REPEATS, body)
+    return (folded, True) if count else (body, False)
 
 
 MAX_NESTING = 2_000  # deeper than any real page; lexbor's tree building grows as depth²
