@@ -296,3 +296,6 @@ def test_a_site_showing_only_hosting_joins_the_brand_its_domain_spells() -> None
     assert band(result.confidence["zorvexal-shop7.test"]) == "low"
     assert result.brand_of["zorvexalfans.test"] is None
     assert result.brand_of["zorvexal-board.test"] is None
+    # a site the reporting hotlines called non-commercial is not placed by its name
+    said = cluster([*links, ("zorvexal-shop7.test", ASSESSMENT, NON_COMMERCIAL)])
+    assert said.brand_of["zorvexal-shop7.test"] is None

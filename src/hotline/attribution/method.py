@@ -916,7 +916,10 @@ def cluster(
     brand_root[dropped] = -1
     distributor_root[dropped] = -1
 
-    # sites that show nothing but hosting (taken down, parked, challenged)
+    # sites that show nothing but hosting (taken down, parked, challenged); not those the
+    # reporting hotlines called non-commercial
+    blind = _blind(table, kinds, kind_of)
+    attachable = blind & (assessed >= 0)
     spelled = _attach_by_domain_name(
         table,
         kind_of,
@@ -924,10 +927,19 @@ def cluster(
         strong_brand & ~_noted(brand_notes, len(table.values)),
         brand_root,
         distributor_root,
-        _blind(table, kinds, kind_of),
+        attachable,
     )
     confidence[spelled] = params.attach_confidence
-    attached = _attach_by_name_server(table, kinds, kind_of, brand_root, distributor_root, params)
+    attached = _attach_by_name_server(
+        table,
+        kind_of,
+        kind_number.get("nameserver", -1),
+        brand_root,
+        distributor_root,
+        blind,
+        attachable,
+        params,
+    )
     confidence[attached] = params.attach_confidence
 
     brand_of: dict[str, str | None] = {}
@@ -1073,26 +1085,26 @@ def _attach_by_domain_name(
 
 def _attach_by_name_server(
     table: LinkTable,
-    kinds: list[str],
     kind_of: Ints,
+    ns_kind: int,
     brand_root: Ints,
     distributor_root: Ints,
+    blind: NDArray[np.bool_],
+    attachable: NDArray[np.bool_],
     params: Params,
 ) -> Ints:
     """Sites that show nothing but hosting (every capture an error, parked or suspended
     page) join the distributor whose own name servers they use: a name server that at least
     ``private_ns_sites`` sites of one distributor use, and ``private_ns_share`` of all the
     sites on it that show anything. Each such site is a brand of its own. Returns them."""
-    blind = _blind(table, kinds, kind_of)
     shows = ~blind
-    if not blind.any() or "nameserver" not in kinds:
+    if not attachable.any() or ns_kind < 0:
         return np.zeros(0, dtype=np.int64)
-    ns_kind = kinds.index("nameserver")
     target: dict[int, int] = {}
     for v in np.flatnonzero(kind_of == ns_kind).tolist():
         members = table.carriers(v)
         seen = members[shows[members]]
-        if len(seen) < params.private_ns_sites or not blind[members].any():
+        if len(seen) < params.private_ns_sites or not attachable[members].any():
             continue
         owners, counts = np.unique(distributor_root[seen], return_counts=True)
         if owners[0] < 0:  # sites that show something but were left unattributed
@@ -1105,7 +1117,7 @@ def _attach_by_name_server(
         ):
             continue
         owners = owners[top : top + 1]
-        for s in members[blind[members]].tolist():
+        for s in members[attachable[members]].tolist():
             target[s] = int(owners[0]) if target.get(s, owners[0]) == owners[0] else -1
     chosen = [s for s, d in target.items() if d >= 0 and brand_root[s] < 0]
     for s in chosen:
