@@ -250,6 +250,9 @@ def test_a_site_showing_only_hosting_joins_the_distributor_whose_own_name_server
         forum += [(f"forum{n}.test", "analytics", f"G-F{n}")]
     shared = cluster(_hosted(forum, "lost.test", "ns1.d1-dns.test"))
     assert shared.brand_of["lost.test"] is None
+    # name servers alone do not outweigh the reporting hotlines' "non-commercial"
+    said = cluster([*links, ("gone.test", ASSESSMENT, NON_COMMERCIAL)])
+    assert said.brand_of["gone.test"] is None
 
 
 def test_what_the_hotlines_called_non_commercial_needs_more_than_a_donation_address() -> None:
@@ -296,6 +299,21 @@ def test_a_site_showing_only_hosting_joins_the_brand_its_domain_spells() -> None
     assert band(result.confidence["zorvexal-shop7.test"]) == "low"
     assert result.brand_of["zorvexalfans.test"] is None
     assert result.brand_of["zorvexal-board.test"] is None
-    # a site the reporting hotlines called non-commercial is not placed by its name
+    # the name it spells outweighs what the hotlines said of a site they may have seen down
     said = cluster([*links, ("zorvexal-shop7.test", ASSESSMENT, NON_COMMERCIAL)])
-    assert said.brand_of["zorvexal-shop7.test"] is None
+    assert said.brand_of["zorvexal-shop7.test"] == said.brand_of["d0-b0-s0.test"]
+
+
+def test_variants_of_a_brand_name_are_no_dispute() -> None:
+    # one brand's domains call themselves "zorvex" (two of them), "zorvex shop" and "zorvex
+    # store", one logo on all four
+    links, _truth = _world([[4], [2]])
+    variants = ("zorvex", "zorvex", "zorvex shop", "zorvex store")
+    links = [(s, k, variants[int(s[7])] if v == "name0x0" else v) for s, k, v in links]
+    result = cluster(links)
+    brand = result.brand_of["d0-b0-s0.test"]
+    assert all(result.brand_of[f"d0-b0-s{n}.test"] == brand for n in range(4))
+    assert result.brand_of["d1-b0-s0.test"] != brand
+    for site in ("d0-b0-s2.test", "d0-b0-s3.test"):
+        for e in result.explain(site, 30):
+            assert e.discounted is None or "other names" not in e.discounted, e

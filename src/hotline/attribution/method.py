@@ -29,6 +29,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
 from types import MappingProxyType
 
 import numpy as np
@@ -792,6 +793,7 @@ def cluster(
     dist_notes: dict[int, str] = {}
     # a name or logo on shops that call themselves by different names is a kit's default
     for v, note in _disputed(
+        table.values,
         kind_of,
         [kind_number.get(k, -1) for k in ("brand_text", "favicon_md5", "favicon_mmh3")],
         kind_number.get("brand_text", -1),
@@ -819,6 +821,11 @@ def cluster(
     )
     own_link = strong_brand[kept_values] & private & named
     own_link &= is_name_link | (shared_name[kept_sites] == 0)
+    # (nor is a name of its own that is a shared name with more words: "Zorvex Shop" on one
+    # domain of the brand the others call "Zorvex")
+    own_link &= ~_variants_of_shared(
+        table.values, kind_of, kind_number.get("brand_text", -1), strong_brand, kept
+    )[kept_values]
     own_brand = np.bincount(kept_sites[own_link], minlength=len(sites))
     # a site whose only brand evidence is a redirect (a gateway, a short link's target
     # seen only through it) adds no identity: with its target it is one piece, not two
@@ -916,8 +923,9 @@ def cluster(
     brand_root[dropped] = -1
     distributor_root[dropped] = -1
 
-    # sites that show nothing but hosting (taken down, parked, challenged); not those the
-    # reporting hotlines called non-commercial
+    # sites that show nothing but hosting (taken down, parked, challenged): a domain that
+    # spells a brand's name is that brand's whatever the hotlines called it (they may have
+    # seen it down too); name servers are weaker, and not enough against their word
     blind = _blind(table, kinds, kind_of)
     attachable = blind & (assessed >= 0)
     spelled = _attach_by_domain_name(
@@ -927,7 +935,7 @@ def cluster(
         strong_brand & ~_noted(brand_notes, len(table.values)),
         brand_root,
         distributor_root,
-        attachable,
+        blind,
     )
     confidence[spelled] = params.attach_confidence
     attached = _attach_by_name_server(
@@ -1127,6 +1135,7 @@ def _attach_by_name_server(
 
 
 def _disputed(
+    values: Sequence[tuple[str, str]],
     kind_of: Ints,
     naming_kinds: list[int],
     name_kind: int,
@@ -1159,7 +1168,7 @@ def _disputed(
         carriers = kept_sites[starts[v] : ends[v]].tolist()
         if len(carriers) < at_least:
             continue
-        matched = _other_names(v, carriers, names_of)
+        matched = _other_names(v, carriers, names_of, values)
         if matched >= at_least:
             disputed[v] = (
                 f"{HUB} {matched} shops that call themselves by other names (kit default or decoy)"
@@ -1167,14 +1176,27 @@ def _disputed(
     return disputed
 
 
-def _other_names(v: int, carriers: list[int], names_of: Mapping[int, list[int]]) -> int:
+def _other_names(
+    v: int,
+    carriers: list[int],
+    names_of: Mapping[int, list[int]],
+    values: Sequence[tuple[str, str]],
+) -> int:
     """How many names other than ``v`` sit on as many different carriers of ``v``: a
-    greedy matching of names to carriers, rarest name first."""
+    greedy matching of names to carriers, rarest name first. Names whose words one another
+    hold ("zorvex" and "zorvex shop") are one name, not a dispute."""
+    own = frozenset(values[v][1].split()) if values[v][0] == "brand_text" else frozenset()
     holders: dict[int, list[int]] = defaultdict(list)
     for site in carriers:
         for name in names_of.get(site, ()):
-            if name != v:
-                holders[name].append(site)
+            if name == v:
+                continue
+            words = frozenset(values[name][1].split())
+            if own and (words <= own or own <= words):
+                continue  # a variant of the name itself
+            holders[name].append(site)
+    if len(holders) >= 2:
+        holders = _variants_merged(holders, values)
     if len(holders) < 2:
         return len(holders)
     used: set[int] = set()
@@ -1183,6 +1205,59 @@ def _other_names(v: int, carriers: list[int], names_of: Mapping[int, list[int]])
         if free is not None:
             used.add(free)
     return len(used)
+
+
+def _variants_of_shared(
+    values: Sequence[tuple[str, str]],
+    kind_of: Ints,
+    name_kind: int,
+    strong: NDArray[np.bool_],
+    kept: Ints,
+) -> NDArray[np.bool_]:
+    """Per value: a name on one commercial site whose words hold a name that two or more
+    carry (up to four words: their subsets are tried)."""
+    flags = np.zeros(len(values), dtype=bool)
+    names = (kind_of == name_kind) & strong
+    shared = {frozenset(values[v][1].split()) for v in np.flatnonzero(names & (kept > 1)).tolist()}
+    if not shared:
+        return flags
+    for v in np.flatnonzero(names & (kept == 1)).tolist():
+        words = values[v][1].split()
+        if len(words) <= 4 and any(
+            frozenset(c) in shared
+            for size in range(1, len(words))
+            for c in combinations(words, size)
+        ):
+            flags[v] = True
+    return flags
+
+
+def _variants_merged(
+    holders: dict[int, list[int]], values: Sequence[tuple[str, str]]
+) -> dict[int, list[int]]:
+    """Names grouped with the shortest name whose words they hold ("zorvex store" with
+    "zorvex"); names of more than four words stand alone (their subsets are not tried)."""
+    by_words: dict[frozenset[str], int] = {}
+    merged: dict[int, list[int]] = {}
+    for name in sorted(holders, key=lambda n: (len(values[n][1].split()), n)):
+        words = values[name][1].split()
+        root = name
+        if len(words) <= 4:
+            for size in range(1, len(words)):
+                found = next(
+                    (
+                        by_words[frozenset(c)]
+                        for c in combinations(words, size)
+                        if frozenset(c) in by_words
+                    ),
+                    None,
+                )
+                if found is not None:
+                    root = found
+                    break
+        by_words.setdefault(frozenset(words), root)
+        merged.setdefault(root, []).extend(holders[name])
+    return merged
 
 
 def _noted(notes: Mapping[int, str], count: int) -> NDArray[np.bool_]:
