@@ -31,6 +31,7 @@ from hotline.hosting.models import HostingObservation, IpFactsRow
 from hotline.store.engine import make_engine
 from hotline.store.models import Site
 from hotline.synth.generate import generate
+from hotline.synth.phenomena import PHENOMENA
 from hotline.synth.score import read_site_export, read_truth, score
 from tests.test_cli import hotline, summary_value
 
@@ -39,6 +40,14 @@ from tests.test_cli import hotline, summary_value
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("attribution-world")
     generate(41, "small", out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def real_looking(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same seed with every phenomenon: error and parked pages, misjudged flags..."""
+    out = tmp_path_factory.mktemp("attribution-world-all")
+    generate(41, "small", out, phenomena=PHENOMENA)
     return out
 
 
@@ -203,14 +212,18 @@ def test_why_names_the_evidence(db_url: str, world: Path) -> None:
         assert "not attributed" in quiet.out
 
 
-def test_why_weighs_the_store_exactly_as_the_run_did(db_url: str, world: Path) -> None:
+def test_why_weighs_the_store_exactly_as_the_run_did(db_url: str, real_looking: Path) -> None:
     """``why`` rebuilds evidence from the store; it must say what the clustering said."""
-    _everything(db_url, world)
+    _everything(db_url, real_looking)
     assert hotline(db_url, "-q", "attribute").code == 0
     engine = make_engine(db_url)
     result = cluster(links_from_store(engine))
     attributed = sorted(site for site, brand in result.brand_of.items() if brand is not None)
     sample = random.Random(5).sample(attributed, min(40, len(attributed)))
+    # and sites placed by their domain name or name servers, which show only hosting
+    placed = sorted(result.placed)
+    assert placed, "the world should have sites that show only hosting and get placed"
+    sample += placed[:10]
     reasons: set[str] = set()
     with engine.connect() as connection:
         for site in sample:

@@ -15,6 +15,7 @@ from hotline.attribution.method import (
     ASSESSMENT,
     COMMERCIAL,
     NON_COMMERCIAL,
+    PLACED,
     Constraints,
     Params,
     band,
@@ -240,6 +241,9 @@ def test_a_site_showing_only_hosting_joins_the_distributor_whose_own_name_server
     assert home is not None
     assert result.distributor_of[brand] == result.distributor_of[home]
     assert band(result.confidence["gone.test"]) == "low"
+    (how,) = [e for e in result.explain("gone.test") if e.kind == PLACED]
+    assert how.level == "distributor"
+    assert "ns1.d0-dns.test" in how.value
     # a public name server, or a private one also used by a site that shows something but is
     # no shop, attaches nothing
     public = cluster(_hosted(links, "other.test", "ns1.popular-dns.example"))
@@ -297,6 +301,9 @@ def test_a_site_showing_only_hosting_joins_the_brand_its_domain_spells() -> None
     assert result.brand_of["zorvexal-shop7.test"] == home
     assert result.brand_of["xn--zorvexal-club2-kvc.test"] == home
     assert band(result.confidence["zorvexal-shop7.test"]) == "low"
+    (how,) = [e for e in result.explain("zorvexal-shop7.test") if e.kind == PLACED]
+    assert how.level == "brand"
+    assert "zorvexal" in how.value
     assert result.brand_of["zorvexalfans.test"] is None
     assert result.brand_of["zorvexal-board.test"] is None
     # the name it spells outweighs what the hotlines said of a site they may have seen down

@@ -39,6 +39,8 @@ from hotline.attribution.pieces import pieces
 from hotline.attribution.table import Ints, Link, LinkTable, pointers
 
 BRAND = "brand"
+# the evidence row (and the run's note) that says how a site showing only hosting was placed
+PLACED = "placement"
 # the kind and values of the reporting hotlines' verdict on a site (``links``)
 ASSESSMENT = "assessment"
 COMMERCIAL, NON_COMMERCIAL = "commercial", "non-commercial"
@@ -189,6 +191,9 @@ class Clustering:
     scores: dict[str, float] = field(default_factory=dict)
     # the sites the run treated as commercial (score, shared strong value, analyst)
     candidates: frozenset[str] = frozenset()
+    # site → (level, how) for a site that shows only hosting, placed by its domain name
+    # (brand) or its distributor's name servers (distributor)
+    placed: dict[str, tuple[str, str]] = field(default_factory=dict)
     _table: LinkTable | None = field(default=None, repr=False)
     _brand_weight: Sequence[float] | NDArray[np.float64] = field(default=(), repr=False)
     _distributor_weight: Sequence[float] | NDArray[np.float64] = field(default=(), repr=False)
@@ -255,9 +260,14 @@ class Clustering:
             (counted if weight > 0 else discounted).append(item)
         counted.sort(key=lambda e: (-e.weight, -e.shared_with, e.kind, e.value))
         discounted.sort(key=lambda e: (-e.shared_with, e.kind, e.value))
+        first: list[Evidence] = []
+        placement = self.placed.get(site)
+        if placement is not None and brand is not None and limit > 0:
+            first = [Evidence(PLACED, placement[1], 0.0, 0, (), placement[0], None)]
+            limit -= 1
         reserve = min(len(discounted), max(1, limit // 4)) if limit > 0 else 0
         head = counted[: max(0, limit - reserve)]
-        return (head + discounted)[:limit]
+        return first + (head + discounted)[:limit]
 
     def _groups(self, value_id: int) -> _ValueGroups:
         """A value's carriers summarised once per value (counts and the first few sites per
@@ -350,13 +360,15 @@ def explain_local(
     scores: Mapping[str, float] | None = None,
     notes: Mapping[tuple[str, str], str] | None = None,
     candidates: Collection[str] = (),
+    placed: tuple[str, str] | None = None,
 ) -> list[Evidence]:
     """``Clustering.explain`` from a stored attribution instead of a run in memory: ``values``
     are the site's (kind, value, carriers) and ``brand_of``/``distributor_of`` the stored
     answers of those carriers (a site is commercial exactly when it has a brand), ``scores``
     their stored commercial scores, ``candidates`` those the run treated as commercial and
     ``notes`` the values the run held back (bridges and
-    hubs, which only the whole picture shows). Weights and discounts follow the same rules as
+    hubs, which only the whole picture shows), ``placed`` how the run placed a site that
+    shows only hosting (level, how). Weights and discounts follow the same rules as
     ``cluster``, so ``hotline why`` reads the store, and a run does not have to write every
     site's evidence."""
     listed = [(kind, value, {site, *members}) for kind, value, members in values]
@@ -371,12 +383,12 @@ def explain_local(
         members = [table.sites[m] for m in table.carriers(value_id).tolist()]
         owners = [brand_of.get(m) for m in members]
         commercial = [b for b in owners if b is not None]
+        # as the run counted: candidates and sites with some commercial evidence (a site
+        # placed by its name servers has a brand but was no candidate)
         clean = sum(
             1
-            for m, b in zip(members, owners, strict=True)
-            if b is not None
-            or m in candidates
-            or (scores or {}).get(m, 0.0) >= params.noise_below - 1e-9
+            for m in members
+            if m in candidates or (scores or {}).get(m, 0.0) >= params.noise_below - 1e-9
         )
         bw, dw, why = _weigh(kind, len(owners), clean, params)
         if why is None and notes:
@@ -398,6 +410,7 @@ def explain_local(
         _brand_weight=brand_weight,
         _distributor_weight=dist_weight,
         _reason_of=reason.__getitem__,
+        placed={site: placed} if placed is not None else {},
     )
     return local.explain(site, limit)
 
@@ -937,7 +950,6 @@ def cluster(
         distributor_root,
         blind,
     )
-    confidence[spelled] = params.attach_confidence
     attached = _attach_by_name_server(
         table,
         kind_of,
@@ -948,7 +960,9 @@ def cluster(
         attachable,
         params,
     )
-    confidence[attached] = params.attach_confidence
+    placed = {s: (BRAND, why) for s, why in spelled.items()}
+    placed.update((s, (DISTRIBUTOR, why)) for s, why in attached.items())
+    confidence[list(placed)] = params.attach_confidence
 
     brand_of: dict[str, str | None] = {}
     distributor_of: dict[str, str] = {}
@@ -998,10 +1012,15 @@ def cluster(
         scores=dict(zip(sites, np.round(score, 3).tolist(), strict=True)),
         candidates=frozenset(sites[i] for i in np.flatnonzero(commercial).tolist()),
         notes={
-            table.values[v]: note
-            for level_notes in (dist_notes, brand_notes)
-            for v, note in level_notes.items()
+            **{
+                table.values[v]: note
+                for level_notes in (dist_notes, brand_notes)
+                for v, note in level_notes.items()
+            },
+            # how a site that shows only hosting was placed (``why`` reads it back)
+            **{(f"{PLACED}:{level}", sites[s]): why for s, (level, why) in placed.items()},
         },
+        placed={sites[s]: placement for s, placement in placed.items()},
         _table=table,
         _brand_weight=brand_weight,
         _distributor_weight=dist_weight,
@@ -1064,13 +1083,13 @@ def _attach_by_domain_name(
     brand_root: Ints,
     distributor_root: Ints,
     blind: NDArray[np.bool_],
-) -> Ints:
+) -> dict[int, str]:
     """A site that shows only hosting joins the brand whose name its domain spells
     (``zorvex-shop7.test`` for the brand that calls itself "Zorvex"): names of at least
     ``MIN_NAME_IN_DOMAIN`` letters that one brand alone carries. Returns the sites."""
     candidates = np.flatnonzero(blind & (brand_root < 0)).tolist()
     if not candidates or name_kind < 0:
-        return np.zeros(0, dtype=np.int64)
+        return {}
     owner: dict[str, int] = {}
     for v in np.flatnonzero((kind_of == name_kind) & counted).tolist():
         roots = {int(r) for r in brand_root[table.carriers(v)].tolist() if r >= 0}
@@ -1081,14 +1100,15 @@ def _attach_by_domain_name(
     dist_of_root = {
         int(r): int(d) for r, d in zip(brand_root, distributor_root, strict=True) if r >= 0
     }
-    chosen: list[int] = []
+    chosen: dict[int, str] = {}
     for s in candidates:
-        found = {owner[w] for w in _name_tokens(table.sites[s]) if w in owner}
+        words = [w for w in _name_tokens(table.sites[s]) if w in owner]
+        found = {owner[w] for w in words}
         if len(found) == 1 and (root := found.pop()) >= 0:
             brand_root[s] = root
             distributor_root[s] = dist_of_root[root]
-            chosen.append(s)
-    return np.asarray(chosen, dtype=np.int64)
+            chosen[s] = f"shows only hosting; its domain name spells the brand's name {words[0]!r}"
+    return chosen
 
 
 def _attach_by_name_server(
@@ -1100,15 +1120,16 @@ def _attach_by_name_server(
     blind: NDArray[np.bool_],
     attachable: NDArray[np.bool_],
     params: Params,
-) -> Ints:
+) -> dict[int, str]:
     """Sites that show nothing but hosting (every capture an error, parked or suspended
     page) join the distributor whose own name servers they use: a name server that at least
     ``private_ns_sites`` sites of one distributor use, and ``private_ns_share`` of all the
     sites on it that show anything. Each such site is a brand of its own. Returns them."""
     shows = ~blind
     if not attachable.any() or ns_kind < 0:
-        return np.zeros(0, dtype=np.int64)
+        return {}
     target: dict[int, int] = {}
+    server: dict[int, str] = {}
     for v in np.flatnonzero(kind_of == ns_kind).tolist():
         members = table.carriers(v)
         seen = members[shows[members]]
@@ -1127,11 +1148,16 @@ def _attach_by_name_server(
         owners = owners[top : top + 1]
         for s in members[attachable[members]].tolist():
             target[s] = int(owners[0]) if target.get(s, owners[0]) == owners[0] else -1
-    chosen = [s for s, d in target.items() if d >= 0 and brand_root[s] < 0]
-    for s in chosen:
-        brand_root[s] = s
-        distributor_root[s] = target[s]
-    return np.asarray(chosen, dtype=np.int64)
+            server.setdefault(s, table.values[v][1])
+    chosen: dict[int, str] = {}
+    for s, d in target.items():
+        if d >= 0 and brand_root[s] < 0:
+            brand_root[s] = s
+            distributor_root[s] = d
+            chosen[s] = (
+                f"shows only hosting; uses name servers only this distributor uses ({server[s]})"
+            )
+    return chosen
 
 
 def _disputed(

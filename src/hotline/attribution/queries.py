@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 
 from hotline.attribution.links import neighbourhood
-from hotline.attribution.method import explain_local
+from hotline.attribution.method import BRAND, DISTRIBUTOR, PLACED, explain_local
 from hotline.attribution.models import AttributionRun, Brand, Distributor, SiteAttribution
 from hotline.attribution.services import brand_ref, distributor_ref, params_from_json
 from hotline.hosting.models import SiteHosting
@@ -132,6 +132,14 @@ def _evidence(connection: Connection, site_key: str) -> list[dict[str, Any]]:
     notes = {(k, v): why for k, v, why in (run.notes or [])} if run is not None else {}
     wanted = {(kind, value) for kind, value, _carriers in values}
     held = {key: why for key, why in notes.items() if key in wanted}
+    placed = next(
+        (
+            (level, notes[(f"{PLACED}:{level}", site_key)])
+            for level in (BRAND, DISTRIBUTOR)
+            if (f"{PLACED}:{level}", site_key) in notes
+        ),
+        None,
+    )
     return [
         asdict(e)
         for e in explain_local(
@@ -143,6 +151,7 @@ def _evidence(connection: Connection, site_key: str) -> list[dict[str, Any]]:
             scores=scores,
             notes=held,
             candidates=candidates,
+            placed=placed,
         )
     ]
 
