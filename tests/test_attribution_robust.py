@@ -324,3 +324,24 @@ def test_variants_of_a_brand_name_are_no_dispute() -> None:
     for site in ("d0-b0-s2.test", "d0-b0-s3.test"):
         for e in result.explain(site, 30):
             assert e.discounted is None or "other names" not in e.discounted, e
+
+
+def test_a_nameless_site_paying_only_into_its_own_accounts_is_not_tied_by_a_logo() -> None:
+    # a forum with its own donation address and donate button shows a hosting panel's logo
+    # that one shop also shows: nothing but the logo ties them
+    links, _truth = _world([[3, 2]])
+    links += [
+        ("board.test", "btc_address", "bc1qdonate"),
+        ("board.test", "merchant_id", "pay.example|DONATE1"),
+        ("board.test", "favicon_md5", "logo0x1"),
+    ]
+    assert cluster(links).brand_of["board.test"] is None
+    # a domain of the brand with accounts of its own still joins by the brand's name
+    links += [
+        ("d0-b1-s9.test", "btc_address", "bc1qown"),
+        ("d0-b1-s9.test", "merchant_id", "pay.example|OWN1"),
+        ("d0-b1-s9.test", "brand_text", "name0x1"),
+        ("d0-b1-s9.test", "favicon_md5", "logo0x1"),
+    ]
+    result = cluster(links)
+    assert result.brand_of["d0-b1-s9.test"] == result.brand_of["d0-b1-s0.test"]

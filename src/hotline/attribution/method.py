@@ -840,6 +840,17 @@ def cluster(
         table.values, kind_of, kind_number.get("brand_text", -1), strong_brand, kept
     )[kept_values]
     own_brand = np.bincount(kept_sites[own_link], minlength=len(sites))
+    # a site with no name of its own whose payment identities are all its own (a forum's
+    # donation address and donate button) stands apart: a shared logo alone is no tie
+    paying = np.isin(
+        kind_of, [kind_number.get(k, -1) for k in ("merchant_id", "btc_address", "eth_address")]
+    )[kept_values]
+    own_pay = np.bincount(kept_sites[paying & private], minlength=len(sites))
+    shared_pay = np.bincount(kept_sites[paying & ~private], minlength=len(sites))
+    has_name = np.bincount(
+        kept_sites[is_name_link & strong_brand[kept_values]], minlength=len(sites)
+    )
+    own_brand = own_brand + ((own_pay >= 2) & (shared_pay == 0) & (has_name == 0))
     # a site whose only brand evidence is a redirect (a gateway, a short link's target
     # seen only through it) adds no identity: with its target it is one piece, not two
     named_value = (strong_brand & ~is_gateway)[kept_values]
