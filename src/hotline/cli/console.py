@@ -174,6 +174,13 @@ def site_argument(text: str) -> str:
     from hotline.urls import refang
 
     value = refang(text).strip()
+    # the canonicaliser intake uses decides first: a Unicode host becomes the punycode key
+    # the store holds ("çebel.test" → "xn--ebel-...test"), exactly as `selectors` reads it
+    from hotline.urls import CanonicalURL, canonicalize
+
+    found = canonicalize(value if "://" in value else f"http://{value}/")
+    if isinstance(found, CanonicalURL):
+        return found.site
     if "://" in value:
         with suppress(ValueError):  # a malformed URL is looked up as typed, then not found
             value = urlsplit(value).hostname or value

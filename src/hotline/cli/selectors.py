@@ -9,17 +9,18 @@ from rich.table import Table
 
 from hotline.captures.page_class import NORMAL, OWN_PAGE_CLASSES
 from hotline.captures.queries import SAME_TEMPLATE_BITS, SitePages, similar_templates, site_pages
-from hotline.cli.console import fail, out, text_value
+from hotline.cli.console import fail, out, site_argument, text_value
 from hotline.cli.context import state
 from hotline.sharing.selectors import selector_rows
 from hotline.urls import CanonicalURL, canonicalize, defang, refang
 
 
 def site_key(text: str) -> str | None:
-    """A site key from what an analyst types: a site, a host, a URL, defanged or not."""
+    """A site key from what an analyst types: a site, a host, a URL, defanged or not (the
+    same reading as every other command's, ``site_argument``)."""
     plain = refang(text.strip())
     found = canonicalize(plain if "://" in plain else f"http://{plain}/")
-    return found.site if isinstance(found, CanonicalURL) else None
+    return site_argument(text) if isinstance(found, CanonicalURL) else None
 
 
 def selectors(
