@@ -38,11 +38,9 @@ from pathlib import Path
 import orjson
 
 from benchmarks.memory import run_measured
-from hotline.attribution.links import links_from_store
+from hotline.attribution.links import links_from_store, majority_verdicts
 from hotline.attribution.method import (
     ASSESSMENT,
-    COMMERCIAL,
-    NON_COMMERCIAL,
     NOT_SHOWN,
     Clustering,
     Params,
@@ -86,7 +84,7 @@ def verdicts(world: Path) -> list[Link]:
     """The reporting hotlines' verdicts on each site (``assessment`` links), read from the
     world's ``reports.csv`` by the store's rule (the majority of the flags given): the selector
     dump holds what the pages show, the reports what the hotlines said."""
-    votes: dict[str, int] = {}
+    flags: list[tuple[str, bool]] = []
     with (world / "reports.csv").open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             if row["commercial"] not in ("true", "false"):
@@ -94,13 +92,9 @@ def verdicts(world: Path) -> list[Link]:
             found = canonicalize(row["url"])
             if isinstance(found, Rejection):
                 continue  # a bad row on purpose: the store quarantines it
-            votes[found.site] = votes.get(found.site, 0) + (
-                1 if row["commercial"] == "true" else -1
-            )
+            flags.append((found.site, row["commercial"] == "true"))
     return [
-        (site, ASSESSMENT, COMMERCIAL if n > 0 else NON_COMMERCIAL)
-        for site, n in sorted(votes.items())
-        if n
+        (site, ASSESSMENT, verdict) for site, verdict in sorted(majority_verdicts(flags).items())
     ]
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.cli.console import site_argument
-from hotline.cli.selectors import site_key
+from hotline.cli.console import canonical_site, site_argument
 from hotline.urls import CanonicalURL, canonicalize
 
 
@@ -28,10 +27,10 @@ def test_every_command_reads_a_typed_site_as_intake_keys_it(typed: str, key: str
     found = canonicalize(typed.replace("[.]", ".").replace("hxxp", "http"))
     if isinstance(found, CanonicalURL):
         assert found.site == key  # what intake stored for a report of it
-    assert site_key(typed) in (key, None)
+    assert canonical_site(typed) in (key, None)
 
 
 def test_an_odd_string_is_looked_up_as_typed_and_never_raises() -> None:
     assert site_argument("  Not A Site  ") == "not a site"
     assert site_argument("hxxp://") == ""
-    assert site_key("not a site at all") is None
+    assert canonical_site("not a site at all") is None

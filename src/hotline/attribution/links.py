@@ -56,18 +56,17 @@ _OBSERVATIONS = {
     for kind, rrtypes in _HOSTING_KINDS
 }
 _CDN_ADDRESSES = "SELECT ip FROM ip_facts WHERE cdn IS NOT NULL"
+# What the hotlines that reported a site said about it: one ``assessment`` link per site,
+# ``commercial`` or ``non-commercial`` by the majority of the reports that say (none on a
+# tie). It is no page evidence: it ties no site to another, it only weighs whether a site
+# sells (docs/attribution-method.md).
 _ASSESSMENTS = (
     "SELECT urls.site_id, reports.commercial FROM reports JOIN urls ON urls.id = reports.url_id"
     " WHERE reports.commercial IS NOT NULL"
 )
 
-# What the hotlines that reported a site said about it: one ``assessment`` link per site,
-# ``commercial`` or ``non-commercial`` by the majority of the reports that say (none on a
-# tie). It is no page evidence: it ties no site to another, it only weighs whether a site
-# sells (docs/attribution-method.md).
 
-
-def _verdicts(rows: Iterable[tuple[Any, Any]]) -> dict[Any, str]:
+def majority_verdicts(rows: Iterable[tuple[Any, Any]]) -> dict[Any, str]:
     """Site → majority verdict of (site, commercial flag) rows; ties give none."""
     votes: dict[Any, int] = defaultdict(int)
     for site, flag in rows:
@@ -127,7 +126,7 @@ def link_table(engine: Engine) -> LinkTable:
             site_codes.append(found[known])
             value_codes.append(numbers[known])
         cursor.execute(_ASSESSMENTS)
-        verdicts = _verdicts(cursor.fetchall())
+        verdicts = majority_verdicts(cursor.fetchall())
         site_codes.append(np.asarray([position[site_id] for site_id in verdicts], dtype=np.int64))
         value_codes.append(
             np.asarray(
@@ -162,7 +161,7 @@ def links_from_store(engine: Engine) -> Iterator[Link]:
             .join(Report, Report.url_id == Url.id)
             .where(Report.commercial.is_not(None))
         )
-        for site, verdict in _verdicts(flags).items():
+        for site, verdict in majority_verdicts(flags).items():
             yield site, ASSESSMENT, verdict
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from types import MappingProxyType
@@ -153,7 +153,7 @@ class Params:
     # ... "non-commercial" takes this off (hotlines misjudge: a shop that pays out shows it)
     assessed_non_commercial: float = 0.6
     # a site showing only hosting joins a distributor through a name server that at least
-    # this many of its sites, and no other site that shows anything, use
+    # this many of its sites use, and that share of all the sites on it that show anything
     private_ns_sites: int = 5
     private_ns_share: float = 0.9
     attach_confidence: float = 0.4
@@ -733,8 +733,8 @@ def cluster(
         weights=kind_score[site_kind % max(len(kinds), 1)] if len(kinds) else None,
         minlength=len(sites),
     ).astype(np.float64)
-    # what the reporting hotlines said: "commercial" counts like one weak kind, a majority
-    # "non-commercial" keeps the site out (only an analyst's must-link brings it in)
+    # what the reporting hotlines said: "commercial" counts like one weak kind,
+    # "non-commercial" takes more off (they misjudge: a site that shows payments stays in)
     assessed = _assessed(table, kind_of, kind_number.get(ASSESSMENT, -1))
     shown = score >= params.commercial_floor - 1e-9  # what the pages alone say
     score += np.where(assessed > 0, params.assessed_commercial, 0.0)
@@ -1156,9 +1156,9 @@ def _attach_by_name_server(
             seen
         ):
             continue
-        owners = owners[top : top + 1]
+        owner = int(owners[top])
         for s in members[attachable[members]].tolist():
-            target[s] = int(owners[0]) if target.get(s, owners[0]) == owners[0] else -1
+            target[s] = owner if target.get(s, owner) == owner else -1
             server.setdefault(s, table.values[v][1])
     chosen: dict[int, str] = {}
     for s, d in target.items():
@@ -1198,13 +1198,11 @@ def _disputed(
     candidates = [
         v
         for v in np.flatnonzero(np.isin(kind_of, naming_kinds) & strong).tolist()
-        if ends[v] - starts[v] >= 2
+        if ends[v] - starts[v] >= at_least
     ]
     disputed: dict[int, str] = {}
     for v in candidates:
         carriers = kept_sites[starts[v] : ends[v]].tolist()
-        if len(carriers) < at_least:
-            continue
         matched = _other_names(v, carriers, names_of, values)
         if matched >= at_least:
             disputed[v] = (
@@ -1259,14 +1257,19 @@ def _variants_of_shared(
     if not shared:
         return flags
     for v in np.flatnonzero(names & (kept == 1)).tolist():
-        words = values[v][1].split()
-        if len(words) <= 4 and any(
-            frozenset(c) in shared
-            for size in range(1, len(words))
-            for c in combinations(words, size)
-        ):
+        if any(part in shared for part in _word_subsets(values[v][1].split())):
             flags[v] = True
     return flags
+
+
+def _word_subsets(words: list[str]) -> Iterator[frozenset[str]]:
+    """The proper subsets of a name's words, smallest first; none for more than four words
+    (a name that long is compared whole)."""
+    if len(words) > 4:
+        return
+    for size in range(1, len(words)):
+        for part in combinations(words, size):
+            yield frozenset(part)
 
 
 def _variants_merged(
@@ -1278,20 +1281,7 @@ def _variants_merged(
     merged: dict[int, list[int]] = {}
     for name in sorted(holders, key=lambda n: (len(values[n][1].split()), n)):
         words = values[name][1].split()
-        root = name
-        if len(words) <= 4:
-            for size in range(1, len(words)):
-                found = next(
-                    (
-                        by_words[frozenset(c)]
-                        for c in combinations(words, size)
-                        if frozenset(c) in by_words
-                    ),
-                    None,
-                )
-                if found is not None:
-                    root = found
-                    break
+        root = next((by_words[p] for p in _word_subsets(words) if p in by_words), name)
         by_words.setdefault(frozenset(words), root)
         merged.setdefault(root, []).extend(holders[name])
     return merged

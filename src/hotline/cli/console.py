@@ -165,22 +165,31 @@ def file_progress(quiet: bool) -> Iterator[Progress]:
         yield progress
 
 
+def canonical_site(text: str) -> str | None:
+    """The site key intake gives what a person typed — a site, a host, a URL, defanged or
+    not — or None when the canonicaliser refuses it. A Unicode host becomes the punycode
+    key the store holds ("çebel.test" → "xn--ebel-...test")."""
+    from hotline.urls import CanonicalURL, canonicalize, refang
+
+    value = refang(text).strip()
+    found = canonicalize(value if "://" in value else f"http://{value}/")
+    return found.site if isinstance(found, CanonicalURL) else None
+
+
 def site_argument(text: str) -> str:
     """What a person typed for a site — a site key, a host, a URL, defanged or not — as the
-    site key the store uses (``hxxps://www.shop[.]test/a`` → ``shop.test``)."""
+    site key the store uses (``hxxps://www.shop[.]test/a`` → ``shop.test``): intake's reading
+    (:func:`canonical_site`) first, else the typed text, cleaned, to be looked up and not
+    found."""
     from urllib.parse import urlsplit
 
     from hotline.hosting.observations import site_key_for
     from hotline.urls import refang
 
+    canonical = canonical_site(text)
+    if canonical is not None:
+        return canonical
     value = refang(text).strip()
-    # the canonicaliser intake uses decides first: a Unicode host becomes the punycode key
-    # the store holds ("çebel.test" → "xn--ebel-...test"), exactly as `selectors` reads it
-    from hotline.urls import CanonicalURL, canonicalize
-
-    found = canonicalize(value if "://" in value else f"http://{value}/")
-    if isinstance(found, CanonicalURL):
-        return found.site
     if "://" in value:
         with suppress(ValueError):  # a malformed URL is looked up as typed, then not found
             value = urlsplit(value).hostname or value

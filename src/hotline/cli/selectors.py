@@ -9,18 +9,10 @@ from rich.table import Table
 
 from hotline.captures.page_class import NORMAL, OWN_PAGE_CLASSES
 from hotline.captures.queries import SAME_TEMPLATE_BITS, SitePages, similar_templates, site_pages
-from hotline.cli.console import fail, out, site_argument, text_value
+from hotline.cli.console import canonical_site, fail, out, text_value
 from hotline.cli.context import state
 from hotline.sharing.selectors import selector_rows
-from hotline.urls import CanonicalURL, canonicalize, defang, refang
-
-
-def site_key(text: str) -> str | None:
-    """A site key from what an analyst types: a site, a host, a URL, defanged or not (the
-    same reading as every other command's, ``site_argument``)."""
-    plain = refang(text.strip())
-    found = canonicalize(plain if "://" in plain else f"http://{plain}/")
-    return site_argument(text) if isinstance(found, CanonicalURL) else None
+from hotline.urls import defang
 
 
 def selectors(
@@ -42,7 +34,7 @@ def selectors(
       hotline selectors zorbel.test
       hotline selectors 'hxxps://www[.]zorbel[.]test/item/7'
     """
-    key = site_key(site)
+    key = canonical_site(site)
     if key is None:
         raise fail(f"{site!r} is not a site, host or URL")
     engine = state(ctx).ready_engine()

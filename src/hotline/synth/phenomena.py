@@ -124,10 +124,10 @@ RATE_RANGES: dict[str, dict[str, tuple[float, float] | tuple[int, int]]] = {
     # shared hosts that run such a panel, hosted sites it injects into
     "hosting_panel": {"hosts": (0.5, 1.0), "sites": (0.6, 0.95)},
     "consent": {"sites": (0.1, 0.3), "demo_container": (0.3, 0.6)},
+    # reports whose commercial flag is the wrong way round; sites whose every flag is
+    "misjudged": {"reports": (0.03, 0.08), "sites": (0.02, 0.06)},
     # sites with their own name servers (CDN-fronted ones apart), of them: set up during the
     # site's life rather than from its start, with a mail host on the same server
-    # reports whose flag is the wrong way round; sites whose every flag is
-    "misjudged": {"reports": (0.03, 0.08), "sites": (0.02, 0.06)},
     "in_bailiwick_ns": {
         "sites": (0.1, 0.25),
         "cdn": (0.3, 0.7),
