@@ -38,6 +38,7 @@ from pathlib import Path
 import orjson
 
 from benchmarks.memory import run_measured
+from hotline.accounts.roles import local_admin
 from hotline.attribution.links import links_from_store, majority_verdicts
 from hotline.attribution.method import (
     ASSESSMENT,
@@ -118,7 +119,8 @@ def db_links(world: Path, cache: Path | None = None) -> list[Link]:
 
     db_path = world / "attribution.sqlite"
     db_path.unlink(missing_ok=True)
-    engine = AppState(db=f"sqlite:///{db_path}", quiet=True).ready_engine()
+    app_state = AppState(db=f"sqlite:///{db_path}", quiet=True)
+    engine = app_state.ready_engine()
     ReportImporter(engine).ingest(world / "reports.csv", None)
     importer = CaptureImporter(
         engine, default_extractors(ProcessorTable.load(world / "processors.json"))
@@ -126,13 +128,15 @@ def db_links(world: Path, cache: Path | None = None) -> list[Link]:
     for path in sorted((world / "captures").glob("*.warc.gz")):
         importer.ingest(path)
     with engine.connect().execution_options(**WRITER) as connection, connection.begin():
-        provider_table.save(connection, provider_table.read_csv(world / "providers.csv"), "bench")
+        provider_table.save(
+            connection, provider_table.read_csv(world / "providers.csv"), local_admin("bench")
+        )
     PdnsImporter(engine).ingest(world / "pdns.jsonl")
     geoip = world / "geoip"
     options = EnrichOptions(
         geoip_db=geoip / "country.mmdb", asn_db=geoip / "asn.mmdb", cdn_lists=[world / "cdn.json"]
     )
-    run_enrichment(engine, options, quiet=True)
+    run_enrichment(app_state, engine, options)
     links = list(links_from_store(engine))
     engine.dispose()
     with cache.open("wb") as handle:

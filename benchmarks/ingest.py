@@ -101,6 +101,28 @@ def hotline_ingest(db_url: str, feed: Path) -> tuple[float, int]:
     return seconds, peak
 
 
+def audit_cost(db_url: str, repeats: int = 21) -> float:
+    """Seconds the audit trail adds to one import: who the actor is (one query when the
+    command starts) and the run's one event (its own write transaction, chained to the
+    last), timed on the database the import just filled; the median of ``repeats``."""
+    from hotline.accounts.audit import record_event
+    from hotline.accounts.services import resolve_actor
+    from hotline.store.engine import make_engine
+    from hotline.store.uow import unit_of_work
+
+    engine = make_engine(db_url)
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        with engine.connect() as connection:
+            actor = resolve_actor(connection, "bench")
+        with unit_of_work(engine) as connection:
+            record_event(connection, actor, "intake.reports", "bench", after={"rows_read": 1})
+        times.append(time.perf_counter() - started)
+    engine.dispose()
+    return sorted(times)[len(times) // 2]
+
+
 def fresh_postgres(admin_url: str, name: str) -> str:
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -150,6 +172,11 @@ def main() -> None:
         f"{baseline / (args.rows / seconds):.2f}× the baseline's time   peak {peak / 1e6:,.0f} MB",
         flush=True,
     )
+    audit = audit_cost(f"sqlite:///{sqlite_db}")
+    results["sqlite_audit_s"] = audit
+    results["sqlite_audit_share"] = audit / seconds
+    print(f"  audit trail: {audit * 1000:.1f} ms per import = {audit / seconds:.3%} of it",
+          flush=True)  # fmt: skip
 
     if not args.skip_postgres:
         url = fresh_postgres(args.postgres, "hotline_bench")
@@ -161,6 +188,11 @@ def main() -> None:
             f"peak {peak / 1e6:,.0f} MB",
             flush=True,
         )
+        audit = audit_cost(url)
+        results["postgres_audit_s"] = audit
+        results["postgres_audit_share"] = audit / seconds
+        print(f"  audit trail: {audit * 1000:.1f} ms per import = {audit / seconds:.3%} of it",
+              flush=True)  # fmt: skip
     (OUT / "ingest.json").write_text(json.dumps(results, indent=2))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select, text
 
-from hotline.store.models import Report, Site, Source, Url
+from hotline.intake.models import Report, Site, Source, Url
 
 
 def hotline_command(db_url: str, *args: str) -> list[str]:

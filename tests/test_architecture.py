@@ -36,21 +36,40 @@ ALLOWED: dict[str, frozenset[str]] = {
     "hotline": frozenset(),
     "hotline.urls": frozenset(),
     "hotline.store": frozenset(),
+    "hotline.accounts": frozenset({"hotline.store", "hotline.intake.models"}),
     "hotline.quarantine": frozenset({"hotline.store"}),
     "hotline.intake": frozenset({"hotline.urls", "hotline.store", "hotline.quarantine"}),
-    "hotline.captures": frozenset({"hotline.urls", "hotline.store", "hotline.quarantine"}),
+    "hotline.captures": frozenset(
+        {"hotline.urls", "hotline.store", "hotline.intake.models", "hotline.quarantine"}
+    ),
     "hotline.hosting": frozenset(
-        {"hotline.urls", "hotline.store", "hotline.quarantine", "hotline.captures.models"}
-    ),
-    "hotline.attribution": frozenset(
-        {"hotline.urls", "hotline.store", "hotline.captures.models", "hotline.hosting.models"}
-    ),
-    "hotline.report": frozenset(
         {
             "hotline.urls",
             "hotline.store",
+            "hotline.intake.models",
+            "hotline.accounts",
+            "hotline.quarantine",
+            "hotline.captures.models",
+        }
+    ),
+    "hotline.attribution": frozenset(
+        {
+            "hotline.urls",
+            "hotline.store",
+            "hotline.intake.models",
+            "hotline.accounts",
             "hotline.captures.models",
             "hotline.hosting.models",
+        }
+    ),
+    "hotline.strategic": frozenset(
+        {
+            "hotline.urls",
+            "hotline.store",
+            "hotline.intake.models",
+            "hotline.captures.models",
+            "hotline.hosting.models",
+            "hotline.hosting.current",
             "hotline.attribution.models",
         }
     ),
@@ -58,12 +77,24 @@ ALLOWED: dict[str, frozenset[str]] = {
         {
             "hotline.urls",
             "hotline.store",
+            "hotline.intake.models",
             "hotline.captures.models",
             "hotline.hosting.models",
             "hotline.attribution.models",
         }
     ),
     "hotline.synth": frozenset({"hotline.urls", "hotline.captures.bitcoin"}),
+    "hotline.pipeline": frozenset(
+        {
+            "hotline.store",
+            "hotline.accounts",
+            "hotline.intake",
+            "hotline.captures",
+            "hotline.hosting",
+            "hotline.attribution",
+            "hotline.strategic",
+        }
+    ),
     "hotline.cli": frozenset({ANY}),
 }
 
@@ -71,21 +102,55 @@ ALLOWED: dict[str, frozenset[str]] = {
 EXCEPTIONS: dict[str, frozenset[str]] = {
     "hotline.store.migrations.env": frozenset(
         {
+            "hotline.accounts.models",
             "hotline.captures.models",
             "hotline.hosting.models",
             "hotline.hosting.rdap_store",
             "hotline.attribution.models",
+            "hotline.intake.models",
+            "hotline.quarantine",
         }
     ),
-    "hotline.report.build": frozenset({"hotline.attribution.method"}),
+    "hotline.strategic.build": frozenset({"hotline.attribution.method"}),
 }
 
 # Third-party frameworks that belong to one layer: imported only under these names.
 LIBRARIES: dict[str, frozenset[str]] = {
     "typer": frozenset({"hotline.cli"}),
-    "rich": frozenset({"hotline.cli", "hotline.report.terminal"}),
+    "rich": frozenset({"hotline.cli", "hotline.strategic.terminal"}),
     "alembic": frozenset({"hotline.store"}),
 }
+
+# Front ends (the CLI; the web application later) call services and read through query
+# functions: they never import a table module nor build SQL statements themselves.
+FRONT_ENDS = frozenset({"hotline.cli"})
+STATEMENTS = frozenset({"select", "insert", "update", "delete", "text", "func", "Table"})
+
+
+def front_end_violations(module: str, source: str) -> list[Violation]:
+    """Imports of table modules (``*.models``) and of SQLAlchemy's statement builders."""
+    if not any(covers(front, module) for front in FRONT_ENDS):
+        return []
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and not node.level:
+            base = node.module or ""
+            names = {alias.name for alias in node.names}
+            if base.split(".")[0] == "sqlalchemy" and names & STATEMENTS:
+                rule = "a front end builds no SQL: ask a query function or a service"
+                found.append(Violation(module, f"{base}: {_names(names & STATEMENTS)}",
+                                       node.lineno, rule))  # fmt: skip
+            targets = [base, *(f"{base}.{name}" for name in names)]
+        elif isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        else:
+            continue
+        for target in targets:
+            if target.startswith(ROOT_MODULE + ".") and target.split(".")[-1] == "models":
+                rule = "a front end never touches tables: call a service or a query function"
+                found.append(Violation(module, target, node.lineno, rule))
+    return found
+
 
 # Pure cores: modules (or whole packages) that import no database library.
 DATABASE_LIBRARIES = frozenset({"sqlalchemy", "alembic", "psycopg"})
@@ -93,12 +158,13 @@ NO_DATABASE: frozenset[str] = frozenset(
     {
         "hotline.urls",
         "hotline.synth",
+        "hotline.accounts.roles",
         "hotline.intake.readers",
         "hotline.intake.records",
         "hotline.intake.batches",
         "hotline.intake.staging",
         "hotline.intake.gc_tuning",
-        "hotline.captures.model",
+        "hotline.captures.page",
         "hotline.captures.warc_reader",
         "hotline.captures.http",
         "hotline.captures.pages",
@@ -121,12 +187,12 @@ NO_DATABASE: frozenset[str] = frozenset(
         "hotline.attribution.method",
         "hotline.attribution.pieces",
         "hotline.attribution.table",
-        "hotline.report.model",
-        "hotline.report.html",
-        "hotline.report.csvout",
-        "hotline.report.pdf",
-        "hotline.report.terminal",
-        "hotline.report.files",
+        "hotline.strategic.model",
+        "hotline.strategic.html",
+        "hotline.strategic.csvout",
+        "hotline.strategic.pdf",
+        "hotline.strategic.terminal",
+        "hotline.strategic.files",
         "hotline.sharing.formats",
     }
 )
@@ -274,6 +340,7 @@ def _all_violations() -> list[Violation]:
     for module in modules:
         source = module.path.read_text(encoding="utf-8")
         violations += check_module(module.name, source, module.is_package, known)
+        violations += front_end_violations(module.name, source)
     return violations
 
 
@@ -387,6 +454,32 @@ def test_doc_lists_the_same_pure_cores() -> None:
     assert documented == NO_DATABASE, f"{DOC.name} and NO_DATABASE in this test differ"
 
 
+def test_doc_lists_the_same_front_ends() -> None:
+    documented = {next(iter(_backticked(row[0]))) for row in _doc_table("never imports")}
+    assert documented == FRONT_ENDS, f"{DOC.name} and FRONT_ENDS in this test differ"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from sqlalchemy import select\n",
+        "from sqlalchemy import Engine, update\n",
+        "from hotline.attribution.models import Brand\n",
+        "from hotline.store import models\n",
+        "import hotline.captures.models\n",
+        "def f() -> None:\n    from sqlalchemy.sql import text\n",
+    ],
+)
+def test_the_front_end_contract_catches_tables_and_statements(source: str) -> None:
+    assert front_end_violations("hotline.cli.label", source)
+    assert not front_end_violations("hotline.attribution.services", source)
+
+
+def test_the_front_end_contract_allows_types_and_errors() -> None:
+    source = "from sqlalchemy import Engine\nfrom sqlalchemy.exc import SQLAlchemyError\n"
+    assert not front_end_violations("hotline.cli.app", source)
+
+
 def test_doc_describes_every_package() -> None:
     text = DOC.read_text(encoding="utf-8")
     missing = [package for package in ALLOWED if f"`{package}`" not in text]
@@ -400,11 +493,11 @@ KNOWN = frozenset(
         "hotline",
         "hotline.cli",
         "hotline.cli.app",
-        "hotline.captures.model",
+        "hotline.captures.page",
         "hotline.captures.models",
         "hotline.hosting.models",
         "hotline.hosting.enrich",
-        "hotline.store.models",
+        "hotline.intake.models",
     }
 )
 
@@ -435,16 +528,16 @@ KNOWN = frozenset(
         ),
         pytest.param(
             "hotline.synth.world",
-            "if TYPE_CHECKING:\n    import hotline.store.models\n",
-            "hotline.store.models",
+            "if TYPE_CHECKING:\n    import hotline.intake.models\n",
+            "hotline.intake.models",
             "hotline.synth may import only",
             id="type-only import",
         ),
         pytest.param(
-            "hotline.report.html",
+            "hotline.strategic.html",
             "import importlib\nimportlib.import_module('hotline.attribution.services')\n",
             "hotline.attribution.services",
-            "hotline.report may import only",
+            "hotline.strategic may import only",
             id="import by name",
         ),
         pytest.param(
@@ -497,11 +590,11 @@ def test_checker_flags(module: str, source: str, imported: str, rule: str) -> No
     ("module", "source"),
     [
         ("hotline.hosting.enrich", "from hotline.captures.models import Capture\n"),
-        ("hotline.report.build", "from hotline.attribution.method import band\n"),
+        ("hotline.strategic.build", "from hotline.attribution.method import band\n"),
         ("hotline.captures.pages", "from . import model\nfrom .model import Selector\n"),
         ("hotline.synth.generate", "from hotline import __version__\n"),
         ("hotline.cli.demo", "def f() -> None:\n    from hotline.synth.generate import generate\n"),
-        ("hotline.report.terminal", "from rich.table import Table\n"),
+        ("hotline.strategic.terminal", "from rich.table import Table\n"),
         ("hotline.hosting.enrich", "from sqlalchemy import select\n"),
     ],
 )
@@ -511,6 +604,6 @@ def test_checker_accepts(module: str, source: str) -> None:
 
 def test_relative_imports_resolve_from_packages_and_modules() -> None:
     in_package = imports_of("hotline.captures", "from .models import Capture\n", True)
-    in_module = imports_of("hotline.captures.extractors.brand", "from ..model import P\n", False)
+    in_module = imports_of("hotline.captures.extractors.brand", "from ..page import P\n", False)
     assert [found.target for found in in_package] == ["hotline.captures.models"]
-    assert [found.target for found in in_module] == ["hotline.captures.model"]
+    assert [found.target for found in in_module] == ["hotline.captures.page"]

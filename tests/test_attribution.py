@@ -28,8 +28,8 @@ from hotline.attribution.models import Brand, SiteAttribution
 from hotline.attribution.queries import site_answer
 from hotline.attribution.table import LinkTable
 from hotline.hosting.models import HostingObservation, IpFactsRow
+from hotline.intake.models import Site
 from hotline.store.engine import make_engine
-from hotline.store.models import Site
 from hotline.synth.generate import generate
 from hotline.synth.phenomena import PHENOMENA
 from hotline.synth.score import read_site_export, read_truth, score

@@ -18,9 +18,10 @@ from sqlalchemy.engine import make_url
 
 from hotline.captures.extractors import default_extractors
 from hotline.captures.extractors.payments import ProcessorTable
-from hotline.captures.models import Capture, MediaHash, Selector, SiteSelector
+from hotline.captures.models import Capture, MediaHash, SelectorValue, SiteSelector
 from hotline.captures.services import CaptureImporter
-from hotline.store.models import QuarantineEntry, Site, Url
+from hotline.intake.models import Site, Url
+from hotline.quarantine import QuarantineEntry
 from hotline.synth.generate import generate
 from hotline.synth.images import gradient_png
 from hotline.synth.warc import WarcWriter
@@ -63,7 +64,7 @@ def test_demo_world_captures_yield_every_planted_payment_signal(
     truth = orjson.loads((world / "truth.json").read_bytes())
     with engine.connect() as connection:
         stored: dict[str, set[str]] = {}
-        for kind, value in connection.execute(select(Selector.kind, Selector.value)):
+        for kind, value in connection.execute(select(SelectorValue.kind, SelectorValue.value)):
             stored.setdefault(kind, set()).add(value)
         sites = set(connection.scalars(select(Site.key)))
         chains = connection.scalar(
@@ -82,14 +83,14 @@ def test_demo_world_captures_yield_every_planted_payment_signal(
     assert {"template", "brand_text", "favicon_md5", "analytics", "gateway"} <= stored.keys()
     counts = {
         m.__tablename__: _count(engine, m)
-        for m in (Capture, Selector, SiteSelector, MediaHash, Url)
+        for m in (Capture, SelectorValue, SiteSelector, MediaHash, Url)
     }
     # A second import of the same files adds nothing at all.
     again = [importer.ingest(path) for path in files]
     assert sum(s.new_captures for s in again) == 0
     assert counts == {
         m.__tablename__: _count(engine, m)
-        for m in (Capture, Selector, SiteSelector, MediaHash, Url)
+        for m in (Capture, SelectorValue, SiteSelector, MediaHash, Url)
     }
 
 
@@ -247,7 +248,11 @@ def test_hostile_warc_goes_in_around_its_bad_records(tmp_path: Path, engine: Eng
         captures = {row.final_url_id: row for row in connection.execute(select(Capture))}
         urls = {url_id: url for url_id, url in connection.execute(select(Url.id, Url.canonical))}
         media = list(connection.execute(select(MediaHash)))
-        btc = set(connection.scalars(select(Selector.value).where(Selector.kind == "btc_address")))
+        btc = set(
+            connection.scalars(
+                select(SelectorValue.value).where(SelectorValue.kind == "btc_address")
+            )
+        )
         offsets = list(connection.scalars(select(QuarantineEntry.byte_offset)))
     assert codes == Counter(
         {

@@ -17,10 +17,10 @@ from sqlalchemy import Engine, select
 
 from hotline.captures.extractors import default_extractors
 from hotline.captures.http import _dechunk, decode_html, parse_http
-from hotline.captures.models import Capture, MediaHash, Selector, SiteSelector
+from hotline.captures.models import Capture, MediaHash, SelectorValue, SiteSelector
 from hotline.captures.services import CaptureImporter
 from hotline.captures.warc_reader import WarcProblem, WarcRecord, read_warc
-from hotline.store.models import QuarantineEntry
+from hotline.quarantine import QuarantineEntry
 from hotline.synth.images import gradient_png
 from hotline.synth.warc import WarcWriter
 
@@ -119,7 +119,11 @@ def test_bad_ids_dates_ips_and_locations_are_refused_or_cleaned(
     with engine.connect() as connection:
         codes = sorted(connection.scalars(select(QuarantineEntry.reason_code)))
         captures = list(connection.execute(select(Capture.record_id, Capture.ip, Capture.title)))
-        brand = set(connection.scalars(select(Selector.value).where(Selector.kind == "brand_text")))
+        brand = set(
+            connection.scalars(
+                select(SelectorValue.value).where(SelectorValue.kind == "brand_text")
+            )
+        )
     assert codes == ["bad_record_id", "bad_record_id", "bad_warc_date"]  # no not_gzip for "\n"
     assert [(c.record_id, c.ip) for c in captures] == [("<urn:uuid:5>", None)]
     assert "\x1b" not in captures[0].title
@@ -190,9 +194,9 @@ def test_a_favicon_fetched_again_does_not_count_twice(tmp_path: Path, engine: En
     with engine.connect() as connection:
         counts = list(
             connection.execute(
-                select(Selector.kind, SiteSelector.captures)
-                .join(SiteSelector, SiteSelector.selector_id == Selector.id)
-                .where(Selector.kind.startswith("favicon"))
+                select(SelectorValue.kind, SiteSelector.captures)
+                .join(SiteSelector, SiteSelector.selector_id == SelectorValue.id)
+                .where(SelectorValue.kind.startswith("favicon"))
             )
         )
     assert sorted(counts) == [("favicon_md5", 1), ("favicon_mmh3", 1)]

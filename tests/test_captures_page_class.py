@@ -23,13 +23,13 @@ from sqlalchemy import Engine, inspect, select, text
 from typer.testing import CliRunner
 
 from hotline.captures.extractors import default_extractors
-from hotline.captures.models import Capture, CaptureSelector, MediaHash, Selector, SiteSelector
+from hotline.captures.models import Capture, CaptureSelector, MediaHash, SelectorValue, SiteSelector
 from hotline.captures.pages import read_capture_file
 from hotline.captures.services import CaptureImporter
 from hotline.cli.app import app
+from hotline.intake.models import Site, Url
 from hotline.store.engine import WRITER, make_engine
 from hotline.store.migrate import MIGRATIONS, head_revision, upgrade
-from hotline.store.models import Site, Url
 from hotline.synth.images import gradient_png
 from hotline.synth.warc import WarcWriter
 
@@ -155,10 +155,10 @@ def _importer(engine: Engine) -> CaptureImporter:
 
 def _selectors_by_url(engine: Engine) -> dict[str, set[tuple[str, str]]]:
     query = (
-        select(Url.canonical, Selector.kind, Selector.value)
+        select(Url.canonical, SelectorValue.kind, SelectorValue.value)
         .join(Capture, Capture.final_url_id == Url.id)
         .join(CaptureSelector, CaptureSelector.capture_id == Capture.id)
-        .join(Selector, Selector.id == CaptureSelector.selector_id)
+        .join(SelectorValue, SelectorValue.id == CaptureSelector.selector_id)
     )
     found: dict[str, set[tuple[str, str]]] = defaultdict(set)
     with engine.connect() as connection:
@@ -169,9 +169,9 @@ def _selectors_by_url(engine: Engine) -> dict[str, set[tuple[str, str]]]:
 
 def _site_kinds(engine: Engine) -> dict[str, set[str]]:
     query = (
-        select(Site.key, Selector.kind)
+        select(Site.key, SelectorValue.kind)
         .join(SiteSelector, SiteSelector.site_id == Site.id)
-        .join(Selector, Selector.id == SiteSelector.selector_id)
+        .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
     )
     found: dict[str, set[str]] = defaultdict(set)
     with engine.connect() as connection:
@@ -247,7 +247,7 @@ def test_import_stores_each_class_and_no_brand_evidence_from_other_pages(
     # as evidence, that would make them (and every other parked domain) one brand.
     assert "quenty.example" not in sites
     with engine.connect() as connection:
-        values = set(connection.scalars(select(Selector.value)))
+        values = set(connection.scalars(select(SelectorValue.value)))
     assert PARKER_ANALYTICS not in values
     assert "410 not found" not in values
     assert "account suspended" not in values

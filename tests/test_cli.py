@@ -1,6 +1,6 @@
 """The ``hotline`` command line, driven in-process on SQLite and PostgreSQL.
 
-Exit codes are the brief's contract: 0 ok, 1 input rejected (partly or wholly), 2 usage error.
+Exit codes are a contract: 0 ok, 1 input rejected (partly or wholly), 2 usage error.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from typer.testing import CliRunner
 
 from hotline.cli import console
 from hotline.cli.app import app
-from hotline.quarantine import entries
+from hotline.intake.models import Report, Site, Source, Url
+from hotline.quarantine import QuarantineEntry, entries
 from hotline.sharing.formats import csv_safe, write_rows
 from hotline.store.engine import make_engine
-from hotline.store.models import QuarantineEntry, Report, Site, Source, Url
 from tests.helpers import counts
 
 runner = CliRunner()

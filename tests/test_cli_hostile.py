@@ -25,6 +25,7 @@ from hotline.attribution.services import (
 from hotline.hosting.cdn import CdnList, CdnListError
 from hotline.hosting.ipdb import IpDatabases, IpFacts
 from hotline.hosting.models import IpFactsRow
+from hotline.intake.models import Site
 from hotline.store.engine import (
     DatabaseUrlError,
     in_memory,
@@ -33,7 +34,6 @@ from hotline.store.engine import (
     parse_database_url,
 )
 from hotline.store.migrate import current_revision, head_revision, upgrade
-from hotline.store.models import Site
 from tests.helpers import hotline_command
 from tests.test_cli import hotline, write
 from tests.test_ipdb import write_mmdb

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
+from hotline.intake.models import Report
 from hotline.store.engine import make_engine
-from hotline.store.models import Report
 from hotline.synth.feed import FeedGenerator, write_feed
 from tests.helpers import counts, dangling_references, duplicated_keys, hotline_command
 

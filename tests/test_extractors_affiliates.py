@@ -21,7 +21,7 @@ from hotline.captures.extractors.affiliates import (
     REFERRAL_WORDS,
     extract_affiliates,
 )
-from hotline.captures.model import CapturedPage, Selector, Strength
+from hotline.captures.page import CapturedPage, Selector, Strength
 
 
 def page(

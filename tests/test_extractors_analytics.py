@@ -12,7 +12,7 @@ from hotline.captures.extractors.analytics import (
     AnalyticsPattern,
     extract_analytics,
 )
-from hotline.captures.model import CapturedPage, Selector, Strength
+from hotline.captures.page import CapturedPage, Selector, Strength
 
 
 def page(head: str, body: str = "") -> CapturedPage:

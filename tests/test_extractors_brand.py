@@ -16,7 +16,7 @@ from hotline.captures.extractors.brand import (
     normalise_brand,
     title_name,
 )
-from hotline.captures.model import CapturedPage, Selector, Strength
+from hotline.captures.page import CapturedPage, Selector, Strength
 
 
 def page(head: str = "", body: str = "") -> CapturedPage:

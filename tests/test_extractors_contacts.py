@@ -9,7 +9,7 @@ from hotline.captures.extractors.contacts import (
     extract_emails,
     extract_script_hosts,
 )
-from hotline.captures.model import CapturedPage, Selector, Strength
+from hotline.captures.page import CapturedPage, Selector, Strength
 
 
 def page(head: str = "", body: str = "", url: str = "https://www.catalogue.test/") -> CapturedPage:

@@ -12,7 +12,7 @@ import pytest
 
 from hotline.captures.bitcoin import RANDOM_KINDS, classify_bitcoin_address, random_address
 from hotline.captures.extractors.crypto import extract_crypto, normalise_eth_address
-from hotline.captures.model import CapturedPage, Selector, Strength
+from hotline.captures.page import CapturedPage, Selector, Strength
 
 VECTORS = Path(__file__).parent / "vectors" / "bitcoin" / "addresses.json"
 ADDRESSES: list[dict[str, Any]] = json.loads(VECTORS.read_text(encoding="utf-8"))

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hotline.captures.extractors._common import _join_absolute, resolve
-from hotline.captures.model import CapturedPage
+from hotline.captures.page import CapturedPage
 
 _SCHEME = st.sampled_from(["http", "https", "HTTP", "Https"])
 _HOST = st.sampled_from(["shop.test", "pay.example", "A.Example", "[2001:db8::1]", "192.0.2.7"])

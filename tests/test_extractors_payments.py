@@ -15,7 +15,7 @@ from hotline.captures.extractors.payments import (
     ProcessorTable,
     payment_extractor,
 )
-from hotline.captures.model import CapturedPage, Selector, Strength
+from hotline.captures.page import CapturedPage, Selector, Strength
 
 SHIPPED_CSV = (
     Path(__file__).parents[1] / "src" / "hotline" / "captures" / "extractors" / "processors.csv"

@@ -17,7 +17,7 @@ from hotline.captures.extractors import (
     default_extractors,
     extract_all,
 )
-from hotline.captures.model import CapturedPage, Selector, Strength
+from hotline.captures.page import CapturedPage, Selector, Strength
 
 URL = "https://www.catalogue.test/"
 

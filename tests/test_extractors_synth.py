@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hotline.captures.extractors import Processor, ProcessorTable, default_extractors, extract_all
-from hotline.captures.model import CapturedPage
+from hotline.captures.page import CapturedPage
 from hotline.synth.html import render_page
 from hotline.synth.scales import SCALES
 from hotline.synth.world import World

@@ -11,10 +11,10 @@ import orjson
 import pytest
 from sqlalchemy import Engine, func, select
 
+from hotline.intake.models import Report, Site, Source, Url
 from hotline.intake.services import ReportImporter
 from hotline.intake.stats import multi_source_urls
-from hotline.quarantine import entries
-from hotline.store.models import QuarantineEntry, Report, Site, Source, Url
+from hotline.quarantine import QuarantineEntry, entries
 from hotline.synth.feed import FeedGenerator, FeedRow, write_feed
 from hotline.urls import CanonicalURL, canonicalize
 

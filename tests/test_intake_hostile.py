@@ -17,6 +17,7 @@ from sqlalchemy import Engine, select
 
 from hotline.intake import readers
 from hotline.intake.batches import MAX_BATCH_BYTES, read_batches
+from hotline.intake.models import Report
 from hotline.intake.readers import (
     MAX_DEPTH,
     MAX_FIELDS,
@@ -37,7 +38,6 @@ from hotline.intake.records import (
 )
 from hotline.intake.services import ReportImporter
 from hotline.quarantine import entries
-from hotline.store.models import Report
 from hotline.urls import DEFAULT_POLICY
 
 HEADER = b"source,source_report_id,reported_at,url,note\n"

@@ -28,7 +28,7 @@ from PIL import Image
 
 from hotline.captures.extractors.favicon import favicon_hashes
 from hotline.captures.media import MAX_PIXELS, MediaHashes, hash_media, sniff_media_type
-from hotline.captures.model import Strength
+from hotline.captures.page import Strength
 from hotline.synth.images import favicon_png, gradient_png, noise_png, shapes_png
 
 VECTORS = Path(__file__).parent / "vectors" / "pdq"

@@ -26,8 +26,7 @@ from hotline.cli import console
 from hotline.hosting.models import HostingObservation
 from hotline.hosting.pdns import KEPT_TYPES, PdnsLineError, PdnsRecord, parse_line
 from hotline.hosting.pdns_import import MAX_LINE, PdnsImporter
-from hotline.quarantine import MAX_RAW_KEPT, entries
-from hotline.store.models import QuarantineEntry
+from hotline.quarantine import MAX_RAW_KEPT, QuarantineEntry, entries
 from tests.test_cli import hotline, summary_value
 
 VECTORS = Path(__file__).parent / "vectors" / "passive-dns"

@@ -11,8 +11,8 @@ from typing import Any
 import orjson
 import pytest
 
-from hotline.report.build import COUNTRY_LABELS, Scope, build_assessment
 from hotline.store.engine import make_engine
+from hotline.strategic.build import COUNTRY_LABELS, Scope, build_assessment
 from hotline.synth.generate import generate
 from tests.test_cli import hotline
 from tests.test_report_render import PROBE, _dump_dom, _need_chromium, _probe

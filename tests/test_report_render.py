@@ -25,12 +25,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from hotline.report.csvout import chart_csv, table_csv, write_tables
-from hotline.report.files import OutputError, write_atomic
-from hotline.report.html import defang_display, render_html
-from hotline.report.model import Assessment, Chart, Section, Table
-from hotline.report.pdf import write_pdf
-from hotline.report.terminal import print_summary
+from hotline.strategic.csvout import chart_csv, table_csv, write_tables
+from hotline.strategic.files import OutputError, write_atomic
+from hotline.strategic.html import defang_display, render_html
+from hotline.strategic.model import Assessment, Chart, Section, Table
+from hotline.strategic.pdf import write_pdf
+from hotline.strategic.terminal import print_summary
 
 MONTHS = tuple(f"2026-{month:02d}" for month in range(1, 13))
 ONION = "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuvwx.onion"
@@ -656,7 +656,7 @@ def test_write_atomic_into_a_missing_folder(tmp_path: Path) -> None:
 def test_an_engine_that_fails_midway_leaves_no_pdf(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import hotline.report.pdf as pdf
+    import hotline.strategic.pdf as pdf
 
     def half_written(html_path: Path, pdf_path: Path) -> bool:
         pdf_path.write_bytes(b"%PDF-1.7 cut")
@@ -671,7 +671,7 @@ def test_an_engine_that_fails_midway_leaves_no_pdf(
 
 
 def test_the_pdf_appears_only_when_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import hotline.report.pdf as pdf
+    import hotline.strategic.pdf as pdf
 
     seen: list[bool] = []
 

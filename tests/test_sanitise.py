@@ -27,15 +27,16 @@ from sqlalchemy import Engine, insert, select, update
 from typer.testing import CliRunner
 
 from hotline.attribution.models import Brand, Distributor
-from hotline.captures.models import Capture, Selector, SiteSelector
+from hotline.captures.models import Capture, SelectorValue, SiteSelector
 from hotline.cli import exports as export_commands
 from hotline.cli.app import app
 from hotline.cli.console import HotlineConsole, markup_path, markup_value, text_value
 from hotline.hosting.models import HostingObservation, IpFactsRow, SiteHosting
 from hotline.hosting.rdap_store import RdapLookup
+from hotline.intake.models import Report, Site, Source, Url
+from hotline.quarantine import QuarantineEntry
 from hotline.sharing.selectors import display_value
 from hotline.store.engine import make_engine
-from hotline.store.models import QuarantineEntry, Report, Site, Source, Url
 from hotline.urls import refang
 from hotline.urls.display import (
     BIDI_CONTROLS,
@@ -307,10 +308,10 @@ def _plant(db_url: str, tmp_path: Path) -> Planted:
         captures = {k: v for k, v in connection.execute(select(Capture.site_id, Capture.id))}
         for kind, (value, carriers) in selectors.items():
             selector_id = connection.execute(
-                insert(Selector)
+                insert(SelectorValue)
                 .values(digest=_digest(kind, value), kind=kind, value=value, strength="strong",
                         method="planted")
-                .returning(Selector.id)
+                .returning(SelectorValue.id)
             ).scalar_one()  # fmt: skip
             for site in carriers:
                 connection.execute(
@@ -391,13 +392,15 @@ def _set_everywhere(world: Planted, value: str) -> None:
     """Put ``value`` in every place data reaches the commands from (cut to column sizes)."""
     with world.engine.begin() as connection:
         for kind in ("brand_text", "affiliate"):
-            connection.execute(update(Selector).where(Selector.kind == kind).values(value=value))
+            connection.execute(
+                update(SelectorValue).where(SelectorValue.kind == kind).values(value=value)
+            )
         connection.execute(
-            update(Selector)
-            .where(Selector.kind == "merchant_id")
+            update(SelectorValue)
+            .where(SelectorValue.kind == "merchant_id")
             .values(value=f"pay.example|{value}")
         )
-        connection.execute(update(Selector).values(method=value[:32]))
+        connection.execute(update(SelectorValue).values(method=value[:32]))
         connection.execute(update(Capture).values(title=value))
         connection.execute(
             update(HostingObservation)

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
+from hotline.intake.models import Source
 from hotline.store.engine import make_engine, normalise_url
 from hotline.store.migrate import current_revision, head_revision, upgrade
-from hotline.store.models import Source
 
 
 def test_schema_is_at_head_with_the_intake_tables(engine: Engine) -> None:

@@ -35,11 +35,11 @@ from hotline.captures.extractors import (
     extract_all,
 )
 from hotline.captures.http import parse_http
-from hotline.captures.model import CapturedPage
+from hotline.captures.page import CapturedPage
 from hotline.captures.warc_reader import WarcRecord, read_warc
 from hotline.cli.app import app
+from hotline.intake.models import Site, Url
 from hotline.intake.services import ReportImporter
-from hotline.store.models import Site, Url
 from hotline.synth.baseline import read_selector_dump
 from hotline.synth.generate import generate
 from hotline.synth.phenomena import PHENOMENA, parse_phenomena

@@ -23,8 +23,9 @@ from sqlalchemy import Engine, select
 from warcio.archiveiterator import ArchiveIterator
 
 from hotline.captures.bitcoin import classify_bitcoin_address
+from hotline.intake.models import Site, Url
 from hotline.intake.services import ReportImporter
-from hotline.store.models import QuarantineEntry, Site, Url
+from hotline.quarantine import QuarantineEntry
 from hotline.synth.baseline import baseline_attribution, connected_components, read_selector_dump
 from hotline.synth.generate import generate
 from hotline.synth.hosting import BEHIND_CDN, COUNTRIES, ONION

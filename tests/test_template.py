@@ -28,8 +28,8 @@ from hotline.captures.extractors.template import (
     template_fingerprint,
     template_shingles,
 )
-from hotline.captures.model import CapturedPage, Selector, Strength
 from hotline.captures.neardup import BandedIndex, BruteForceIndex, hamming
+from hotline.captures.page import CapturedPage, Selector, Strength
 from hotline.synth.actors import KIT, ROLES, Template, template_family, template_variant
 from hotline.synth.html import render_page
 from hotline.synth.scales import SCALES
@@ -140,7 +140,7 @@ GOLDEN_SKELETON = "4d153024081a38c8"
 def test_deterministic_across_processes() -> None:
     """No ``hash()``: other hash seeds in other processes give the same value."""
     code = (
-        "from hotline.captures.model import CapturedPage;"
+        "from hotline.captures.page import CapturedPage;"
         "from hotline.captures.extractors.template import template_extractor;"
         "import sys;"
         "html = sys.stdin.read();"

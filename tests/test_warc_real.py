@@ -19,11 +19,11 @@ from sqlalchemy import Engine, func, select
 from warcio.archiveiterator import ArchiveIterator
 
 from hotline.captures.extractors import default_extractors
-from hotline.captures.models import Capture, CaptureSelector, MediaHash, Selector
+from hotline.captures.models import Capture, CaptureSelector, MediaHash, SelectorValue
 from hotline.captures.page_class import UNKNOWN
 from hotline.captures.pages import read_capture_file
 from hotline.captures.services import CaptureImporter
-from hotline.store.models import QuarantineEntry
+from hotline.quarantine import QuarantineEntry
 from tests.helpers import run_hotline
 
 VECTORS = Path(__file__).parent / "vectors" / "warc"
@@ -211,7 +211,7 @@ def test_a_revisit_without_its_original_is_a_capture_not_nothing(engine: Engine)
     assert again.new_captures == 0  # a rerun adds nothing
     with engine.connect() as connection:
         (capture,) = connection.execute(select(Capture.__table__)).all()
-        selectors = connection.execute(select(func.count()).select_from(Selector)).scalar_one()
+        selectors = connection.execute(select(func.count()).select_from(SelectorValue)).scalar_one()
     assert capture.page_class == UNKNOWN
     assert capture.flags == ["revisit", "original_missing"]
     with (VECTORS / "pywb-example-url-agnostic-revisit.warc.gz").open("rb") as stream:

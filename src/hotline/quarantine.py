@@ -8,12 +8,53 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Connection, Engine, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Engine,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from hotline.store.models import QuarantineEntry
+from hotline.store.base import Base
+from hotline.store.types import BigId, UTCDateTime, utcnow
 from hotline.store.upsert import insert_ignore
+
+
+class QuarantineEntry(Base):
+    """Input that was refused, with where it was and why, kept byte for byte (up to a cap).
+
+    Unique by (file, line, offset, digest of the raw bytes) so that re-running an import
+    does not quarantine the same bad row twice.
+    """
+
+    __tablename__ = "quarantine"
+    __table_args__ = (
+        UniqueConstraint("file", "line", "byte_offset", "raw_digest", name="uq_quarantine_record"),
+        Index("ix_quarantine_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # what was being ingested: reports, ...
+    file: Mapped[str] = mapped_column(String(1024))
+    line: Mapped[int] = mapped_column(Integer)
+    byte_offset: Mapped[int] = mapped_column(BigId)
+    reason_code: Mapped[str] = mapped_column(String(40), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    raw_truncated: Mapped[bool] = mapped_column(Boolean, default=False)
+    raw_digest: Mapped[bytes] = mapped_column(LargeBinary(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
 
 MAX_RAW_KEPT = 64 * 1024  # enough to read any real row; a hostile 1 MiB line is cut
 _MAX_FILE = 1024  # the column's width; a longer path keeps its (telling) end
@@ -120,3 +161,11 @@ def counts_by_reason(engine: Engine) -> Iterable[tuple[str, int]]:
             .order_by(func.count().desc())
         )
         return [(code, count) for code, count in rows]
+
+
+def quarantined_lines(engine: Engine) -> list[int | None]:
+    """The line (or record) number of every quarantined entry, in order."""
+    with engine.connect() as connection:
+        return sorted(
+            connection.scalars(select(QuarantineEntry.line)), key=lambda n: (n is None, n or 0)
+        )

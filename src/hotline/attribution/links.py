@@ -19,9 +19,9 @@ from sqlalchemy import Connection, Engine, Select, select
 
 from hotline.attribution.method import ASSESSMENT, COMMERCIAL, NON_COMMERCIAL
 from hotline.attribution.table import Link, LinkTable
-from hotline.captures.models import Selector, SiteSelector
+from hotline.captures.models import SelectorValue, SiteSelector
 from hotline.hosting.models import HostingObservation, IpFactsRow
-from hotline.store.models import Report, Site, Url
+from hotline.intake.models import Report, Site, Url
 
 
 def _hosting(rrtypes: tuple[str, ...]) -> Select[str, str]:
@@ -145,9 +145,9 @@ def link_table(engine: Engine) -> LinkTable:
 
 def links_from_store(engine: Engine) -> Iterator[Link]:
     captured = (
-        select(Site.key, Selector.kind, Selector.value)
+        select(Site.key, SelectorValue.kind, SelectorValue.value)
         .join(SiteSelector, SiteSelector.site_id == Site.id)
-        .join(Selector, Selector.id == SiteSelector.selector_id)
+        .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
     )
     with engine.connect() as connection:
         for site, kind, value in connection.execute(captured):
@@ -171,11 +171,11 @@ def neighbourhood(connection: Connection, site: str) -> list[tuple[str, str, lis
     carriers, never the whole table)."""
     out: list[tuple[str, str, list[str]]] = []
     own = (
-        select(Selector.id, Selector.kind, Selector.value)
-        .join(SiteSelector, SiteSelector.selector_id == Selector.id)
+        select(SelectorValue.id, SelectorValue.kind, SelectorValue.value)
+        .join(SiteSelector, SiteSelector.selector_id == SelectorValue.id)
         .join(Site, Site.id == SiteSelector.site_id)
         .where(Site.key == site)
-        .order_by(Selector.id)
+        .order_by(SelectorValue.id)
     )
     selectors = {sid: (kind, value) for sid, kind, value in connection.execute(own)}
     carriers: dict[int, list[str]] = defaultdict(list)

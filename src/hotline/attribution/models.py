@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.store.models import Base
+from hotline.store.base import Base
 from hotline.store.types import BigId, Json, UTCDateTime, utcnow
 
 

@@ -13,7 +13,7 @@ from hotline.attribution.method import BRAND, DISTRIBUTOR, PLACED, explain_local
 from hotline.attribution.models import AttributionRun, Brand, Distributor, SiteAttribution
 from hotline.attribution.services import brand_ref, distributor_ref, params_from_json
 from hotline.hosting.models import SiteHosting
-from hotline.store.models import Report, Site, Url
+from hotline.intake.models import Report, Site, Url
 
 SITE_EXPORT_COLUMNS = (
     "site", "brand_id", "distributor_id", "brand_label", "distributor_label", "urls",
@@ -157,7 +157,7 @@ def _evidence(connection: Connection, site_key: str) -> list[dict[str, Any]]:
 
 
 def site_rows(engine: Engine) -> Iterator[tuple[Any, ...]]:
-    """The site export (see the brief's contract), one row per site in key order."""
+    """The site export (columns in docs/attribution.md), one row per site in key order."""
     per_site = (
         select(
             Url.site_id,

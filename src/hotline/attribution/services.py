@@ -18,6 +18,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 
+from hotline.accounts.audit import record_event
+from hotline.accounts.roles import Actor
 from hotline.attribution.links import link_table
 from hotline.attribution.method import Clustering, Constraints, Params, cluster
 from hotline.attribution.models import (
@@ -27,9 +29,9 @@ from hotline.attribution.models import (
     Distributor,
     SiteAttribution,
 )
-from hotline.store.engine import WRITER
-from hotline.store.models import Site
+from hotline.intake.models import Site
 from hotline.store.types import utcnow
+from hotline.store.uow import unit_of_work
 
 BRAND_ID = re.compile(r"^b(\d+)$", re.IGNORECASE)
 DISTRIBUTOR_ID = re.compile(r"^d(\d+)$", re.IGNORECASE)
@@ -160,7 +162,7 @@ class Attributor:
         summary.seconds["cluster"] = time.perf_counter() - tick
         tick = time.perf_counter()
         self.progress("storing")
-        with self.engine.connect().execution_options(**WRITER) as connection, connection.begin():
+        with unit_of_work(self.engine) as connection:
             self._store(connection, clustering, site_ids, summary, started_at)
         summary.seconds["store"] = time.perf_counter() - tick
         return summary
@@ -444,21 +446,42 @@ def params_from_json(stored: Mapping[str, Any] | None) -> Params:
 
 
 def record_override(
-    connection: Connection, action: str, left: str, right: str, reason: str, author: str
+    connection: Connection, actor: Actor, action: str, left: str, right: str, reason: str
 ) -> AttributionOverride:
-    """Store a link/unlink; brand ids (``b12``) on both sides make it a distributor-level
-    decision, anything else is about sites (a site and a brand: the site joins that brand)."""
+    """Store a link/unlink and its audit event; brand ids (``b12``) on both sides make it a
+    distributor-level decision, anything else is about sites (a site and a brand: the site
+    joins that brand). The caller has checked that the actor may decide."""
     level = "brand" if BRAND_ID.match(left) and BRAND_ID.match(right) else "site"
     row = AttributionOverride(
-        action=action, level=level, left=left, right=right, reason=reason, author=author,
-        created_at=utcnow(),
+        action=action, level=level, left=left, right=right, reason=reason,
+        author=actor_name(actor.name), created_at=utcnow(),
     )  # fmt: skip
     values = {c: getattr(row, c) for c in ("action", "level", "left", "right", "reason",
                                            "author", "created_at")}  # fmt: skip
     row.id = connection.execute(
         insert(AttributionOverride).values(values).returning(AttributionOverride.id)
     ).scalar_one()
+    record_event(connection, actor, f"attribution.{action}", f"{left} {right}",
+                 after={"override": row.id, "level": level, "reason": reason})  # fmt: skip
     return row
+
+
+def label_cluster(connection: Connection, actor: Actor, kind: str, number: int, name: str) -> bool:
+    """Label brand or distributor ``number`` (``kind``); False when there is none. The
+    event keeps the label it replaces, so a relabel loses nothing."""
+    table = Brand if kind == "brand" else Distributor
+    found = connection.execute(
+        select(table.label, table.labelled_by).where(table.id == number)
+    ).first()
+    if found is None:
+        return False
+    values = {"label": name, "labelled_by": actor_name(actor.name), "labelled_at": utcnow()}
+    connection.execute(update(table).where(table.id == number).values(values))
+    ref = brand_ref(number) if kind == "brand" else distributor_ref(number)
+    record_event(connection, actor, f"attribution.label_{kind}", ref,
+                 before={"label": found.label, "by": found.labelled_by},
+                 after={"label": name})  # fmt: skip
+    return True
 
 
 def site_keys(connection: Connection, keys: Iterable[str]) -> set[str]:

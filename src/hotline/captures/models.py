@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.store.models import Base
+from hotline.store.base import Base
 from hotline.store.types import BigId, Json, UTCDateTime, utcnow
 
 
@@ -43,7 +43,7 @@ class Capture(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Selector(Base):
+class SelectorValue(Base):
     __tablename__ = "selectors"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

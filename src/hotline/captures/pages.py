@@ -35,7 +35,7 @@ from hotline.captures.http import (
     parse_http,
 )
 from hotline.captures.media import hash_media, sniff_media_type
-from hotline.captures.model import CapturedPage, Selector, Strength
+from hotline.captures.page import CapturedPage, Selector, Strength
 from hotline.captures.page_class import (
     NORMAL,
     OWN_PAGE_CLASSES,

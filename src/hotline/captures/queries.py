@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import Engine, func, select
 
-from hotline.captures.models import Capture, Selector, SiteSelector
+from hotline.captures.models import Capture, SelectorValue, SiteSelector
 from hotline.captures.neardup import BandedIndex
 from hotline.captures.page_class import PAGE_CLASSES
-from hotline.store.models import Site, Url
+from hotline.intake.models import Site, Url
 
 # Measured on the synthetic worlds: pages of one brand's template are 0-10 bits apart, pages
 # of different template families 12-43 (mostly over 20). See docs/captures.md.
@@ -23,10 +23,10 @@ def similar_templates(
     """Other sites whose page template is within ``max_distance`` bits of one of this site's,
     nearest first: the near-duplicate lookup behind "these shops use one template"."""
     query = (
-        select(Site.key, Selector.value)
+        select(Site.key, SelectorValue.value)
         .join(SiteSelector, SiteSelector.site_id == Site.id)
-        .join(Selector, Selector.id == SiteSelector.selector_id)
-        .where(Selector.kind == "template")
+        .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
+        .where(SelectorValue.kind == "template")
     )
     index = BandedIndex.for_distance(max_distance)
     own: list[int] = []
@@ -103,3 +103,20 @@ def site_pages(engine: Engine, site: str) -> SitePages:
     if newest is None:
         return SitePages(classes)
     return SitePages(classes, newest[0], newest[1], newest[2])
+
+
+def selector_values(engine: Engine, kind: str) -> set[str]:
+    """Every distinct stored selector value of one kind (``btc_address``...)."""
+    with engine.connect() as connection:
+        return set(
+            connection.scalars(select(SelectorValue.value).where(SelectorValue.kind == kind))
+        )
+
+
+def selectors_by_kind(engine: Engine) -> dict[str, int]:
+    """Distinct stored selector values per kind."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(SelectorValue.kind, func.count()).group_by(SelectorValue.kind)
+        )
+        return {kind: count for kind, count in rows}

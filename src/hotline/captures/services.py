@@ -25,18 +25,17 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, null, select
 
 from hotline.captures.extractors import Extractor, default_extractors
-from hotline.captures.model import Selector, Strength
-from hotline.captures.models import Capture, CaptureSelector, MediaHash
-from hotline.captures.models import Selector as SelectorRow
+from hotline.captures.models import Capture, CaptureSelector, MediaHash, SelectorValue
+from hotline.captures.page import Selector, Strength
 from hotline.captures.page_class import NORMAL, UNKNOWN, keeps_selector
 from hotline.captures.pages import CaptureFile, Media, Page, read_capture_file, worker_setup
 from hotline.captures.revisits import Revisit
+from hotline.intake.models import Site, Url
 from hotline.quarantine import record as record_refusals
-from hotline.store.engine import WRITER
-from hotline.store.models import Site, Url
 from hotline.store.types import storage_time, utcnow
+from hotline.store.uow import unit_of_work
 from hotline.store.upsert import insert_ignore
-from hotline.urls import CanonicalURL
+from hotline.urls import CanonicalURL, url_digest
 
 BATCH = 1000  # pages (or media) per transaction
 
@@ -205,8 +204,7 @@ class CaptureImporter:
         batches += [((), content.media[i : i + BATCH]) for i in range(0, len(content.media), BATCH)]
         for number, (pages, media) in enumerate(batches or [((), ())]):
             with (
-                self.engine.connect().execution_options(**WRITER) as connection,
-                connection.begin(),
+                unit_of_work(self.engine) as connection,
             ):
                 summary.new_urls += _ensure_urls(connection, pages, media)
                 _store_pages(connection, pages, file, summary)
@@ -215,8 +213,7 @@ class CaptureImporter:
                     record_refusals(connection, content.refusals)
         if content.unresolved:
             with (
-                self.engine.connect().execution_options(**WRITER) as connection,
-                connection.begin(),
+                unit_of_work(self.engine) as connection,
             ):
                 _store_revisits(connection, content.unresolved, file, summary)
 
@@ -243,7 +240,7 @@ def _ensure_urls(connection: Connection, pages: Sequence[Page], media: Sequence[
     site_ids = _site_ids(connection, list(sites))
     rows = [
         {
-            "digest": hashlib.sha256(url.url.encode()).digest(),
+            "digest": url_digest(url.url),
             "canonical": url.url,
             "site_id": site_ids[url.site],
             "scheme": url.scheme,
@@ -277,7 +274,7 @@ def _site_ids(connection: Connection, keys: list[str]) -> dict[str, int]:
 
 def _url_ids(connection: Connection, urls: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    digests = {hashlib.sha256(u.encode()).digest(): u for u in urls}
+    digests = {url_digest(u): u for u in urls}
     keys = list(digests)
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
@@ -365,7 +362,7 @@ def _link_selectors(
         return 0
     now = utcnow()
     connection.execute(
-        insert_ignore(connection, SelectorRow.__table__, ["digest"]),
+        insert_ignore(connection, SelectorValue.__table__, ["digest"]),
         [
             {
                 "digest": d,
@@ -383,7 +380,7 @@ def _link_selectors(
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
         rows = connection.execute(
-            select(SelectorRow.digest, SelectorRow.id).where(SelectorRow.digest.in_(chunk))
+            select(SelectorValue.digest, SelectorValue.id).where(SelectorValue.digest.in_(chunk))
         )
         ids.update((bytes(digest), selector_id) for digest, selector_id in rows)
     gateway_sites = {
@@ -559,15 +556,15 @@ def _stored_page(connection: Connection, revisit: Revisit) -> Page | None:
         return None
     rows = connection.execute(
         select(
-            SelectorRow.kind,
-            SelectorRow.value,
+            SelectorValue.kind,
+            SelectorValue.value,
             CaptureSelector.found_in,
-            SelectorRow.strength,
-            SelectorRow.method,
+            SelectorValue.strength,
+            SelectorValue.method,
         )
-        .join(CaptureSelector, CaptureSelector.selector_id == SelectorRow.id)
+        .join(CaptureSelector, CaptureSelector.selector_id == SelectorValue.id)
         .where(CaptureSelector.capture_id == original.id)
-        .order_by(SelectorRow.id)
+        .order_by(SelectorValue.id)
     )
     # Gateways say how the original was reached, not what it showed: not copied.
     selectors = [

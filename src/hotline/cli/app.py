@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from hotline import __version__
 from hotline.cli import (
+    accounts,
     attribution,
     demo,
     exports,
@@ -59,6 +60,9 @@ app.command("link")(attribution.link)
 app.command("unlink")(attribution.unlink)
 app.command("label")(attribution.label)
 app.command("report")(report.report)
+app.add_typer(accounts.orgs_app, name="orgs")
+app.add_typer(accounts.users_app, name="users")
+app.add_typer(accounts.audit_app, name="audit")
 
 
 def _version(value: bool) -> None:
@@ -89,12 +93,33 @@ def main_options(
             "output asked for only. The exit code tells success.",
         ),
     ] = False,
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            envvar="HOTLINE_USER",
+            help="Act as this user (default: your login name). A database without users "
+            "treats whoever runs the command as its local admin; once users exist, unknown "
+            "names are refused.",
+            show_default=False,
+        ),
+    ] = None,
+    org: Annotated[
+        str | None,
+        typer.Option(
+            "--org",
+            envvar="HOTLINE_ORG",
+            help="The organisation to act in, for a member of several (default: the one "
+            "where your role is strongest).",
+            show_default=False,
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
-    ctx.obj = AppState(db=database_url(db), quiet=quiet)
+    ctx.obj = AppState(db=database_url(db), quiet=quiet, as_user=as_user, org=org)
 
 
 @app.command()
@@ -121,7 +146,7 @@ def init(ctx: typer.Context) -> None:
 
 
 def main() -> None:
-    """Console entry point: Click's usage errors exit 2; everything else maps to the brief.
+    """Console entry point: Click's usage errors exit 2; everything else maps to an exit code.
 
     Whatever escapes a command ends here as one readable line and an exit code, never as a
     traceback: 2 for the environment (database, files), 130 for Ctrl-C.

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import getpass
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import update
 
+from hotline import pipeline
+from hotline.accounts.roles import Permission
 from hotline.attribution.method import Params, band
-from hotline.attribution.models import Brand, Distributor
 from hotline.attribution.queries import headline, site_answer
 from hotline.attribution.services import (
     BRAND_ID,
     DISTRIBUTOR_ID,
-    Attributor,
-    actor_name,
     checked_label,
     checked_reason,
+    label_cluster,
     record_override,
     site_keys,
 )
@@ -32,9 +30,8 @@ from hotline.cli.console import (
     site_argument,
     text_value,
 )
-from hotline.cli.context import state
-from hotline.store.engine import WRITER
-from hotline.store.types import utcnow
+from hotline.cli.context import refusals_exit, state
+from hotline.store.uow import unit_of_work
 from hotline.urls import defang_host
 
 _HOSTLIKE = {"gateway", "payment_host", "script_host", "nameserver", "email", "merchant_id"}
@@ -62,7 +59,8 @@ def attribute(ctx: typer.Context) -> None:
         if not app_state.quiet:
             err.print(f"[dim]{step}…[/]")
 
-    summary = Attributor(engine, progress=note).run()
+    with refusals_exit():
+        summary = pipeline.attribute(engine, app_state.actor(), lambda step, *_: note(step))
     table = Table(title="Attribution", show_header=False, title_justify="left")
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -171,15 +169,16 @@ def _override(ctx: typer.Context, action: str, left: str, right: str, reason: st
         reason = checked_reason(reason)
     except ValueError as error:
         raise fail(f"--reason: {error}") from error
-    engine = state(ctx).ready_engine()
-    with engine.connect().execution_options(**WRITER) as connection, connection.begin():
+    app_state = state(ctx)
+    engine = app_state.ready_engine()
+    actor = app_state.require(Permission.DECIDE, f"attribution.{action}", " ".join(sides))
+    with unit_of_work(engine) as connection:
         sites = [s for s in sides if not BRAND_ID.match(s)]
         known = site_keys(connection, sites)
         unknown = [s for s in sites if s not in known]
         if unknown:
             raise fail(f"not a known site: {', '.join(defang_host(s) for s in unknown)}")
-        row = record_override(connection, action, sides[0], sides[1], reason,
-                              actor_name(getpass.getuser()))  # fmt: skip
+        row = record_override(connection, actor, action, sides[0], sides[1], reason)
     what = "brand" if row.level == "site" else "distributor"
     verb = "the same" if action == "link" else "never the same"
     out.print(
@@ -247,15 +246,12 @@ def label(
         name = checked_label(name)
     except ValueError as error:
         raise fail(f"cannot label {kind} {ident.strip().lower()}: {error}") from error
-    values = {"label": name, "labelled_by": actor_name(getpass.getuser()),
-              "labelled_at": utcnow()}  # fmt: skip
-    engine = state(ctx).ready_engine()
-    with engine.connect().execution_options(**WRITER) as connection, connection.begin():
-        if kind == "brand":
-            statement = update(Brand).where(Brand.id == number).values(values)
-        else:
-            statement = update(Distributor).where(Distributor.id == number).values(values)
-        changed = connection.execute(statement).rowcount
+    app_state = state(ctx)
+    engine = app_state.ready_engine()
+    ref = ident.strip().lower()
+    actor = app_state.require(Permission.DECIDE, f"attribution.label_{kind}", ref)
+    with unit_of_work(engine) as connection:
+        changed = label_cluster(connection, actor, kind, number, name)
     if not changed:
         raise fail(f"no {kind} {ident}", code=INPUT_REJECTED)
     out.print(f"{kind} {markup_value(ident.strip().lower())} is now “{markup_value(name)}”")

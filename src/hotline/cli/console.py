@@ -12,7 +12,7 @@ prints, so no value can move the cursor, retitle the window or write the clipboa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -25,6 +25,7 @@ from rich.progress import (
     Progress,
     ProgressColumn,
     Task,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -35,7 +36,8 @@ from rich.text import Text
 
 from hotline.urls.display import escape_controls, for_people, is_displayable
 
-# Exit codes of the brief's contract.
+# Exit codes, a contract scripts rely on (README): 0 ok, 1 input rejected (partly or
+# wholly), 2 usage or environment error, 130 interrupted.
 OK, INPUT_REJECTED, USAGE = 0, 1, 2
 
 # Width of output that goes to a pipe, a file or a log rather than a terminal, unless COLUMNS
@@ -163,6 +165,19 @@ def file_progress(quiet: bool) -> Iterator[Progress]:
     )
     with progress:
         yield progress
+
+
+def ticker(progress: Progress) -> Callable[..., None]:
+    """The pipeline's progress shape ``(what, done, total, items)`` drawn as one bar per
+    ``what`` (a file or a step) on ``progress``."""
+    tasks: dict[str, TaskID] = {}
+
+    def tick(what: str, done: int, total: int, items: int = 0) -> None:
+        if what not in tasks:
+            tasks[what] = progress.add_task(what, total=total or None, rows=items)
+        progress.update(tasks[what], completed=done, total=total or None, rows=items)
+
+    return tick
 
 
 def canonical_site(text: str) -> str | None:

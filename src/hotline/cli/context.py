@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import getpass
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import typer
@@ -10,6 +13,8 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from hotline.accounts.roles import Actor, Permission
+from hotline.accounts.services import AccountError, NotAllowed, require, resolve_actor
 from hotline.cli.console import err, fail
 from hotline.store.engine import DatabaseUrlError, in_memory, make_engine
 from hotline.store.migrate import current_revision, head_revision, upgrade
@@ -19,7 +24,10 @@ from hotline.store.migrate import current_revision, head_revision, upgrade
 class AppState:
     db: str
     quiet: bool = False
+    as_user: str | None = None  # --as; None: the operating-system user
+    org: str | None = None  # --org; None: the user's organisation
     _engine: Engine | None = field(default=None, repr=False)
+    _actor: Actor | None = field(default=None, repr=False)
 
     @property
     def shown_db(self) -> str:
@@ -65,11 +73,13 @@ class AppState:
             raise fail(f"cannot open database '{self.shown_db}': {short_error(error)}") from error
         head = head_revision()
         if current == head:
+            self.actor()  # an unknown user of a multi-user database goes no further
             return engine
         if current is None and engine.dialect.name == "sqlite":
             upgrade(engine)
             if not self.quiet:
                 err.print(f"[dim]initialised a new database at {self.shown_db}[/]")
+            self.actor()
             return engine
         if current is None:
             raise fail(
@@ -79,6 +89,48 @@ class AppState:
             f"database schema is at revision {current}, this hotline needs {head}; "
             "run `hotline init` to migrate"
         )
+
+    def actor(self) -> Actor:
+        """Who runs this command: ``--as``, else the operating-system user.
+
+        A database with no users is a single-user installation (the runner is its local
+        admin); once it has users, an unknown or disabled name is refused in one line.
+        """
+        if self._actor is None:
+            name = self.as_user or _os_user()
+            with self.engine().connect() as connection:
+                try:
+                    self._actor = resolve_actor(connection, name, self.org)
+                except AccountError as error:
+                    raise fail(str(error)) from error
+            if not self._actor.may(Permission.READ):
+                self.require(Permission.READ, "read", self.shown_db)
+        return self._actor
+
+    def require(self, permission: Permission, action: str, object_: str) -> Actor:
+        """The actor, if allowed to; otherwise the refusal is audited and the command ends."""
+        actor = self.actor()
+        try:
+            require(self.engine(), actor, permission, action, object_)
+        except NotAllowed as error:
+            raise fail(str(error)) from error
+        return actor
+
+
+@contextmanager
+def refusals_exit() -> Iterator[None]:
+    """A step the actor may not run ends the command in one line, exit 2 (already audited)."""
+    try:
+        yield
+    except NotAllowed as error:
+        raise fail(str(error)) from error
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no USER variable (some containers)
+        return "local"
 
 
 _PASSWORD = re.compile(r"(://[^/@:]*:)[^/@]*@")

@@ -11,14 +11,12 @@ import orjson
 import typer
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
+from hotline import pipeline
 from hotline.attribution.queries import SITE_EXPORT_COLUMNS, headline, site_rows
-from hotline.attribution.services import Attributor
-from hotline.captures.extractors import default_extractors
 from hotline.captures.extractors.payments import ProcessorTable
-from hotline.captures.models import Selector as SelectorRow
-from hotline.captures.services import CaptureImporter
+from hotline.captures.queries import selector_values, selectors_by_kind
 from hotline.cli.console import out
 from hotline.cli.context import AppState
 from hotline.cli.hosting import run_enrichment
@@ -26,20 +24,17 @@ from hotline.cli.ingest import import_captures, import_files
 from hotline.cli.report import write_report
 from hotline.cli.synth import world_line
 from hotline.hosting import providers as provider_table
+from hotline.hosting.current import HOSTING_LABELS
 from hotline.hosting.enrich import EnrichOptions
-from hotline.hosting.models import SiteHosting
-from hotline.hosting.pdns_import import PdnsImporter
-from hotline.hosting.queries import hosting_by_country
+from hotline.hosting.queries import current_countries, hosting_by_country
 from hotline.intake.services import ReportImporter
-from hotline.intake.stats import multi_source_urls, top_sites, totals
-from hotline.quarantine import counts_by_reason
-from hotline.report.build import Scope, build_assessment
-from hotline.report.files import atomic_output
+from hotline.intake.stats import canonical_urls, multi_source_urls, top_sites, totals
+from hotline.quarantine import counts_by_reason, quarantined_lines
 from hotline.sharing.formats import write_rows
 from hotline.sharing.selectors import SELECTOR_EXPORT_COLUMNS, selector_rows
 from hotline.sharing.urls import URL_EXPORT_COLUMNS, url_rows
-from hotline.store.engine import WRITER
-from hotline.store.models import QuarantineEntry, Url
+from hotline.strategic.build import Scope
+from hotline.strategic.files import atomic_output
 from hotline.synth.baseline import baseline_attribution, read_selector_dump
 from hotline.synth.generate import generate
 from hotline.synth.score import read_site_export, read_truth, score
@@ -81,19 +76,19 @@ def demo(
     ):
         stale.unlink(missing_ok=True)  # a fresh database each run: the demo's own file only
     app_state = AppState(db=f"sqlite:///{db_path}", quiet=True)
-    engine = app_state.ready_engine()
+    engine = app_state.ready_engine()  # a database without users: this user is its admin
+    app_state.quiet = quiet
 
     summary = generate(seed, "small", out_dir)
     out.print(f"[bold]1. World[/]   {world_line(summary)}")
     truth_doc = orjson.loads((out_dir / "truth.json").read_bytes())
 
-    total = import_files(ReportImporter(engine), [out_dir / "reports.csv"], None, quiet)
+    total = import_files(app_state, ReportImporter(engine), [out_dir / "reports.csv"], None)
     counts = totals(engine)
     urls_truth = set(truth_doc["urls"])
     bad_truth = [row["line"] for row in truth_doc["bad_rows"]]
-    with engine.connect() as connection:
-        stored_urls = set(connection.scalars(select(Url.canonical)))
-        quarantined = sorted(connection.scalars(select(QuarantineEntry.line)))
+    stored_urls = canonical_urls(engine)
+    quarantined = quarantined_lines(engine)
     out.print(
         f"[bold]2. Intake[/]  {total.rows_read:,} report rows → {counts['reports']:,} reports "
         f"of {counts['urls']:,} unique URLs on {counts['sites']:,} sites from "
@@ -121,9 +116,9 @@ def demo(
         table.add_row(Text(defang(row.site)), f"{row.urls:,}", f"{row.reports:,}", str(row.sources))
     out.print(table)
 
-    _captures(engine, out_dir, truth_doc, quiet)
-    _hosting(engine, out_dir, truth_doc, quiet)
-    _attribution(engine, out_dir)
+    _captures(app_state, engine, out_dir, truth_doc)
+    _hosting(app_state, engine, out_dir, truth_doc)
+    _attribution(app_state, engine, out_dir)
 
     export_path = out_dir / "urls.csv"
     with atomic_output(export_path, text=True) as handle:
@@ -151,7 +146,7 @@ def demo(
         f"{naive.false_attribution_rate:.0%} of non-commercial sites: shared hosting, CDN "
         "addresses, popular nameservers and a template kit chain everything together"
     )
-    assessment = build_assessment(engine, Scope())
+    assessment = pipeline.assess(engine, app_state.actor(), Scope(), str(out_dir / "assessment"))
     written = write_report(assessment, out_dir / "assessment")
     out.print(f"[bold]8. Report[/]  {assessment.headline}")
     pdf = f" and {written['pdf']}" if written.get("pdf") else " (no PDF engine here: HTML only)"
@@ -175,18 +170,12 @@ def demo(
         out.print(Text(f"  {command}"))
 
 
-def _captures(engine: Engine, out_dir: Path, truth: dict[str, Any], quiet: bool) -> None:
+def _captures(app_state: AppState, engine: Engine, out_dir: Path, truth: dict[str, Any]) -> None:
     files = sorted((out_dir / "captures").glob("*.warc.gz"))
-    importer = CaptureImporter(
-        engine, default_extractors(ProcessorTable.load(out_dir / "processors.json"))
-    )
-    total = import_captures(importer, files, quiet)
-    with engine.connect() as connection:
-        found = set(
-            connection.scalars(select(SelectorRow.value).where(SelectorRow.kind == "btc_address"))
-        )
-        rows = connection.execute(select(SelectorRow.kind, func.count()).group_by(SelectorRow.kind))
-        kinds = {kind: count for kind, count in rows}
+    table = ProcessorTable.load(out_dir / "processors.json")
+    total = import_captures(app_state, engine, files, table)
+    found = selector_values(engine, "btc_address")
+    kinds = selectors_by_kind(engine)
     planted = set(truth["payment_addresses"])
     out.print(
         f"[bold]3. Captures[/] {len(files)} WARC files, {total.records:,} records → "
@@ -201,20 +190,19 @@ def _captures(engine: Engine, out_dir: Path, truth: dict[str, Any], quiet: bool)
     )
 
 
-def _hosting(engine: Engine, out_dir: Path, truth: dict[str, Any], quiet: bool) -> None:
+def _hosting(app_state: AppState, engine: Engine, out_dir: Path, truth: dict[str, Any]) -> None:
     """Passive DNS and capture addresses → each site's hosting, offline, with the world's own
     IP databases, CDN list and provider table (as a hotline would configure its own)."""
-    with engine.connect().execution_options(**WRITER) as connection, connection.begin():
-        provider_table.save(connection, provider_table.read_csv(out_dir / "providers.csv"), "demo")
-    pdns = PdnsImporter(engine).ingest(out_dir / "pdns.jsonl")
+    actor = app_state.actor()
+    pipeline.save_providers(engine, actor, provider_table.read_csv(out_dir / "providers.csv"))
+    pdns = pipeline.import_pdns(engine, actor, [out_dir / "pdns.jsonl"])
     geoip = out_dir / "geoip"
     options = EnrichOptions(
         geoip_db=geoip / "country.mmdb", asn_db=geoip / "asn.mmdb", cdn_lists=[out_dir / "cdn.json"]
     )
-    summary = run_enrichment(engine, options, quiet)
+    summary = run_enrichment(app_state, engine, options)
     with engine.connect() as connection:
-        found = {key: country for key, country in connection.execute(
-            select(SiteHosting.site_key, SiteHosting.country))}  # fmt: skip
+        found = current_countries(connection)
         by_country = hosting_by_country(connection)
     expected = {key: entry["hosting_country"] for key, entry in truth["sites"].items()}
     status = summary.sites_by_status
@@ -243,16 +231,15 @@ def _hosting(engine: Engine, out_dir: Path, truth: dict[str, Any], quiet: bool) 
     ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     total_urls = sum(row.urls for row in by_country) or 1
-    labels = {"behind-cdn": "behind CDN", "onion": "hidden service (.onion)"}
     for row in by_country[:8]:
-        table.add_row(labels.get(row.country, row.country), f"{row.urls:,}",
+        table.add_row(HOSTING_LABELS.get(row.country, row.country), f"{row.urls:,}",
                       f"{row.urls / total_urls:.0%}", f"{row.sites:,}")  # fmt: skip
     out.print(table)
 
 
-def _attribution(engine: Engine, out_dir: Path) -> None:
+def _attribution(app_state: AppState, engine: Engine, out_dir: Path) -> None:
     """Sites → brands → distributors from the store's evidence, scored against the truth."""
-    summary = Attributor(engine).run()
+    summary = pipeline.attribute(engine, app_state.actor())
     scratch = out_dir / "sites.csv"
     with atomic_output(scratch, text=True) as handle:
         write_rows(handle, "csv", SITE_EXPORT_COLUMNS, site_rows(engine))

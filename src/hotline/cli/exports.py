@@ -22,10 +22,10 @@ import typer
 
 from hotline.cli.console import err, fail, markup_path
 from hotline.cli.context import state
-from hotline.report.files import OutputError, atomic_output
 from hotline.sharing.formats import write_rows
 from hotline.sharing.selectors import SELECTOR_EXPORT_COLUMNS, selector_rows
 from hotline.sharing.urls import URL_EXPORT_COLUMNS, url_rows
+from hotline.strategic.files import OutputError, atomic_output
 from hotline.urls.display import escape_controls, for_people
 
 app = typer.Typer(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,15 +10,17 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import Engine
 
-from hotline.cli.console import err, fail, markup_value, out, site_argument, text_value
-from hotline.cli.context import state
+from hotline import pipeline
+from hotline.cli.console import err, fail, markup_value, out, site_argument, text_value, ticker
+from hotline.cli.context import AppState, refusals_exit, state
 from hotline.hosting import providers as provider_table
 from hotline.hosting.cdn import CdnListError
-from hotline.hosting.enrich import Enricher, EnrichOptions, EnrichSummary
+from hotline.hosting.current import HOSTING_LABELS
+from hotline.hosting.enrich import EnrichOptions, EnrichSummary
 from hotline.hosting.ipdb import IpDatabaseError
 from hotline.hosting.queries import current, timeline
-from hotline.store.engine import WRITER
 from hotline.urls import defang_host
 
 
@@ -135,35 +136,22 @@ def enrich(
         rdap_bootstrap=bootstrap_files, bootstrap=bootstrap, rdap_ttl=timedelta(days=rdap_ttl),
         full=full,
     )  # fmt: skip
-    summary = run_enrichment(engine, options, app_state.quiet)
+    summary = run_enrichment(app_state, engine, options)
     print_summary(summary)
 
 
-def run_enrichment(engine: Any, options: EnrichOptions, quiet: bool) -> EnrichSummary:
+def run_enrichment(app_state: AppState, engine: Engine, options: EnrichOptions) -> EnrichSummary:
     progress = Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=err, disable=quiet or not err.is_terminal,
+        TimeElapsedColumn(), console=err, disable=app_state.quiet or not err.is_terminal,
     )  # fmt: skip
-    tasks: dict[str, Any] = {}
-
-    def tick(step: str, done: int, total: int) -> None:
-        if step not in tasks:
-            tasks[step] = progress.add_task(step, total=total)
-        progress.update(tasks[step], completed=done, total=total)
-
     from hotline.hosting.rdap_bootstrap import BootstrapError
 
     try:
-        enricher = Enricher(engine, options, tick)
-    except (IpDatabaseError, CdnListError, BootstrapError) as error:
+        with progress, refusals_exit():
+            return pipeline.enrich(engine, app_state.actor(), options, ticker(progress))
+    except (IpDatabaseError, CdnListError, BootstrapError) as error:  # before or mid-run
         raise fail(str(error)) from error
-    try:
-        with progress:
-            return enricher.run()
-    except IpDatabaseError as error:  # a corrupt tree found mid-run
-        raise fail(str(error)) from error
-    finally:
-        enricher.close()
 
 
 def print_summary(summary: EnrichSummary) -> None:
@@ -244,8 +232,9 @@ def hosting(
     # Names come from passive DNS, facts from IP databases and RDAP: every value is shown
     # literally, one line, controls escaped (markup_value, text_value).
     if now is not None:
-        where = {"behind-cdn": f"behind CDN ({now.cdn})", "onion": "hidden service (.onion)",
-                 "unknown": "unknown"}.get(now.status, now.country)  # fmt: skip
+        where = HOSTING_LABELS.get(now.status, now.country)
+        if now.status == "behind-cdn":
+            where += f" ({now.cdn})"
         line = f"[bold]{markup_value(defang_host(key))}[/]: hosted {markup_value(where)}"
         if now.status == "hosted":
             asn = f"AS{now.asn}" if now.asn is not None else "unknown AS"
@@ -316,9 +305,10 @@ def providers_list(ctx: typer.Context) -> None:
 
 
 def _save(ctx: typer.Context, entries: list[provider_table.ProviderEntry]) -> int:
-    engine = state(ctx).ready_engine()
-    with engine.connect().execution_options(**WRITER) as connection, connection.begin():
-        return provider_table.save(connection, entries, getpass.getuser())
+    app_state = state(ctx)
+    engine = app_state.ready_engine()
+    with refusals_exit():
+        return pipeline.save_providers(engine, app_state.actor(), entries)
 
 
 @providers_app.command("set")
@@ -378,9 +368,10 @@ def providers_remove(
         number = provider_table.parse_asn(asn)
     except provider_table.ProviderError as error:
         raise fail(str(error)) from error
-    engine = state(ctx).ready_engine()
-    with engine.connect().execution_options(**WRITER) as connection, connection.begin():
-        removed = provider_table.remove(connection, number)
+    app_state = state(ctx)
+    engine = app_state.ready_engine()
+    with refusals_exit():
+        removed = pipeline.remove_provider(engine, app_state.actor(), number)
     if not removed:
         raise fail(f"AS{number} is not in the provider table", code=1)
     out.print(f"AS{number} removed")

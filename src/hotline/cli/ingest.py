@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import TaskID
 from rich.table import Table
+from sqlalchemy import Engine
 
-from hotline.captures.extractors import default_extractors
+from hotline import pipeline
 from hotline.captures.extractors.payments import ProcessorTable
-from hotline.captures.services import CaptureImporter, CaptureSummary
-from hotline.cli.console import INPUT_REJECTED, err, fail, file_progress, out
-from hotline.cli.context import state
+from hotline.captures.services import CaptureSummary
+from hotline.cli.console import INPUT_REJECTED, err, fail, file_progress, out, ticker
+from hotline.cli.context import AppState, refusals_exit, state
 from hotline.intake.batches import IntakeWorkerError
 from hotline.intake.services import (
     IngestSummary,
@@ -84,7 +84,7 @@ def reports(
             raise fail(str(error)) from error
     engine = app_state.ready_engine()
     importer = ReportImporter(engine, batch_size=batch_size)
-    total = import_files(importer, files, fmt.value if fmt else None, app_state.quiet)
+    total = import_files(app_state, importer, files, fmt.value if fmt else None)
     if not app_state.quiet:  # quiet: no summary, only warnings; the exit code tells the rest
         _print_summary(total, multi_source_urls(engine), len(files))
     if total.rejected:
@@ -96,28 +96,21 @@ def reports(
 
 
 def import_files(
-    importer: ReportImporter, files: list[Path], fmt: str | None, quiet: bool
+    app_state: AppState, importer: ReportImporter, files: list[Path], fmt: str | None
 ) -> IngestSummary:
     """Import files one after the other with a progress bar each; returns the totals."""
-    total = IngestSummary(file="all files")
-    with file_progress(quiet) as progress:
-        for path in files:
-            task = progress.add_task(path.name, total=path.stat().st_size, rows=0)
-
-            def advance(done: int, rows: int, task_id: TaskID = task) -> None:
-                progress.update(task_id, completed=done, rows=rows)
-
-            try:
-                total.add(importer.ingest(path, fmt, progress=advance))
-            except IntakeWorkerError as error:
-                raise fail(str(error)) from error
-            except KeyboardInterrupt:
-                err.print(
-                    f"interrupted in {path.name}: batches already committed are kept; "
-                    "run the same command again to complete the import"
-                )
-                raise typer.Exit(130) from None
-    return total
+    with file_progress(app_state.quiet) as progress, refusals_exit():
+        try:
+            return pipeline.import_reports(importer.engine, app_state.actor(), files, fmt,
+                                           ticker(progress), importer)  # fmt: skip
+        except IntakeWorkerError as error:
+            raise fail(str(error)) from error
+        except KeyboardInterrupt:
+            err.print(
+                "interrupted: batches already committed are kept; "
+                "run the same command again to complete the import"
+            )
+            raise typer.Exit(130) from None
 
 
 def _print_summary(summary: IngestSummary, overlap: int, files: int) -> None:
@@ -199,8 +192,7 @@ def captures(
     except (OSError, ValueError) as error:
         raise fail(f"cannot read the processor table {processors}: {error}") from error
     engine = app_state.ready_engine()
-    with CaptureImporter(engine, default_extractors(table), workers) as importer:
-        total = import_captures(importer, files, app_state.quiet)
+    total = import_captures(app_state, engine, files, table, workers)
     if not app_state.quiet:  # quiet: no summary, only warnings; the exit code tells the rest
         _print_capture_summary(total, len(files))
     if total.rejected:
@@ -211,21 +203,21 @@ def captures(
         raise typer.Exit(INPUT_REJECTED)
 
 
-def import_captures(importer: CaptureImporter, files: list[Path], quiet: bool) -> CaptureSummary:
+def import_captures(
+    app_state: AppState,
+    engine: Engine,
+    files: list[Path],
+    table: ProcessorTable,
+    workers: int | None = None,
+) -> CaptureSummary:
     total = CaptureSummary(file="all files")
-    with file_progress(quiet) as progress:
-        tasks = {
-            path: progress.add_task(path.name, total=path.stat().st_size, rows=0) for path in files
-        }
-
-        def advance(path: Path, done: int) -> None:
-            progress.update(tasks[path], completed=done)
-
-        stored = 0  # files stored whole: an interruption is in the next one
+    stored = 0  # files stored whole: an interruption is in the next one
+    with file_progress(app_state.quiet) as progress, refusals_exit():
         try:
-            for path, summary in importer.ingest_files(files, progress=advance):
+            for _, summary in pipeline.import_captures(
+                engine, app_state.actor(), files, table, workers, ticker(progress)
+            ):
                 total.add(summary)
-                progress.update(tasks[path], completed=path.stat().st_size)
                 stored += 1
         except KeyboardInterrupt:
             err.print(
@@ -297,27 +289,18 @@ def pdns(
     """
     from rich.markup import escape
 
-    from hotline.hosting.pdns_import import PdnsFileError, PdnsImporter, PdnsSummary
+    from hotline.hosting.pdns_import import PdnsFileError
 
     app_state = state(ctx)
     for path in files:
         if not path.is_file():
             raise fail(f"{path}: no such file")
     engine = app_state.ready_engine()
-    importer = PdnsImporter(engine)
-    total = PdnsSummary(file="all files")
-    with file_progress(app_state.quiet) as progress:
-        for path in files:
-            task = progress.add_task(path.name, total=path.stat().st_size, rows=0)
-
-            def advance(done: int, task_id: TaskID = task) -> None:
-                progress.update(task_id, completed=done)
-
-            try:
-                total.add(importer.ingest(path, advance))
-            except PdnsFileError as error:
-                raise fail(str(error)) from error
-            progress.update(task, completed=path.stat().st_size)
+    with file_progress(app_state.quiet) as progress, refusals_exit():
+        try:
+            total = pipeline.import_pdns(engine, app_state.actor(), files, ticker(progress))
+        except PdnsFileError as error:
+            raise fail(str(error)) from error
     table = Table(title=f"Imported {len(files)} passive-DNS file(s)", show_header=False,
                   title_justify="left")  # fmt: skip
     table.add_column("what")

@@ -12,7 +12,7 @@ from rich.text import Text
 from hotline.cli.console import fail, markup_path, markup_value, out, text_value
 from hotline.cli.context import state
 from hotline.quarantine import counts_by_reason, entries, entry
-from hotline.report.files import OutputError, write_atomic
+from hotline.strategic.files import OutputError, write_atomic
 from hotline.urls.display import for_people
 
 app = typer.Typer(

@@ -9,10 +9,11 @@ from typing import Annotated, Any
 
 import typer
 
+from hotline import pipeline
 from hotline.cli.console import err, fail, markup_path, out
-from hotline.cli.context import state
-from hotline.report.build import Scope, build_assessment
-from hotline.report.model import Assessment
+from hotline.cli.context import refusals_exit, state
+from hotline.strategic.build import Scope
+from hotline.strategic.model import Assessment
 
 
 def _date(text: str | None, what: str) -> date | None:
@@ -94,20 +95,23 @@ def report(
                   tuple(source or ()))  # fmt: skip
     if scope.date_from and scope.date_to and scope.date_from > scope.date_to:
         raise fail("--from is after --to")
-    engine = state(ctx).ready_engine()
+    app_state = state(ctx)
+    engine = app_state.ready_engine()
     if scope.sources:
         scope = Scope(
             scope.date_from, scope.date_to, scope.as_of, _known_sources(engine, scope.sources)
         )
-    assessment = build_assessment(engine, scope)
+    with refusals_exit():
+        assessment = pipeline.assess(engine, app_state.actor(), scope,
+                                     str(out_dir) if out_dir is not None else None)  # fmt: skip
     if print_:
-        from hotline.report.terminal import print_summary
+        from hotline.strategic.terminal import print_summary
 
         print_summary(assessment, out)
     if out_dir is None:
         return
     if to_stdout:
-        from hotline.report.html import render_html
+        from hotline.strategic.html import render_html
 
         html = render_html(assessment)
         sys.stdout.flush()
@@ -119,7 +123,7 @@ def report(
             sys.stdout.write(html)
             sys.stdout.flush()
         return
-    from hotline.report.files import OutputError
+    from hotline.strategic.files import OutputError
 
     try:
         written = write_report(assessment, out_dir)
@@ -140,29 +144,25 @@ def report(
 def _known_sources(engine: Any, asked: tuple[str, ...]) -> tuple[str, ...]:
     """The stored codes for the asked ones (case-insensitive); an unknown code is an error,
     not an empty report that looks like a real one."""
-    from sqlalchemy import select
+    from hotline.intake.stats import all_sources, stored_sources
 
-    from hotline.store.models import Source
-
-    with engine.connect() as connection:
-        stored = {code.upper(): code for (code,) in connection.execute(select(Source.code))}
-    unknown = [code for code in asked if code.upper() not in stored]
+    known, unknown = stored_sources(engine, asked)
     if unknown:
-        known = ", ".join(sorted(stored.values())) or "none yet"
-        raise fail(f"unknown source(s): {', '.join(unknown)} (known: {known})")
-    return tuple(stored[code.upper()] for code in asked)
+        listed = ", ".join(all_sources(engine)) or "none yet"
+        raise fail(f"unknown source(s): {', '.join(unknown)} (known: {listed})")
+    return known
 
 
 def write_report(assessment: Assessment, out_dir: Path) -> dict[str, object]:
     """Write assessment.html, tables/*.csv and (with an engine) assessment.pdf into ``out_dir``.
 
     Each file is written whole or not at all; a file that cannot be written raises
-    :class:`hotline.report.files.OutputError` and leaves the earlier one in place.
+    :class:`hotline.strategic.files.OutputError` and leaves the earlier one in place.
     """
-    from hotline.report.csvout import write_tables
-    from hotline.report.files import write_atomic
-    from hotline.report.html import render_html
-    from hotline.report.pdf import write_pdf
+    from hotline.strategic.csvout import write_tables
+    from hotline.strategic.files import write_atomic
+    from hotline.strategic.html import render_html
+    from hotline.strategic.pdf import write_pdf
 
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / "assessment.html"

@@ -37,6 +37,9 @@ from typing import Any
 ONION = "onion"
 BEHIND_CDN = "behind-cdn"
 UNKNOWN = "unknown"
+# What people read for the statuses a site's hosting may have instead of a country code:
+# one spelling for the CLI, the demo and the strategic assessment.
+HOSTING_LABELS = {BEHIND_CDN: "behind CDN", ONION: "hidden service (.onion)", UNKNOWN: "unknown"}
 # Sightings a day apart are "at the same time": passive DNS is coarse, and one live run
 # resolves the apex and the www name a few milliseconds apart.
 SIMULTANEOUS = timedelta(days=1)

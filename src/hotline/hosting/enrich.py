@@ -47,9 +47,9 @@ from hotline.hosting.models import (
 from hotline.hosting.observations import ADDRESS_TYPES, Observation, site_key_for, upsert
 from hotline.hosting.rdap_bootstrap import Bootstrap
 from hotline.hosting.sightings import site_sightings
-from hotline.store.engine import WRITER
-from hotline.store.models import Site, Url
+from hotline.intake.models import Site, Url
 from hotline.store.types import utcnow
+from hotline.store.uow import unit_of_work
 
 T = TypeVar("T")
 Progress = Callable[[str, int, int], None]  # (step, done, total)
@@ -153,7 +153,7 @@ class Enricher:
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
         """One write transaction (on SQLite it takes the write lock at BEGIN)."""
-        with self.engine.connect().execution_options(**WRITER) as connection, connection.begin():
+        with unit_of_work(self.engine) as connection:
             yield connection
 
     def run(self) -> EnrichSummary:
@@ -311,8 +311,7 @@ class Enricher:
                      "cdn": cdn, "fingerprint": self.fingerprint, "looked_up_at": now}
                 )  # fmt: skip
             with (
-                self.engine.connect().execution_options(**WRITER) as connection,
-                connection.begin(),
+                unit_of_work(self.engine) as connection,
             ):
                 _upsert_facts(connection, rows)
             self.progress("IP facts", done * 50_000 + len(chunk), len(ips))
@@ -348,8 +347,7 @@ class Enricher:
                     for asked, outcome in zip(chunk, client.lookup_many(chunk), strict=True)
                 ]
                 with (
-                    self.engine.connect().execution_options(**WRITER) as connection,
-                    connection.begin(),
+                    unit_of_work(self.engine) as connection,
                 ):
                     for outcome in outcomes:
                         summary.rdap_by_status[outcome.status] += 1
@@ -421,8 +419,7 @@ class Enricher:
                     }
                 )  # fmt: skip
             with (
-                self.engine.connect().execution_options(**WRITER) as connection,
-                connection.begin(),
+                unit_of_work(self.engine) as connection,
             ):
                 connection.execute(delete(SiteHosting).where(SiteHosting.site_key.in_(keys)))
                 connection.execute(insert(SiteHosting), rows)

@@ -41,7 +41,7 @@ from hotline.hosting.pdns import (
     saf_message,
 )
 from hotline.quarantine import Refusal, record
-from hotline.store.engine import WRITER
+from hotline.store.uow import unit_of_work
 
 MAX_LINE = 1 << 20  # a COF line is a few hundred bytes; a megabyte is not a record
 MAX_DOCUMENT = 256 << 20  # a whole-file JSON document is read into memory up to this size
@@ -433,7 +433,7 @@ class PdnsImporter:
         return parsed
 
     def _flush(self, pending: list[Observation], refused: list[Refusal]) -> int:
-        with self.engine.connect().execution_options(**WRITER) as connection, connection.begin():
+        with unit_of_work(self.engine) as connection:
             written = upsert(connection, pending)
             record(connection, refused)
         return written

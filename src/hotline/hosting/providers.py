@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, select
 
+from hotline.accounts.audit import record_event
+from hotline.accounts.roles import Actor
 from hotline.hosting.models import Provider
 from hotline.store.types import utcnow
 from hotline.store.upsert import insert_ignore
@@ -72,21 +74,42 @@ def read_csv(path: Path) -> list[ProviderEntry]:
     return entries
 
 
-def save(connection: Connection, entries: Iterable[ProviderEntry], author: str) -> int:
+def save(connection: Connection, given: Iterable[ProviderEntry], actor: Actor) -> int:
+    """Add or replace entries, with one audit event keeping the entries they replace."""
+    entries = list(given)
     rows = [
         {"asn": e.asn, "name": e.name, "kind": e.kind, "note": e.note,
-         "updated_by": author[:64], "updated_at": utcnow()}
+         "updated_by": actor.name[:64], "updated_at": utcnow()}
         for e in entries
     ]  # fmt: skip
     if not rows:
         return 0
-    connection.execute(delete(Provider).where(Provider.asn.in_([r["asn"] for r in rows])))
+    asns = [e.asn for e in entries]
+    before = _entries(connection, asns)
+    connection.execute(delete(Provider).where(Provider.asn.in_(asns)))
     connection.execute(insert_ignore(connection, Provider.__table__, ["asn"]), rows)
+    shown = f"AS{asns[0]}" if len(asns) == 1 else f"{len(asns)} ASes"
+    after = [{k: r[k] for k in ("asn", "name", "kind", "note")} for r in rows]
+    record_event(connection, actor, "providers.set", shown, before=before, after=after)
     return len(rows)
 
 
-def remove(connection: Connection, asn: int) -> bool:
-    return bool(connection.execute(delete(Provider).where(Provider.asn == asn)).rowcount)
+def remove(connection: Connection, asn: int, actor: Actor) -> bool:
+    before = _entries(connection, [asn])
+    if not before:
+        return False
+    connection.execute(delete(Provider).where(Provider.asn == asn))
+    record_event(connection, actor, "providers.remove", f"AS{asn}", before=before)
+    return True
+
+
+def _entries(connection: Connection, asns: list[int]) -> list[dict[str, Any]]:
+    return [
+        {"asn": r.asn, "name": r.name, "kind": r.kind, "note": r.note}
+        for r in connection.execute(
+            select(Provider).where(Provider.asn.in_(asns)).order_by(Provider.asn)
+        )
+    ]
 
 
 def listing(connection: Connection) -> list[Row[Any]]:

@@ -12,7 +12,7 @@ from hotline.hosting.current import CONTENT
 from hotline.hosting.models import HostingObservation, IpFactsRow, Provider, SiteHosting
 from hotline.hosting.observations import ADDRESS_TYPES
 from hotline.hosting.sightings import site_names
-from hotline.store.models import Site, Url
+from hotline.intake.models import Site, Url
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,3 +99,9 @@ def hosting_by_country(connection: Connection) -> list[CountryCount]:
     )
     rows = [CountryCount(c, int(s), int(u)) for c, s, u in connection.execute(query)]
     return sorted(rows, key=lambda r: (-r.urls, -r.sites, r.country))
+
+
+def current_countries(connection: Connection) -> dict[str, str | None]:
+    """Site key → its current hosting country (or ``behind-cdn``, ``onion``...)."""
+    rows = connection.execute(select(SiteHosting.site_key, SiteHosting.country))
+    return {key: country for key, country in rows}

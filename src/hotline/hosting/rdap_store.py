@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Integer, String, Text, delete, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.hosting.rdap_cache import RdapOutcome
-from hotline.store.models import Base
+from hotline.store.base import Base
 from hotline.store.types import UTCDateTime
 
 MAX_ERROR = 500  # characters of a reason kept; reasons are one short line by construction

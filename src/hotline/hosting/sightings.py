@@ -17,7 +17,7 @@ from sqlalchemy import Connection, select
 from hotline.hosting.current import AddressSighting, SiteNames
 from hotline.hosting.models import HostingObservation, IpFactsRow
 from hotline.hosting.observations import ADDRESS_TYPES
-from hotline.store.models import Site, Url
+from hotline.intake.models import Site, Url
 
 MAX_CNAME_DEPTH = 3
 _CHUNK = 2000

@@ -7,7 +7,6 @@ optional; any other column is kept as extra data, at most :data:`MAX_EXTRA_BYTES
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -17,7 +16,7 @@ from typing import NamedTuple
 
 import orjson
 
-from hotline.urls import CanonicalURL, Rejection, TrackingPolicy, canonicalize
+from hotline.urls import CanonicalURL, Rejection, TrackingPolicy, canonicalize, url_digest
 
 REQUIRED_FIELDS = ("source", "source_report_id", "reported_at", "url")
 OPTIONAL_FIELDS = ("site_type", "commercial", "note")
@@ -161,7 +160,7 @@ def parse_report(
         reported_at,
         values["url"],
         canonical,
-        hashlib.sha256(canonical.url.encode("utf-8")).digest(),
+        url_digest(canonical.url),
         site_type,
         commercial,
         note,

@@ -24,12 +24,12 @@ from sqlalchemy.exc import DBAPIError
 
 from hotline.intake.batches import Batch, read_batches, read_batches_in_child
 from hotline.intake.gc_tuning import bulk_allocation
+from hotline.intake.models import Source
 from hotline.intake.staging import StagedReports
 from hotline.quarantine import Refusal, record
 from hotline.store.bulk import Bulk, Load, StageTable
-from hotline.store.engine import WRITER
-from hotline.store.models import Source
 from hotline.store.types import storage_time, utcnow
+from hotline.store.uow import unit_of_work
 from hotline.store.upsert import insert_ignore
 from hotline.urls import DEFAULT_POLICY, TrackingPolicy
 
@@ -192,8 +192,7 @@ class ReportImporter:
         for attempt in range(_RETRIES):
             try:
                 with (
-                    self.engine.connect().execution_options(**WRITER) as connection,
-                    connection.begin(),
+                    unit_of_work(self.engine) as connection,
                 ):
                     new_sites, new_urls, new_reports, conflicts = self._write(connection, batch)
                 break

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
 
-from hotline.store.models import Report, Site, Source, Url
+from hotline.intake.models import Report, Site, Source, Url
 
 
 def multi_source_urls(engine: Engine) -> int:
@@ -59,3 +59,23 @@ def totals(engine: Engine) -> dict[str, int]:
                 ("sources", Source),
             )
         }
+
+
+def canonical_urls(engine: Engine) -> set[str]:
+    """Every stored canonical URL."""
+    with engine.connect() as connection:
+        return set(connection.scalars(select(Url.canonical)))
+
+
+def stored_sources(engine: Engine, asked: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]]:
+    """The stored source codes for the asked ones, matched without regard to case, and the
+    asked codes nobody stored (an unknown code is the caller's error to report)."""
+    with engine.connect() as connection:
+        stored = {code.upper(): code for code in connection.scalars(select(Source.code))}
+    known = tuple(stored[code.upper()] for code in asked if code.upper() in stored)
+    return known, [code for code in asked if code.upper() not in stored]
+
+
+def all_sources(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return sorted(connection.scalars(select(Source.code)))

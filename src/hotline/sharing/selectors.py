@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from hotline.captures.models import Capture, Selector, SiteSelector
-from hotline.store.models import Site
+from hotline.captures.models import Capture, SelectorValue, SiteSelector
+from hotline.intake.models import Site
 from hotline.urls import defang
 from hotline.urls.display import for_people
 
@@ -92,10 +92,10 @@ def selector_rows(
     query = (
         select(
             Site.key,
-            Selector.kind,
-            Selector.value,
-            Selector.method,
-            Selector.strength,
+            SelectorValue.kind,
+            SelectorValue.value,
+            SelectorValue.method,
+            SelectorValue.strength,
             SiteSelector.first_seen,
             SiteSelector.last_seen,
             SiteSelector.captures,
@@ -103,11 +103,11 @@ def selector_rows(
             latest.c.page_class,
         )
         .join(SiteSelector, SiteSelector.site_id == Site.id)
-        .join(Selector, Selector.id == SiteSelector.selector_id)
-        .join(sharing, sharing.c.selector_id == Selector.id)
+        .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
+        .join(sharing, sharing.c.selector_id == SelectorValue.id)
         # a gateway's source site may have no capture of its own: then no class
         .outerjoin(latest, (latest.c.site_id == Site.id) & (latest.c.rank == 1))
-        .order_by(Site.key, Selector.kind, Selector.value)
+        .order_by(Site.key, SelectorValue.kind, SelectorValue.value)
     )
     if site is not None:
         query = query.where(Site.key == site)

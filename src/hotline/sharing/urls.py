@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from hotline.store.models import Report, Site, Source, Url
+from hotline.intake.models import Report, Site, Source, Url
 from hotline.urls import defang
 from hotline.urls.display import for_people
 

@@ -101,7 +101,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see _sqlite_begin).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    # WAL lets readers (report, serve) run while an import writes; NORMAL is durable at
+    # WAL lets readers (report, lookups) run while an import writes; NORMAL is durable at
     # checkpoints and cannot corrupt the file on a crash, only lose the last transactions.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")

@@ -4,7 +4,7 @@ and the text shown to people (:mod:`hotline.urls.display`)."""
 from hotline.urls.canonical import MAX_URL_BYTES, Canonical, canonicalize
 from hotline.urls.defang import defang, defang_host, defang_text, refang
 from hotline.urls.display import escape_controls, for_people
-from hotline.urls.model import CanonicalURL, Rejection, RejectReason, SiteKind
+from hotline.urls.model import CanonicalURL, Rejection, RejectReason, SiteKind, url_digest
 from hotline.urls.sites import registrable_domain
 from hotline.urls.tracking import DEFAULT_POLICY, TrackingPolicy
 
@@ -25,4 +25,5 @@ __all__ = [
     "for_people",
     "refang",
     "registrable_domain",
+    "url_digest",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -52,3 +53,8 @@ class CanonicalURL(NamedTuple):
     scheme_added: bool = False
     had_userinfo: bool = False
     stripped_params: tuple[str, ...] = ()
+
+
+def url_digest(canonical: str) -> bytes:
+    """The key a canonical URL is stored under: SHA-256 of its UTF-8 text (32 bytes)."""
+    return hashlib.sha256(canonical.encode("utf-8")).digest()

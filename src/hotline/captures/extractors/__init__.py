@@ -34,7 +34,7 @@ from hotline.captures.extractors.payments import (
     payment_extractor,
 )
 from hotline.captures.extractors.template import template_extractor
-from hotline.captures.model import CapturedPage, Selector
+from hotline.captures.page import CapturedPage, Selector
 
 __all__ = [
     "AFFILIATE_PARAMS",

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from selectolax.lexbor import LexborNode
 
-from hotline.captures.model import CapturedPage, Selector
+from hotline.captures.page import CapturedPage, Selector
 from hotline.urls import CanonicalURL, Rejection, canonicalize
 
 __all__ = [

@@ -59,7 +59,7 @@ from urllib.parse import urlsplit
 
 from hotline.captures.extractors._common import Link, attribute, resolve
 from hotline.captures.extractors.brand import extract_brand
-from hotline.captures.model import CapturedPage, Selector, Strength
+from hotline.captures.page import CapturedPage, Selector, Strength
 
 __all__ = [
     "AFFILIATE_PARAMS",

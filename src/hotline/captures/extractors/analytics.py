@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from hotline.captures.extractors._common import MAX_ATTRIBUTE
-from hotline.captures.model import CapturedPage, Selector, Strength
+from hotline.captures.page import CapturedPage, Selector, Strength
 
 __all__ = ["ANALYTICS_PATTERNS", "AnalyticsPattern", "extract_analytics"]
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 import unicodedata
 
 from hotline.captures.extractors._common import MAX_ATTRIBUTE
-from hotline.captures.model import CapturedPage, Selector, Strength
+from hotline.captures.page import CapturedPage, Selector, Strength
 
 __all__ = [
     "BRAND_PREFIXES",

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from urllib.parse import unquote
 
 from hotline.captures.extractors._common import attribute, resolve, visible_texts
-from hotline.captures.model import CapturedPage, Selector, Strength
+from hotline.captures.page import CapturedPage, Selector, Strength
 
 __all__ = ["IMAGE_SUFFIXES", "extract_contacts", "extract_emails", "extract_script_hosts"]
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from hotline.captures.bitcoin import classify_bitcoin_address
 from hotline.captures.extractors._common import attributes, visible_texts
-from hotline.captures.model import CapturedPage, Selector, Strength
+from hotline.captures.page import CapturedPage, Selector, Strength
 
 __all__ = ["METHOD_BTC", "METHOD_ETH", "extract_crypto", "normalise_eth_address"]
 

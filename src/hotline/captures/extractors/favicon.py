@@ -19,7 +19,7 @@ import hashlib
 
 import mmh3
 
-from hotline.captures.model import Selector, Strength
+from hotline.captures.page import Selector, Strength
 
 __all__ = ["favicon_hashes", "favicon_md5", "favicon_mmh3"]
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from selectolax.lexbor import LexborNode
 
 from hotline.captures.extractors._common import Extractor, attribute, resolve
-from hotline.captures.model import CapturedPage, Selector, Strength
+from hotline.captures.page import CapturedPage, Selector, Strength
 from hotline.urls import CanonicalURL, canonicalize
 
 __all__ = [

@@ -58,7 +58,7 @@ import mmh3
 import numpy as np
 from selectolax.lexbor import LexborHTMLParser
 
-from hotline.captures.model import CapturedPage, Selector, Strength
+from hotline.captures.page import CapturedPage, Selector, Strength
 
 __all__ = [
     "MAX_CLASSES",

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from alembic import context
 
+import hotline.accounts.models  # registers the accounts and audit tables on Base
 import hotline.attribution.models  # registers the attribution tables on Base
 import hotline.captures.models  # registers the captures tables on Base
 import hotline.hosting.models  # registers the hosting tables on Base
-import hotline.hosting.rdap_store  # noqa: F401 (registers the RDAP look-up table on Base)
-from hotline.store.models import Base
+import hotline.hosting.rdap_store  # registers the RDAP look-up table on Base
+import hotline.intake.models  # registers the intake tables on Base
+import hotline.quarantine  # noqa: F401 (registers the quarantine table on Base)
+from hotline.store.base import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, NoReturn
 
-from hotline.report.files import commit, temporary_beside
+from hotline.strategic.files import commit, temporary_beside
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 TIMEOUT_SECONDS = 60
@@ -126,7 +126,7 @@ def write_pdf(html_path: Path, pdf_path: Path) -> str | None:
 
     The engine prints to a temporary file beside ``pdf_path``, which is renamed into place only
     once it is a whole PDF: ``pdf_path`` is never a half-written file. Raises
-    :class:`hotline.report.files.OutputError` when the folder cannot be written at all.
+    :class:`hotline.strategic.files.OutputError` when the folder cannot be written at all.
     """
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
     pdf_path.unlink(missing_ok=True)  # a stale PDF must not pass for a fresh one

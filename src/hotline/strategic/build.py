@@ -35,14 +35,15 @@ from sqlalchemy import Table as DbTable
 from hotline import __version__
 from hotline.attribution.method import band
 from hotline.attribution.models import AttributionRun, Brand, SiteAttribution
-from hotline.captures.models import Selector, SiteSelector
+from hotline.captures.models import SelectorValue, SiteSelector
+from hotline.hosting.current import HOSTING_LABELS
 from hotline.hosting.models import EnrichState, SiteHosting
-from hotline.report.model import Assessment, Cell, Chart, Section, Table
+from hotline.intake.models import Report, Site, Source, Url
 from hotline.store.migrate import current_revision
-from hotline.store.models import Report, Site, Source, Url
+from hotline.strategic.model import Assessment, Cell, Chart, Section, Table
 from hotline.urls.sites import psl_version
 
-COUNTRY_LABELS = {"behind-cdn": "behind CDN", "onion": "hidden service (.onion)"}
+COUNTRY_LABELS = HOSTING_LABELS
 
 _SCOPE = MetaData()
 _URLS = DbTable(
@@ -370,14 +371,14 @@ class Builder:
     def payment(self) -> Section:
         s = self.sites
         shown = (
-            select(Selector.method, SiteSelector.site_id, SiteAttribution.brand_id,
+            select(SelectorValue.method, SiteSelector.site_id, SiteAttribution.brand_id,
                    Brand.distributor_id)
             .select_from(s)
             .join(SiteSelector, SiteSelector.site_id == s.c.site_id)
-            .join(Selector, Selector.id == SiteSelector.selector_id)
+            .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
             .outerjoin(SiteAttribution, SiteAttribution.site_id == s.c.site_id)
             .outerjoin(Brand, Brand.id == SiteAttribution.brand_id)
-            .where(Selector.method.is_not(None))
+            .where(SelectorValue.method.is_not(None))
             .subquery("payment_shown")
         )  # fmt: skip
         p = shown.c

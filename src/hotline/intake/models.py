@@ -1,7 +1,8 @@
-"""The intake tables: sources, sites, URLs, reports and the quarantine of rejected input.
+"""Intake's tables: sources, sites, URLs and reports.
 
 Counts such as "reports per URL" or "first reported" are derived with queries, not stored:
-concurrent importers then never contend on hot counter rows, and nothing can drift.
+concurrent importers then never contend on hot counter rows, and nothing can drift. Every
+later stage joins ``sites`` and ``urls``.
 """
 
 from __future__ import annotations
@@ -9,32 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Text,
-    UniqueConstraint,
-)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
 
+from hotline.store.base import Base
 from hotline.store.types import BigId, Json, UTCDateTime, utcnow
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
 
 
 class Source(Base):
@@ -93,29 +73,3 @@ class Report(Base):
     scheme_added: Mapped[bool] = mapped_column(Boolean, default=False)
     had_userinfo: Mapped[bool] = mapped_column(Boolean, default=False)
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class QuarantineEntry(Base):
-    """Input that was refused, with where it was and why, kept byte for byte (up to a cap).
-
-    Unique by (file, line, offset, digest of the raw bytes) so that re-running an import
-    does not quarantine the same bad row twice.
-    """
-
-    __tablename__ = "quarantine"
-    __table_args__ = (
-        UniqueConstraint("file", "line", "byte_offset", "raw_digest", name="uq_quarantine_record"),
-        Index("ix_quarantine_created_at", "created_at"),
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # what was being ingested: reports, ...
-    file: Mapped[str] = mapped_column(String(1024))
-    line: Mapped[int] = mapped_column(Integer)
-    byte_offset: Mapped[int] = mapped_column(BigId)
-    reason_code: Mapped[str] = mapped_column(String(40), index=True)
-    reason: Mapped[str] = mapped_column(Text)
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
-    raw_truncated: Mapped[bool] = mapped_column(Boolean, default=False)
-    raw_digest: Mapped[bytes] = mapped_column(LargeBinary(32))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

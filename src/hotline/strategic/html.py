@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from html import escape
 
-from hotline.report.model import Assessment, Cell, Chart, Section, Table
+from hotline.strategic.model import Assessment, Cell, Chart, Section, Table
 from hotline.urls.display import for_people
 
 #: Blocks every fetch, script and frame; only the inline stylesheet is allowed.

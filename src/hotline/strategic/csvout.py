@@ -8,7 +8,7 @@ which a cell shows as layout, stay) and a URL anywhere in a cell is defanged
 What a spreadsheet would *execute* is neutralised too: a text cell that starts like a formula
 (``=``, ``+``, ``-``, ``@``, TAB, CR) gets a leading ``'`` (the OWASP advice against CSV
 injection). Numbers stay numbers, negative ones too. Each file is written whole or not at
-all (:func:`hotline.report.files.write_atomic`).
+all (:func:`hotline.strategic.files.write_atomic`).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from hotline.report.files import write_atomic
-from hotline.report.model import Assessment, Cell, Chart, Table
+from hotline.strategic.files import write_atomic
+from hotline.strategic.model import Assessment, Cell, Chart, Table
 from hotline.urls.display import for_people
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -83,7 +83,7 @@ def write_tables(assessment: Assessment, folder: Path) -> list[Path]:
 
     Returns the paths in report order. Two tables (or charts) with the same key would silently
     overwrite each other, so that raises ``ValueError`` before anything is written. A file
-    that cannot be written raises :class:`hotline.report.files.OutputError`: the files
+    that cannot be written raises :class:`hotline.strategic.files.OutputError`: the files
     written before it are whole, and the one that failed is as it was (the earlier file, or
     none).
     """

@@ -1,6 +1,6 @@
 """``hotline report --print``: the assessment at a glance in the terminal.
 
-The same defanging as the HTML report applies (:func:`hotline.report.html.defang_display`),
+The same defanging as the HTML report applies (:func:`hotline.strategic.html.defang_display`),
 each value is one line with every control character shown escaped (a TAB or LF, harmless on
 a page, could fake a row here), and cells are Rich ``Text`` objects, so nothing in the data
 is read as console markup.
@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from hotline.report.html import defang_display, format_cell
-from hotline.report.model import Assessment, Cell, Table
+from hotline.strategic.html import defang_display, format_cell
+from hotline.strategic.model import Assessment, Cell, Table
 from hotline.urls.display import escape_controls
 
 MAX_ROWS = 12

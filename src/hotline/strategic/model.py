@@ -1,6 +1,6 @@
 """What a strategic assessment holds, independent of how it is drawn.
 
-The builder (``hotline.report.build``) fills these from the database; the renderers turn
+The builder (``hotline.strategic.build``) fills these from the database; the renderers turn
 them into a self-contained HTML file, a PDF, CSV tables and a terminal summary. Keeping the
 two apart is what makes the report testable: the numbers are checked on the model, the
 drawing on the files.

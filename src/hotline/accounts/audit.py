@@ -1,0 +1,180 @@
+"""The audit trail: append-only, hash-chained events.
+
+Each event's hash is the SHA-256 of the canonical JSON of its fields (position, time,
+actor, organisation, action, object, outcome, before, after) and of the previous event's
+hash. Recomputing the chain from the first event names the first one that was edited,
+removed or moved. The head (last position and hash), kept outside the database, also
+shows a removal at the end. On PostgreSQL and SQLite, triggers refuse UPDATE and DELETE on
+the table; the chain is what still tells when someone with the file or superuser rights
+went around them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, text
+
+from hotline.accounts.models import AuditEvent
+from hotline.accounts.roles import Actor
+from hotline.store.types import utcnow
+
+GENESIS = "0" * 64
+"""The previous hash of the first event."""
+
+_CHAIN_LOCK = 7_307_716_201  # pg_advisory_xact_lock key: one appender at a time
+
+OK = "ok"
+REFUSED = "refused"
+FAILED = "failed"
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no spaces, UTF-8 as is; times as ISO 8601 UTC; sets sorted."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _time(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: getattr(value, name) for name in value.__dataclass_fields__}
+    return str(value)
+
+
+def _time(value: datetime) -> str:
+    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def event_hash(fields: Mapping[str, Any]) -> str:
+    """The hash of one event from its stored fields (``hash`` itself excluded)."""
+    body = {k: fields[k] for k in _HASHED}
+    body["at"] = _time(body["at"])
+    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+_HASHED = (
+    "id",
+    "at",
+    "actor",
+    "organisation",
+    "action",
+    "object",
+    "outcome",
+    "before",
+    "after",
+    "prev_hash",
+)
+
+
+def record_event(
+    connection: Connection,
+    actor: Actor,
+    action: str,
+    object_: str,
+    *,
+    before: Any = None,
+    after: Any = None,
+    outcome: str = OK,
+) -> int:
+    """Append one event in the caller's transaction; returns its position.
+
+    Appenders queue: PostgreSQL takes a transaction-scoped advisory lock, SQLite's writer
+    already holds the database's write lock (``BEGIN IMMEDIATE``).
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+    last = connection.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    fields: dict[str, Any] = {
+        "id": (last.id + 1) if last else 1,
+        "at": utcnow(),
+        "actor": actor.name,
+        "organisation": actor.organisation,
+        "action": action,
+        "object": object_,
+        "outcome": outcome,
+        "before": None if before is None else canonical_json(before),
+        "after": None if after is None else canonical_json(after),
+        "prev_hash": last.hash if last else GENESIS,
+    }
+    fields["hash"] = event_hash(fields)
+    connection.execute(insert(AuditEvent).values(fields))
+    return int(fields["id"])
+
+
+@dataclass(frozen=True)
+class Verdict:
+    events: int  # events checked
+    broken_at: int | None  # position of the first event that does not fit, or None
+    reason: str  # why it does not fit ("" when the chain holds)
+    head_id: int | None
+    head_hash: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+def verify(connection: Connection) -> Verdict:
+    """Recompute the chain from the first event; stop at the first that does not fit."""
+    expected_id, expected_prev, count = 1, GENESIS, 0
+    last: Any = None
+    for row in connection.execute(select(AuditEvent).order_by(AuditEvent.id)):
+        count += 1
+        fields = row._asdict()
+        if row.id != expected_id:
+            reason = (
+                f"event #{expected_id} is missing"
+                if row.id > expected_id
+                else "positions out of order"
+            )
+            return Verdict(count, row.id, reason, None, None)
+        if row.prev_hash != expected_prev:
+            return Verdict(
+                count,
+                row.id,
+                "its previous hash is not the hash of the event "
+                "before it (an event was removed, inserted or moved)",
+                None,
+                None,
+            )
+        if event_hash(fields) != row.hash:
+            return Verdict(count, row.id, "its fields do not match its hash (edited)", None, None)
+        expected_id, expected_prev, last = row.id + 1, row.hash, row
+    return Verdict(count, None, "", last.id if last else None, last.hash if last else None)
+
+
+def events(
+    connection: Connection,
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+    organisation: str | None = None,
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> Iterator[Any]:
+    """Events, newest first, filtered; ``action`` matches a prefix (``attribution.``)."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    if action:
+        query = query.where(AuditEvent.action.startswith(action, autoescape=True))
+    if organisation:
+        query = query.where(AuditEvent.organisation == organisation)
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    if limit:
+        query = query.limit(limit)
+    yield from connection.execute(query)
