@@ -13,6 +13,8 @@ import re
 import zlib
 from dataclasses import dataclass, field
 
+import brotli
+
 MAX_HTML_BYTES = 10 * 1024 * 1024  # HTML beyond this is cut (and the capture flagged)
 MAX_DECODED_BYTES = 64 * 1024 * 1024  # any decoded body beyond this is cut
 _MAX_HEAD = 64 * 1024
@@ -104,6 +106,16 @@ def parse_http(block: bytes, limit: int = MAX_DECODED_BYTES) -> HttpMessage:
         except zlib.error as error:
             message.problem = f"cannot decode Content-Encoding {encoding}: {error}"
             body = b""
+    elif encoding == "br":
+        try:
+            body, message.body_cut = _unbrotli(body, limit)
+        except brotli.error as error:
+            # Brotli has no magic number to tell a stored-decoded body from an encoded one:
+            # bytes that do not decode are the payload when they look like it (markup or a
+            # known image format), as recorders store them; anything else is refused.
+            if not _looks_decoded(body):
+                message.problem = f"cannot decode Content-Encoding br: {error}"
+                body = b""
     elif encoding not in ("", "identity"):
         message.problem = f"Content-Encoding {encoding!r} is not decoded"
         body = b""
@@ -119,6 +131,33 @@ def _inflate(data: bytes, encoding: str, limit: int) -> tuple[bytes, bool]:
     inflater = zlib.decompressobj(wbits)
     out = inflater.decompress(data, limit + 1)
     if len(out) > limit:
+        return out[:limit], True
+    return out, False
+
+
+_DECODED_STARTS = (b"<", b"\xef\xbb\xbf<", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF",
+                   b"\x00\x00\x01\x00", b"BM")  # fmt: skip
+
+
+def _looks_decoded(body: bytes) -> bool:
+    """Markup (after white space) or the signature of an image format hotline hashes."""
+    return body.lstrip(b" \t\r\n").startswith(_DECODED_STARTS)
+
+
+def _unbrotli(data: bytes, limit: int) -> tuple[bytes, bool]:
+    """Decode at most ``limit`` bytes of a Brotli body (the decoder's output limit is kept
+    to within one 32 KiB block); a truncated stream gives what it decoded."""
+    decoder = brotli.Decompressor()
+    parts = [decoder.process(data, output_buffer_limit=limit + 1)]
+    size = len(parts[0])
+    while size <= limit and not decoder.is_finished() and not decoder.can_accept_more_data():
+        more = decoder.process(b"", output_buffer_limit=limit + 1 - size)
+        if not more:
+            break
+        parts.append(more)
+        size += len(more)
+    out = b"".join(parts)
+    if size > limit:
         return out[:limit], True
     return out, False
 
