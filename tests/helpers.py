@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 
 from hotline.intake.models import Report, Site, Source, Url
 
@@ -81,3 +83,18 @@ def session_processes(session_id: int) -> list[int]:
         if session == session_id and state != "Z":
             found.append(int(entry.name))
     return found
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def ask(
+    engine: Engine,
+    query: Callable[Concatenate[Connection, P], R],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> R:
+    """A read function (they take a connection) called on a connection of ``engine``."""
+    with engine.connect() as connection:
+        return query(connection, *args, **kwargs)

@@ -341,3 +341,20 @@ def test_changing_any_hashed_field_changes_the_hash(field: str, value: str) -> N
     }  # fmt: skip
     changed = {**fields, field: value}
     assert (event_hash(changed) == event_hash(fields)) == (changed == fields)
+
+
+def test_every_import_summary_has_the_one_shape() -> None:
+    from hotline.captures.services import CaptureSummary
+    from hotline.hosting.pdns_import import PdnsSummary
+    from hotline.intake.services import IngestSummary
+    from hotline.pipeline import ImportSummary
+
+    kinds: tuple[type[Any], ...] = (IngestSummary, CaptureSummary, PdnsSummary)
+    for kind in kinds:
+        summary = kind(file="f")
+        assert isinstance(summary, ImportSummary), kind
+        other = kind(file="g")
+        other.rejected = 2
+        other.rejected_by_code["bad_row"] = 2
+        summary.add(other)
+        assert (summary.rejected, summary.rejected_by_code["bad_row"]) == (2, 2), kind

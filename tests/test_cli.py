@@ -28,7 +28,7 @@ from hotline.intake.models import Report, Site, Source, Url
 from hotline.quarantine import QuarantineEntry, entries
 from hotline.sharing.formats import csv_safe, write_rows
 from hotline.store.engine import make_engine
-from tests.helpers import counts
+from tests.helpers import ask, counts
 
 runner = CliRunner()
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -181,7 +181,7 @@ def test_ingest_with_rejected_rows_exits_1_and_keeps_the_good_rows(
     assert "3 row(s) rejected" in result.err
     assert "hotline quarantine list" in result.err
     assert counts(engine)["reports"] == 2
-    assert {(e.line, e.reason_code) for e in entries(engine)} == {
+    assert {(e.line, e.reason_code) for e in ask(engine, entries)} == {
         (3, "bad_timestamp"),
         (4, "url_unsupported_scheme"),
         (6, "url_invalid_port"),
@@ -198,7 +198,7 @@ def test_ingest_file_without_required_columns_exits_1(
     path = write(tmp_path / "cols.csv", "source,link\nHL-A,http://shop.brand.test/\n")
     result = hotline(db_url, "ingest", "reports", str(path))
     assert result.code == 1, result
-    assert [e.reason_code for e in entries(engine)] == ["bad_header"]
+    assert [e.reason_code for e in ask(engine, entries)] == ["bad_header"]
     assert counts(engine)["reports"] == 0
 
 
@@ -343,7 +343,7 @@ def test_quarantine_show_and_save_raw(
     crlf = write(tmp_path / "crlf.csv", MIXED.replace("\n", "\r\n"))
     hotline(db_url, "ingest", "reports", str(mixed_feed), str(crlf))
     for path, eol in ((mixed_feed, "\n"), (crlf, "\r\n")):
-        (item,) = entries(engine, file=path.name, code="bad_timestamp")
+        (item,) = ask(engine, entries, file=path.name, code="bad_timestamp")
         result = hotline(
             db_url, "quarantine", "show", str(item.id), "--save-raw", str(tmp_path / "raw")
         )
@@ -363,7 +363,7 @@ def test_quarantine_show_keeps_non_utf8_bytes(db_url: str, engine: Engine, tmp_p
     feed = tmp_path / "latin1.csv"
     feed.write_bytes(HEADER.encode() + raw_line)
     assert hotline(db_url, "ingest", "reports", str(feed)).code == 1
-    (item,) = entries(engine)
+    (item,) = ask(engine, entries)
     saved = tmp_path / "saved.bin"
     result = hotline(db_url, "quarantine", "show", str(item.id), "--save-raw", str(saved))
     assert result.code == 0, result
@@ -964,7 +964,7 @@ def test_quarantine_save_raw_on_a_full_disk(
 ) -> None:
     full_disk[0] = 10**9
     hotline(db_url, "ingest", "reports", str(mixed_feed))
-    (item,) = entries(engine, code="bad_timestamp")
+    (item,) = ask(engine, entries, code="bad_timestamp")
     saved = tmp_path / "raw.bin"
     saved.write_bytes(b"earlier")
     full_disk[0] = 5

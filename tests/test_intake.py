@@ -17,6 +17,7 @@ from hotline.intake.stats import multi_source_urls
 from hotline.quarantine import QuarantineEntry, entries
 from hotline.synth.feed import FeedGenerator, FeedRow, write_feed
 from hotline.urls import CanonicalURL, canonicalize
+from tests.helpers import ask
 
 HEADER = "source,source_report_id,reported_at,url,site_type,commercial,note\n"
 
@@ -59,7 +60,7 @@ def test_surface_variants_from_several_hotlines_dedupe_to_the_truth(
     reporters: dict[str, set[str]] = {}
     for row in rows:
         reporters.setdefault(str(row.truth), set()).add(row.source)
-    assert multi_source_urls(engine) == sum(1 for s in reporters.values() if len(s) > 1) > 0
+    assert ask(engine, multi_source_urls) == sum(1 for s in reporters.values() if len(s) > 1) > 0
 
 
 def test_reimporting_a_file_adds_nothing(
@@ -112,7 +113,7 @@ def test_a_file_of_bad_rows_is_quarantined_and_the_good_rows_still_go_in(
     assert summary.new_reports == 2
     assert summary.new_urls == 1  # both good rows are the same canonical URL
     assert summary.rejected == 6
-    found = {(e.line, e.reason_code) for e in entries(engine, limit=None)}
+    found = {(e.line, e.reason_code) for e in ask(engine, entries, limit=None)}
     assert found == {
         (3, "bad_timestamp"),
         (4, "url_unsupported_scheme"),
@@ -121,7 +122,7 @@ def test_a_file_of_bad_rows_is_quarantined_and_the_good_rows_still_go_in(
         (7, "not_utf8"),
         (8, "line_too_long"),
     }
-    stored = {e.line: e for e in entries(engine, limit=None)}
+    stored = {e.line: e for e in ask(engine, entries, limit=None)}
     assert stored[4].raw == bad_lines[1].encode()
     assert b"\xff\xfe" in stored[7].raw
     assert stored[8].raw_truncated
@@ -149,7 +150,7 @@ def test_file_level_problems_are_one_quarantine_entry(
     summary = ReportImporter(engine).ingest(path)
     assert summary.rows_read == 0
     assert summary.rejected == 1
-    assert [e.reason_code for e in entries(engine)] == [code]
+    assert [e.reason_code for e in ask(engine, entries)] == [code]
 
 
 def test_a_header_only_file_is_fine_and_empty(engine: Engine, tmp_path: Path) -> None:
@@ -178,7 +179,7 @@ def test_jsonl_keeps_unknown_keys_as_extra_and_accepts_json_types(
     path.write_bytes(b"\n".join(orjson.dumps(line) for line in lines) + b"\n{broken\n")
     summary = ReportImporter(engine).ingest(path)
     assert summary.new_reports == 1
-    assert sorted(e.reason_code for e in entries(engine)) == ["bad_json", "bad_json"]
+    assert sorted(e.reason_code for e in ask(engine, entries)) == ["bad_json", "bad_json"]
     with engine.connect() as connection:
         report = connection.execute(
             select(Report.extra, Report.commercial, Report.source_report_id)
@@ -241,7 +242,7 @@ def test_an_overlong_host_is_one_refused_row_on_both_engines(
     path.write_text(HEADER + "".join(rows))
     summary = ReportImporter(engine).ingest(path)
     assert (summary.new_reports, summary.rejected) == (10, 1)
-    assert [e.reason_code for e in entries(engine)] == ["url_invalid_host"]
+    assert [e.reason_code for e in ask(engine, entries)] == ["url_invalid_host"]
 
 
 def test_a_report_sent_again_with_another_url_is_quarantined_not_stored(
@@ -259,7 +260,7 @@ def test_a_report_sent_again_with_another_url_is_quarantined_not_stored(
     assert (summary.new_reports, summary.duplicate_reports, summary.rejected) == (1, 0, 1)
     assert (summary.new_urls, summary.new_sites) == (0, 0)  # nothing orphaned
     assert _urls(engine) == {"http://first.zorbel.test/a"}
-    [conflict] = entries(engine)
+    [conflict] = ask(engine, entries)
     assert (conflict.reason_code, conflict.line) == ("conflicting_report", 3)
     assert b"corrected" in conflict.raw
     same_again = tmp_path / "again.csv"
@@ -282,4 +283,4 @@ def test_conflicts_inside_one_file_do_not_depend_on_the_batch_size(
     summary = ReportImporter(engine, batch_size=batch_size).ingest(path)
     assert (summary.new_reports, summary.rejected) == (2, 1)
     assert _urls(engine) == {"http://first.zorbel.test/a", "http://other.zorbel.test/c"}
-    assert [(e.reason_code, e.line) for e in entries(engine)] == [("conflicting_report", 4)]
+    assert [(e.reason_code, e.line) for e in ask(engine, entries)] == [("conflicting_report", 4)]

@@ -39,6 +39,7 @@ from hotline.intake.records import (
 from hotline.intake.services import ReportImporter
 from hotline.quarantine import entries
 from hotline.urls import DEFAULT_POLICY
+from tests.helpers import ask
 
 HEADER = b"source,source_report_id,reported_at,url,note\n"
 BASE: dict[str, object] = {
@@ -329,7 +330,7 @@ def test_a_wide_row_is_quarantined_with_file_line_and_reason_and_its_batch_commi
     path.write_bytes(jsonl(*lines))
     summary = ReportImporter(engine).ingest(path)
     assert (summary.new_reports, summary.rejected) == (2, 2)
-    found = sorted((e.file, e.line, e.reason_code) for e in entries(engine))
+    found = sorted((e.file, e.line, e.reason_code) for e in ask(engine, entries))
     name = str(path.resolve())
     assert found == [(name, 2, "too_many_fields"), (name, 3, "extra_too_large")]
     with engine.connect() as connection:
@@ -444,7 +445,7 @@ def test_a_runaway_field_is_one_quarantine_entry_on_both_engines(
     path.write_bytes(HEADER + row(1, b'"opens') + b"note text\n" * 50_000 + b'ends"\n' + row(2))
     summary = ReportImporter(engine).ingest(path)
     assert (summary.new_reports, summary.rejected) == (1, 1)
-    (entry,) = entries(engine)
+    (entry,) = ask(engine, entries)
     assert (entry.line, entry.reason_code, entry.raw_truncated) == (2, "record_too_long", True)
     assert "to line 50,003" in entry.reason
 
@@ -617,7 +618,7 @@ def test_a_repeated_key_is_one_quarantine_entry_and_the_rest_goes_in(
     path.write_bytes(jsonl(BASE) + repeated)
     summary = ReportImporter(engine).ingest(path)
     assert (summary.new_reports, summary.rejected) == (1, 1)
-    (entry,) = entries(engine)
+    (entry,) = ask(engine, entries)
     assert (entry.line, entry.reason_code, entry.raw) == (2, "duplicate_key", repeated)
     assert "'url'" in entry.reason
 

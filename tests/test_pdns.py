@@ -27,6 +27,7 @@ from hotline.hosting.models import HostingObservation
 from hotline.hosting.pdns import KEPT_TYPES, PdnsLineError, PdnsRecord, parse_line
 from hotline.hosting.pdns_import import MAX_LINE, PdnsImporter
 from hotline.quarantine import MAX_RAW_KEPT, QuarantineEntry, entries
+from tests.helpers import ask
 from tests.test_cli import hotline, summary_value
 
 VECTORS = Path(__file__).parent / "vectors" / "passive-dns"
@@ -443,7 +444,7 @@ def test_a_mixed_file_and_its_gzip_copy(engine: Engine, tmp_path: Path) -> None:
     assert (www.first_seen, www.last_seen) == (at(1700000000), at(1700100000))
     assert first[("www.beta.example", "beta.example")].site_key == "beta.example"
 
-    stored = entries(engine, limit=None)
+    stored = ask(engine, entries, limit=None)
     assert [(e.file, e.line, e.reason_code) for e in stored] == [
         (str(plain), number, code) for number, code in REFUSED.items()
     ]
@@ -467,7 +468,7 @@ def test_a_mixed_file_and_its_gzip_copy(engine: Engine, tmp_path: Path) -> None:
     check_mixed_summary(importer, packed)
     assert {(r.host, r.rrtype, r.value) for r in observation_rows(engine)} == ROWS
     assert len(observation_rows(engine)) == 4
-    gz_entries = entries(engine, file="mixed.jsonl.gz", limit=None)
+    gz_entries = ask(engine, entries, file="mixed.jsonl.gz", limit=None)
     assert [(e.file, e.line, e.byte_offset, e.reason_code) for e in gz_entries] == [
         (str(packed), n, offset_of(n), code) for n, code in REFUSED.items()
     ]
@@ -555,7 +556,7 @@ def test_a_truncated_gzip_keeps_the_lines_before_the_cut(engine: Engine, tmp_pat
     assert summary.rejected_by_code == Counter({"truncated_file": 1})
     hosts = sorted(row.host for row in observation_rows(engine))
     assert hosts == sorted(line.split(b'"')[3].decode() for line in lines[: summary.records])
-    [refusal] = entries(engine, limit=None)
+    [refusal] = ask(engine, entries, limit=None)
     assert (refusal.file, refusal.line, refusal.reason_code, refusal.raw) == (
         str(cut),
         summary.lines + 1,
@@ -584,7 +585,7 @@ def test_a_scoped_aaaa_rdata_is_quarantined_not_stored(
     summary = PdnsImporter(engine).ingest(path)
     assert (summary.records, summary.rejected) == (1, 1)
     assert [(r.rrtype, r.value) for r in observation_rows(engine)] == [("A", "192.0.2.20")]
-    assert [e.reason_code for e in entries(engine, limit=None)] == ["bad_rdata"]
+    assert [e.reason_code for e in ask(engine, entries, limit=None)] == ["bad_rdata"]
 
 
 # --- the command line -------------------------------------------------------------------------

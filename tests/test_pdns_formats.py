@@ -27,6 +27,7 @@ from hotline.hosting.models import HostingObservation
 from hotline.hosting.pdns import PdnsLineError, parse_line, parse_record, saf_message
 from hotline.hosting.pdns_import import PdnsImporter, PdnsSummary, layout_of, spans
 from hotline.quarantine import entries
+from tests.helpers import ask
 from tests.test_cli import hotline, summary_value
 
 VECTORS = Path(__file__).parent / "vectors" / "passive-dns"
@@ -191,7 +192,7 @@ def test_bad_framing_is_rejected_with_its_line(engine: Engine, tmp_path: Path) -
     )
     summary = ingest(engine, path)
     assert summary.records == 1
-    stored = [(entry.line, entry.reason_code) for entry in entries(engine, limit=None)]
+    stored = [(entry.line, entry.reason_code) for entry in ask(engine, entries, limit=None)]
     # an unknown condition, a record without its fields, and {} after the stream ended
     assert stored == [(2, "bad_saf"), (3, "missing_field"), (6, "missing_field")]
     assert summary.warnings == []
@@ -258,9 +259,9 @@ def test_errors_in_a_document_name_the_line_the_record_starts_on(
     path.write_text(text, encoding="utf-8")
     summary = ingest(engine, path)
     assert summary.records == 2
-    stored = [(e.file, e.line, e.reason_code) for e in entries(engine, limit=None)]
+    stored = [(e.file, e.line, e.reason_code) for e in ask(engine, entries, limit=None)]
     assert stored == [(str(path), starts[1], "bad_rdata"), (str(path), starts[2], "not_an_object")]
-    by_line = {e.line: e for e in entries(engine, limit=None)}
+    by_line = {e.line: e for e in ask(engine, entries, limit=None)}
     assert orjson.loads(by_line[starts[1]].raw) == bad_rdata
     assert by_line[starts[1]].byte_offset == text.encode().index(b'{\n    "rrname": "bad')
 
@@ -278,7 +279,7 @@ def test_a_broken_record_in_a_sequence_does_not_hide_the_next(
     path.write_text(text, encoding="utf-8")
     summary = ingest(engine, path)
     assert (summary.layout, summary.records, summary.rejected) == ("sequence", 2, 1)
-    (entry,) = entries(engine, limit=None)
+    (entry,) = ask(engine, entries, limit=None)
     assert (entry.line, entry.reason_code) == (text.splitlines().index("{", 1) + 1, "bad_json")
 
 

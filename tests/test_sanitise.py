@@ -35,11 +35,11 @@ from hotline.hosting.models import HostingObservation, IpFactsRow, SiteHosting
 from hotline.hosting.rdap_store import RdapLookup
 from hotline.intake.models import Report, Site, Source, Url
 from hotline.quarantine import QuarantineEntry
-from hotline.sharing.selectors import display_value
 from hotline.store.engine import make_engine
 from hotline.urls import refang
 from hotline.urls.display import (
     BIDI_CONTROLS,
+    display_value,
     escape_controls,
     for_people,
     is_displayable,

@@ -13,9 +13,9 @@ step (``total`` 0 when unknown), ``items`` counts rows or records read so far.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Engine
 
@@ -36,6 +36,21 @@ from hotline.strategic.model import Assessment
 
 class Progress(Protocol):
     def __call__(self, what: str, done: int, total: int, items: int = 0) -> None: ...
+
+
+@runtime_checkable
+class ImportSummary(Protocol):
+    """What every import's summary has, whatever it imports (reports, captures, passive
+    DNS): the file (or "all files"), the records refused and why, and a way to add another
+    file's summary. The counts beside these are each import's own."""
+
+    file: str
+    rejected: int
+
+    @property
+    def rejected_by_code(self) -> Mapping[str, int]: ...
+
+    def add(self, other: Any, /) -> None: ...
 
 
 def _quiet(what: str, done: int, total: int, items: int = 0) -> None:

@@ -13,7 +13,6 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     Connection,
-    Engine,
     Index,
     Integer,
     LargeBinary,
@@ -131,7 +130,7 @@ def record(connection: Connection, refusals: Sequence[Refusal]) -> int:
 
 
 def entries(
-    engine: Engine,
+    connection: Connection,
     *,
     file: str | None = None,
     code: str | None = None,
@@ -144,28 +143,26 @@ def entries(
         query = query.where(QuarantineEntry.reason_code == code)
     if limit:
         query = query.limit(limit)
-    with Session(engine) as session:
+    with Session(bind=connection) as session:
         return list(session.scalars(query))
 
 
-def entry(engine: Engine, entry_id: int) -> QuarantineEntry | None:
-    with Session(engine) as session:
+def entry(connection: Connection, entry_id: int) -> QuarantineEntry | None:
+    with Session(bind=connection) as session:
         return session.get(QuarantineEntry, entry_id)
 
 
-def counts_by_reason(engine: Engine) -> Iterable[tuple[str, int]]:
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(QuarantineEntry.reason_code, func.count())
-            .group_by(QuarantineEntry.reason_code)
-            .order_by(func.count().desc())
-        )
-        return [(code, count) for code, count in rows]
+def counts_by_reason(connection: Connection) -> Iterable[tuple[str, int]]:
+    rows = connection.execute(
+        select(QuarantineEntry.reason_code, func.count())
+        .group_by(QuarantineEntry.reason_code)
+        .order_by(func.count().desc())
+    )
+    return [(code, count) for code, count in rows]
 
 
-def quarantined_lines(engine: Engine) -> list[int | None]:
+def quarantined_lines(connection: Connection) -> list[int | None]:
     """The line (or record) number of every quarantined entry, in order."""
-    with engine.connect() as connection:
-        return sorted(
-            connection.scalars(select(QuarantineEntry.line)), key=lambda n: (n is None, n or 0)
-        )
+    return sorted(
+        connection.scalars(select(QuarantineEntry.line)), key=lambda n: (n is None, n or 0)
+    )

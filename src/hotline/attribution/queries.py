@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, func, select
 
 from hotline.attribution.links import neighbourhood
 from hotline.attribution.method import BRAND, DISTRIBUTOR, PLACED, explain_local
@@ -156,7 +156,7 @@ def _evidence(connection: Connection, site_key: str) -> list[dict[str, Any]]:
     ]
 
 
-def site_rows(engine: Engine) -> Iterator[tuple[Any, ...]]:
+def site_rows(connection: Connection) -> Iterator[tuple[Any, ...]]:
     """The site export (columns in docs/attribution.md), one row per site in key order."""
     per_site = (
         select(
@@ -180,17 +180,16 @@ def site_rows(engine: Engine) -> Iterator[tuple[Any, ...]]:
         .outerjoin(SiteHosting, SiteHosting.site_key == Site.key)
         .order_by(Site.key)
     )  # fmt: skip
-    with engine.connect() as connection:
-        result = connection.execution_options(stream_results=True, yield_per=5000).execute(query)
-        for key, brand, distributor, b_label, d_label, urls, first, last, country, sure in result:
-            yield (
-                key,
-                brand_ref(brand) if brand is not None else None,
-                distributor_ref(distributor) if distributor is not None else None,
-                b_label, d_label, urls or 0,
-                first.isoformat() if first else None, last.isoformat() if last else None,
-                country, round(sure, 3) if sure is not None and brand is not None else None,
-            )  # fmt: skip
+    result = connection.execution_options(stream_results=True, yield_per=5000).execute(query)
+    for key, brand, distributor, b_label, d_label, urls, first, last, country, sure in result:
+        yield (
+            key,
+            brand_ref(brand) if brand is not None else None,
+            distributor_ref(distributor) if distributor is not None else None,
+            b_label, d_label, urls or 0,
+            first.isoformat() if first else None, last.isoformat() if last else None,
+            country, round(sure, 3) if sure is not None and brand is not None else None,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, func, select
 
 from hotline.captures.models import Capture, SelectorValue, SiteSelector
 from hotline.captures.neardup import BandedIndex
@@ -18,7 +18,7 @@ SAME_TEMPLATE_BITS = 10
 
 
 def similar_templates(
-    engine: Engine, site: str, max_distance: int = SAME_TEMPLATE_BITS
+    connection: Connection, site: str, max_distance: int = SAME_TEMPLATE_BITS
 ) -> list[tuple[str, int]]:
     """Other sites whose page template is within ``max_distance`` bits of one of this site's,
     nearest first: the near-duplicate lookup behind "these shops use one template"."""
@@ -30,13 +30,12 @@ def similar_templates(
     )
     index = BandedIndex.for_distance(max_distance)
     own: list[int] = []
-    with engine.connect() as connection:
-        for key, value in connection.execute(query):
-            fingerprint = int(value, 16)
-            if key == site:
-                own.append(fingerprint)
-            else:
-                index.add(f"{key}\x00{value}", fingerprint)
+    for key, value in connection.execute(query):
+        fingerprint = int(value, 16)
+        if key == site:
+            own.append(fingerprint)
+        else:
+            index.add(f"{key}\x00{value}", fingerprint)
     best: dict[str, int] = {}
     for fingerprint in own:
         for found, distance in index.query(fingerprint, max_distance):
@@ -67,7 +66,7 @@ class SitePages:
         return sum(count.captures for count in self.classes)
 
 
-def site_pages(engine: Engine, site: str) -> SitePages:
+def site_pages(connection: Connection, site: str) -> SitePages:
     """A site's captures by page class (``normal``, ``error``, ``placeholder``, ...).
 
     Pages that are not the site's own yield no selectors, so this is where an analyst sees
@@ -93,30 +92,23 @@ def site_pages(engine: Engine, site: str) -> SitePages:
         .limit(1)
     )
     order = {name: position for position, name in enumerate(PAGE_CLASSES)}
-    with engine.connect() as connection:
-        classes = [
-            PageClassCount(page_class, count, first, last)
-            for page_class, count, first, last in connection.execute(counts)
-        ]
-        newest = connection.execute(latest).first()
+    classes = [
+        PageClassCount(page_class, count, first, last)
+        for page_class, count, first, last in connection.execute(counts)
+    ]
+    newest = connection.execute(latest).first()
     classes.sort(key=lambda item: (order.get(item.page_class, len(order)), item.page_class))
     if newest is None:
         return SitePages(classes)
     return SitePages(classes, newest[0], newest[1], newest[2])
 
 
-def selector_values(engine: Engine, kind: str) -> set[str]:
+def selector_values(connection: Connection, kind: str) -> set[str]:
     """Every distinct stored selector value of one kind (``btc_address``...)."""
-    with engine.connect() as connection:
-        return set(
-            connection.scalars(select(SelectorValue.value).where(SelectorValue.kind == kind))
-        )
+    return set(connection.scalars(select(SelectorValue.value).where(SelectorValue.kind == kind)))
 
 
-def selectors_by_kind(engine: Engine) -> dict[str, int]:
+def selectors_by_kind(connection: Connection) -> dict[str, int]:
     """Distinct stored selector values per kind."""
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(SelectorValue.kind, func.count()).group_by(SelectorValue.kind)
-        )
-        return {kind: count for kind, count in rows}
+    rows = connection.execute(select(SelectorValue.kind, func.count()).group_by(SelectorValue.kind))
+    return {kind: count for kind, count in rows}

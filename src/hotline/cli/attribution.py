@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from hotline import pipeline
 from hotline.accounts.roles import Permission
@@ -33,8 +34,7 @@ from hotline.cli.console import (
 from hotline.cli.context import refusals_exit, state
 from hotline.store.uow import unit_of_work
 from hotline.urls import defang_host
-
-_HOSTLIKE = {"gateway", "payment_host", "script_host", "nameserver", "email", "merchant_id"}
+from hotline.urls.display import display_value
 
 
 def attribute(ctx: typer.Context) -> None:
@@ -83,10 +83,6 @@ def attribute(ctx: typer.Context) -> None:
         out.print(headline(connection).sentence())
     timing = ", ".join(f"{k} {v:.1f} s" for k, v in summary.seconds.items())
     out.print(f"[dim]{timing}[/]")
-
-
-def _show(kind: str, value: str) -> str:
-    return defang_host(value) if kind in _HOSTLIKE else value
 
 
 _DEFAULTS = Params()
@@ -151,7 +147,7 @@ def why(
         examples = ", ".join(defang_host(s) for s in item.get("examples", [])[:3])
         table.add_row(
             text_value(item.get("level", "")), text_value(item["kind"]),
-            text_value(_show(item["kind"], str(item["value"]))),
+            Text(display_value(item["kind"], str(item["value"]))),
             f"{item['weight']:.2f}", f"{item['shared_with']:,} site(s)", text_value(examples),
             text_value(item.get("discounted") or ""),
         )  # fmt: skip

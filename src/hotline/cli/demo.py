@@ -84,15 +84,19 @@ def demo(
     truth_doc = orjson.loads((out_dir / "truth.json").read_bytes())
 
     total = import_files(app_state, ReportImporter(engine), [out_dir / "reports.csv"], None)
-    counts = totals(engine)
     urls_truth = set(truth_doc["urls"])
     bad_truth = [row["line"] for row in truth_doc["bad_rows"]]
-    stored_urls = canonical_urls(engine)
-    quarantined = quarantined_lines(engine)
+    with engine.connect() as connection:
+        counts = totals(connection)
+        stored_urls = canonical_urls(connection)
+        quarantined = quarantined_lines(connection)
+        overlap = multi_source_urls(connection)
+        by_reason = counts_by_reason(connection)
+        most_reported = top_sites(connection, 8)
     out.print(
         f"[bold]2. Intake[/]  {total.rows_read:,} report rows → {counts['reports']:,} reports "
         f"of {counts['urls']:,} unique URLs on {counts['sites']:,} sites from "
-        f"{counts['sources']} hotlines; {multi_source_urls(engine):,} URLs were reported by "
+        f"{counts['sources']} hotlines; {overlap:,} URLs were reported by "
         "more than one hotline"
     )
     out.print(
@@ -100,7 +104,7 @@ def demo(
         f"{_check(stored_urls == urls_truth)}, quarantined exactly the {len(bad_truth):,} "
         f"deliberately bad lines {_check(quarantined == bad_truth)}"
     )
-    reasons = ", ".join(f"{code} {n}" for code, n in counts_by_reason(engine))
+    reasons = ", ".join(f"{code} {n}" for code, n in by_reason)
     if reasons:
         out.print(f"   quarantine by reason: {reasons}")
 
@@ -112,7 +116,7 @@ def demo(
         ("hotlines", "right"),
     ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for row in top_sites(engine, 8):
+    for row in most_reported:
         table.add_row(Text(defang(row.site)), f"{row.urls:,}", f"{row.reports:,}", str(row.sources))
     out.print(table)
 
@@ -121,14 +125,16 @@ def demo(
     _attribution(app_state, engine, out_dir)
 
     export_path = out_dir / "urls.csv"
-    with atomic_output(export_path, text=True) as handle:
-        exported = write_rows(handle, "csv", URL_EXPORT_COLUMNS, url_rows(engine))
     sites_path = out_dir / "sites.csv"
-    with atomic_output(sites_path, text=True) as handle:
-        write_rows(handle, "csv", SITE_EXPORT_COLUMNS, site_rows(engine))
     selectors_path = out_dir / "selectors.csv"
-    with atomic_output(selectors_path, text=True) as handle:
-        links = write_rows(handle, "csv", SELECTOR_EXPORT_COLUMNS, selector_rows(engine))
+    with engine.connect() as connection:
+        with atomic_output(export_path, text=True) as handle:
+            exported = write_rows(handle, "csv", URL_EXPORT_COLUMNS, url_rows(connection))
+        with atomic_output(sites_path, text=True) as handle:
+            write_rows(handle, "csv", SITE_EXPORT_COLUMNS, site_rows(connection))
+        with atomic_output(selectors_path, text=True) as handle:
+            rows = selector_rows(connection)
+            links = write_rows(handle, "csv", SELECTOR_EXPORT_COLUMNS, rows)
     out.print(
         f"[bold]6. Export[/]  {exported:,} canonical URLs → {export_path}; {links:,} "
         f"site-selector links → {selectors_path}; sites with brand, distributor and country "
@@ -174,8 +180,9 @@ def _captures(app_state: AppState, engine: Engine, out_dir: Path, truth: dict[st
     files = sorted((out_dir / "captures").glob("*.warc.gz"))
     table = ProcessorTable.load(out_dir / "processors.json")
     total = import_captures(app_state, engine, files, table)
-    found = selector_values(engine, "btc_address")
-    kinds = selectors_by_kind(engine)
+    with engine.connect() as connection:
+        found = selector_values(connection, "btc_address")
+        kinds = selectors_by_kind(connection)
     planted = set(truth["payment_addresses"])
     out.print(
         f"[bold]3. Captures[/] {len(files)} WARC files, {total.records:,} records → "
@@ -241,11 +248,11 @@ def _attribution(app_state: AppState, engine: Engine, out_dir: Path) -> None:
     """Sites → brands → distributors from the store's evidence, scored against the truth."""
     summary = pipeline.attribute(engine, app_state.actor())
     scratch = out_dir / "sites.csv"
-    with atomic_output(scratch, text=True) as handle:
-        write_rows(handle, "csv", SITE_EXPORT_COLUMNS, site_rows(engine))
-    result = score(read_truth(out_dir / "truth.json"), read_site_export(scratch))
     with engine.connect() as connection:
+        with atomic_output(scratch, text=True) as handle:
+            write_rows(handle, "csv", SITE_EXPORT_COLUMNS, site_rows(connection))
         sentence = headline(connection).sentence()
+    result = score(read_truth(out_dir / "truth.json"), read_site_export(scratch))
     out.print(
         f"[bold]5. Attribution[/] {summary.links:,} selector links → {summary.attributed:,} "
         f"sites attributed; {sentence}"

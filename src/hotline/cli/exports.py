@@ -121,8 +121,9 @@ def export_urls(
     engine = state(ctx).ready_engine()
     if defanged is None:  # a person reading a terminal never sees a live URL by default
         defanged = out_file is None and _stdout_is_terminal()
-    rows = url_rows(engine, defanged=defanged)
-    count = _write(rows, URL_EXPORT_COLUMNS, fmt, out_file, people=defanged)
+    with engine.connect() as connection:
+        rows = url_rows(connection, defanged=defanged)
+        count = _write(rows, URL_EXPORT_COLUMNS, fmt, out_file, people=defanged)
     if not state(ctx).quiet:
         where = f" to {markup_path(out_file)}" if out_file else ""
         err.print(f"[dim]exported {count:,} URL(s){where}[/]")
@@ -159,8 +160,9 @@ def export_selectors(
     engine = state(ctx).ready_engine()
     if defanged is None:
         defanged = out_file is None and _stdout_is_terminal()
-    rows = selector_rows(engine, defanged=defanged)
-    count = _write(rows, SELECTOR_EXPORT_COLUMNS, fmt, out_file, people=defanged)
+    with engine.connect() as connection:
+        rows = selector_rows(connection, defanged=defanged)
+        count = _write(rows, SELECTOR_EXPORT_COLUMNS, fmt, out_file, people=defanged)
     if not state(ctx).quiet:
         where = f" to {markup_path(out_file)}" if out_file else ""
         err.print(f"[dim]exported {count:,} selector link(s){where}[/]")
@@ -229,10 +231,11 @@ def export_sites(
     engine = state(ctx).ready_engine()
     if defanged is None:
         defanged = out_file is None and _stdout_is_terminal()
-    rows = site_rows(engine)
-    if defanged:
-        rows = ((defang_host(row[0]), *row[1:]) for row in rows)
-    count = _write(rows, SITE_EXPORT_COLUMNS, fmt, out_file, people=defanged)
+    with engine.connect() as connection:
+        rows = site_rows(connection)
+        if defanged:
+            rows = ((defang_host(row[0]), *row[1:]) for row in rows)
+        count = _write(rows, SITE_EXPORT_COLUMNS, fmt, out_file, people=defanged)
     if not state(ctx).quiet:
         where = f" to {markup_path(out_file)}" if out_file else ""
         err.print(f"[dim]exported {count:,} site(s){where}[/]")

@@ -86,7 +86,9 @@ def reports(
     importer = ReportImporter(engine, batch_size=batch_size)
     total = import_files(app_state, importer, files, fmt.value if fmt else None)
     if not app_state.quiet:  # quiet: no summary, only warnings; the exit code tells the rest
-        _print_summary(total, multi_source_urls(engine), len(files))
+        with engine.connect() as connection:
+            overlap = multi_source_urls(connection)
+        _print_summary(total, overlap, len(files))
     if total.rejected:
         err.print(
             f"[yellow]{total.rejected:,} row(s) rejected[/] — see "

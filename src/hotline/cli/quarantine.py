@@ -52,7 +52,9 @@ def list_entries(
       hotline quarantine list --file hl-a-2026-11.csv
     """
     engine = state(ctx).ready_engine()
-    counts = list(counts_by_reason(engine))
+    with engine.connect() as connection:
+        counts = list(counts_by_reason(connection))
+        rows = entries(connection, file=file, code=reason, limit=limit or None)
     if not counts:
         out.print("the quarantine is empty: nothing was rejected")
         return
@@ -63,7 +65,6 @@ def list_entries(
     table = Table(show_lines=False)
     for column in ("id", "file", "line", "reason", "record"):
         table.add_column(column, overflow="fold")
-    rows = entries(engine, file=file, code=reason, limit=limit or None)
     for item in rows:
         # Everything below came from input files: shown literally, never as markup, with
         # control characters escaped and URLs defanged.
@@ -94,7 +95,8 @@ def show(
       hotline quarantine show 12 --save-raw row12.csv
     """
     engine = state(ctx).ready_engine()
-    item = entry(engine, entry_id)
+    with engine.connect() as connection:
+        item = entry(connection, entry_id)
     if item is None:
         raise fail(f"no quarantine entry with id {entry_id}")
     out.print(f"[bold]id[/]        {item.id}")

@@ -146,9 +146,10 @@ def _known_sources(engine: Any, asked: tuple[str, ...]) -> tuple[str, ...]:
     not an empty report that looks like a real one."""
     from hotline.intake.stats import all_sources, stored_sources
 
-    known, unknown = stored_sources(engine, asked)
+    with engine.connect() as connection:
+        known, unknown = stored_sources(connection, asked)
+        listed = ", ".join(all_sources(connection)) or "none yet"
     if unknown:
-        listed = ", ".join(all_sources(engine)) or "none yet"
         raise fail(f"unknown source(s): {', '.join(unknown)} (known: {listed})")
     return known
 

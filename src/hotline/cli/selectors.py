@@ -38,8 +38,10 @@ def selectors(
     if key is None:
         raise fail(f"{site!r} is not a site, host or URL")
     engine = state(ctx).ready_engine()
-    pages = site_pages(engine, key)
-    rows = list(selector_rows(engine, site=key, defanged=True))
+    with engine.connect() as connection:
+        pages = site_pages(connection, key)
+        rows = list(selector_rows(connection, site=key, defanged=True))
+        similar = similar_templates(connection, key)
     if not rows:
         if pages.captures:
             own = any(count.page_class in OWN_PAGE_CLASSES for count in pages.classes)
@@ -71,7 +73,6 @@ def selectors(
             str(sites),
         )
     out.print(table)
-    similar = similar_templates(engine, key)
     if similar:
         shown = ", ".join(f"{defang(other)} ({bits})" for other, bits in similar[:12])
         more = f" and {len(similar) - 12:,} more" if len(similar) > 12 else ""

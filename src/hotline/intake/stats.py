@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, func, select
 
 from hotline.intake.models import Report, Site, Source, Url
 
 
-def multi_source_urls(engine: Engine) -> int:
+def multi_source_urls(connection: Connection) -> int:
     """URLs reported by more than one hotline (the cross-hotline overlap)."""
     per_url = (
         select(Report.url_id)
@@ -17,8 +17,7 @@ def multi_source_urls(engine: Engine) -> int:
         .having(func.count(func.distinct(Report.source_id)) > 1)
         .subquery()
     )
-    with engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(per_url)).scalar_one())
+    return int(connection.execute(select(func.count()).select_from(per_url)).scalar_one())
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ class SiteCount:
     sources: int
 
 
-def top_sites(engine: Engine, limit: int = 10) -> list[SiteCount]:
+def top_sites(connection: Connection, limit: int = 10) -> list[SiteCount]:
     """Sites by number of distinct reported URLs."""
     query = (
         select(
@@ -44,38 +43,35 @@ def top_sites(engine: Engine, limit: int = 10) -> list[SiteCount]:
         .order_by(func.count(func.distinct(Url.id)).desc(), Site.key)
         .limit(limit)
     )
-    with engine.connect() as connection:
-        return [SiteCount(k, u, r, s) for k, u, r, s in connection.execute(query)]
+    return [SiteCount(k, u, r, s) for k, u, r, s in connection.execute(query)]
 
 
-def totals(engine: Engine) -> dict[str, int]:
-    with engine.connect() as connection:
-        return {
-            name: int(connection.execute(select(func.count()).select_from(model)).scalar_one())
-            for name, model in (
-                ("reports", Report),
-                ("urls", Url),
-                ("sites", Site),
-                ("sources", Source),
-            )
-        }
+def totals(connection: Connection) -> dict[str, int]:
+    return {
+        name: int(connection.execute(select(func.count()).select_from(model)).scalar_one())
+        for name, model in (
+            ("reports", Report),
+            ("urls", Url),
+            ("sites", Site),
+            ("sources", Source),
+        )
+    }
 
 
-def canonical_urls(engine: Engine) -> set[str]:
+def canonical_urls(connection: Connection) -> set[str]:
     """Every stored canonical URL."""
-    with engine.connect() as connection:
-        return set(connection.scalars(select(Url.canonical)))
+    return set(connection.scalars(select(Url.canonical)))
 
 
-def stored_sources(engine: Engine, asked: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]]:
+def stored_sources(
+    connection: Connection, asked: tuple[str, ...]
+) -> tuple[tuple[str, ...], list[str]]:
     """The stored source codes for the asked ones, matched without regard to case, and the
     asked codes nobody stored (an unknown code is the caller's error to report)."""
-    with engine.connect() as connection:
-        stored = {code.upper(): code for code in connection.scalars(select(Source.code))}
+    stored = {code.upper(): code for code in connection.scalars(select(Source.code))}
     known = tuple(stored[code.upper()] for code in asked if code.upper() in stored)
     return known, [code for code in asked if code.upper() not in stored]
 
 
-def all_sources(engine: Engine) -> list[str]:
-    with engine.connect() as connection:
-        return sorted(connection.scalars(select(Source.code)))
+def all_sources(connection: Connection) -> list[str]:
+    return sorted(connection.scalars(select(Source.code)))

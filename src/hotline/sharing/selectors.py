@@ -14,16 +14,15 @@ id or other free value is defanged, and control characters are shown escaped. Wi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, func, select
 
 from hotline.captures.models import Capture, SelectorValue, SiteSelector
 from hotline.intake.models import Site
 from hotline.urls import defang
-from hotline.urls.display import for_people
+from hotline.urls.display import display_value, for_people
 
 SELECTOR_EXPORT_COLUMNS = (
     "site",
@@ -37,35 +36,10 @@ SELECTOR_EXPORT_COLUMNS = (
     "sites",
     "site_page_class",  # added last: the columns before it are a contract
 )
-# Kinds whose values are (or hold) host names: shown defanged to people.
-_HOST_KINDS = frozenset({"payment_host", "script_host", "nameserver"})
-_WHOLE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://\S*")
-
-
-def display_value(kind: str, value: str) -> str:
-    """The value as a person should see it: hosts, e-mail domains and every URL anywhere in
-    it defanged, control characters shown escaped (one line)."""
-    return for_people(_defang_kind(kind, value))
-
-
-def _defang_kind(kind: str, value: str) -> str:
-    if kind in _HOST_KINDS:
-        return defang(value)
-    if kind == "email" and "@" in value:
-        local, _, domain = value.rpartition("@")
-        return f"{local}@{defang(domain)}"
-    if kind == "merchant_id" and "|" in value:
-        host, _, merchant = value.partition("|")
-        return f"{defang(host)}|{merchant}"
-    if kind == "gateway" and ">" in value:
-        return ">".join(defang(part) for part in value.split(">", 1))
-    if _WHOLE_URL.fullmatch(value):
-        return defang(value)  # free text with URLs in it is defanged by for_people
-    return value
 
 
 def selector_rows(
-    engine: Engine, *, site: str | None = None, defanged: bool = False
+    connection: Connection, *, site: str | None = None, defanged: bool = False
 ) -> Iterator[tuple[Any, ...]]:
     """Rows of SELECTOR_EXPORT_COLUMNS in (site, kind, value) order; one site if given."""
     sharing = (
@@ -111,13 +85,12 @@ def selector_rows(
     )
     if site is not None:
         query = query.where(Site.key == site)
-    with engine.connect() as connection:
-        result = connection.execution_options(stream_results=True, yield_per=2000).execute(query)
-        for key, kind, value, *rest in result:
-            if defanged:
-                yield (
-                    for_people(defang(key)), for_people(kind), display_value(kind, value),
-                    *(for_people(v) if isinstance(v, str) else v for v in rest),
-                )  # fmt: skip
-            else:
-                yield (key, kind, value, *rest)
+    result = connection.execution_options(stream_results=True, yield_per=2000).execute(query)
+    for key, kind, value, *rest in result:
+        if defanged:
+            yield (
+                for_people(defang(key)), for_people(kind), display_value(kind, value),
+                *(for_people(v) if isinstance(v, str) else v for v in rest),
+            )  # fmt: skip
+        else:
+            yield (key, kind, value, *rest)

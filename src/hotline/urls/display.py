@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from hotline.urls.defang import defang_host, defang_text
+from hotline.urls.defang import defang, defang_host, defang_text
 
 #: Bidirectional formatting characters that reorder text: the Arabic letter mark, the
 #: embeddings and overrides (U+202A-U+202E) and the isolates (U+2066-U+2069). The plain
@@ -110,3 +110,33 @@ def for_people(text: str, *, keep: str = "", hosts: bool = False) -> str:
 def is_displayable(text: str, *, keep: str = "") -> bool:
     """True when ``text`` holds no control character but those in ``keep``."""
     return all(m.group(0) in keep for m in _UNSAFE.finditer(text))
+
+
+# Selector kinds whose values are (or hold) host names. The one place that says how a
+# selector's value is shown to people: the CLI (`why`, `selectors`), the exports and the
+# report all come here.
+HOST_KINDS = frozenset({"payment_host", "script_host", "nameserver"})
+_WHOLE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://\S*")
+
+
+def display_value(kind: str, value: str) -> str:
+    """A selector's value as a person should see it: hosts, e-mail domains, the host of a
+    merchant id, both ends of a gateway and every URL anywhere in it defanged, control
+    characters shown escaped (one line)."""
+    return for_people(_defang_kind(kind, value))
+
+
+def _defang_kind(kind: str, value: str) -> str:
+    if kind in HOST_KINDS:
+        return defang(value)
+    if kind == "email" and "@" in value:
+        local, _, domain = value.rpartition("@")
+        return f"{local}@{defang(domain)}"
+    if kind == "merchant_id" and "|" in value:
+        host, _, merchant = value.partition("|")
+        return f"{defang(host)}|{merchant}"
+    if kind == "gateway" and ">" in value:
+        return ">".join(defang(part) for part in value.split(">", 1))
+    if _WHOLE_URL.fullmatch(value):
+        return defang(value)  # free text with URLs in it is defanged by for_people
+    return value
