@@ -46,6 +46,8 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser
 
+from hotline.urls import kinds
+
 __all__ = [
     "BRAND_LEVEL_KINDS",
     "CHALLENGE",
@@ -91,7 +93,7 @@ PAGE_CLASSES: tuple[str, ...] = (
 # Selector kinds that say who a site *is* (its name, its look): never taken from a page that
 # is not the site's own. A redirect (``gateway``) is not among them: it is added after
 # classification and kept on every page, as it says how a page was reached, not what it shows.
-BRAND_LEVEL_KINDS = frozenset({"brand_text", "template", "favicon_md5", "favicon_mmh3"})
+BRAND_LEVEL_KINDS = kinds.BRAND_LEVEL_KINDS
 # Classes of pages the site itself serves, so what their body shows may be evidence.
 OWN_PAGE_CLASSES = frozenset({NORMAL, LOGIN})
 

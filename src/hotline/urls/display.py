@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from hotline.urls.defang import defang, defang_host, defang_text
+from hotline.urls.kinds import HOST_KINDS, SelectorKind
 
 #: Bidirectional formatting characters that reorder text: the Arabic letter mark, the
 #: embeddings and overrides (U+202A-U+202E) and the isolates (U+2066-U+2069). The plain
@@ -112,10 +113,8 @@ def is_displayable(text: str, *, keep: str = "") -> bool:
     return all(m.group(0) in keep for m in _UNSAFE.finditer(text))
 
 
-# Selector kinds whose values are (or hold) host names. The one place that says how a
-# selector's value is shown to people: the CLI (`why`, `selectors`), the exports and the
-# report all come here.
-HOST_KINDS = frozenset({"payment_host", "script_host", "nameserver"})
+# The one place that says how a selector's value is shown to people: the CLI (`why`,
+# `selectors`) and the exports come here.
 _WHOLE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://\S*")
 
 
@@ -129,13 +128,13 @@ def display_value(kind: str, value: str) -> str:
 def _defang_kind(kind: str, value: str) -> str:
     if kind in HOST_KINDS:
         return defang(value)
-    if kind == "email" and "@" in value:
+    if kind == SelectorKind.EMAIL and "@" in value:
         local, _, domain = value.rpartition("@")
         return f"{local}@{defang(domain)}"
-    if kind == "merchant_id" and "|" in value:
+    if kind == SelectorKind.MERCHANT_ID and "|" in value:
         host, _, merchant = value.partition("|")
         return f"{defang(host)}|{merchant}"
-    if kind == "gateway" and ">" in value:
+    if kind == SelectorKind.GATEWAY and ">" in value:
         return ">".join(defang(part) for part in value.split(">", 1))
     if _WHOLE_URL.fullmatch(value):
         return defang(value)  # free text with URLs in it is defanged by for_people
