@@ -124,7 +124,7 @@ def _writes(world: Path, tmp_path: Path) -> list[tuple[str, str, list[str]]]:
         ("ana", "providers.remove", ["providers", "remove", "AS64500"]),
         ("ana", "strategic.assessment", ["report", "--print"]),
         ("alice", "orgs.add", ["orgs", "add", "hotline-south"]),
-        ("alice", "users.add", ["users", "add", "bob", "--org", "hotline-south", "--role",
+        ("alice", "users.add", ["users", "add", "bob", "--org", "hotline-north", "--role",
                                 "viewer"]),
         ("alice", "users.grant", ["users", "grant", "bob", "--org", "hotline-north",
                                   "--role", "analyst"]),
@@ -358,3 +358,52 @@ def test_every_import_summary_has_the_one_shape() -> None:
         other.rejected_by_code["bad_row"] = 2
         summary.add(other)
         assert (summary.rejected, summary.rejected_by_code["bad_row"]) == (2, 2), kind
+
+
+def test_a_user_login_may_use_as_only_when_admin(db_url: str, engine: Engine) -> None:
+    from hotline.cli.context import _os_user
+
+    _people(db_url)
+    login = _os_user()
+    assert hotline(db_url, "--as", "alice", "users", "add", login, "--org", "hotline-north",
+                   "--role", "analyst").code == 0  # fmt: skip
+    run = hotline(db_url, "--as", "alice", "providers", "set", "AS64500", "A", "cloud")
+    assert run.code == 2
+    assert f"'{login}' may not act as 'alice'" in run.err
+    last = _events(engine)[-1]
+    assert (last.actor, last.action, last.outcome) == ("alice", "access", "refused")
+    assert hotline(db_url, "providers", "set", "AS64500", "A", "cloud").code == 0  # as itself
+
+
+def test_an_admin_manages_only_their_own_organisation(db_url: str) -> None:
+    _people(db_url)
+    assert hotline(db_url, "--as", "alice", "orgs", "add", "hotline-south").code == 0
+    run = hotline(db_url, "--as", "alice", "users", "add", "sam", "--org", "hotline-south",
+                  "--role", "admin")  # fmt: skip
+    assert run.code == 2
+    assert "not of hotline-south" in run.err
+
+
+def test_the_last_admin_cannot_be_disabled(db_url: str) -> None:
+    _people(db_url)
+    run = hotline(db_url, "--as", "alice", "users", "disable", "alice")
+    assert run.code == 2
+    assert "last active admin" in run.err
+    assert hotline(db_url, "--as", "alice", "users", "grant", "ana", "--org", "hotline-north",
+                   "--role", "admin").code == 0  # fmt: skip
+    assert hotline(db_url, "--as", "alice", "users", "disable", "alice").code == 0
+
+
+def test_an_undecodable_file_name_is_audited(db_url: str, engine: Engine, tmp_path: Path) -> None:
+    import os
+
+    name = os.fsdecode(b"feed-\xff.csv")
+    feed = tmp_path / name
+    feed.write_text("source,source_report_id,reported_at,url\nHL-A,1,2026-11-01T10:00:00Z,"
+                    "http://shop-odd.test/\n")  # fmt: skip
+    assert hotline(db_url, "-q", "ingest", "reports", str(feed)).code == 0
+    event = _events(engine)[-1]
+    assert (event.action, event.outcome) == ("intake.reports", "ok")
+    assert "\\udcff" in event.object or "\\xff" in event.object
+    with engine.connect() as connection:
+        assert verify(connection).ok

@@ -9,6 +9,7 @@ import random
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -238,3 +239,24 @@ def test_an_image_stored_decoded_under_a_brotli_header_is_its_own_payload() -> N
     assert (message.body, message.problem) == (png, None)
     junk = parse_http(BR_HEAD + b"\x1b\x00neither Brotli nor markup")
     assert (junk.body, junk.problem is not None) == (b"", True)
+
+
+@pytest.mark.parametrize("body", [b"\n<html>", b"<p>", b"\x89PNG\r\n\x1a\n"])
+def test_a_short_body_stored_decoded_under_a_brotli_header_is_kept(body: bytes) -> None:
+    message = parse_http(BR_HEAD + body)
+    assert (message.body, message.problem) == (body, None)
+
+
+def test_a_brotli_bomb_stays_near_its_cap_in_memory() -> None:
+    import tracemalloc
+
+    import brotli
+
+    bomb = brotli.compress(b"a" * (256 << 20), quality=1)
+    tracemalloc.start()
+    message = parse_http(BR_HEAD + bomb, limit=8 << 20)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert message.body_cut
+    assert len(message.body) == 8 << 20
+    assert peak < 3 * (8 << 20), peak  # the cap, a copy, one step: never the bomb's size

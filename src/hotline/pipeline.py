@@ -13,7 +13,7 @@ step (``total`` 0 when unknown), ``items`` counts rows or records read so far.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -84,8 +84,9 @@ def import_reports(
             def advance(done: int, rows: int, name: str = path.name, size: int = size) -> None:
                 progress(name, done, size, rows)
 
-            total.add(importer.ingest(path, fmt, progress=advance))
-            progress(path.name, size, size, total.rows_read)
+            summary = importer.ingest(path, fmt, progress=advance)
+            total.add(summary)
+            progress(path.name, size, size, summary.rows_read)
         result.update(counts(total))
     return total
 
@@ -97,11 +98,25 @@ def import_captures(
     processors: ProcessorTable | None = None,
     workers: int | None = None,
     progress: Progress = _quiet,
-) -> Iterator[tuple[Path, CaptureSummary]]:
+) -> Generator[tuple[Path, CaptureSummary], None, None]:
     """WARC files into the store, one summary per file as each is stored (the caller sums
-    them; an interruption keeps the files already stored)."""
+    them; an interruption keeps the files already stored). The permission is checked here,
+    before anything is read; iterate the result to the end or close it (``contextlib.closing``)
+    so the run's audit event is written when it stops."""
     object_ = files_object(files)
     require(engine, actor, Permission.IMPORT, "captures.import", object_)
+    return _capture_run(engine, actor, files, processors, workers, progress, object_)
+
+
+def _capture_run(
+    engine: Engine,
+    actor: Actor,
+    files: Sequence[Path],
+    processors: ProcessorTable | None,
+    workers: int | None,
+    progress: Progress,
+    object_: str,
+) -> Generator[tuple[Path, CaptureSummary], None, None]:
     extractors = default_extractors(processors or ProcessorTable.load(None))
     total = CaptureSummary(file="all files")
     with (
@@ -135,8 +150,9 @@ def import_pdns(
             def advance(done: int, name: str = path.name, size: int = size) -> None:
                 progress(name, done, size, 0)
 
-            total.add(importer.ingest(path, advance))
-            progress(path.name, size, size, total.lines)
+            summary = importer.ingest(path, advance)
+            total.add(summary)
+            progress(path.name, size, size, summary.lines)
         result.update(counts(total))
     return total
 

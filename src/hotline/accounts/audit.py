@@ -35,9 +35,11 @@ FAILED = "failed"
 
 
 def canonical_json(value: Any) -> str:
-    """Sorted keys, no spaces, UTF-8 as is; times as ISO 8601 UTC; sets sorted."""
+    """Sorted keys, no spaces, ASCII (any other character as a ``\\u`` escape, so a file
+    name with undecodable bytes hashes and stores like any other); times as ISO 8601 UTC;
+    sets sorted."""
     return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=_plain
     )
 
 
@@ -100,10 +102,10 @@ def record_event(
     fields: dict[str, Any] = {
         "id": (last.id + 1) if last else 1,
         "at": utcnow(),
-        "actor": actor.name,
+        "actor": storable(actor.name, 64),
         "organisation": actor.organisation,
         "action": action,
-        "object": object_,
+        "object": storable(object_, 2000),
         "outcome": outcome,
         "before": None if before is None else canonical_json(before),
         "after": None if after is None else canonical_json(after),
@@ -112,6 +114,13 @@ def record_event(
     fields["hash"] = event_hash(fields)
     connection.execute(insert(AuditEvent).values(fields))
     return int(fields["id"])
+
+
+def storable(text: str, limit: int) -> str:
+    """Text any database stores and any hash takes: undecodable bytes (lone surrogates from
+    a file name) and NUL written as escapes, cut to ``limit`` characters."""
+    safe = text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+    return safe if len(safe) <= limit else safe[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
-from hotline.accounts.audit import FAILED, OK, REFUSED, record_event
+from hotline.accounts.audit import FAILED, OK, REFUSED, record_event, storable
 from hotline.accounts.models import Membership, Organisation, OrganisationSource, User
 from hotline.accounts.roles import USER_KINDS, Actor, Permission, Role, local_admin
 from hotline.intake.models import Source
@@ -51,15 +52,25 @@ def has_users(connection: Connection) -> bool:
     return connection.execute(select(User.id).limit(1)).first() is not None
 
 
-def resolve_actor(connection: Connection, name: str, organisation: str | None = None) -> Actor:
+def resolve_actor(
+    connection: Connection, name: str, organisation: str | None = None, login: str | None = None
+) -> Actor:
     """The actor for ``name``; on a database without users, the implicit local admin.
 
     With users, an unknown or disabled name is refused, and so is an organisation the user
     is not a member of. A member of several organisations acts in the one named, or, when
     none is named, in the one where their roles are strongest (ties: the first by name).
+    ``login`` is the operating-system user running the command: when it is itself a user of
+    the database, it may act as another name (``--as``) only if it is an admin — an analyst
+    cannot become an admin by typing a name. (The CLI identifies, it does not authenticate:
+    whoever holds the database's credentials can do anything; see docs/accounts.md.)
     """
     if not has_users(connection):
-        return local_admin(name)
+        return local_admin(storable(name, MAX_NAME))
+    if login is not None and login != name and not _may_impersonate(connection, login):
+        raise AccountError(
+            f"'{login}' may not act as '{name}': only an admin may use --as for another user"
+        )
     user = connection.execute(select(User).where(User.name == name)).first()
     if user is None:
         raise AccountError(
@@ -95,22 +106,45 @@ def resolve_actor(connection: Connection, name: str, organisation: str | None = 
     )
 
 
+def _may_impersonate(connection: Connection, login: str) -> bool:
+    """A login that is no user (a shared or service login) may name its user; a user may
+    name another only as an active admin."""
+    user = connection.execute(select(User).where(User.name == login)).first()
+    if user is None:
+        return True
+    if user.disabled:
+        return False
+    roles = connection.scalars(select(Membership.role).where(Membership.user_id == user.id))
+    return Role.ADMIN.value in set(roles)
+
+
 def require(
     engine: Engine, actor: Actor, permission: Permission, action: str, object_: str
 ) -> None:
     """Raise :class:`NotAllowed` (after auditing the refusal) unless the actor may."""
     if actor.may(permission):
         return
-    with unit_of_work(engine) as connection:
-        record_event(
-            connection, actor, action, object_, outcome=REFUSED, after={"needs": permission.value}
-        )
+    unrecorded = record_refusal(engine, actor, action, object_, {"needs": permission.value})
     held = ", ".join(sorted(r.value for r in actor.roles)) or "no role"
     where = f" in {actor.organisation}" if actor.organisation else ""
     raise NotAllowed(
         f"{actor.name} may not {permission.value} ({action}): holds {held}{where}; "
-        f"ask an admin for the role that allows it"
+        f"ask an admin for the role that allows it{unrecorded}"
     )
+
+
+def record_refusal(
+    engine: Engine, actor: Actor, action: str, object_: str, why: dict[str, Any]
+) -> str:
+    """Audit a refusal in its own transaction; "" when recorded, else a note saying why not
+    (a read-only database or replica still refuses, it just cannot remember)."""
+    try:
+        with unit_of_work(engine) as connection:
+            record_event(connection, actor, action, object_, outcome=REFUSED, after=why)
+    except SQLAlchemyError as error:
+        first = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        return f" (the refusal could not be recorded: {first})"
+    return ""
 
 
 @contextmanager
@@ -211,7 +245,7 @@ def add_user(
     user_id = connection.execute(
         insert(User).values(name=name, kind=kind, disabled=False).returning(User.id)
     ).scalar_one()
-    given = _grant(connection, user_id, grants)
+    given = _grant(connection, user_id, grants, actor)
     record_event(connection, actor, "users.add", name, after={"kind": kind, "roles": given})
 
 
@@ -220,7 +254,9 @@ def grant(
 ) -> None:
     user = _user(connection, name)
     before = _roles_of(connection, user.id)
-    _grant(connection, user.id, grants)
+    _grant(connection, user.id, grants, actor)
+    if _roles_of(connection, user.id) == before:
+        raise AccountError(f"user '{name}' holds these roles already")
     record_event(
         connection,
         actor,
@@ -231,10 +267,22 @@ def grant(
     )
 
 
+def _own_organisations(actor: Actor, orgs: Iterable[str]) -> None:
+    """An admin manages their own organisation's people; the local admin of a database
+    without users (bootstrapping) manages all."""
+    foreign = sorted({org for org in orgs if org != actor.organisation})
+    if foreign and not actor.implicit:
+        raise AccountError(
+            f"{actor.name} is an admin of {actor.organisation or 'no organisation'}, not of "
+            f"{', '.join(foreign)}: an admin of that organisation must do it"
+        )
+
+
 def _grant(
-    connection: Connection, user_id: int, grants: Iterable[tuple[str, Role]]
+    connection: Connection, user_id: int, grants: Iterable[tuple[str, Role]], actor: Actor
 ) -> list[list[str]]:
     given = sorted({(org, role.value) for org, role in grants})
+    _own_organisations(actor, (org for org, _ in given))
     held = {tuple(pair) for pair in _roles_of(connection, user_id)}
     for org, role in given:
         if (org, role) in held:
@@ -251,6 +299,14 @@ def disable_user(connection: Connection, actor: Actor, name: str) -> None:
     user = _user(connection, name)
     if user.disabled:
         raise AccountError(f"user '{name}' is disabled already")
+    _own_organisations(actor, (org for org, _ in _roles_of(connection, user.id)))
+    admins = connection.scalars(
+        select(func.count(func.distinct(User.id)))
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.role == Role.ADMIN.value, ~User.disabled, User.id != user.id)
+    ).one()
+    if not admins and [o for o, r in _roles_of(connection, user.id) if r == Role.ADMIN.value]:
+        raise AccountError(f"'{name}' is the last active admin: add another admin first")
     connection.execute(update(User).where(User.id == user.id).values(disabled=True))
     record_event(
         connection,

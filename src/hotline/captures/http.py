@@ -144,22 +144,27 @@ def _looks_decoded(body: bytes) -> bool:
     return body.lstrip(b" \t\r\n").startswith(_DECODED_STARTS)
 
 
+_BROTLI_STEP = 1 << 20  # output asked of the decoder at a time: the cap's overshoot bound
+
+
 def _unbrotli(data: bytes, limit: int) -> tuple[bytes, bool]:
-    """Decode at most ``limit`` bytes of a Brotli body (the decoder's output limit is kept
-    to within one 32 KiB block); a truncated stream gives what it decoded."""
+    """Decode at most ``limit`` bytes of a Brotli body, asking the decoder for 1 MiB at a
+    time so a bomb costs about ``limit``; raises ``brotli.error`` when the bytes are not
+    Brotli, including a stream that ends before it gave anything (a short body stored
+    already decoded); a stream cut later gives what it decoded."""
     decoder = brotli.Decompressor()
-    parts = [decoder.process(data, output_buffer_limit=limit + 1)]
-    size = len(parts[0])
-    while size <= limit and not decoder.is_finished() and not decoder.can_accept_more_data():
-        more = decoder.process(b"", output_buffer_limit=limit + 1 - size)
+    out = bytearray(decoder.process(data, output_buffer_limit=_BROTLI_STEP))
+    while len(out) <= limit and not decoder.is_finished() and not decoder.can_accept_more_data():
+        more = decoder.process(b"", output_buffer_limit=_BROTLI_STEP)
         if not more:
             break
-        parts.append(more)
-        size += len(more)
-    out = b"".join(parts)
-    if size > limit:
-        return out[:limit], True
-    return out, False
+        out += more
+    if len(out) > limit:
+        del out[limit:]
+        return bytes(out), True
+    if not out and not decoder.is_finished():
+        raise brotli.error("the stream ends before any output")
+    return bytes(out), False
 
 
 MAX_CHUNKS = 250_000  # servers chunk by kilobytes; a 64 MiB body in 256-byte chunks fits

@@ -13,8 +13,15 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from hotline.accounts.audit import storable
 from hotline.accounts.roles import Actor, Permission
-from hotline.accounts.services import AccountError, NotAllowed, require, resolve_actor
+from hotline.accounts.services import (
+    AccountError,
+    NotAllowed,
+    record_refusal,
+    require,
+    resolve_actor,
+)
 from hotline.cli.console import err, fail
 from hotline.store.engine import DatabaseUrlError, in_memory, make_engine
 from hotline.store.migrate import current_revision, head_revision, upgrade
@@ -97,12 +104,16 @@ class AppState:
         admin); once it has users, an unknown or disabled name is refused in one line.
         """
         if self._actor is None:
-            name = self.as_user or _os_user()
+            login = _os_user()
+            name = self.as_user or login
             with self.engine().connect() as connection:
                 try:
-                    self._actor = resolve_actor(connection, name, self.org)
+                    self._actor = resolve_actor(connection, name, self.org, login)
                 except AccountError as error:
-                    raise fail(str(error)) from error
+                    claimed = Actor(name=storable(name, 64), organisation=None)
+                    note = record_refusal(self.engine(), claimed, "access", self.shown_db,
+                                          {"why": str(error), "login": login})  # fmt: skip
+                    raise fail(str(error) + note) from error
             if not self._actor.may(Permission.READ):
                 self.require(Permission.READ, "read", self.shown_db)
         return self._actor

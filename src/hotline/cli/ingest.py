@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -215,15 +216,18 @@ def import_captures(
     total = CaptureSummary(file="all files")
     stored = 0  # files stored whole: an interruption is in the next one
     with file_progress(app_state.quiet) as progress, refusals_exit():
+        run = pipeline.import_captures(
+            engine, app_state.actor(), files, table, workers, ticker(progress)
+        )
         try:
-            for _, summary in pipeline.import_captures(
-                engine, app_state.actor(), files, table, workers, ticker(progress)
-            ):
-                total.add(summary)
-                stored += 1
+            with closing(run):
+                for _, summary in run:
+                    total.add(summary)
+                    stored += 1
         except KeyboardInterrupt:
+            where = f" in {files[stored].name}" if stored < len(files) else ""
             err.print(
-                f"interrupted in {files[stored].name}: batches already committed are kept; "
+                f"interrupted{where}: batches already committed are kept; "
                 "run the same command again to complete the import"
             )
             raise typer.Exit(130) from None
