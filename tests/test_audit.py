@@ -407,3 +407,26 @@ def test_an_undecodable_file_name_is_audited(db_url: str, engine: Engine, tmp_pa
     assert "\\udcff" in event.object or "\\xff" in event.object
     with engine.connect() as connection:
         assert verify(connection).ok
+
+
+def test_a_report_that_cannot_be_written_is_audited_as_failed(
+    db_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the report folder should be")
+    run = hotline(db_url, "report", "--out", str(blocker / "assessment"))
+    assert run.code == 2
+    event = _events(engine)[-1]
+    assert (event.action, event.outcome) == ("strategic.assessment", "failed")
+    written = tmp_path / "ok"
+    assert hotline(db_url, "report", "--out", str(written)).code == 0
+    event = _events(engine)[-1]
+    assert event.outcome == "ok"
+    assert str(written / "assessment.html") in json.loads(event.after or "")["files"]["html"]
+
+
+def test_progress_names_files_of_one_name_apart(tmp_path: Path) -> None:
+    from hotline.pipeline import _labels
+
+    a, b, c = tmp_path / "a" / "feed.csv", tmp_path / "b" / "feed.csv", tmp_path / "x.csv"
+    assert _labels([a, b, c]) == {a: str(a), b: str(b), c: "x.csv"}

@@ -64,6 +64,13 @@ def files_object(files: Sequence[Path]) -> str:
     return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
+def _labels(files: Sequence[Path]) -> dict[Path, str]:
+    """What a progress bar calls each file: its name, or its whole path when two files of
+    the run share a name (``a/feed.csv``, ``b/feed.csv``)."""
+    names = [path.name for path in files]
+    return {path: path.name if names.count(path.name) == 1 else str(path) for path in files}
+
+
 def import_reports(
     engine: Engine,
     actor: Actor,
@@ -78,15 +85,16 @@ def import_reports(
     importer = importer or ReportImporter(engine)
     total = IngestSummary(file="all files")
     with audited_run(engine, actor, "intake.reports", object_) as result:
+        label = _labels(files)
         for path in files:
             size = path.stat().st_size
 
-            def advance(done: int, rows: int, name: str = path.name, size: int = size) -> None:
+            def advance(done: int, rows: int, name: str = label[path], size: int = size) -> None:
                 progress(name, done, size, rows)
 
             summary = importer.ingest(path, fmt, progress=advance)
             total.add(summary)
-            progress(path.name, size, size, summary.rows_read)
+            progress(label[path], size, size, summary.rows_read)
         result.update(counts(total))
     return total
 
@@ -123,15 +131,16 @@ def _capture_run(
         audited_run(engine, actor, "captures.import", object_) as result,
         CaptureImporter(engine, extractors, workers) as importer,
     ):
+        label = _labels(files)
         sizes = {path: path.stat().st_size for path in files}
 
         def advance(path: Path, done: int) -> None:
-            progress(path.name, done, sizes[path], 0)
+            progress(label[path], done, sizes[path], 0)
 
         for path, summary in importer.ingest_files(list(files), progress=advance):
             total.add(summary)
             result.update(counts(total))
-            progress(path.name, sizes[path], sizes[path], summary.records)
+            progress(label[path], sizes[path], sizes[path], summary.records)
             yield path, summary
 
 
@@ -144,15 +153,16 @@ def import_pdns(
     importer = PdnsImporter(engine)
     total = PdnsSummary(file="all files")
     with audited_run(engine, actor, "hosting.pdns", object_) as result:
+        label = _labels(files)
         for path in files:
             size = path.stat().st_size
 
-            def advance(done: int, name: str = path.name, size: int = size) -> None:
+            def advance(done: int, name: str = label[path], size: int = size) -> None:
                 progress(name, done, size, 0)
 
             summary = importer.ingest(path, advance)
             total.add(summary)
-            progress(path.name, size, size, summary.lines)
+            progress(label[path], size, size, summary.lines)
         result.update(counts(total))
     return total
 
@@ -206,12 +216,23 @@ def attribute(engine: Engine, actor: Actor, progress: Progress = _quiet) -> Attr
     return summary
 
 
-def assess(engine: Engine, actor: Actor, scope: Scope, out: str | None = None) -> Assessment:
-    """The strategic assessment of the store, in ``scope`` (one audit event per run)."""
+def assess(
+    engine: Engine,
+    actor: Actor,
+    scope: Scope,
+    out: str | None = None,
+    deliver: Callable[[Assessment], Mapping[str, Any] | None] | None = None,
+) -> Assessment:
+    """The strategic assessment of the store, in ``scope`` (one audit event per run).
+
+    ``deliver`` (writing the files, printing) runs inside the run, so a report that could not
+    be written is audited as ``failed``, not ``ok``; what it returns joins the event."""
     require(engine, actor, Permission.PROCESS, "strategic.assessment", "strategic assessment")
     shown = {"from": scope.date_from, "to": scope.date_to, "as_of": scope.as_of,
              "sources": list(scope.sources)}  # fmt: skip
     with audited_run(engine, actor, "strategic.assessment", "strategic assessment") as result:
-        assessment = build_assessment(engine, scope)
         result.update(scope=shown, out=out)
+        assessment = build_assessment(engine, scope)
+        if deliver is not None:
+            result.update(deliver(assessment) or {})
     return assessment

@@ -101,28 +101,39 @@ def report(
         scope = Scope(
             scope.date_from, scope.date_to, scope.as_of, _known_sources(engine, scope.sources)
         )
+
+    def deliver(assessment: Assessment) -> dict[str, object] | None:
+        if print_:
+            from hotline.strategic.terminal import print_summary
+
+            print_summary(assessment, out)
+        if out_dir is None:
+            return None
+        if to_stdout:
+            _html_to_stdout(assessment)
+            return None
+        return _write_files(assessment, out_dir)
+
     with refusals_exit():
-        assessment = pipeline.assess(engine, app_state.actor(), scope,
-                                     str(out_dir) if out_dir is not None else None)  # fmt: skip
-    if print_:
-        from hotline.strategic.terminal import print_summary
+        pipeline.assess(engine, app_state.actor(), scope,
+                        str(out_dir) if out_dir is not None else None, deliver)  # fmt: skip
 
-        print_summary(assessment, out)
-    if out_dir is None:
-        return
-    if to_stdout:
-        from hotline.strategic.html import render_html
 
-        html = render_html(assessment)
+def _html_to_stdout(assessment: Assessment) -> None:
+    from hotline.strategic.html import render_html
+
+    html = render_html(assessment)
+    sys.stdout.flush()
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is not None:  # UTF-8, as the file would be, whatever the locale says
+        binary.write(html.encode("utf-8"))
+        binary.flush()
+    else:
+        sys.stdout.write(html)
         sys.stdout.flush()
-        binary = getattr(sys.stdout, "buffer", None)
-        if binary is not None:  # UTF-8, as the file would be, whatever the locale says
-            binary.write(html.encode("utf-8"))
-            binary.flush()
-        else:
-            sys.stdout.write(html)
-            sys.stdout.flush()
-        return
+
+
+def _write_files(assessment: Assessment, out_dir: Path) -> dict[str, object]:
     from hotline.strategic.files import OutputError
 
     try:
@@ -139,6 +150,7 @@ def report(
         err.print("[dim]no PDF engine found (WeasyPrint or Chromium): HTML and CSV only[/]")
     out.print(f"wrote {written['tables']} table(s) to {markup_path(out_dir / 'tables')}")
     out.print(f"open {html_path} in a browser; it needs no network")
+    return {"files": {key: str(value) for key, value in written.items() if value is not None}}
 
 
 def _known_sources(engine: Any, asked: tuple[str, ...]) -> tuple[str, ...]:
