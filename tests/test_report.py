@@ -11,8 +11,9 @@ from typing import Any
 import orjson
 import pytest
 
+from hotline.hosting.current import HOSTING_LABELS
 from hotline.store.engine import make_engine
-from hotline.strategic.build import COUNTRY_LABELS, Scope, build_assessment
+from hotline.strategic.build import Scope, build_assessment
 from hotline.synth.generate import generate
 from tests.test_cli import hotline
 from tests.test_report_render import PROBE, _dump_dom, _need_chromium, _probe
@@ -55,7 +56,7 @@ def test_numbers_equal_the_truth(db_url: str, world: Path) -> None:
     assessment = build_assessment(engine, Scope())
     engine.dispose()
     expected = Counter(
-        COUNTRY_LABELS.get(entry["hosting_country"], entry["hosting_country"])
+        HOSTING_LABELS.get(entry["hosting_country"], entry["hosting_country"])
         for entry in truth["urls"].values()
     )
     table = _table(assessment, "hosting_countries")

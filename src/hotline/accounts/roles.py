@@ -53,11 +53,6 @@ class Actor:
     def may(self, permission: Permission) -> bool:
         return any(permission in GRANTS[role] for role in self.roles)
 
-    @property
-    def shown(self) -> str:
-        where = f" ({self.organisation})" if self.organisation else ""
-        return f"{self.name}{where}"
-
 
 def local_admin(name: str) -> Actor:
     return Actor(name=name, roles=frozenset({Role.ADMIN}), implicit=True)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
 import orjson
 import typer
 from rich.table import Table
+from sqlalchemy import Connection
 
 from hotline.accounts import audit as audit_trail
 from hotline.accounts import services as accounts
-from hotline.accounts.roles import Permission, Role, parse_role
+from hotline.accounts.roles import Actor, Permission, Role, parse_role
 from hotline.cli.console import err, fail, markup_value, out, text_value
 from hotline.cli.context import AppState, state
 from hotline.store.uow import unit_of_work
@@ -44,9 +46,19 @@ audit_app = typer.Typer(
 )
 
 
-def _write(app_state: AppState, permission: Permission, action: str, object_: str) -> None:
+def _account_write(
+    app_state: AppState, action: str, name: str, change: Callable[[Connection, Actor], None]
+) -> Actor:
+    """An admin's change of accounts: checked (a refusal is audited), made in one unit of
+    work; a change that cannot be made ends the command in one line."""
     app_state.ready_engine()
-    app_state.require(permission, action, object_)
+    actor = app_state.require(Permission.MANAGE, action, name)
+    try:
+        with unit_of_work(app_state.engine()) as connection:
+            change(connection, actor)
+    except accounts.AccountError as error:
+        raise fail(str(error)) from error
+    return actor
 
 
 @orgs_app.command("add")
@@ -66,12 +78,12 @@ def orgs_add(
       hotline orgs add hotline-south --source HS --source HS-APP
     """
     app_state = state(ctx)
-    _write(app_state, Permission.MANAGE, "orgs.add", name)
-    try:
-        with unit_of_work(app_state.engine()) as connection:
-            accounts.add_organisation(connection, app_state.actor(), name, source or ())
-    except accounts.AccountError as error:
-        raise fail(str(error)) from error
+    _account_write(
+        app_state,
+        "orgs.add",
+        name,
+        lambda c, actor: accounts.add_organisation(c, actor, name, source or ()),
+    )
     out.print(f"organisation {markup_value(name)} added")
 
 
@@ -127,13 +139,12 @@ def users_add(
     """
     app_state = state(ctx)
     grants = _grants(org, role)
-    _write(app_state, Permission.MANAGE, "users.add", name)
-    actor = app_state.actor()
-    try:
-        with unit_of_work(app_state.engine()) as connection:
-            accounts.add_user(connection, actor, name, grants, kind)
-    except accounts.AccountError as error:
-        raise fail(str(error)) from error
+    actor = _account_write(
+        app_state,
+        "users.add",
+        name,
+        lambda c, actor: accounts.add_user(c, actor, name, grants, kind),
+    )
     out.print(f"user {markup_value(name)} added")
     if actor.implicit and name != actor.name:
         err.print(
@@ -159,12 +170,9 @@ def users_grant(
     grants = _grants(org, role)
     if not grants:
         raise fail("give --org and --role")
-    _write(app_state, Permission.MANAGE, "users.grant", name)
-    try:
-        with unit_of_work(app_state.engine()) as connection:
-            accounts.grant(connection, app_state.actor(), name, grants)
-    except accounts.AccountError as error:
-        raise fail(str(error)) from error
+    _account_write(
+        app_state, "users.grant", name, lambda c, actor: accounts.grant(c, actor, name, grants)
+    )
     out.print(f"user {markup_value(name)} granted {len(grants)} role(s)")
 
 
@@ -179,12 +187,9 @@ def users_disable(
       hotline users disable bob
     """
     app_state = state(ctx)
-    _write(app_state, Permission.MANAGE, "users.disable", name)
-    try:
-        with unit_of_work(app_state.engine()) as connection:
-            accounts.disable_user(connection, app_state.actor(), name)
-    except accounts.AccountError as error:
-        raise fail(str(error)) from error
+    _account_write(
+        app_state, "users.disable", name, lambda c, actor: accounts.disable_user(c, actor, name)
+    )
     out.print(f"user {markup_value(name)} disabled")
 
 
@@ -204,8 +209,12 @@ def users_list(ctx: typer.Context) -> None:
         table.add_column(column)
     for row in rows:
         roles = ", ".join(f"{role} in {org}" for org, role in row.roles)
-        table.add_row(text_value(row.name), row.kind, "disabled" if row.disabled else "active",
-                      text_value(roles))  # fmt: skip
+        table.add_row(
+            text_value(row.name),
+            row.kind,
+            "disabled" if row.disabled else "active",
+            text_value(roles),
+        )
     out.print(table)
 
 
@@ -244,9 +253,13 @@ def audit_list(
             raise fail(f"--since: '{since}' is not a date like 2026-12-01") from error
     with app_state.engine().connect() as connection:
         found = audit_trail.events(
-            connection, actor=actor, action=action, organisation=org, since=start,
+            connection,
+            actor=actor,
+            action=action,
+            organisation=org,
+            since=start,
             limit=limit or None,
-        )  # fmt: skip
+        )
         rows = list(found)
     if as_json:
         for row in rows:
@@ -258,9 +271,15 @@ def audit_list(
     for column in ("#", "time (UTC)", "actor", "organisation", "action", "object", "outcome"):
         table.add_column(column)
     for row in rows:
-        table.add_row(str(row.id), f"{row.at:%Y-%m-%d %H:%M:%S}", text_value(row.actor),
-                      text_value(row.organisation or ""), text_value(row.action),
-                      text_value(row.object), row.outcome)  # fmt: skip
+        table.add_row(
+            str(row.id),
+            f"{row.at:%Y-%m-%d %H:%M:%S}",
+            text_value(row.actor),
+            text_value(row.organisation or ""),
+            text_value(row.action),
+            text_value(row.object),
+            row.outcome,
+        )
     out.print(table)
 
 
@@ -306,6 +325,8 @@ def audit_head(ctx: typer.Context) -> None:
     if not verdict.ok:
         raise fail(f"audit trail broken at event #{verdict.broken_at}: {verdict.reason}", code=1)
     sys.stdout.write(
-        orjson.dumps({"id": verdict.head_id, "hash": verdict.head_hash,
-                      "events": verdict.events}).decode() + "\n"
-    )  # fmt: skip
+        orjson.dumps(
+            {"id": verdict.head_id, "hash": verdict.head_hash, "events": verdict.events}
+        ).decode()
+        + "\n"
+    )

@@ -106,14 +106,14 @@ class AppState:
         if self._actor is None:
             login = _os_user()
             name = self.as_user or login
-            with self.engine().connect() as connection:
-                try:
+            try:
+                with self.engine().connect() as connection:
                     self._actor = resolve_actor(connection, name, self.org, login)
-                except AccountError as error:
-                    claimed = Actor(name=storable(name, 64), organisation=None)
-                    note = record_refusal(self.engine(), claimed, "access", self.shown_db,
-                                          {"why": str(error), "login": login})  # fmt: skip
-                    raise fail(str(error) + note) from error
+            except AccountError as error:  # recorded after the read connection is closed
+                claimed = Actor(name=storable(name, 64), organisation=None)
+                note = record_refusal(self.engine(), claimed, "access", self.shown_db,
+                                      {"why": str(error), "login": login})  # fmt: skip
+                raise fail(str(error) + note) from error
             if not self._actor.may(Permission.READ):
                 self.require(Permission.READ, "read", self.shown_db)
         return self._actor
@@ -121,10 +121,8 @@ class AppState:
     def require(self, permission: Permission, action: str, object_: str) -> Actor:
         """The actor, if allowed to; otherwise the refusal is audited and the command ends."""
         actor = self.actor()
-        try:
+        with refusals_exit():
             require(self.engine(), actor, permission, action, object_)
-        except NotAllowed as error:
-            raise fail(str(error)) from error
         return actor
 
 

@@ -43,8 +43,6 @@ from hotline.store.migrate import current_revision
 from hotline.strategic.model import Assessment, Cell, Chart, Section, Table
 from hotline.urls.sites import psl_version
 
-COUNTRY_LABELS = HOSTING_LABELS
-
 _SCOPE = MetaData()
 _URLS = DbTable(
     "report_scope_urls", _SCOPE,
@@ -218,7 +216,7 @@ class Builder:
         country_table = Table(
             "hosting_countries", "Unique URLs and sites by hosting country",
             ("hosting country", "unique URLs", "share of URLs (%)", "sites"),
-            tuple((COUNTRY_LABELS.get(c, c), urls, _pct(urls, urls_total), n)
+            tuple((HOSTING_LABELS.get(c, c), urls, _pct(urls, urls_total), n)
                   for c, n, urls in by_country),
             note="Current hosting: the latest origin (non-CDN) address of each site. "
             "'behind CDN' sites are seen only through a CDN; hidden services have no address.",
@@ -252,13 +250,13 @@ class Builder:
         )  # fmt: skip
         chart = Chart(
             "hosting_countries", "Unique URLs by hosting country", "bar",
-            tuple(COUNTRY_LABELS.get(c, c) for c, _, _ in by_country[:_TOP]),
+            tuple(HOSTING_LABELS.get(c, c) for c, _, _ in by_country[:_TOP]),
             (("unique URLs", tuple(float(u) for _, _, u in by_country[:_TOP])),), "URLs",
         )  # fmt: skip
         top = by_country[0] if by_country else ("unknown", 0, 0)
         text = (
             f"{top[2]:,} of {totals['urls']:,} unique URLs ({_pct(top[2], totals['urls'])} %) "
-            f"were on sites hosted in {COUNTRY_LABELS.get(top[0], top[0])}; "
+            f"were on sites hosted in {HOSTING_LABELS.get(top[0], top[0])}; "
             f"{moved_country:,} sites changed hosting country over time."
         )
         section = Section("hosting", "Hosting", (text,),
@@ -481,7 +479,7 @@ class Builder:
         columns = [*top, "other"]
         mix_table = Table(
             "hosting_mix_monthly", "New sites per month by current hosting country",
-            ("month", *(COUNTRY_LABELS.get(c, c) for c in columns)),
+            ("month", *(HOSTING_LABELS.get(c, c) for c in columns)),
             tuple((m, *(mix[m].get(c, 0) for c in columns)) for m in months),
         )  # fmt: skip
         charts = (
@@ -491,7 +489,7 @@ class Builder:
                    ("new brands", tuple(float(new_brands.get(m, 0)) for m in months)))),
             Chart("hosting_mix_monthly", "New sites per month by hosting country", "line",
                   tuple(months),
-                  tuple((COUNTRY_LABELS.get(c, c), tuple(float(mix[m].get(c, 0)) for m in months))
+                  tuple((HOSTING_LABELS.get(c, c), tuple(float(mix[m].get(c, 0)) for m in months))
                         for c in columns)),
         )  # fmt: skip
         text = (
@@ -578,7 +576,7 @@ def build_assessment(
         )
         builder.close()
     top = by_country[0] if by_country else ("unknown", 0, 0)
-    where = COUNTRY_LABELS.get(top[0], top[0])
+    where = HOSTING_LABELS.get(top[0], top[0])
     headline = (
         f"Of {totals['urls']:,} unique URLs, {top[2]:,} ({_pct(top[2], totals['urls'])} %) were "
         f"hosted in {where}; {brand_summary['distributors']} distributors operated "
