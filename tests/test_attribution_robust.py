@@ -16,6 +16,7 @@ from hotline.attribution.method import (
     COMMERCIAL,
     NON_COMMERCIAL,
     PLACED,
+    Clustering,
     Constraints,
     Params,
     band,
@@ -345,3 +346,88 @@ def test_a_nameless_site_paying_only_into_its_own_accounts_is_not_tied_by_a_logo
     ]
     result = cluster(links)
     assert result.brand_of["d0-b1-s9.test"] == result.brand_of["d0-b1-s0.test"]
+
+
+def _tagged(links: list[Link], distributor: str, tag: str) -> list[Link]:
+    """Every site of ``distributor`` also carries the analytics id ``tag``."""
+    sites = sorted({s for s, _k, _v in links if s.startswith(f"{distributor}-")})
+    return [*links, *((site, "analytics", tag) for site in sites)]
+
+
+def _home(result: Clustering, site: str) -> str | None:
+    """The distributor ``site`` was attributed to, None when unattributed."""
+    brand = result.brand_of[site]
+    return result.distributor_of[brand] if brand is not None else None
+
+
+def _solo(site: str, *extra: tuple[str, str]) -> list[Link]:
+    """A single-domain shop that names itself, tagged like d0's sites, called commercial."""
+    return [
+        (site, "brand_text", site.split(".")[0]),
+        (site, "analytics", "G-OPERATOR0"),
+        (site, ASSESSMENT, COMMERCIAL),
+        *((site, kind, value) for kind, value in extra),
+    ]
+
+
+def test_a_lone_shop_joins_the_distributor_whose_sites_alone_carry_its_tag() -> None:
+    links, _truth = _world([[2, 2], [2, 2]])
+    links = _tagged(links, "d0", "G-OPERATOR0") + _solo("solo.test")
+    result = cluster(links)
+    brand = result.brand_of["solo.test"]
+    assert brand == "solo.test"  # a brand of its own: nothing says which of d0's brands
+    assert result.distributor_of[brand] == _home(result, "d0-b0-s0.test")
+    assert result.distributor_of[brand] != _home(result, "d1-b0-s0.test")
+    assert band(result.confidence["solo.test"]) == "low"
+    (how,) = [e for e in result.explain("solo.test") if e.kind == PLACED]
+    assert how.level == "distributor"
+    assert "G-OPERATOR0" in how.value
+    # one payment account of its own is a brand's own merchant account: still placed
+    own = cluster([*links, ("solo.test", "merchant_id", "pay.solo.test|S1")])
+    assert _home(own, "solo.test") == _home(own, "d0-b0-s0.test")
+
+
+def test_a_lone_shop_is_not_placed_by_a_tag_that_others_carry_too() -> None:
+    links, _truth = _world([[2, 2], [2, 2]])
+    links = _tagged(links, "d0", "G-OPERATOR0") + _solo("solo.test")
+    # the tag also on one site of another distributor: an agency's or a kit's, not d0's
+    agency = cluster([*links, ("d1-b0-s0.test", "analytics", "G-OPERATOR0")])
+    assert agency.brand_of["solo.test"] is None
+    # ... or on a site that shows something but is nobody's
+    stray = [("page.test", "analytics", "G-OPERATOR0"), ("page.test", "template", "t-page")]
+    assert cluster(links + stray).brand_of["solo.test"] is None
+    # too few sites carry it to say whose it is
+    few, _truth = _world([[1, 1], [2, 2]])
+    few = _tagged(few, "d0", "G-OPERATOR0") + _solo("solo.test")
+    assert cluster(few).brand_of["solo.test"] is None
+
+
+def test_only_a_shop_that_names_itself_and_pays_into_no_accounts_of_its_own_is_placed() -> None:
+    links, _truth = _world([[2, 2], [2, 2]])
+    links = _tagged(links, "d0", "G-OPERATOR0")
+    # a forum with a donation account and the tag its web designer put on d0's shops
+    forum = [
+        ("forum.test", "analytics", "G-OPERATOR0"),
+        ("forum.test", "merchant_id", "pay.bigpay.example|F1"),
+        ("forum.test", ASSESSMENT, COMMERCIAL),
+    ]
+    assert cluster(links + forum).brand_of["forum.test"] is None
+    # a shop paying into two accounts nobody else uses stands apart
+    apart = _solo("solo.test", ("btc_address", "bc1qsolo0"), ("merchant_id", "pay.solo.test|S"))
+    assert cluster(links + apart).brand_of["solo.test"] is None
+    # what the hotlines called non-commercial, with nothing commercial shown, is no shop
+    said = [*_solo("solo.test")[:2], ("solo.test", ASSESSMENT, NON_COMMERCIAL)]
+    assert cluster(links + said).brand_of["solo.test"] is None
+
+
+def test_a_brand_that_is_a_distributor_of_its_own_joins_by_its_operators_tag() -> None:
+    links, _truth = _world([[2, 2], [2, 2]])
+    links = _tagged(links, "d0", "G-OPERATOR0")
+    # two domains of one brand, tied by their name, no payment seen, d0's tag on both
+    pair = [*_solo("pair.test"), *_solo("pair-shop.test")]
+    pair = [(s, k, "pair" if k == "brand_text" else v) for s, k, v in pair]
+    result = cluster(links + pair)
+    brand = result.brand_of["pair.test"]
+    assert brand is not None
+    assert result.brand_of["pair-shop.test"] == brand
+    assert result.distributor_of[brand] == _home(result, "d0-b0-s0.test")

@@ -157,6 +157,10 @@ class Params:
     private_ns_sites: int = 5
     private_ns_share: float = 0.9
     attach_confidence: float = 0.4
+    # a commercial site tied to no other site joins the distributor whose sites, at least
+    # this many and no others, carry the same analytics id or mailbox (``_attach_lone``)
+    lone_value_sites: int = 3
+    lone_kinds: frozenset[str] = frozenset({"analytics", "email"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -971,8 +975,23 @@ def cluster(
         attachable,
         params,
     )
+    # (a site that names itself: a forum or a link list with a donation button whose only
+    # tie is the tag its web designer put on several shops of one distributor names nothing)
+    countable_brand = strong_brand & ~_noted(brand_notes, len(table.values))
+    lone = _attach_lone(
+        table,
+        np.isin(kind_of, [kind_number.get(k, -1) for k in sorted(params.lone_kinds)])
+        & (dist_weight > 0)
+        & ~_noted(dist_notes, len(table.values)),
+        brand_root,
+        distributor_root,
+        commercial & ~blind & ~forced & _named_sites(table, is_name & countable_brand),
+        kind_dist >= params.threshold,
+        params,
+    )
     placed = {s: (BRAND, why) for s, why in spelled.items()}
     placed.update((s, (DISTRIBUTOR, why)) for s, why in attached.items())
+    placed.update((s, (DISTRIBUTOR, why)) for s, why in lone.items())
     confidence[list(placed)] = params.attach_confidence
 
     brand_of: dict[str, str | None] = {}
@@ -1168,6 +1187,90 @@ def _attach_by_name_server(
             chosen[s] = (
                 f"shows only hosting; uses name servers only this distributor uses ({server[s]})"
             )
+    return chosen
+
+
+def _named_sites(table: LinkTable, name_values: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Per site: does it carry one of ``name_values`` (a brand name that counts)?"""
+    named: NDArray[np.bool_] = (
+        np.bincount(table.site_of[name_values[table.value_of]], minlength=len(table.sites)) > 0
+    )
+    return named
+
+
+def _attach_lone(
+    table: LinkTable,
+    eligible: NDArray[np.bool_],
+    brand_root: Ints,
+    distributor_root: Ints,
+    candidate: NDArray[np.bool_],
+    paying: NDArray[np.bool_],
+    params: Params,
+) -> dict[int, str]:
+    """Brands that stand alone — a commercial site tied to no other site, or a brand that
+    is a distributor of its own — join the distributor whose sites, ``lone_value_sites`` or
+    more and no other site at all, carry one of their analytics ids or mailboxes, when every
+    such value points at the same distributor (a single-domain brand whose operator's tag
+    is its only link to the rest). Only a brand that names itself (``candidate`` sites) and
+    shows no payment or partner identity (``paying``: its own merchant account would say it
+    is someone else's) moves; a lone site becomes a brand of its own there. Confidence is
+    that of a placement: one decoyable value says where.
+
+    Why this is not the chaining the weak-value rules forbid: it never merges two clusters
+    that each have sites or payments of their own, only places a brand that has neither; a
+    value any other unattributed site or another distributor's site also carries (an
+    agency's tag on another client, a kit default on a forum) places nobody; and a site the
+    hotlines called non-commercial without commercial evidence of its own is no candidate.
+    Returns the sites placed and why."""
+    count = len(table.sites)
+    unit = np.full(count, -1, dtype=np.int64)
+    lone = np.flatnonzero(candidate & (brand_root < 0))
+    unit[lone] = lone
+    attributed = np.flatnonzero(brand_root >= 0)
+    pairs = np.unique(distributor_root[attributed] * (count + 1) + brand_root[attributed])
+    owners, brands = np.unique(pairs // (count + 1), return_counts=True)
+    single = np.isin(distributor_root[attributed], owners[brands == 1])
+    unit[attributed[single]] = brand_root[attributed[single]]
+    member = unit >= 0
+    named = np.bincount(unit[member & candidate], minlength=count) > 0
+    # payment or partner identities per unit, each value once: two or more make a brand
+    # stand apart, as among distributors (one of its own is a brand's own merchant account)
+    site_of, value_of = table.site_of, table.value_of
+    held = member[site_of] & paying[value_of]
+    identities = np.unique(unit[site_of[held]] * len(table.values) + value_of[held])
+    pays = np.bincount(identities // max(len(table.values), 1), minlength=count) >= 2
+    unit[member & (~named[np.maximum(unit, 0)] | pays[np.maximum(unit, 0)])] = -1
+    if not (unit >= 0).any():
+        return {}
+    touched = np.unique(value_of[(unit >= 0)[site_of] & eligible[value_of]])
+    target: dict[int, int] = {}
+    because: dict[int, str] = {}
+    for v in touched.tolist():
+        members = table.carriers(v)
+        units = unit[members]
+        outside = members[units < 0]
+        if len(outside) < params.lone_value_sites:
+            continue
+        found = np.unique(distributor_root[outside])
+        if len(found) != 1 or found[0] < 0:
+            continue
+        owner = int(found[0])
+        kind, value = table.values[v]
+        for u in np.unique(units[units >= 0]).tolist():
+            target[u] = owner if target.get(u, owner) == owner else -1
+            because.setdefault(
+                u,
+                f"stands alone; its {kind} {value} is on {len(outside)} other sites, all of "
+                "this distributor, and on no other",
+            )
+    chosen: dict[int, str] = {}
+    for u, d in target.items():
+        if d < 0:
+            continue
+        sites = np.flatnonzero(unit == u)
+        brand_root[sites] = u
+        distributor_root[sites] = d
+        chosen.update(dict.fromkeys(sites.tolist(), because[u]))
     return chosen
 
 
