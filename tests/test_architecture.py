@@ -36,7 +36,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "hotline": frozenset(),
     "hotline.urls": frozenset(),
     "hotline.store": frozenset(),
-    "hotline.accounts": frozenset({"hotline.store", "hotline.intake.models"}),
+    "hotline.accounts": frozenset({"hotline.store", "hotline.intake.models", "hotline.quarantine"}),
     "hotline.quarantine": frozenset({"hotline.store"}),
     "hotline.intake": frozenset({"hotline.urls", "hotline.store", "hotline.quarantine"}),
     "hotline.captures": frozenset(
@@ -62,6 +62,15 @@ ALLOWED: dict[str, frozenset[str]] = {
             "hotline.hosting.models",
         }
     ),
+    "hotline.hashes": frozenset(
+        {
+            "hotline.store",
+            "hotline.intake.models",
+            "hotline.accounts",
+            "hotline.quarantine",
+            "hotline.captures.models",
+        }
+    ),
     "hotline.strategic": frozenset(
         {
             "hotline.urls",
@@ -81,9 +90,12 @@ ALLOWED: dict[str, frozenset[str]] = {
             "hotline.captures.models",
             "hotline.hosting.models",
             "hotline.attribution.models",
+            "hotline.hashes.queries",
         }
     ),
-    "hotline.synth": frozenset({"hotline.urls", "hotline.captures.bitcoin"}),
+    "hotline.synth": frozenset(
+        {"hotline.urls", "hotline.captures.bitcoin", "hotline.captures.media"}
+    ),
     "hotline.pipeline": frozenset(
         {
             "hotline.store",
@@ -96,6 +108,19 @@ ALLOWED: dict[str, frozenset[str]] = {
         }
     ),
     "hotline.cli": frozenset({ANY}),
+    "hotline.web": frozenset(
+        {
+            "hotline.urls",
+            "hotline.store",
+            "hotline.accounts",
+            "hotline.intake",
+            "hotline.captures",
+            "hotline.hosting",
+            "hotline.attribution",
+            "hotline.sharing",
+            "hotline.pipeline",
+        }
+    ),
 }
 
 # Known exceptions: one module that imports more than its package may.
@@ -104,6 +129,7 @@ EXCEPTIONS: dict[str, frozenset[str]] = {
         {
             "hotline.accounts.models",
             "hotline.captures.models",
+            "hotline.hashes.models",
             "hotline.hosting.models",
             "hotline.hosting.rdap_store",
             "hotline.attribution.models",
@@ -119,11 +145,16 @@ LIBRARIES: dict[str, frozenset[str]] = {
     "typer": frozenset({"hotline.cli"}),
     "rich": frozenset({"hotline.cli", "hotline.strategic.terminal"}),
     "alembic": frozenset({"hotline.store"}),
+    "fastapi": frozenset({"hotline.web"}),
+    "starlette": frozenset({"hotline.web"}),
+    "jinja2": frozenset({"hotline.web"}),
+    "uvicorn": frozenset({"hotline.cli.serve"}),
+    "argon2": frozenset({"hotline.accounts.credentials"}),
 }
 
-# Front ends (the CLI; the web application later) call services and read through query
+# Front ends (the CLI and the web application) call services and read through query
 # functions: they never import a table module nor build SQL statements themselves.
-FRONT_ENDS = frozenset({"hotline.cli"})
+FRONT_ENDS = frozenset({"hotline.cli", "hotline.web"})
 STATEMENTS = frozenset({"select", "insert", "update", "delete", "text", "func", "Table"})
 
 

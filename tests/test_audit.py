@@ -24,7 +24,7 @@ from hotline.accounts.roles import Actor, Role, local_admin
 from hotline.cli.app import app
 from hotline.store.uow import unit_of_work
 from hotline.synth.generate import generate
-from tests.test_cli import hotline
+from tests.test_cli import Run, hotline, runner
 
 # Every command of the CLI, by its full name: the audit action a write leaves, or None for
 # a command that writes nothing to the store. A new command must be added here, so nobody
@@ -64,6 +64,18 @@ COMMANDS: dict[str, str | None] = {
     "users add": "users.add",
     "users grant": "users.grant",
     "users disable": "users.disable",
+    "users password": "users.password",
+    "tokens add": "tokens.add",
+    "tokens list": None,
+    "tokens revoke": "tokens.revoke",
+    "serve": None,  # the web application audits its own writes and sign-ins (test_web.py)
+    "lists import": "lists.import",
+    "lists list": None,
+    "lists disable": "lists.disable",
+    "lists enable": "lists.enable",
+    "lists export": None,
+    "match": "match",
+    "export matches": None,
 }
 
 
@@ -107,6 +119,8 @@ def _writes(world: Path, tmp_path: Path) -> list[tuple[str, str, list[str]]]:
     providers.write_text("asn,name,kind\n64501,Edgeco,cdn\n64502,Hostco,shared\n")
     geo = world / "geoip"
     warc = sorted((world / "captures").glob("*.warc.gz"))[0]
+    hashes = tmp_path / "partner.csv"
+    hashes.write_text("kind,value\nmd5,0123456789abcdef0123456789abcdef\n", encoding="utf-8")
     return [
         ("ana", "intake.reports", ["ingest", "reports", str(world / "reports.csv")]),
         ("ana", "captures.import", ["ingest", "captures", "--processors",
@@ -123,13 +137,29 @@ def _writes(world: Path, tmp_path: Path) -> list[tuple[str, str, list[str]]]:
         ("ana", "providers.set", ["providers", "import", str(providers)]),
         ("ana", "providers.remove", ["providers", "remove", "AS64500"]),
         ("ana", "strategic.assessment", ["report", "--print"]),
+        ("ana", "lists.import", ["lists", "import", str(hashes), "--list", "partner",
+                                 "--create", "known"]),
+        ("ana", "lists.disable", ["lists", "disable", "partner"]),
+        ("ana", "lists.enable", ["lists", "enable", "partner"]),
+        ("ana", "match", ["match"]),
         ("alice", "orgs.add", ["orgs", "add", "hotline-south"]),
         ("alice", "users.add", ["users", "add", "bob", "--org", "hotline-north", "--role",
                                 "viewer"]),
         ("alice", "users.grant", ["users", "grant", "bob", "--org", "hotline-north",
                                   "--role", "analyst"]),
         ("alice", "users.disable", ["users", "disable", "bob"]),
+        ("alice", "users.password", ["users", "password", "ana", "--password-stdin"]),
+        ("alice", "tokens.add", ["tokens", "add", "ci", "--user", "ana", "--scope", "read"]),
+        ("alice", "tokens.revoke", ["tokens", "revoke", "ci", "--user", "ana"]),
     ]  # fmt: skip
+
+
+def _hotline(db_url: str, *args: str) -> Run:
+    """``hotline`` in-process; a password read from standard input is given there."""
+    if "--password-stdin" not in args:
+        return hotline(db_url, *args)
+    result = runner.invoke(app, ["--db", db_url, *args], input="a long enough password\n")
+    return Run(result.exit_code, result.stdout, result.stderr)
 
 
 def test_every_write_leaves_exactly_one_event_with_its_actor(
@@ -142,7 +172,7 @@ def test_every_write_leaves_exactly_one_event_with_its_actor(
         assert any(action.startswith(prefix) for action in covered), prefix
     for actor, action, args in writes:
         before = len(_events(engine))
-        run = hotline(db_url, "-q", "--as", actor, *args)
+        run = _hotline(db_url, "-q", "--as", actor, *args)
         assert run.code in (0, 1), (args, run.err)  # 1: rows quarantined, still a run
         after = _events(engine)
         assert len(after) == before + 1, (args, [e.action for e in after[before:]])
@@ -167,7 +197,7 @@ def test_a_viewer_is_refused_every_write_and_the_refusal_is_audited(
     _people(db_url)
     for _, action, args in _writes(world, tmp_path):
         before = len(_events(engine))
-        run = hotline(db_url, "--as", "vic", *args)
+        run = _hotline(db_url, "--as", "vic", *args)
         assert run.code == 2, (args, run.out, run.err)
         assert "vic may not" in run.err
         assert "ask an admin" in run.err

@@ -207,7 +207,7 @@ def assign_sources(connection: Connection, org_id: int, codes: list[str]) -> Non
     if not codes:
         return
     found = dict(
-        connection.execute(select(Source.code, Source.id).where(Source.code.in_(codes))).tuples()
+        connection.execute(select(Source.code, Source.id).where(Source.code.in_(codes))).all()
     )
     unknown = [c for c in codes if c not in found]
     if unknown:
@@ -356,7 +356,7 @@ def organisations(connection: Connection) -> list[tuple[str, int, list[str]]]:
             select(
                 Membership.organisation_id, func.count(func.distinct(Membership.user_id))
             ).group_by(Membership.organisation_id)
-        ).tuples()
+        ).all()
     )
     codes: dict[int, list[str]] = {}
     for org_id, code in connection.execute(

@@ -112,3 +112,17 @@ def selectors_by_kind(connection: Connection) -> dict[str, int]:
     """Distinct stored selector values per kind."""
     rows = connection.execute(select(SelectorValue.kind, func.count()).group_by(SelectorValue.kind))
     return {kind: count for kind, count in rows}
+
+
+def sites_with_value(connection: Connection, value: str, limit: int = 50) -> list[tuple[str, str]]:
+    """(kind, site) of every site that shows a selector value exactly as stored, of any
+    kind: what an analyst pastes (a wallet, a merchant id) to ask "where else?"."""
+    rows = connection.execute(
+        select(SelectorValue.kind, Site.key)
+        .join(SiteSelector, SiteSelector.selector_id == SelectorValue.id)
+        .join(Site, Site.id == SiteSelector.site_id)
+        .where(SelectorValue.value == value)
+        .order_by(SelectorValue.kind, Site.key)
+        .limit(limit)
+    )
+    return [(kind, key) for kind, key in rows]

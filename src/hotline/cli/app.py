@@ -14,13 +14,16 @@ from hotline import __version__
 from hotline.cli import (
     accounts,
     attribution,
+    credentials,
     demo,
     exports,
     hosting,
     ingest,
+    lists,
     quarantine,
     report,
     selectors,
+    serve,
     synth,
 )
 from hotline.cli.console import USAGE, err, fail, out
@@ -63,6 +66,10 @@ app.command("report")(report.report)
 app.add_typer(accounts.orgs_app, name="orgs")
 app.add_typer(accounts.users_app, name="users")
 app.add_typer(accounts.audit_app, name="audit")
+app.add_typer(credentials.tokens_app, name="tokens")
+app.command("serve")(serve.serve)
+app.add_typer(lists.lists_app, name="lists")
+app.command("match")(lists.match)
 
 
 def _version(value: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections import Counter
 from pathlib import Path
@@ -14,6 +15,9 @@ from rich.text import Text
 from sqlalchemy import Engine
 
 from hotline import pipeline
+from hotline.accounts.credentials import set_password
+from hotline.accounts.roles import Role
+from hotline.accounts.services import add_organisation, add_user
 from hotline.attribution.queries import SITE_EXPORT_COLUMNS, headline, site_rows
 from hotline.captures.extractors.payments import ProcessorTable
 from hotline.captures.queries import selector_values, selectors_by_kind
@@ -22,17 +26,25 @@ from hotline.cli.context import AppState
 from hotline.cli.hosting import run_enrichment
 from hotline.cli.ingest import import_captures, import_files
 from hotline.cli.report import write_report
+from hotline.cli.serve import run as run_server
 from hotline.cli.synth import world_line
 from hotline.hosting import providers as provider_table
 from hotline.hosting.current import HOSTING_LABELS
 from hotline.hosting.enrich import EnrichOptions
 from hotline.hosting.queries import current_countries, hosting_by_country
 from hotline.intake.services import ReportImporter
-from hotline.intake.stats import canonical_urls, multi_source_urls, top_sites, totals
+from hotline.intake.stats import (
+    all_sources,
+    canonical_urls,
+    multi_source_urls,
+    top_sites,
+    totals,
+)
 from hotline.quarantine import counts_by_reason, quarantined_lines
 from hotline.sharing.formats import write_rows
 from hotline.sharing.selectors import SELECTOR_EXPORT_COLUMNS, selector_rows
 from hotline.sharing.urls import URL_EXPORT_COLUMNS, url_rows
+from hotline.store.uow import unit_of_work
 from hotline.strategic.build import Scope
 from hotline.strategic.files import atomic_output
 from hotline.synth.baseline import baseline_attribution, read_selector_dump
@@ -50,6 +62,15 @@ def demo(
         typer.Option("--out", help="Folder for the world, the demo database and the exports."),
     ] = Path("demo"),
     seed: Annotated[int, typer.Option(help="Seed of the synthetic world.")] = 2013,
+    serve_web: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Then serve the web application on the demo database "
+            "(127.0.0.1), with a demo admin whose password is printed.",
+        ),
+    ] = False,
+    port: Annotated[int, typer.Option(help="Port for --serve.", min=1, max=65535)] = 8000,
 ) -> None:
     """Run the pipeline on the small synthetic world, end to end, offline.
 
@@ -60,9 +81,10 @@ def demo(
 
     Everything is synthetic and benign (reserved .test/.example names, documentation IPs).
 
-    [bold]Example[/]
+    [bold]Examples[/]
 
       hotline demo --out /tmp/hotline-demo
+      hotline demo --serve
     """
     parent = ctx.find_root().obj
     quiet = isinstance(parent, AppState) and parent.quiet
@@ -174,6 +196,8 @@ def demo(
         f"{out_dir / 'assessment' / 'tables'} in a spreadsheet",
     ):
         out.print(Text(f"  {command}"))
+    if serve_web:
+        serve_demo(app_state, engine, out_dir, port)
 
 
 def _captures(app_state: AppState, engine: Engine, out_dir: Path, truth: dict[str, Any]) -> None:
@@ -287,3 +311,20 @@ def _print_truth_headline(truth: dict[str, object]) -> None:
         f"brands; the 10 most prolific brands belong to {', '.join(top_owners)} — "
         "what attribution had to find"
     )
+
+
+def serve_demo(app_state: AppState, engine: Engine, out_dir: Path, port: int) -> None:
+    """The demo database in the browser: an organisation owning every demo hotline's
+    reports, an admin ``demo`` with a fresh random password (printed once), then the server.
+    From now on the demo database has users: CLI commands on it need ``--as demo``."""
+    password = secrets.token_urlsafe(12)
+    actor = app_state.actor()  # the implicit local admin of the fresh demo database
+    with unit_of_work(engine) as connection:
+        add_organisation(connection, actor, "demo-hotline", all_sources(connection))
+        add_user(connection, actor, "demo", [("demo-hotline", Role.ADMIN)])
+        set_password(connection, actor, "demo", password)
+    out.print(
+        f"[bold]Web[/]  http://127.0.0.1:{port}/ — sign in as [bold]demo[/], password "
+        f"[bold]{password}[/] (shown once; this database now has users: use --as demo)"
+    )
+    run_server(app_state, engine, "127.0.0.1", port, uploads=out_dir / "uploads")

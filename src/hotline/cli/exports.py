@@ -23,6 +23,7 @@ import typer
 from hotline.cli.console import err, fail, markup_path
 from hotline.cli.context import state
 from hotline.sharing.formats import write_rows
+from hotline.sharing.matches import MATCH_EXPORT_COLUMNS, matches_export_rows
 from hotline.sharing.selectors import SELECTOR_EXPORT_COLUMNS, selector_rows
 from hotline.sharing.urls import URL_EXPORT_COLUMNS, url_rows
 from hotline.strategic.files import OutputError, atomic_output
@@ -127,6 +128,45 @@ def export_urls(
     if not state(ctx).quiet:
         where = f" to {markup_path(out_file)}" if out_file else ""
         err.print(f"[dim]exported {count:,} URL(s){where}[/]")
+
+
+@app.command("matches")
+def export_matches(
+    ctx: typer.Context,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="Output format.")
+    ] = ExportFormat.csv,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help=OUT_HELP, show_default=False)
+    ] = None,
+    defanged: Annotated[
+        bool | None,
+        typer.Option(
+            "--defang/--no-defang",
+            help="Defang sites and URLs (for people). Default: defanged on a terminal only.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """One row per captured medium matching a hash-list entry (run [bold]hotline match[/]
+    first): site, URL, capture time, the medium's SHA-256, list, entry, kind, distance.
+    Matches held by the flood guard and media on a negative list are left out.
+
+    [bold]Examples[/]
+
+      hotline export matches --format csv --out matches.csv
+      hotline export matches --format jsonl | head
+    """
+    out_file = output_file(out_file)
+    engine = state(ctx).ready_engine()
+    if defanged is None:
+        defanged = out_file is None and _stdout_is_terminal()
+    with engine.connect() as connection:
+        rows = matches_export_rows(connection, defanged=defanged)
+        count = _write(rows, MATCH_EXPORT_COLUMNS, fmt, out_file, people=defanged)
+    if not state(ctx).quiet:
+        where = f" to {markup_path(out_file)}" if out_file else ""
+        err.print(f"[dim]exported {count:,} match(es){where}[/]")
 
 
 @app.command("selectors")

@@ -11,6 +11,7 @@ from hotline.captures.page_class import NORMAL, OWN_PAGE_CLASSES
 from hotline.captures.queries import SAME_TEMPLATE_BITS, SitePages, similar_templates, site_pages
 from hotline.cli.console import canonical_site, fail, out, text_value
 from hotline.cli.context import state
+from hotline.hashes.queries import media_counts
 from hotline.sharing.selectors import selector_rows
 from hotline.urls import defang
 
@@ -27,7 +28,8 @@ def selectors(
     challenge, login, directory, empty: pages that are not the site's own give no
     selectors); then kind, value, payment method, first and last seen, captures and the
     number of sites sharing the value; then the sites whose page template is a near
-    duplicate of this one's.
+    duplicate of this one's. The media its captures held are counted, known (on a hash list,
+    after [bold]hotline match[/]) and new: never shown.
 
     [bold]Examples[/]
 
@@ -42,6 +44,15 @@ def selectors(
         pages = site_pages(connection, key)
         rows = list(selector_rows(connection, site=key, defanged=True))
         similar = similar_templates(connection, key)
+        media = media_counts(connection, [key]).get(key)
+    if media is not None and media.media:
+        # counts only: media are never shown, and known ones need never be looked at again
+        out.print(
+            text_value(
+                f"Media captured: {media.media:,} — {media.known:,} known (on a hash list), "
+                f"{media.new:,} new"
+            )
+        )
     if not rows:
         if pages.captures:
             own = any(count.page_class in OWN_PAGE_CLASSES for count in pages.classes)

@@ -36,6 +36,7 @@ from hotline.synth.feed import FIELDS, bad_row, surface_variant
 from hotline.synth.hosting import CDN_DOMAIN
 from hotline.synth.html import brand_text, image_paths, redirect_page, render_page
 from hotline.synth.images import abstract_image
+from hotline.synth.known_media import Catalogue
 from hotline.synth.mmdb import write_geoip
 from hotline.synth.phenomena import PHENOMENA, REASONS, Decoy
 from hotline.synth.scales import SCALES, Scale
@@ -108,6 +109,8 @@ class _Writers:
         self.warc: WarcWriter | None = None
         self.warc_index = 0
         self.effects = world.effects
+        known = self.effects is not None and self.effects.on("known_media")
+        self.catalogue = Catalogue(world.seed) if known else None
         # per site: the phenomena its captures showed; per world: sites and pages touched
         self.marks: set[str] = set()
         self.touched_sites: Counter[str] = Counter()
@@ -293,11 +296,17 @@ class _Writers:
             page, self.scale.images_per_page if full or rng.random() < 0.3 else 0
         ):
             origin = page.url.split("/", 3)
-            image = abstract_image(rng, 64)
+            url = f"{origin[0]}//{origin[2]}{path}"
+            image = abstract_image(rng, 64)  # drawn either way: the stream stays the same
+            if self.catalogue is not None:
+                distributor = site.distributor
+                known = self.catalogue.image(distributor.id if distributor else None, url, image)
+                if known is not image:
+                    image = known
+                    self.marks.add("known_media")
+                    self.touched_pages["known_media"] += 1
             self.counts["images"] += self.warc is not None
-            self._exchange(
-                f"{origin[0]}//{origin[2]}{path}", when, 200, "OK", "image/png", image, ip, page.url
-            )
+            self._exchange(url, when, 200, "OK", "image/png", image, ip, page.url)
         return shown
 
     def _gateway_capture(
@@ -556,6 +565,8 @@ class _Writers:
     def close(self, world: World) -> None:
         if self.warc is not None:
             self.warc.close()
+        if self.catalogue is not None:
+            self.catalogue.write(self.out)
         self.reports_file.close()
         self.pdns.close()
         self.selectors.close()

@@ -59,6 +59,7 @@ PHENOMENA: tuple[str, ...] = (
     "consent",
     "in_bailiwick_ns",
     "misjudged",
+    "known_media",
 )
 
 DESCRIPTIONS: dict[str, str] = {
@@ -90,6 +91,9 @@ DESCRIPTIONS: dict[str, str] = {
     "mail.<site>) in another country and AS than the web server, CDN-fronted sites too",
     "misjudged": "hotlines' commercial flag is wrong on some reports, and on some sites every "
     "reporting hotline gets it wrong (a forum with a donation button, a shop seen only dead)",
+    "known_media": "each distributor's catalogue of images recurs across its sites; hash lists "
+    "in hashlists/ know part of it (exact hashes, PDQ near-copies at 0-40 bits, flat "
+    "low-quality images, one known-benign image)",
 }
 
 # Rates are uniform in these ranges, drawn per world from the seed.
@@ -134,6 +138,7 @@ RATE_RANGES: dict[str, dict[str, tuple[float, float] | tuple[int, int]]] = {
         "late": (0.3, 0.7),
         "mail": (0.3, 0.6),
     },
+    "known_media": {},  # fixed shares (hotline.synth.known_media): the lists are the point
 }
 
 

@@ -1,0 +1,124 @@
+"""Known versus new: read functions over the matches (they take the caller's connection).
+
+A medium is **known** when it matches an entry of an enabled ``known`` list (the match not
+held by the flood guard) and no entry of an enabled ``negative`` list; every other medium
+is **new**. Counts only: no function here returns anything of the media but their hashes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, exists, func, select
+
+from hotline.captures.models import MediaHash
+from hotline.hashes.models import HashEntry, HashList, HashMatch
+from hotline.intake.models import Site, Url
+
+
+@dataclass(frozen=True)
+class MediaCounts:
+    media: int
+    known: int
+
+    @property
+    def new(self) -> int:
+        return self.media - self.known
+
+
+def _matched(kind: str) -> Any:
+    """Whether the medium has an applied match to an enabled list of ``kind``."""
+    return exists(
+        select(HashMatch.id)
+        .join(HashEntry, HashEntry.id == HashMatch.entry_id)
+        .join(HashList, HashList.id == HashEntry.list_id)
+        .where(
+            HashMatch.medium_id == MediaHash.id,
+            HashMatch.held.is_(False),
+            HashList.enabled.is_(True),
+            HashList.kind == kind,
+        )
+    )
+
+
+def known_condition() -> Any:
+    """A SQL condition on ``media_hashes``: the medium is known."""
+    return and_(_matched("known"), ~_matched("negative"))
+
+
+def media_counts(
+    connection: Connection, site_keys: list[str] | None = None
+) -> dict[str, MediaCounts]:
+    """Per site (all sites with media, or those named): media and how many are known."""
+    known = func.sum(case((known_condition(), 1), else_=0))
+    query = (
+        select(Site.key, func.count(MediaHash.id), known)
+        .join(MediaHash, MediaHash.site_id == Site.id)
+        .group_by(Site.key)
+    )
+    if site_keys is not None:
+        query = query.where(Site.key.in_(site_keys))
+    return {
+        key: MediaCounts(media=int(media), known=int(k or 0))
+        for key, media, k in connection.execute(query)
+    }
+
+
+def totals(connection: Connection) -> MediaCounts:
+    """Every medium of every capture: how many, and how many are known."""
+    media = int(connection.execute(select(func.count(MediaHash.id))).scalar() or 0)
+    known = int(
+        connection.execute(select(func.count(MediaHash.id)).where(known_condition())).scalar() or 0
+    )
+    return MediaCounts(media=media, known=known)
+
+
+@dataclass(frozen=True)
+class MatchRow:
+    site: str
+    url: str | None
+    captured_at: datetime
+    sha256: str
+    list_name: str
+    list_kind: str
+    entry_id: int
+    entry_value: str
+    kind: str
+    distance: int
+    held: bool
+
+
+def match_rows(connection: Connection, include_held: bool = False) -> Iterator[MatchRow]:
+    """Every stored match of an enabled list, negative lists' suppressions applied: a
+    medium that matches a negative list shows no match at all."""
+    query = (
+        select(
+            Site.key,
+            # the page the medium was found on when known, else the medium's own address
+            func.coalesce(Url.canonical, MediaHash.uri),
+            MediaHash.captured_at,
+            MediaHash.sha256,
+            HashList.name,
+            HashList.kind,
+            HashEntry.id,
+            HashEntry.value,
+            HashMatch.kind,
+            HashMatch.distance,
+            HashMatch.held,
+        )
+        .select_from(HashMatch)
+        .join(MediaHash, MediaHash.id == HashMatch.medium_id)
+        .join(Site, Site.id == MediaHash.site_id)
+        .outerjoin(Url, Url.id == MediaHash.url_id)
+        .join(HashEntry, HashEntry.id == HashMatch.entry_id)
+        .join(HashList, HashList.id == HashEntry.list_id)
+        .where(HashList.enabled.is_(True), HashList.kind == "known", ~_matched("negative"))
+        .order_by(HashMatch.id)
+    )
+    if not include_held:
+        query = query.where(HashMatch.held.is_(False))
+    for row in connection.execute(query):
+        yield MatchRow(*row)

@@ -1,0 +1,170 @@
+"""One brand or one distributor as people read it: its label and its members.
+
+The attribution stage writes brands and distributors; this reads them back for the front
+ends' brand and distributor pages (``hotline why`` answers for one site:
+``hotline.attribution.queries``). Ids are the stable references ``b12`` and ``d3``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, func, select
+
+from hotline.attribution.models import Brand, Distributor, SiteAttribution
+from hotline.hosting.models import SiteHosting
+from hotline.intake.models import Site, Url
+
+_REF = re.compile(r"^([bd])(\d{1,18})$", re.IGNORECASE)
+
+
+def parse_ref(text: str, kind: str) -> int | None:
+    """The number of ``b12`` (kind ``b``) or ``d3`` (kind ``d``); None when it is not one."""
+    found = _REF.match(text.strip())
+    if found is None or found.group(1).lower() != kind:
+        return None
+    return int(found.group(2))
+
+
+@dataclass(frozen=True, slots=True)
+class MemberSite:
+    site: str
+    urls: int
+    confidence: float | None
+    country: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BrandView:
+    ref: str
+    label: str | None
+    labelled_by: str | None
+    distributor: str | None
+    distributor_label: str | None
+    retired_at: datetime | None
+    sites: list[MemberSite]
+    site_total: int
+
+
+def brand(
+    connection: Connection, number: int, limit: int = 100, offset: int = 0
+) -> BrandView | None:
+    row = connection.execute(
+        select(Brand.label, Brand.labelled_by, Brand.distributor_id, Brand.retired_at,
+               Distributor.label.label("d_label"))
+        .outerjoin(Distributor, Distributor.id == Brand.distributor_id)
+        .where(Brand.id == number)
+    ).first()  # fmt: skip
+    if row is None:
+        return None
+    urls = select(Url.site_id, func.count().label("urls")).group_by(Url.site_id).subquery()
+    members = SiteAttribution.brand_id == number
+    total = connection.execute(select(func.count()).where(members)).scalar_one()
+    sites = [
+        MemberSite(key, int(n or 0), confidence, country)
+        for key, n, confidence, country in connection.execute(
+            select(Site.key, urls.c.urls, SiteAttribution.confidence, SiteHosting.country)
+            .join(SiteAttribution, SiteAttribution.site_id == Site.id)
+            .outerjoin(urls, urls.c.site_id == Site.id)
+            .outerjoin(SiteHosting, SiteHosting.site_key == Site.key)
+            .where(members)
+            .order_by(urls.c.urls.desc(), Site.key)
+            .limit(limit)
+            .offset(offset)
+        )
+    ]
+    distributor = f"d{row.distributor_id}" if row.distributor_id is not None else None
+    return BrandView(f"b{number}", row.label, row.labelled_by, distributor, row.d_label,
+                     row.retired_at, sites, int(total))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class MemberBrand:
+    brand: str
+    label: str | None
+    sites: int
+
+
+@dataclass(frozen=True, slots=True)
+class DistributorView:
+    ref: str
+    label: str | None
+    labelled_by: str | None
+    retired_at: datetime | None
+    brands: list[MemberBrand]
+
+
+def distributor(connection: Connection, number: int) -> DistributorView | None:
+    row = connection.execute(
+        select(Distributor.label, Distributor.labelled_by, Distributor.retired_at).where(
+            Distributor.id == number
+        )
+    ).first()
+    if row is None:
+        return None
+    sites = func.count(SiteAttribution.site_id)
+    brands = [
+        MemberBrand(f"b{brand_id}", label, int(n))
+        for brand_id, label, n in connection.execute(
+            select(Brand.id, Brand.label, sites)
+            .outerjoin(SiteAttribution, SiteAttribution.brand_id == Brand.id)
+            .where(Brand.distributor_id == number, Brand.retired_at.is_(None))
+            .group_by(Brand.id, Brand.label)
+            .order_by(sites.desc(), Brand.id)
+        )
+    ]
+    return DistributorView(f"d{number}", row.label, row.labelled_by, row.retired_at, brands)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteCluster:
+    """A site's brand and distributor as the last run stored them, without the evidence
+    (``hotline.attribution.queries.site_answer`` weighs that, at several times the cost:
+    a lookup or a site summary does not need it)."""
+
+    brand: str | None
+    brand_label: str | None
+    brand_sites: int
+    distributor: str | None
+    distributor_label: str | None
+    distributor_brands: int
+    confidence: float | None
+    commercial_score: float | None
+
+
+def site_cluster(connection: Connection, site_key: str) -> SiteCluster | None:
+    """None when the site has no stored answer (not attributed by any run yet)."""
+    row = connection.execute(
+        select(SiteAttribution.brand_id, Brand.label, Brand.distributor_id,
+               Distributor.label.label("d_label"), SiteAttribution.confidence,
+               SiteAttribution.commercial_score)
+        .join(Site, Site.id == SiteAttribution.site_id)
+        .outerjoin(Brand, Brand.id == SiteAttribution.brand_id)
+        .outerjoin(Distributor, Distributor.id == Brand.distributor_id)
+        .where(Site.key == site_key)
+    ).first()  # fmt: skip
+    if row is None:
+        return None
+    brand_sites = distributor_brands = 0
+    if row.brand_id is not None:
+        brand_sites = connection.execute(
+            select(func.count()).where(SiteAttribution.brand_id == row.brand_id)
+        ).scalar_one()
+    if row.distributor_id is not None:
+        distributor_brands = connection.execute(
+            select(func.count()).where(
+                Brand.distributor_id == row.distributor_id, Brand.retired_at.is_(None)
+            )
+        ).scalar_one()
+    return SiteCluster(
+        f"b{row.brand_id}" if row.brand_id is not None else None,
+        row.label,
+        int(brand_sites),
+        f"d{row.distributor_id}" if row.distributor_id is not None else None,
+        row.d_label,
+        int(distributor_brands),
+        row.confidence,
+        row.commercial_score,
+    )

@@ -1,0 +1,86 @@
+"""The writes the web offers, each as the CLI makes it: check the input, check the
+permission (a refusal is audited), call the service in one unit of work (it records the
+audit event). The API and the pages both call these."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import Engine
+
+from hotline.accounts import visibility
+from hotline.accounts.roles import Actor, Permission
+from hotline.accounts.services import require
+from hotline.attribution.services import (
+    BRAND_ID,
+    DISTRIBUTOR_ID,
+    checked_label,
+    checked_reason,
+    label_cluster,
+    record_override,
+    site_keys,
+)
+from hotline.store.uow import unit_of_work
+from hotline.urls import defang_host
+from hotline.web import jobs
+from hotline.web.errors import WebError
+from hotline.web.views import site_key
+
+
+def override(engine: Engine, actor: Actor, action: str, left: str, right: str,
+             reason: str) -> dict[str, Any]:  # fmt: skip
+    """Link (or unlink) two sites, or two brands (``b12``): applied by the next run."""
+    sides = [x.strip().lower() if BRAND_ID.match(x.strip()) else site_key(x) for x in (left, right)]
+    if not all(sides) or sides[0] == sides[1]:
+        raise WebError(422, "give two different sites or brands")
+    try:
+        reason = checked_reason(reason)
+    except ValueError as error:
+        raise WebError(422, f"reason: {error}") from None
+    require(engine, actor, Permission.DECIDE, f"attribution.{action}", " ".join(sides))
+    with unit_of_work(engine) as connection:
+        sites = [s for s in sides if not BRAND_ID.match(s)]
+        known = site_keys(connection, sites)
+        unknown = [s for s in sites if s not in known]
+        if unknown:
+            raise WebError(404, f"not a known site: {', '.join(defang_host(s) for s in unknown)}")
+        row = record_override(connection, actor, action, sides[0], sides[1], reason)
+    return {"override": row.id, "action": action, "level": row.level, "author": row.author,
+            "left": defang_host(sides[0]), "right": defang_host(sides[1]),
+            "applies": "at the next attribution run"}  # fmt: skip
+
+
+def label(engine: Engine, actor: Actor, kind: str, ident: str, name: str) -> dict[str, Any]:
+    """Name a brand (``b12``) or a distributor (``d3``); the name stays with the id."""
+    if kind not in ("brand", "distributor"):
+        raise WebError(422, "kind is 'brand' or 'distributor'")
+    found = (BRAND_ID if kind == "brand" else DISTRIBUTOR_ID).match(ident.strip())
+    if found is None:
+        raise WebError(
+            422, f"'{ident}' is not a {kind} id (like {'b12' if kind == 'brand' else 'd3'})"
+        )
+    try:
+        name = checked_label(name)
+    except ValueError as error:
+        raise WebError(422, f"label: {error}") from None
+    ref = ident.strip().lower()
+    require(engine, actor, Permission.DECIDE, f"attribution.label_{kind}", ref)
+    with unit_of_work(engine) as connection:
+        if not label_cluster(connection, actor, kind, int(found.group(1)), name):
+            raise WebError(404, f"no {kind} {ref}")
+    return {kind: ref, "label": name}
+
+
+def upload(engine: Engine, actor: Actor, stream: BinaryIO, name: str, upload_dir: Path,
+           limit: int, threads: list[Any]) -> int:  # fmt: skip
+    """Store a report feed and import it in the background; returns the job (upload) id."""
+    shown = jobs.safe_name(name)
+    require(engine, actor, Permission.IMPORT, "intake.reports", shown)
+    if not shown.lower().endswith(jobs.FEED_SUFFIXES):
+        raise WebError(422, "a report feed is a .csv or .jsonl file")
+    path = jobs.store(stream, upload_dir, name, limit)
+    with unit_of_work(engine) as connection:
+        upload_id = visibility.add_upload(connection, actor, str(path), shown, path.stat().st_size)
+    threads.append(jobs.start(engine, actor, path, upload_id))
+    return upload_id
