@@ -10,10 +10,13 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from starlette.routing import Mount
@@ -189,11 +192,11 @@ def _request(web: Web, who: str, method: str, path: str) -> int:
         concrete = "/static/style.css"
     api = path.startswith("/api/v1")
     if who == ANON:
-        client = TestClient(web.app, follow_redirects=False)  # type: ignore[arg-type]
+        client = TestClient(web.app, follow_redirects=False)
     elif api:
-        client = TestClient(web.app, headers=_bearer(web.tokens[who]))  # type: ignore[arg-type]
+        client = TestClient(web.app, headers=_bearer(web.tokens[who]))
     elif path == "/sign-out":  # a fresh session: signing out must not end the shared one
-        client = TestClient(web.app, follow_redirects=False)  # type: ignore[arg-type]
+        client = TestClient(web.app, follow_redirects=False)
         sign_in(client, ROLES[who][0])
     else:
         client = web.browsers[who]
@@ -237,15 +240,15 @@ def _another_site(web: Web) -> str:
 
 
 def test_every_route_has_an_entry_in_the_matrix(web: Web) -> None:
-    missing = set(routes(web.app)) - set(MATRIX)  # type: ignore[arg-type]
+    missing = set(routes(web.app)) - set(MATRIX)
     assert not missing, f"routes without expected statuses in MATRIX: {sorted(missing)}"
-    stale = set(MATRIX) - set(routes(web.app))  # type: ignore[arg-type]
+    stale = set(MATRIX) - set(routes(web.app))
     assert not stale, f"MATRIX names routes that do not exist: {sorted(stale)}"
 
 
 def test_permission_matrix(web: Web) -> None:
     wrong = []
-    for method, path in routes(web.app):  # type: ignore[arg-type]
+    for method, path in routes(web.app):
         for who, expected in zip(WHO, MATRIX[(method, path)], strict=True):
             got = _request(web, who, method, path)
             if got != expected:
@@ -258,8 +261,8 @@ def test_permission_matrix(web: Web) -> None:
 
 
 def test_api_errors_have_one_shape(web: Web) -> None:
-    anonymous = TestClient(web.app)  # type: ignore[arg-type]
-    analyst = TestClient(web.app, headers=_bearer(web.tokens["analyst"]))  # type: ignore[arg-type]
+    anonymous = TestClient(web.app)
+    analyst = TestClient(web.app, headers=_bearer(web.tokens["analyst"]))
     for client, path, status, code in (
         (anonymous, "/api/v1/lookup?q=x", 401, "unauthenticated"),
         (analyst, "/api/v1/audit", 403, "forbidden"),
@@ -281,7 +284,7 @@ def test_api_errors_have_one_shape(web: Web) -> None:
 
 def test_session_cookie_flags(web: Web) -> None:
     for base, secure in (("http://testserver", False), ("https://testserver", True)):
-        client = TestClient(web.app, base_url=base, follow_redirects=False)  # type: ignore[arg-type]
+        client = TestClient(web.app, base_url=base, follow_redirects=False)
         secret = re.search(r'name="csrf" value="([^"]+)"', client.get("/sign-in").text)
         assert secret
         response = client.post("/sign-in", data={"name": "viewer-a", "password": PASSWORD,
@@ -303,7 +306,7 @@ def test_forms_without_or_with_a_wrong_csrf_token_are_refused(web: Web) -> None:
         response = analyst.post(f"/brands/{web.brand}/label", data=data)
         assert response.status_code == 403
     # the sign-in form has its own secret
-    anonymous = TestClient(web.app, follow_redirects=False)  # type: ignore[arg-type]
+    anonymous = TestClient(web.app, follow_redirects=False)
     anonymous.get("/sign-in")
     response = anonymous.post(
         "/sign-in", data={"name": "analyst-a", "password": PASSWORD, "csrf": "forged"}
@@ -320,7 +323,7 @@ def test_forms_without_or_with_a_wrong_csrf_token_are_refused(web: Web) -> None:
 
 def test_lock_out_after_repeated_failures_and_every_attempt_is_audited(web: Web) -> None:
     name = "viewer-a"
-    client = TestClient(web.app, follow_redirects=False)  # type: ignore[arg-type]
+    client = TestClient(web.app, follow_redirects=False)
     before = _sign_in_events(web, name)
     for _ in range(5):
         assert sign_in(client, name, "not the password") == 401
@@ -350,7 +353,7 @@ def _sign_in_events(web: Web, name: str) -> list[tuple[str, str]]:
 
 
 def test_unknown_users_fail_like_wrong_passwords(web: Web) -> None:
-    client = TestClient(web.app, follow_redirects=False)  # type: ignore[arg-type]
+    client = TestClient(web.app, follow_redirects=False)
     assert sign_in(client, "nobody-at-all") == 401
     assert sign_in(client, "admin-a", "wrong password!") == 401
     assert _sign_in_events(web, "nobody-at-all")[-1] == ("failed", "unknown user")
@@ -363,14 +366,14 @@ def test_token_scope_and_revocation(web: Web) -> None:
 
     with unit_of_work(web.engine) as connection:
         reader = credentials.issue_token(connection, local_admin("t"), "analyst-a", "r", "read")
-    client = TestClient(web.app, headers=_bearer(reader))  # type: ignore[arg-type]
+    client = TestClient(web.app, headers=_bearer(reader))
     assert client.get("/api/v1/lookup", params={"q": web.site}).status_code == 200
     body = {"kind": "brand", "id": web.brand, "label": "by a read token"}
     assert client.post("/api/v1/clusters/label", json=body).status_code == 403
     with unit_of_work(web.engine) as connection:
         credentials.revoke_token(connection, local_admin("t"), "analyst-a", "r")
     assert client.get("/api/v1/lookup", params={"q": web.site}).status_code == 401
-    bogus = TestClient(web.app, headers=_bearer("hlt_" + "x" * 43))  # type: ignore[arg-type]
+    bogus = TestClient(web.app, headers=_bearer("hlt_" + "x" * 43))
     assert bogus.get("/api/v1/lookup", params={"q": web.site}).status_code == 401
 
 
@@ -383,14 +386,14 @@ def _api_gets(web: Web) -> list[str]:
         .replace("{ref}", web.brand if "brand" in path else web.distributor)
         .replace("{job}", str(web.job))
         + (f"?q={web.site}" if path.endswith("/lookup") else "")
-        for method, path in routes(web.app)  # type: ignore[arg-type]
+        for method, path in routes(web.app)
         if method == "GET" and path.startswith("/api/v1")
     ]
 
 
 def test_another_organisation_never_reads_report_rows(web: Web) -> None:
-    own = TestClient(web.app, headers=_bearer(web.tokens["analyst"]))  # type: ignore[arg-type]
-    other = TestClient(web.app, headers=_bearer(web.tokens["other"]))  # type: ignore[arg-type]
+    own = TestClient(web.app, headers=_bearer(web.tokens["analyst"]))
+    other = TestClient(web.app, headers=_bearer(web.tokens["other"]))
     for path in _api_gets(web):
         body = other.get(path).text
         assert "hl-a-" not in body, path  # org-a's report ids
@@ -410,8 +413,8 @@ def test_another_organisation_never_reads_report_rows(web: Web) -> None:
 def test_imports_run_in_the_background_and_their_refusals_stay_with_the_uploader(
     web: Web,
 ) -> None:
-    own = TestClient(web.app, headers=_bearer(web.tokens["viewer"]))  # type: ignore[arg-type]
-    other = TestClient(web.app, headers=_bearer(web.tokens["other"]))  # type: ignore[arg-type]
+    own = TestClient(web.app, headers=_bearer(web.tokens["viewer"]))
+    other = TestClient(web.app, headers=_bearer(web.tokens["other"]))
     deadline = time.monotonic() + 30
     job = own.get(f"/api/v1/jobs/{web.job}").json()
     while job["status"] in ("queued", "running") and time.monotonic() < deadline:
@@ -487,7 +490,7 @@ def test_the_web_refuses_a_database_without_users(tmp_path: Path) -> None:
 def test_lookup_reads_urls_hosts_and_selector_values(web: Web) -> None:
     from hotline.urls import defang
 
-    api = TestClient(web.app, headers=_bearer(web.tokens["viewer"]))  # type: ignore[arg-type]
+    api = TestClient(web.app, headers=_bearer(web.tokens["viewer"]))
     with web.engine.connect() as connection:
         value = connection.execute(
             text("SELECT v.value FROM selectors v JOIN site_selectors ss ON ss.selector_id = v.id "
@@ -530,3 +533,80 @@ def test_uploads_are_refused_before_their_body_is_read(web: Web) -> None:
     limit = web.app.state.settings.upload_limit
     huge = {"Content-Length": str(limit * 2), "Content-Type": "multipart/form-data; boundary=x"}
     assert api.post("/api/v1/imports", content=b"--x--", headers=huge).status_code == 413
+
+
+# --- generated requests from the OpenAPI document ----------------------------------------
+
+HOSTILE_TEXT = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        ["", "..", "../../etc/passwd", "%00", "\x00", "b", "d", "b0", "b-1", "d99999999999",
+         "hxxps://example[.]test/a", "http://[::1", "xn--", "a" * 3000, "' OR 1=1 --",
+         "\u202e", "Zorbel", "G-ABCDEFGH12", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"]
+    ),
+)  # fmt: skip
+NUMBERS = st.one_of(st.integers(-(2**70), 2**70), st.sampled_from(["", "x", "1e9", "-0", "00"]))
+
+
+def _value(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    kinds = [schema.get("type")] + [s.get("type") for s in schema.get("anyOf", [])]
+    if "integer" in kinds:
+        return NUMBERS
+    return HOSTILE_TEXT
+
+
+def _operations(web: Web) -> list[tuple[str, str, dict[str, Any]]]:
+    document = web.app.openapi()
+    return [
+        (method.upper(), path, operation)
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+        if "multipart/form-data" not in operation.get("requestBody", {}).get("content", {})
+    ]
+
+
+@st.composite
+def _requests(draw: st.DrawFn, operations: list[tuple[str, str, dict[str, Any]]]) -> Any:
+    method, path, operation = draw(st.sampled_from(operations))
+    query: dict[str, Any] = {}
+    for parameter in operation.get("parameters", []):
+        value = draw(_value(parameter.get("schema", {})))
+        if parameter["in"] == "path":
+            path = path.replace("{" + parameter["name"] + "}", quote(str(value), safe="") or "x")
+        elif draw(st.booleans()):
+            query[parameter["name"]] = value
+    body = None
+    if "requestBody" in operation:
+        fields = ("left", "right", "reason", "kind", "id", "label")
+        body = draw(
+            st.one_of(
+                st.dictionaries(st.sampled_from(fields), st.one_of(HOSTILE_TEXT, NUMBERS)),
+                st.lists(st.integers(), max_size=3),
+                st.none(),
+            )
+        )
+    who = draw(st.sampled_from(["admin", "viewer", "analyst"]))
+    return method, path, query, body, who
+
+
+def test_generated_requests_never_get_a_server_error(web: Web) -> None:
+    """Every operation of the API's own OpenAPI document, with hostile path, query and body
+    values, as three roles: never a 5xx, and every error in the one error shape."""
+    operations = _operations(web)
+    clients = {who: TestClient(web.app, headers=_bearer(web.tokens[who])) for who in
+               ("admin", "viewer", "analyst")}  # fmt: skip
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(request=_requests(operations))
+    def check(request: Any) -> None:
+        method, path, query, body, who = request
+        response = clients[who].request(method, path, params=query, json=body)
+        assert response.status_code < 500, (method, path, query, body, response.text[:300])
+        if response.status_code >= 400 and response.headers.get("content-type", "").startswith(
+            "application/json"
+        ):
+            error = response.json()["error"]
+            assert error["status"] == response.status_code
+            assert error["message"]
+
+    check()

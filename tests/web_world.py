@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -92,7 +93,7 @@ def page_csrf(client: TestClient) -> str:
 class Web:
     """The application over one seeded database, with a signed-in browser per role."""
 
-    app: object
+    app: FastAPI
     engine: Engine
     url: str
     tokens: dict[str, str]

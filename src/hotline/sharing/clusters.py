@@ -25,7 +25,8 @@ def parse_ref(text: str, kind: str) -> int | None:
     found = _REF.match(text.strip())
     if found is None or found.group(1).lower() != kind:
         return None
-    return int(found.group(2))
+    number = int(found.group(2))
+    return number if number < 2**63 else None  # beyond a 64-bit id: no such cluster
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from hotline.accounts import visibility
 from hotline.accounts.roles import Permission
 from hotline.sharing.clusters import parse_ref
 from hotline.web import actions, views
-from hotline.web.deps import ApiPrincipal, Limit, Offset, allowed, engine
+from hotline.web.deps import ApiPrincipal, JobId, Limit, Offset, allowed, engine
 from hotline.web.errors import API_PREFIX, WebError
 
 router = APIRouter(prefix=API_PREFIX, tags=["api"])
@@ -169,7 +169,7 @@ def imports(
 
 
 @router.get("/jobs/{job}", summary="An import's progress (your organisation's)")
-def job(request: Request, principal: ApiPrincipal, job: int) -> dict[str, Any]:
+def job(request: Request, principal: ApiPrincipal, job: JobId) -> dict[str, Any]:
     with engine(request).connect() as connection:
         row = visibility.upload(connection, job)
     if row is None or row.organisation != principal.actor.organisation:

@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import DataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -155,6 +156,7 @@ def create_app(
     app.add_exception_handler(SignInRequired, _sign_in)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(DataError, _unstorable)
     return app
 
 
@@ -191,6 +193,13 @@ async def _not_allowed(request: Request, error: Exception) -> Response:
 
 async def _sign_in(request: Request, error: Exception) -> Response:
     return RedirectResponse("/sign-in", status_code=303)
+
+
+async def _unstorable(request: Request, error: Exception) -> Response:
+    """A value the database refuses (a NUL character, a number beyond its columns): the
+    request's fault, answered as such — never a server error."""
+    return _error(request, 400, "a value in this request cannot be looked up (NUL character "
+                  "or a number out of range)", "bad_value")  # fmt: skip
 
 
 async def _http_error(request: Request, error: Exception) -> Response:

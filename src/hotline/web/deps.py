@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy import Engine
 
 from hotline.accounts.credentials import same_secret
@@ -64,3 +64,5 @@ ApiPrincipal = Annotated[Principal, Depends(api_principal)]
 PagePrincipal = Annotated[Principal, Depends(page_principal)]
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")]
+# an id the store can hold (PostgreSQL's integer): a larger one is a 422, never a 500
+JobId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The import's number.")]

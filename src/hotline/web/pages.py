@@ -22,7 +22,7 @@ from hotline.accounts.services import AccountError, users
 from hotline.sharing.clusters import parse_ref
 from hotline.store.uow import unit_of_work
 from hotline.web import actions, views
-from hotline.web.deps import Offset, PagePrincipal, allowed, check_csrf, engine
+from hotline.web.deps import JobId, Offset, PagePrincipal, allowed, check_csrf, engine
 from hotline.web.errors import WebError
 from hotline.web.security import (
     SESSION_COOKIE,
@@ -178,7 +178,7 @@ def imports(
 
 
 @router.get("/imports/{job}")
-def job(request: Request, principal: PagePrincipal, job: int) -> Response:
+def job(request: Request, principal: PagePrincipal, job: JobId) -> Response:
     """One import's progress: the fragment the imports page polls (HTMX)."""
     with engine(request).connect() as connection:
         row = visibility.upload(connection, job)

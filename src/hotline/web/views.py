@@ -49,7 +49,10 @@ def site_key(text: str) -> str:
     if isinstance(found, CanonicalURL):
         return found.site
     if "://" in value:
-        value = (urlsplit(value).hostname or "") if value.isprintable() else ""
+        try:  # a malformed URL ("a://[") names no host: looked up as nothing, not an error
+            value = (urlsplit(value).hostname or "") if value.isprintable() else ""
+        except ValueError:
+            value = ""
     value = value.split("/", 1)[0].strip().lower().rstrip(".").strip("[]")
     if ":" in value:
         return f"[{value}]"
