@@ -80,6 +80,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "hotline.hosting.models",
             "hotline.hosting.current",
             "hotline.attribution.models",
+            "hotline.hashes.models",
         }
     ),
     "hotline.sharing": frozenset(

@@ -370,3 +370,36 @@ def test_the_synthetic_worlds_planted_media_are_matched_as_the_oracle_says(
     with engine.connect() as connection:
         overall = totals(connection)
     assert 0 < overall.known < overall.media
+
+
+def test_the_strategic_assessment_counts_known_and_new_media(
+    engine: Engine, known_world: Path
+) -> None:
+    from hotline.intake.services import ReportImporter
+    from hotline.strategic.build import Scope, build_assessment
+
+    ReportImporter(engine).ingest(known_world / "reports.csv", None)
+    importer = CaptureImporter(
+        engine, default_extractors(ProcessorTable.load(known_world / "processors.json"))
+    )
+    for path in sorted((known_world / "captures").glob("*.warc.gz")):
+        importer.ingest(path)
+    before = build_assessment(engine, Scope(None, None, None, ()))
+    section = next(s for s in before.sections if s.key == "known_media")
+    assert "no hash list is enabled" in section.paragraphs[0]
+    lists = known_world / "hashlists"
+    services.import_list(engine, ADMIN, lists / "known.csv", "partner", create_kind="known")
+    matching.match(engine, ADMIN)
+    after = build_assessment(engine, Scope(None, None, None, ()))
+    section = next(s for s in after.sections if s.key == "known_media")
+    rows = {row[0]: row[1] for row in section.tables[0].rows}
+    with engine.connect() as connection:
+        overall = totals(connection)
+        per_site = media_counts(connection)
+    in_scope = sum(c.media for c in per_site.values())  # every captured site was reported
+    assert rows["media captured on the sites in scope"] == in_scope == overall.media
+    assert rows["known (on a hash list)"] == overall.known > 0
+    assert rows["new"] == overall.new
+    by_country = section.tables[1].rows
+    assert sum(int(row[3] or 0) for row in by_country) <= overall.new
+    assert section.charts[0].key == "media_known_new"

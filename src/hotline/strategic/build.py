@@ -26,6 +26,8 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    case,
+    exists,
     func,
     literal_column,
     select,
@@ -35,7 +37,8 @@ from sqlalchemy import Table as DbTable
 from hotline import __version__
 from hotline.attribution.method import band
 from hotline.attribution.models import AttributionRun, Brand, SiteAttribution
-from hotline.captures.models import SelectorValue, SiteSelector
+from hotline.captures.models import MediaHash, SelectorValue, SiteSelector
+from hotline.hashes.models import HashEntry, HashList, HashMatch
 from hotline.hosting.current import HOSTING_LABELS
 from hotline.hosting.models import EnrichState, SiteHosting
 from hotline.intake.models import Report, Site, Source, Url
@@ -411,6 +414,116 @@ class Builder:
         )  # fmt: skip
         return Section("payment", "Payment", (text,), (table,), (chart,))
 
+    # -- known material (hash lists) --------------------------------------------------------
+
+    def known_media(self) -> Section:
+        """Media captured on the sites in scope: how many a hash list already knew, and the
+        new ones by hosting country, by brand and by month. As of the report's moment: media
+        captured and matches made by then (which lists are enabled is today's setting)."""
+        s = self.sites
+        as_of = self.scope.as_of or datetime.now(UTC)
+
+        def matched(kind: str) -> Any:
+            return exists(
+                select(HashMatch.id)
+                .join(HashEntry, HashEntry.id == HashMatch.entry_id)
+                .join(HashList, HashList.id == HashEntry.list_id)
+                .where(
+                    HashMatch.medium_id == MediaHash.id,
+                    HashMatch.held.is_(False),
+                    HashMatch.matched_at <= as_of,
+                    HashList.enabled.is_(True),
+                    HashList.kind == kind,
+                )
+            )
+
+        known = case((and_(matched("known"), ~matched("negative")), 1), else_=0)
+        m = (
+            select(s.c.site_id, s.c.country, self._month(MediaHash.captured_at).label("month"),
+                   known.label("known"))
+            .select_from(s)
+            .join(MediaHash, MediaHash.site_id == s.c.site_id)
+            .where(MediaHash.captured_at <= as_of)
+            .subquery("media_in_scope")
+        ).c  # fmt: skip
+        media, known_n = self.c.execute(
+            select(func.count(), func.coalesce(func.sum(m.known), 0))
+        ).one()
+        media, known_n = int(media), int(known_n)
+        lists = self.c.execute(
+            select(func.count()).select_from(HashList).where(HashList.enabled.is_(True))
+        ).scalar_one()
+        overview = Table(
+            "known_media", "Media captured: already known versus new", ("measure", "count"),
+            (("media captured on the sites in scope", media), ("known (on a hash list)", known_n),
+             ("new", media - known_n), ("share already known (%)", _pct(known_n, media)),
+             ("hash lists enabled", int(lists))),
+            note="Counts only: media are never kept, shown or opened. Known: matched by an "
+                 "enabled known list (exact hash, or PDQ within the radius) and by no "
+                 "negative list, held matches left out.",
+        )  # fmt: skip
+        new_n = func.count() - func.coalesce(func.sum(m.known), 0)
+        by_country = self._rows(
+            select(m.country, func.count(), func.coalesce(func.sum(m.known), 0), new_n)
+            .group_by(m.country).order_by(new_n.desc(), m.country).limit(_TOP)
+        )  # fmt: skip
+        country_table = Table(
+            "new_media_by_country", "New media by hosting country",
+            ("country", "media", "known", "new"),
+            tuple((HOSTING_LABELS.get(c, c), int(n), int(k), int(w)) for c, n, k, w in by_country),
+        )  # fmt: skip
+        by_brand = self._brand_media(m)
+        brand_table = Table(
+            "new_media_by_brand", "New media by brand (the 15 with the most)",
+            ("brand", "distributor", "media", "known", "new"),
+            tuple((f"b{b}", f"d{d}" if d is not None else None, int(n), int(k), int(w))
+                  for b, d, n, k, w in by_brand),
+        )  # fmt: skip
+        months = self._rows(
+            select(m.month, func.count(), func.coalesce(func.sum(m.known), 0))
+            .group_by(m.month).order_by(m.month)
+        )  # fmt: skip
+        chart = Chart(
+            "media_known_new", "Media captured per month: known and new", "line",
+            tuple(str(month) for month, _, _ in months),
+            (("known", tuple(float(k) for _, _, k in months)),
+             ("new", tuple(float(n - k) for _, n, k in months))), "media",
+        )  # fmt: skip
+        if media == 0:
+            text = "No media were captured on the sites in scope."
+        elif not lists:
+            text = (
+                f"{media:,} media were captured on the sites in scope; no hash list is enabled, "
+                "so none is known yet (hotline lists import, then hotline match)."
+            )
+        else:
+            top = by_country[0] if by_country else None
+            where = (
+                f"; most new media were on sites hosted in {HOSTING_LABELS.get(top[0], top[0])}"
+                if top
+                else ""
+            )
+            text = (
+                f"{media:,} media were captured on the sites in scope; {known_n:,} "
+                f"({_pct(known_n, media)} %) were already known to a hash list and "
+                f"{media - known_n:,} are new{where}."
+            )
+        return Section("known_media", "Known and new material", (text,),
+                       (overview, country_table, brand_table), (chart,))  # fmt: skip
+
+    def _brand_media(self, m: Any) -> list[Any]:
+        new_n = func.count() - func.coalesce(func.sum(m.known), 0)
+        return self._rows(
+            select(SiteAttribution.brand_id, Brand.distributor_id, func.count(),
+                   func.coalesce(func.sum(m.known), 0), new_n)
+            .select_from(m.site_id.table)
+            .join(SiteAttribution, SiteAttribution.site_id == m.site_id)
+            .join(Brand, Brand.id == SiteAttribution.brand_id)
+            .group_by(SiteAttribution.brand_id, Brand.distributor_id)
+            .order_by(new_n.desc(), SiteAttribution.brand_id)
+            .limit(_TOP)
+        )  # fmt: skip
+
     # -- 5. site types ----------------------------------------------------------------------
 
     def site_types(self, totals: dict[str, int]) -> Section:
@@ -572,6 +685,7 @@ def build_assessment(
             builder.payment(),
             builder.site_types(totals),
             builder.trends(by_country, brand_summary["brand_first"]),
+            builder.known_media(),
             builder.method(as_of),
         )
         builder.close()
