@@ -81,6 +81,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "hotline.hosting.current",
             "hotline.attribution.models",
             "hotline.hashes.models",
+            "hotline.hashes.queries",
         }
     ),
     "hotline.sharing": frozenset(

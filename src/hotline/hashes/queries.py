@@ -29,24 +29,29 @@ class MediaCounts:
         return self.media - self.known
 
 
-def _matched(kind: str) -> Any:
-    """Whether the medium has an applied match to an enabled list of ``kind``."""
+def _matched(kind: str, as_of: datetime | None = None) -> Any:
+    """Whether the medium has an applied match to an enabled list of ``kind`` (made by
+    ``as_of``, when given)."""
+    conditions = [
+        HashMatch.medium_id == MediaHash.id,
+        HashMatch.held.is_(False),
+        HashList.enabled.is_(True),
+        HashList.kind == kind,
+    ]
+    if as_of is not None:
+        conditions.append(HashMatch.matched_at <= as_of)
     return exists(
         select(HashMatch.id)
         .join(HashEntry, HashEntry.id == HashMatch.entry_id)
         .join(HashList, HashList.id == HashEntry.list_id)
-        .where(
-            HashMatch.medium_id == MediaHash.id,
-            HashMatch.held.is_(False),
-            HashList.enabled.is_(True),
-            HashList.kind == kind,
-        )
+        .where(*conditions)
     )
 
 
-def known_condition() -> Any:
-    """A SQL condition on ``media_hashes``: the medium is known."""
-    return and_(_matched("known"), ~_matched("negative"))
+def known_condition(as_of: datetime | None = None) -> Any:
+    """A SQL condition on ``media_hashes``: the medium is known (by ``as_of``, when given:
+    the strategic assessment's moment)."""
+    return and_(_matched("known", as_of), ~_matched("negative", as_of))
 
 
 def media_counts(

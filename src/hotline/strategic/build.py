@@ -27,7 +27,6 @@ from sqlalchemy import (
     Text,
     and_,
     case,
-    exists,
     func,
     literal_column,
     select,
@@ -38,7 +37,8 @@ from hotline import __version__
 from hotline.attribution.method import band
 from hotline.attribution.models import AttributionRun, Brand, SiteAttribution
 from hotline.captures.models import MediaHash, SelectorValue, SiteSelector
-from hotline.hashes.models import HashEntry, HashList, HashMatch
+from hotline.hashes.models import HashList
+from hotline.hashes.queries import known_condition
 from hotline.hosting.current import HOSTING_LABELS
 from hotline.hosting.models import EnrichState, SiteHosting
 from hotline.intake.models import Report, Site, Source, Url
@@ -423,21 +423,7 @@ class Builder:
         s = self.sites
         as_of = self.scope.as_of or datetime.now(UTC)
 
-        def matched(kind: str) -> Any:
-            return exists(
-                select(HashMatch.id)
-                .join(HashEntry, HashEntry.id == HashMatch.entry_id)
-                .join(HashList, HashList.id == HashEntry.list_id)
-                .where(
-                    HashMatch.medium_id == MediaHash.id,
-                    HashMatch.held.is_(False),
-                    HashMatch.matched_at <= as_of,
-                    HashList.enabled.is_(True),
-                    HashList.kind == kind,
-                )
-            )
-
-        known = case((and_(matched("known"), ~matched("negative")), 1), else_=0)
+        known = case((known_condition(as_of), 1), else_=0)
         m = (
             select(s.c.site_id, s.c.country, self._month(MediaHash.captured_at).label("month"),
                    known.label("known"))
