@@ -76,6 +76,8 @@ COMMANDS: dict[str, str | None] = {
     "lists export": None,
     "match": "match",
     "export matches": None,
+    "lists held": None,
+    "lists release": "match.release",
 }
 
 
@@ -142,6 +144,7 @@ def _writes(world: Path, tmp_path: Path) -> list[tuple[str, str, list[str]]]:
         ("ana", "lists.disable", ["lists", "disable", "partner"]),
         ("ana", "lists.enable", ["lists", "enable", "partner"]),
         ("ana", "match", ["match"]),
+        ("ana", "match.release", ["lists", "release", "1"]),
         ("alice", "orgs.add", ["orgs", "add", "hotline-south"]),
         ("alice", "users.add", ["users", "add", "bob", "--org", "hotline-north", "--role",
                                 "viewer"]),

@@ -284,6 +284,16 @@ def test_the_flood_guard_holds_an_entry_that_matches_too_many_media(
     (event,) = [json.loads(line) for line in events.out.splitlines()]
     after = event["after"]  # the audit trail keeps it as canonical JSON text
     assert json.loads(after)["media"] == 2
+    # reviewed: the held entry's matches are released and count
+    listed = hotline(db_url, "lists", "held")
+    assert world[0].sha256[:20] in listed.out.replace("\n", "")
+    with engine.connect() as connection:
+        ((held_entry, name, _kind, _value, media),) = matching.held(connection)
+    assert (name, media) == ("partner", 2)
+    assert hotline(db_url, "lists", "release", str(held_entry)).code == 0
+    with engine.connect() as connection:
+        assert totals(connection).known == 2
+        assert matching.held(connection) == []
 
 
 def test_the_cli_imports_matches_and_exports(

@@ -228,6 +228,52 @@ def export(
         err.print(f"[dim]exported {count:,} entr(ies) to {markup_path(out_file)}[/]")
 
 
+@lists_app.command("held")
+def held_command(ctx: typer.Context) -> None:
+    """Entries the flood guard holds for review: they matched more media in one run than
+    --flood allowed (a blank image's hash, a logo, a placeholder on a list?). Their matches
+    count nowhere until released.
+
+    [bold]Example[/]
+
+      hotline lists held
+    """
+    engine = state(ctx).ready_engine()
+    with engine.connect() as connection:
+        rows = matching.held(connection)
+    if not rows:
+        err.print("no entry is held")
+        return
+    table = Table(title="Held entries", title_justify="left")
+    for column in ("entry", "list", "kind", "value", "media"):
+        table.add_column(column)
+    for entry, name, kind, value, media in rows:
+        table.add_row(str(entry), escape(name), kind, escape(value), f"{media:,}")
+    out.print(table)
+
+
+@lists_app.command("release")
+def release_command(
+    ctx: typer.Context,
+    entry: Annotated[int, typer.Argument(help="The entry's number (`hotline lists held`).")],
+) -> None:
+    """Let a held entry's matches count, after review. Audited.
+
+    [bold]Example[/]
+
+      hotline lists release 1234
+    """
+    app_state = state(ctx)
+    engine = app_state.ready_engine()
+    actor = app_state.require(Permission.DECIDE, "match.release", f"entry {entry}")
+    with unit_of_work(engine) as connection:
+        released = matching.release(connection, actor, entry)
+    if not released:  # the decision is recorded all the same: it was made
+        err.print(f"entry {entry} holds no matches (`hotline lists held` shows those that do)")
+    elif not app_state.quiet:
+        err.print(f"released {released:,} match(es) of entry {entry}")
+
+
 def match(
     ctx: typer.Context,
     radius: Annotated[
@@ -286,5 +332,5 @@ def match(
     if summary.held_entries:
         err.print(
             f"[yellow]{summary.held_entries} entr(ies) matched more than {flood:,} media and "
-            "were held for review[/] (`hotline audit list --action match.hold`)"
+            "were held for review[/] (`hotline lists held`, `hotline lists release`)"
         )

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from hotline.accounts.audit import record_event
 from hotline.accounts.roles import Actor, Permission
@@ -299,3 +299,34 @@ def _store(
                 after={"list": lists_of.get(entry), "media": media, "why": "flood guard"},
             )
         summary.held_entries = len(held)
+
+
+def held(connection: Connection) -> list[tuple[int, str, str, str, int]]:
+    """Entries whose matches the flood guard holds: (entry id, list, kind, value, media)."""
+    return [
+        (int(e), str(name), str(kind), str(value), int(media))
+        for e, name, kind, value, media in connection.execute(
+            select(HashEntry.id, HashList.name, HashEntry.kind, HashEntry.value, func.count())
+            .join(HashMatch, HashMatch.entry_id == HashEntry.id)
+            .join(HashList, HashList.id == HashEntry.list_id)
+            .where(HashMatch.held.is_(True))
+            .group_by(HashEntry.id, HashList.name, HashEntry.kind, HashEntry.value)
+            .order_by(HashEntry.id)
+        )
+    ]
+
+
+def release(connection: Connection, actor: Actor, entry: int) -> int:
+    """After review, let an entry's held matches count (the caller checked the permission);
+    returns how many. Audited ``match.release``, even when none was held: the decision was
+    made."""
+    released = int(
+        connection.execute(
+            update(HashMatch)
+            .where(HashMatch.entry_id == entry, HashMatch.held.is_(True))
+            .values(held=False)
+        ).rowcount
+    )
+    record_event(connection, actor, "match.release", f"entry {entry}",
+                 before={"held": released}, after={"held": 0})  # fmt: skip
+    return released
