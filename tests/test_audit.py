@@ -77,6 +77,7 @@ COMMANDS: dict[str, str | None] = {
     "match": "match",
     "export matches": None,
     "lists held": None,
+    "lists show": None,
     "lists release": "match.release",
 }
 

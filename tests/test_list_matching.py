@@ -301,13 +301,19 @@ def test_the_cli_imports_matches_and_exports(
 ) -> None:
     url = db_url
     path = _csv(tmp_path / "p.csv", [("md5", world[2].md5, "projectvic", "2", "", "x")])
-    imported = hotline(url, "lists", "import", str(path), "--list", "partner", "--create", "known")
+    imported = hotline(url, "lists", "import", str(path), "--list", "partner", "--create", "known",
+                       "--source", "Partner hotline", "--licence", "sharing agreement 7",
+                       "--tlp", "red")  # fmt: skip
     assert imported.code == 0, imported.err
     listed = hotline(url, "lists", "list", "--json")
     assert json.loads(listed.out.strip().splitlines()[0])["entries"] == {"md5": 1}
     matched = hotline(url, "match")
     assert matched.code == 0, matched.err
     assert "known / new" in matched.out
+    shown_list = " ".join(hotline(url, "lists", "show", "partner").out.replace("│", " ").split())
+    for expected in ("Partner hotline", "sharing agreement 7", "TLP red", "media matched 1"):
+        assert expected in shown_list, shown_list
+    assert hotline(url, "lists", "show", "nobody").code == 2
     shown = hotline(url, "selectors", "belquo.test")
     assert "Media captured: 10 — 1 known (on a hash list), 9 new" in " ".join(shown.out.split())
     out = tmp_path / "matches.csv"

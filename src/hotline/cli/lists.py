@@ -71,6 +71,18 @@ def import_command(
     organisation: Annotated[
         str | None, typer.Option("--owner", help="The organisation that owns a new list.")
     ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Who publishes a new list (kept with it).")
+    ] = None,
+    licence: Annotated[
+        str | None, typer.Option(help="The terms a new list comes under (kept with it).")
+    ] = None,
+    tlp: Annotated[
+        str,
+        typer.Option(
+            help="Traffic Light Protocol of a new list: clear, green, amber, amber+strict or red."
+        ),
+    ] = "amber",
 ) -> None:
     """Add a file's hashes to a list. Importing the same file again adds nothing; rows that
     cannot be read go to the quarantine with their line and reason.
@@ -101,6 +113,9 @@ def import_command(
                 format=fmt.value if fmt else None,
                 create_kind=create.value if create else None,
                 organisation=organisation,
+                source=source,
+                licence=licence,
+                tlp=tlp,
             )
         except (services.ListError, ListFormatError) as error:
             raise fail(str(error)) from error
@@ -169,6 +184,37 @@ def _set_enabled(ctx: typer.Context, name: str, enabled: bool) -> None:
     if not app_state.quiet:
         err.print(f"list {escape(name)} {'enabled' if enabled else 'disabled'}; "
                   "run `hotline match --full` to apply it to earlier media")  # fmt: skip
+
+
+@lists_app.command("show")
+def show(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The list.")]) -> None:
+    """One list: its kind, owner, source, licence, TLP, entries per kind and what they
+    matched.
+
+    [bold]Example[/]
+
+      hotline lists show partner
+    """
+    engine = state(ctx).ready_engine()
+    with engine.connect() as connection:
+        row = next((r for r in services.lists(connection) if r.name == name), None)
+        found = services.matched(connection, name) if row is not None else (0, 0)
+    if row is None:
+        raise fail(f"no hash list named {name!r}; `hotline lists list` shows them")
+    table = Table(title=f"Hash list {escape(name)}", show_header=False, title_justify="left")
+    table.add_column("what")
+    table.add_column("value")
+    for label, value in (
+        ("kind", row.kind), ("enabled", "yes" if row.enabled else "no"),
+        ("owner", row.organisation or "–"), ("source", row.source or "–"),
+        ("licence", row.licence or "–"), ("TLP", row.tlp),
+    ):  # fmt: skip
+        table.add_row(label, escape(value))
+    for kind, count in sorted(row.entries.items()):
+        table.add_row(f"entries: {kind}", f"{count:,}")
+    table.add_row("media matched", f"{found[0]:,}")
+    table.add_row("entries that matched", f"{found[1]:,}")
+    out.print(table)
 
 
 @lists_app.command("disable")

@@ -19,7 +19,7 @@ from hotline.accounts.roles import Actor, Permission
 from hotline.accounts.services import audited_run, counts, require
 from hotline.hashes.entries import Entry, Problem
 from hotline.hashes.formats import ListFormat, read_list
-from hotline.hashes.models import HashEntry, HashList
+from hotline.hashes.models import HashEntry, HashList, HashMatch
 from hotline.hashes.signals import SignalKind
 from hotline.quarantine import Refusal
 from hotline.quarantine import record as quarantine
@@ -134,6 +134,9 @@ def import_list(
     format: ListFormat | str | None = None,
     create_kind: str | None = None,
     organisation: str | None = None,
+    source: str | None = None,
+    licence: str | None = None,
+    tlp: str = "amber",
 ) -> ListImportSummary:
     """Read ``path`` into the list (created first when ``create_kind`` is given and it does
     not exist). Entries already in the list are skipped; rows that cannot be read are
@@ -145,7 +148,7 @@ def import_list(
         exists = connection.execute(select(HashList.id).where(HashList.name == list_name)).first()
         if exists is None and create_kind is not None:
             create_list(connection, actor, list_name, create_kind, organisation=organisation,
-                        audit=False)  # fmt: skip
+                        source=source, licence=licence, tlp=tlp, audit=False)  # fmt: skip
             created = create_kind
         list_id = int(_list(connection, list_name).id)
     summary = ListImportSummary(list_name=list_name, file=str(path))
@@ -269,3 +272,15 @@ def list_entries(connection: Connection, name: str) -> Iterator[Entry]:
             external_id=row.external_id,
             pdq_quality=row.pdq_quality,
         )
+
+
+def matched(connection: Connection, name: str) -> tuple[int, int]:
+    """(media matched, entries that matched) of one list, held matches left out."""
+    list_id = _list(connection, name).id
+    media, entries = connection.execute(
+        select(func.count(func.distinct(HashMatch.medium_id)),
+               func.count(func.distinct(HashMatch.entry_id)))
+        .join(HashEntry, HashEntry.id == HashMatch.entry_id)
+        .where(HashEntry.list_id == list_id, HashMatch.held.is_(False))
+    ).one()  # fmt: skip
+    return int(media), int(entries)
