@@ -121,6 +121,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "hotline.attribution",
             "hotline.sharing",
             "hotline.pipeline",
+            "hotline.hashes.queries",
         }
     ),
 }

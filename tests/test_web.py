@@ -610,3 +610,15 @@ def test_generated_requests_never_get_a_server_error(web: Web) -> None:
             assert error["message"]
 
     check()
+
+
+def test_site_views_count_media_known_and_new_never_show_them(web: Web) -> None:
+    api = TestClient(web.app, headers=_bearer(web.tokens["viewer"]))
+    body = api.get(f"/api/v1/sites/{web.site}").json()
+    media = body["media"]
+    assert set(media) == {"media", "known", "new"}
+    assert media["known"] == 0  # no hash list in this world
+    assert media["new"] == media["media"]
+    page = web.browsers["viewer"].get(f"/sites/{web.site}").text
+    assert ("captured:" in page) == (media["media"] > 0)
+    assert "<img" not in page

@@ -20,6 +20,7 @@ from hotline.accounts import visibility
 from hotline.attribution.method import band
 from hotline.attribution.queries import headline, site_answer
 from hotline.captures.queries import similar_templates, site_pages, sites_with_value
+from hotline.hashes.queries import media_counts
 from hotline.hosting.current import HOSTING_LABELS
 from hotline.hosting.observations import site_key_for
 from hotline.hosting.queries import current, hosting_by_country, timeline
@@ -152,7 +153,16 @@ def site_summary(connection: Connection, key: str, evidence: bool = False) -> di
         "known_since": when(facts.first_stored),
         "hosting": _hosting(connection, key),
         "attribution": _attribution(connection, key, evidence),
+        "media": _media(connection, key),
     }
+
+
+def _media(connection: Connection, key: str) -> dict[str, int]:
+    """Media its captures held: how many, known to a hash list, new. Counts only."""
+    found = media_counts(connection, [key]).get(key)
+    if found is None:
+        return {"media": 0, "known": 0, "new": 0}
+    return {"media": found.media, "known": found.known, "new": found.new}
 
 
 def site_detail(
