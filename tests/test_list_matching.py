@@ -29,7 +29,7 @@ from hotline.captures.models import MediaHash
 from hotline.captures.services import CaptureImporter
 from hotline.hashes import matching, services
 from hotline.hashes.models import HashEntry, HashList, HashMatch
-from hotline.hashes.queries import media_counts, totals
+from hotline.hashes.queries import capture_counts, media_counts, totals
 from hotline.quarantine import QuarantineEntry
 from hotline.synth.generate import generate
 from hotline.synth.images import gradient_png, noise_png
@@ -57,7 +57,11 @@ def _capture(path: Path, site: str, images: list[bytes]) -> None:
         w.response(f"https://{site}/", WHEN, 200, "OK", page, PAGE, "198.51.100.9")
         for n, image in enumerate(images):
             png = [("Content-Type", "image/png")]
-            w.response(f"https://{site}/img/{n}.png", WHEN, 200, "OK", png, image, "198.51.100.9")
+            url = f"https://{site}/img/{n}.png"
+            written = w.response(url, WHEN, 200, "OK", png, image, "198.51.100.9")
+            # the page's address as Referer: how the importer ties a medium to its capture
+            asked = [("Host", site), ("Referer", f"https://{site}/")]
+            w.request(url, WHEN, asked, concurrent_to=written)
 
 
 def _import(engine: Engine, tmp_path: Path, site: str, images: list[bytes]) -> None:
@@ -315,7 +319,12 @@ def test_the_cli_imports_matches_and_exports(
         assert expected in shown_list, shown_list
     assert hotline(url, "lists", "show", "nobody").code == 2
     shown = hotline(url, "selectors", "belquo.test")
-    assert "Media captured: 10 — 1 known (on a hash list), 9 new" in " ".join(shown.out.split())
+    shown_text = " ".join(shown.out.split())
+    assert "Media captured: 10 — 1 known (on a hash list), 9 new" in shown_text
+    assert "1 of 1 capture(s) held known media" in shown_text
+    with engine.connect() as connection:
+        (capture,) = capture_counts(connection, "belquo.test")
+    assert (capture.media, capture.known) == (10, 1)
     out = tmp_path / "matches.csv"
     exported = hotline(url, "export", "matches", "--format", "csv", "--out", str(out))
     assert exported.code == 0, exported.err

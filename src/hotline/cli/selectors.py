@@ -11,7 +11,7 @@ from hotline.captures.page_class import NORMAL, OWN_PAGE_CLASSES
 from hotline.captures.queries import SAME_TEMPLATE_BITS, SitePages, similar_templates, site_pages
 from hotline.cli.console import canonical_site, fail, out, text_value
 from hotline.cli.context import state
-from hotline.hashes.queries import media_counts
+from hotline.hashes.queries import capture_counts, media_counts
 from hotline.sharing.selectors import selector_rows
 from hotline.urls import defang
 
@@ -45,12 +45,15 @@ def selectors(
         rows = list(selector_rows(connection, site=key, defanged=True))
         similar = similar_templates(connection, key)
         media = media_counts(connection, [key]).get(key)
+        per_capture = capture_counts(connection, key) if media is not None else []
     if media is not None and media.media:
         # counts only: media are never shown, and known ones need never be looked at again
+        with_known = sum(1 for c in per_capture if c.known)
         out.print(
             text_value(
                 f"Media captured: {media.media:,} — {media.known:,} known (on a hash list), "
-                f"{media.new:,} new"
+                f"{media.new:,} new; {with_known:,} of {len(per_capture):,} capture(s) held "
+                "known media"
             )
         )
     if not rows:

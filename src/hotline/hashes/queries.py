@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, exists, func, select
 
-from hotline.captures.models import MediaHash
+from hotline.captures.models import Capture, MediaHash
 from hotline.hashes.models import HashEntry, HashList, HashMatch
 from hotline.intake.models import Site, Url
 
@@ -70,6 +70,32 @@ def media_counts(
         key: MediaCounts(media=int(media), known=int(k or 0))
         for key, media, k in connection.execute(query)
     }
+
+
+@dataclass(frozen=True)
+class CaptureMedia:
+    captured_at: datetime
+    url: str | None  # the page captured
+    media: int
+    known: int
+
+
+def capture_counts(connection: Connection, site_key: str) -> list[CaptureMedia]:
+    """Per capture of one site (newest first): its media and how many are known."""
+    known = func.sum(case((known_condition(), 1), else_=0))
+    query = (
+        select(Capture.captured_at, Url.canonical, func.count(MediaHash.id), known)
+        .join(MediaHash, MediaHash.capture_id == Capture.id)
+        .join(Site, Site.id == Capture.site_id)
+        .outerjoin(Url, Url.id == Capture.url_id)
+        .where(Site.key == site_key)
+        .group_by(Capture.id, Capture.captured_at, Url.canonical)
+        .order_by(Capture.captured_at.desc(), Capture.id.desc())
+    )
+    return [
+        CaptureMedia(at, url, int(media), int(k or 0))
+        for at, url, media, k in connection.execute(query)
+    ]
 
 
 def totals(connection: Connection) -> MediaCounts:

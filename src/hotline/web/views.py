@@ -20,7 +20,7 @@ from hotline.accounts import visibility
 from hotline.attribution.method import band
 from hotline.attribution.queries import headline, site_answer
 from hotline.captures.queries import similar_templates, site_pages, sites_with_value
-from hotline.hashes.queries import media_counts
+from hotline.hashes.queries import capture_counts, media_counts
 from hotline.hosting.current import HOSTING_LABELS
 from hotline.hosting.observations import site_key_for
 from hotline.hosting.queries import current, hosting_by_country, timeline
@@ -157,12 +157,18 @@ def site_summary(connection: Connection, key: str, evidence: bool = False) -> di
     }
 
 
-def _media(connection: Connection, key: str) -> dict[str, int]:
-    """Media its captures held: how many, known to a hash list, new. Counts only."""
+def _media(connection: Connection, key: str) -> dict[str, Any]:
+    """Media its captures held: how many, known to a hash list, new, and per capture (the
+    latest 20). Counts only."""
     found = media_counts(connection, [key]).get(key)
     if found is None:
-        return {"media": 0, "known": 0, "new": 0}
-    return {"media": found.media, "known": found.known, "new": found.new}
+        return {"media": 0, "known": 0, "new": 0, "captures": []}
+    captures = [
+        {"captured_at": when(c.captured_at), "media": c.media, "known": c.known,
+         "new": c.media - c.known}
+        for c in capture_counts(connection, key)[:20]
+    ]  # fmt: skip
+    return {"media": found.media, "known": found.known, "new": found.new, "captures": captures}
 
 
 def site_detail(
