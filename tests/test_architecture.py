@@ -122,6 +122,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "hotline.sharing",
             "hotline.pipeline",
             "hotline.hashes.queries",
+            "hotline.strategic",
         }
     ),
 }

@@ -157,6 +157,9 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/imports"): (303, 403, 303, 303, 303),
     ("GET", "/imports/{job}"): (303, 200, 200, 200, 404),
     ("GET", "/quarantine"): READ_PAGE,
+    # building the assessment is a run (audited), as `hotline report` is: analysts and admins
+    ("GET", "/assessment"): (303, 403, 200, 200, 200),
+    ("POST", "/assessment"): (303, 403, 200, 200, 200),
     ("GET", "/admin"): ADMIN_PAGE,
     ("POST", "/admin/tokens"): ADMIN_PAGE,
     ("POST", "/admin/tokens/revoke"): (303, 403, 403, 422, 403),  # admin: no such token
@@ -623,3 +626,23 @@ def test_site_views_count_media_known_and_new_never_show_them(web: Web) -> None:
     page = web.browsers["viewer"].get(f"/sites/{web.site}").text
     assert ("captured:" in page) == (media["media"] > 0)
     assert "<img" not in page
+
+
+def test_the_assessment_page_shows_the_report_and_hands_out_its_file(web: Web) -> None:
+    analyst = web.browsers["analyst"]
+    csrf = page_csrf(analyst)
+    shown = analyst.post("/assessment", data={"csrf": csrf})
+    assert shown.status_code == 200
+    assert "distributors operated" in shown.text
+    assert "Known and new material" in shown.text
+    assert re.search(r'(href|src)="(https?:)?//', shown.text) is None
+    filed = analyst.post("/assessment", data={"csrf": csrf, "download": "html"})
+    assert filed.status_code == 200
+    assert filed.headers["content-disposition"] == 'attachment; filename="assessment.html"'
+    assert "<svg" in filed.text  # the charts travel inline in the file
+    late = analyst.post("/assessment", data={"csrf": csrf, "date_from": "2026-12-31",
+                                              "date_to": "2026-01-01"})  # fmt: skip
+    assert late.status_code == 422
+    bad = analyst.post("/assessment", data={"csrf": csrf, "as_of": "yesterday"})
+    assert bad.status_code == 422
+    assert analyst.post("/assessment", data={"csrf": "wrong"}).status_code == 403

@@ -3,7 +3,8 @@ no browser download) against `hotline serve`'s application on loopback, over the
 synthetic world.
 
 An analyst signs in, pastes a reported URL into the lookup, opens its site, follows to the
-brand and the distributor, uploads a report feed and watches its import finish. On every
+brand and the distributor, uploads a report feed and watches its import finish, then reads
+the strategic assessment and downloads it. On every
 page: no link or source points at a reported URL (only this server's own paths), the
 browser asks nothing of any other host, and the Content-Security-Policy is never violated.
 With ``HOTLINE_SCREENSHOTS=DIR`` the pages are also saved as the screenshots of
@@ -160,6 +161,20 @@ def test_an_analyst_looks_up_follows_the_evidence_and_imports_a_feed(
         page.wait_for_selector(".job .status.done", timeout=60_000)
         assert "feed.csv" in page.inner_text(".job")
         _check_page(page, base, shots, "imports")
+
+        # the strategic assessment: shown here, and downloaded as the report's own file
+        page.goto(f"{base}/assessment")
+        page.click("button[name=download][value='']")
+        page.wait_for_selector("p.verdict")
+        assert "distributors operated" in page.inner_text("p.verdict")
+        _check_page(page, base, shots, "assessment")
+        with page.expect_download() as download:
+            page.click("button[name=download][value=html]")
+        saved = tmp_path / "assessment.html"
+        download.value.save_as(saved)
+        report = saved.read_text(encoding="utf-8")
+        assert "<svg" in report
+        assert "href=" not in report  # the report itself links nowhere
         browser.close()
     strangers = [u for u in asked if not u.startswith(base)]
     assert strangers == [], strangers  # nothing asked of any other host

@@ -4,11 +4,13 @@ audit event). The API and the pages both call these."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import Engine
 
+from hotline import pipeline
 from hotline.accounts import visibility
 from hotline.accounts.roles import Actor, Permission
 from hotline.accounts.services import require
@@ -22,6 +24,9 @@ from hotline.attribution.services import (
     site_keys,
 )
 from hotline.store.uow import unit_of_work
+from hotline.strategic.build import Scope
+from hotline.strategic.html import render_html
+from hotline.strategic.model import Assessment
 from hotline.urls import defang_host
 from hotline.web import jobs
 from hotline.web.errors import WebError
@@ -84,3 +89,33 @@ def upload(engine: Engine, actor: Actor, stream: BinaryIO, name: str, upload_dir
         upload_id = visibility.add_upload(connection, actor, str(path), shown, path.stat().st_size)
     threads.append(jobs.start(engine, actor, path, upload_id))
     return upload_id
+
+
+def assessment(
+    engine: Engine, actor: Actor, as_of: str, date_from: str, date_to: str
+) -> Assessment:
+    """The strategic assessment, as ``hotline report`` builds it (one audit event); the
+    dates are ISO (``as_of`` a moment, the period days), empty for none."""
+    try:
+        scope = Scope(
+            date.fromisoformat(date_from) if date_from else None,
+            date.fromisoformat(date_to) if date_to else None,
+            _moment(as_of) if as_of else None,
+            (),
+        )
+    except ValueError as error:
+        why = f"dates are ISO 8601 (2026-11-30, 2026-11-30T12:00:00Z): {error}"
+        raise WebError(422, why) from None
+    if scope.date_from and scope.date_to and scope.date_from > scope.date_to:
+        raise WebError(422, "the period ends before it begins")
+    return pipeline.assess(engine, actor, scope, out="web")
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def assessment_html(found: Assessment) -> bytes:
+    """The self-contained HTML file ``hotline report`` writes (charts inline, defanged)."""
+    return render_html(found).encode("utf-8")

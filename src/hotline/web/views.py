@@ -28,6 +28,7 @@ from hotline.intake import queries as intake
 from hotline.intake.stats import totals
 from hotline.sharing import clusters
 from hotline.sharing.selectors import selector_rows
+from hotline.strategic.html import format_cell
 from hotline.urls import CanonicalURL, canonicalize, defang, defang_host, for_people, refang
 from hotline.urls.display import display_value
 
@@ -413,3 +414,29 @@ def dashboard(connection: Connection, organisation: str | None) -> dict[str, Any
 
 def page(items: Iterable[Any], total: int, limit: int, offset: int) -> dict[str, Any]:
     return {"items": list(items), "total": total, "limit": limit, "offset": offset}
+
+
+def assessment(found: Any) -> dict[str, Any]:
+    """The assessment for the page: headline, scope and each section's text and tables
+    (every cell shown as the report shows it: URLs defanged). Charts are in the file."""
+    return {
+        "headline": for_people(found.headline),
+        "as_of": when(found.as_of),
+        "period": f"{found.period_from or 'start'} to {found.period_to or 'end'}",
+        "sections": [
+            {
+                "title": section.title,
+                "paragraphs": [for_people(t) for t in section.paragraphs],
+                "tables": [
+                    {
+                        "title": table.title,
+                        "columns": list(table.columns),
+                        "rows": [[format_cell(c) for c in row] for row in table.rows],
+                        "note": table.note,
+                    }
+                    for table in section.tables
+                ],
+            }
+            for section in found.sections
+        ],
+    }
