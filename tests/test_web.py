@@ -646,3 +646,13 @@ def test_the_assessment_page_shows_the_report_and_hands_out_its_file(web: Web) -
     bad = analyst.post("/assessment", data={"csrf": csrf, "as_of": "yesterday"})
     assert bad.status_code == 422
     assert analyst.post("/assessment", data={"csrf": "wrong"}).status_code == 403
+
+
+def test_brand_and_distributor_pages_draw_their_evidence(web: Web) -> None:
+    viewer = web.browsers["viewer"]
+    brand = viewer.get(f"/brands/{web.brand}").text
+    assert '<svg class="evidence"' in brand
+    distributor = viewer.get(f"/distributors/{web.distributor}").text
+    assert "Evidence: what its brands share" in distributor
+    for page in (brand, distributor):
+        assert re.search(r"https?://", page) is None

@@ -94,7 +94,8 @@ def _check_page(page: Any, base: str, shots: Path | None, name: str) -> None:
         )
         assert not target.startswith("//"), (name, target)
     if shots is not None:
-        page.screenshot(path=str(shots / f"web-{name}.png"))  # the first screen: small files
+        # the first screen keeps files small; a distributor's evidence graph sits below it
+        page.screenshot(path=str(shots / f"web-{name}.png"), full_page=name == "distributor")
 
 
 def test_an_analyst_looks_up_follows_the_evidence_and_imports_a_feed(

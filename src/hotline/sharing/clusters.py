@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from hotline.attribution.models import Brand, Distributor, SiteAttribution
+from hotline.captures.models import SelectorValue, SiteSelector
 from hotline.hosting.models import SiteHosting
 from hotline.intake.models import Site, Url
 
@@ -168,4 +170,81 @@ def site_cluster(connection: Connection, site_key: str) -> SiteCluster | None:
         int(distributor_brands),
         row.confidence,
         row.commercial_score,
+    )
+
+
+# what a picture of the evidence shows: what names, pays or tags a site; hosting (addresses,
+# name servers, script hosts) ties unrelated sites and would only draw noise
+EVIDENCE_KINDS = (
+    "brand_text", "favicon_md5", "template", "analytics", "email", "merchant_id",
+    "btc_address", "eth_address", "affiliate", "payment_host", "gateway",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceLink:
+    member: str  # a site key (a brand's graph) or a brand ref ``b12`` (a distributor's)
+    kind: str
+    value: str
+
+
+def brand_evidence(connection: Connection, number: int, sites: int = 40) -> list[EvidenceLink]:
+    """The values shared by two or more of a brand's sites (its ``sites`` largest), each
+    with the sites that carry it: the edges of the brand's evidence graph."""
+    members = (
+        select(SiteAttribution.site_id)
+        .where(SiteAttribution.brand_id == number)
+        .order_by(SiteAttribution.site_id)
+        .limit(sites)
+        .subquery()
+    )
+    return _shared(connection, members, Site.key)
+
+
+def distributor_evidence(
+    connection: Connection, number: int, brands: int = 30
+) -> list[EvidenceLink]:
+    """The values shown on sites of two or more of a distributor's brands, each with the
+    brands whose sites carry it: the edges of the distributor's evidence graph."""
+    chosen = (
+        select(Brand.id)
+        .where(Brand.distributor_id == number, Brand.retired_at.is_(None))
+        .order_by(Brand.id)
+        .limit(brands)
+        .subquery()
+    )
+    members = (
+        select(SiteAttribution.site_id)
+        .where(SiteAttribution.brand_id.in_(select(chosen.c.id)))
+        .subquery()
+    )
+    return _shared(connection, members, SiteAttribution.brand_id, "b")
+
+
+def _shared(
+    connection: Connection, members: Any, member: Any, prefix: str = ""
+) -> list[EvidenceLink]:
+    rows = connection.execute(
+        select(member, SelectorValue.kind, SelectorValue.value, SiteSelector.selector_id)
+        .select_from(SiteSelector)
+        .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
+        .join(Site, Site.id == SiteSelector.site_id)
+        .join(SiteAttribution, SiteAttribution.site_id == Site.id)
+        .where(
+            SiteSelector.site_id.in_(select(members.c.site_id)),
+            SelectorValue.kind.in_(EVIDENCE_KINDS),
+        )
+        .distinct()
+    ).all()
+    carriers: dict[int, set[str]] = {}
+    for who, _kind, _value, selector in rows:
+        carriers.setdefault(int(selector), set()).add(f"{prefix}{who}")
+    shared = {selector for selector, found in carriers.items() if len(found) >= 2}
+    return sorted(
+        {
+            EvidenceLink(f"{prefix}{who}", str(kind), str(value))
+            for who, kind, value, selector in rows
+            if int(selector) in shared
+        },
+        key=lambda link: (link.kind, link.value, link.member),
     )

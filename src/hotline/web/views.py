@@ -31,6 +31,7 @@ from hotline.sharing.selectors import selector_rows
 from hotline.strategic.html import format_cell
 from hotline.urls import CanonicalURL, canonicalize, defang, defang_host, for_people, refang
 from hotline.urls.display import display_value
+from hotline.web.graph import evidence_svg
 
 
 def shown(text: str | None) -> str | None:
@@ -334,6 +335,7 @@ def brand(connection: Connection, number: int, limit: int, offset: int) -> dict[
             "limit": limit,
             "offset": offset,
         },
+        "graph": _graph(clusters.brand_evidence(connection, number), lambda m: defang(m)),
     }  # fmt: skip
 
 
@@ -349,7 +351,17 @@ def distributor(connection: Connection, number: int) -> dict[str, Any] | None:
         "brands": [
             {"brand": b.brand, "label": shown(b.label), "sites": b.sites} for b in view.brands
         ],
+        "graph": _graph(clusters.distributor_evidence(connection, number), str),
     }
+
+
+def _graph(links: list[clusters.EvidenceLink], member: Any) -> str:
+    """The evidence graph as inline SVG (escaped throughout; "" when nothing is shared)."""
+    return evidence_svg(
+        [(link.member, link.kind, link.value) for link in links],
+        member,
+        lambda kind, value: display_value(kind, value),
+    )
 
 
 def quarantine(
