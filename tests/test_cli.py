@@ -684,11 +684,13 @@ def test_demo_runs_on_the_world_and_a_second_run_is_identical(
     out_dir = tmp_path / "demo"
     first = hotline(db_url, "demo", "--out", str(out_dir))
     assert first.code == 0, first
-    assert "8. Report" in first.out
+    assert "9. Report" in first.out
     assert (out_dir / "assessment" / "assessment.html").is_file()
     # Intake checked against the world's truth, in the demo's own words.
     assert "✗" not in first.out
-    assert first.out.count("✓") == 5  # URLs, quarantine, payments, hosting, attribution
+    # URLs, quarantine, payments, hosting, attribution, hash lists
+    assert first.out.count("✓") == 6
+    assert "6. Hash lists" in first.out
     assert "4. Hosting" in first.out
     assert "5. Attribution" in first.out
     truth = orjson.loads((out_dir / "truth.json").read_bytes())

@@ -28,6 +28,10 @@ from hotline.cli.ingest import import_captures, import_files
 from hotline.cli.report import write_report
 from hotline.cli.serve import run as run_server
 from hotline.cli.synth import world_line
+from hotline.hashes import matching
+from hotline.hashes import services as lists_service
+from hotline.hashes.queries import entry_matches
+from hotline.hashes.queries import totals as media_totals
 from hotline.hosting import providers as provider_table
 from hotline.hosting.current import HOSTING_LABELS
 from hotline.hosting.enrich import EnrichOptions
@@ -101,7 +105,8 @@ def demo(
     engine = app_state.ready_engine()  # a database without users: this user is its admin
     app_state.quiet = quiet
 
-    summary = generate(seed, "small", out_dir)
+    # known_media: the distributors' images recur, and hash lists know part of them (step 6)
+    summary = generate(seed, "small", out_dir, phenomena=["known_media"])
     out.print(f"[bold]1. World[/]   {world_line(summary)}")
     truth_doc = orjson.loads((out_dir / "truth.json").read_bytes())
 
@@ -145,6 +150,7 @@ def demo(
     _captures(app_state, engine, out_dir, truth_doc)
     _hosting(app_state, engine, out_dir, truth_doc)
     _attribution(app_state, engine, out_dir)
+    _known_material(app_state, engine, out_dir)
 
     export_path = out_dir / "urls.csv"
     sites_path = out_dir / "sites.csv"
@@ -158,7 +164,7 @@ def demo(
             rows = selector_rows(connection)
             links = write_rows(handle, "csv", SELECTOR_EXPORT_COLUMNS, rows)
     out.print(
-        f"[bold]6. Export[/]  {exported:,} canonical URLs → {export_path}; {links:,} "
+        f"[bold]7. Export[/]  {exported:,} canonical URLs → {export_path}; {links:,} "
         f"site-selector links → {selectors_path}; sites with brand, distributor and country "
         f"→ {sites_path}"
     )
@@ -176,7 +182,7 @@ def demo(
     )
     assessment = pipeline.assess(engine, app_state.actor(), Scope(), str(out_dir / "assessment"))
     written = write_report(assessment, out_dir / "assessment")
-    out.print(f"[bold]8. Report[/]  {assessment.headline}")
+    out.print(f"[bold]9. Report[/]  {assessment.headline}")
     pdf = f" and {written['pdf']}" if written.get("pdf") else " (no PDF engine here: HTML only)"
     out.print(Text(f"   open {written['html']}{pdf} — offline, charts inline, every URL defanged"))
     out.print(f"[dim]finished in {time.perf_counter() - started:.1f} s[/]")
@@ -268,6 +274,45 @@ def _hosting(app_state: AppState, engine: Engine, out_dir: Path, truth: dict[str
     out.print(table)
 
 
+def _known_material(app_state: AppState, engine: Engine, out_dir: Path) -> None:
+    """The world's hash lists imported, every captured medium matched against them, and
+    each planted pair checked: exact copies found, PDQ near-copies found up to 31 bits and
+    never beyond, flat images' PDQ never used."""
+    lists = out_dir / "hashlists"
+    actor = app_state.actor()
+    known = lists_service.import_list(engine, actor, lists / "known.csv", "demo-known",
+                                      create_kind="known")  # fmt: skip
+    benign = lists_service.import_list(engine, actor, lists / "benign.csv", "demo-benign",
+                                       create_kind="negative")  # fmt: skip
+    run = matching.match(engine, actor)
+    with engine.connect() as connection:
+        media = media_totals(connection)
+        found = entry_matches(connection, "demo-known")
+    planted = orjson.loads((lists / "planted.json").read_bytes())
+    right = 0
+    for entry, plant in planted.items():
+        if entry not in found:  # the benign list's entry
+            continue
+        shas = {sha for sha, _d in found[entry]}
+        if plant["kind"] != "pdq":
+            right += plant["sha256"] in shas
+        elif (plant.get("quality") or 0) < 50 or plant["distance"] > 31:
+            right += plant["sha256"] not in shas
+        else:
+            right += (plant["sha256"], plant["distance"]) in found[entry]
+    checked = sum(1 for entry in planted if entry in found)
+    out.print(
+        f"[bold]6. Hash lists[/] {known.added:,} entries of known material (exact hashes and "
+        f"PDQ near-copies 0-40 bits away) and {benign.added} known-benign → {run.matches:,} "
+        f"matches; {media.known:,} of {media.media:,} captured media already known, "
+        f"{media.new:,} new (counts only: media are never kept or shown)"
+    )
+    out.print(
+        f"   against the planted pairs: {right:,} of {checked:,} as expected "
+        f"{_check(right == checked)} (near-copies found up to 31 bits, none beyond)"
+    )
+
+
 def _attribution(app_state: AppState, engine: Engine, out_dir: Path) -> None:
     """Sites → brands → distributors from the store's evidence, scored against the truth."""
     summary = pipeline.attribute(engine, app_state.actor())
@@ -307,7 +352,7 @@ def _print_truth_headline(truth: dict[str, object]) -> None:
     top_owners = sorted({owner[brand] for brand, _ in urls_per_brand.most_common(10)})
     distributors = len(set(owner.values()))
     out.print(
-        f"[bold]7. Truth[/]   in this world {distributors} distributors operate {len(brands)} "
+        f"[bold]8. Truth[/]   in this world {distributors} distributors operate {len(brands)} "
         f"brands; the 10 most prolific brands belong to {', '.join(top_owners)} — "
         "what attribution had to find"
     )

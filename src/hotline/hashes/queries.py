@@ -153,3 +153,23 @@ def match_rows(connection: Connection, include_held: bool = False) -> Iterator[M
         query = query.where(HashMatch.held.is_(False))
     for row in connection.execute(query):
         yield MatchRow(*row)
+
+
+def entry_matches(connection: Connection, list_name: str) -> dict[str, set[tuple[str, int]]]:
+    """Per entry of one list (by its own id, else its value): the media it matched, as
+    (SHA-256, distance), held matches included. For checking a list against what is known
+    about it (the demo, tests)."""
+    query = (
+        select(HashEntry.external_id, HashEntry.value, MediaHash.sha256, HashMatch.distance)
+        .select_from(HashEntry)
+        .join(HashList, HashList.id == HashEntry.list_id)
+        .outerjoin(HashMatch, HashMatch.entry_id == HashEntry.id)
+        .outerjoin(MediaHash, MediaHash.id == HashMatch.medium_id)
+        .where(HashList.name == list_name)
+    )
+    found: dict[str, set[tuple[str, int]]] = {}
+    for external, value, sha256, distance in connection.execute(query):
+        pairs = found.setdefault(external or value, set())
+        if sha256 is not None:
+            pairs.add((str(sha256), int(distance)))
+    return found
