@@ -279,6 +279,11 @@ def test_the_flood_guard_holds_an_entry_that_matches_too_many_media(
         assert totals(connection).known == 0  # held matches count nowhere
         held = connection.execute(select(HashMatch.held)).scalars().all()
     assert held == [True, True]
+    # the entry stays held until released: a copy captured later waits too, however few
+    _import(engine, tmp_path, "solvax.test", [noise_png(random.Random(20), 128)])  # image 0
+    assert matching.match(engine, ADMIN).held == 1
+    with engine.connect() as connection:
+        assert totals(connection).known == 0
     # a known-benign entry is never held, however much it matches: it only suppresses
     benign = _csv(tmp_path / "benign.csv", [("sha256", world[1].sha256, "", "", "", "")])
     services.import_list(engine, ADMIN, benign, "benign", create_kind="negative")
@@ -293,10 +298,10 @@ def test_the_flood_guard_holds_an_entry_that_matches_too_many_media(
     assert world[0].sha256[:20] in listed.out.replace("\n", "")
     with engine.connect() as connection:
         ((held_entry, name, _kind, _value, media),) = matching.held(connection)
-    assert (name, media) == ("partner", 2)
+    assert (name, media) == ("partner", 3)
     assert hotline(db_url, "lists", "release", str(held_entry)).code == 0
     with engine.connect() as connection:
-        assert totals(connection).known == 2
+        assert totals(connection).known == 3
         assert matching.held(connection) == []
 
 

@@ -643,8 +643,14 @@ def test_the_assessment_page_shows_the_report_and_hands_out_its_file(web: Web) -
     late = analyst.post("/assessment", data={"csrf": csrf, "date_from": "2026-12-31",
                                               "date_to": "2026-01-01"})  # fmt: skip
     assert late.status_code == 422
-    bad = analyst.post("/assessment", data={"csrf": csrf, "as_of": "yesterday"})
-    assert bad.status_code == 422
+    for hostile in (
+        {"as_of": "yesterday"},
+        {"date_to": "9999-12-31"},
+        {"as_of": "0001-01-01T00:00:00+05:00"},
+        {"as_of": "2999-01-01T00:00:00Z"},
+    ):
+        bad = analyst.post("/assessment", data={"csrf": csrf, **hostile})
+        assert bad.status_code == 422, hostile  # never a 500, and no report of the future
     assert analyst.post("/assessment", data={"csrf": "wrong"}).status_code == 403
 
 

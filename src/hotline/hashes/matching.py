@@ -203,7 +203,11 @@ def match(
                 progress("earlier media against new entries", done, seen_media, len(found))
         found = _unseen(engine, found)  # rows compared again (the window) are not news
         held = _flooded(found, flood) - negative  # a benign entry may match everything
-        _store(engine, actor, found, held, summary, lists_of, negative)
+        # an entry held by an earlier run stays held until someone releases it: its new
+        # matches wait too, however few
+        already = _still_held(engine)
+        held |= already
+        _store(engine, actor, found, held, already, summary, lists_of, negative)
         with unit_of_work(engine) as connection:
             connection.execute(
                 insert(MatchRun).values(
@@ -243,6 +247,16 @@ def _unseen(
     return [row for row in found if (row[0], row[1]) not in stored]
 
 
+def _still_held(engine: Engine) -> set[int]:
+    with engine.connect() as connection:
+        return {
+            int(e)
+            for (e,) in connection.execute(
+                select(HashMatch.entry_id).where(HashMatch.held.is_(True)).distinct()
+            )
+        }
+
+
 def _flooded(found: list[tuple[int, int, str, int]], flood: int) -> set[int]:
     media_per_entry: Counter[int] = Counter()
     for entry, _medium in {(e, m) for m, e, _k, _d in found}:
@@ -255,6 +269,7 @@ def _store(
     actor: Actor,
     found: list[tuple[int, int, str, int]],
     held: set[int],
+    already: set[int],
     summary: MatchSummary,
     lists_of: dict[int, str],
     negative: set[int],
@@ -289,7 +304,7 @@ def _store(
                 summary.held += bool(was_held)
                 name = lists_of.get(int(entry), "?")
                 summary.by_list[name] = summary.by_list.get(name, 0) + 1
-        for entry in sorted(held):
+        for entry in sorted(held - already):
             media = len({m for (m, e) in best if e == entry})
             record_event(
                 connection,
@@ -298,7 +313,7 @@ def _store(
                 f"entry {entry}",
                 after={"list": lists_of.get(entry), "media": media, "why": "flood guard"},
             )
-        summary.held_entries = len(held)
+        summary.held_entries = len(held - already)
 
 
 def held(connection: Connection) -> list[tuple[int, str, str, str, int]]:

@@ -80,8 +80,12 @@ class CaptureMedia:
     known: int
 
 
-def capture_counts(connection: Connection, site_key: str) -> list[CaptureMedia]:
-    """Per capture of one site (newest first): its media and how many are known."""
+def capture_counts(
+    connection: Connection, site_key: str, limit: int | None = None
+) -> list[CaptureMedia]:
+    """Per capture of one site (newest first, at most ``limit``): its media and how many
+    are known. Media the importer could not tie to a page capture are in the site's totals
+    only."""
     known = func.sum(case((known_condition(), 1), else_=0))
     query = (
         select(Capture.captured_at, Url.canonical, func.count(MediaHash.id), known)
@@ -91,6 +95,7 @@ def capture_counts(connection: Connection, site_key: str) -> list[CaptureMedia]:
         .where(Site.key == site_key)
         .group_by(Capture.id, Capture.captured_at, Url.canonical)
         .order_by(Capture.captured_at.desc(), Capture.id.desc())
+        .limit(limit)
     )
     return [
         CaptureMedia(at, url, int(media), int(k or 0))
@@ -173,3 +178,11 @@ def entry_matches(connection: Connection, list_name: str) -> dict[str, set[tuple
         if sha256 is not None:
             pairs.add((str(sha256), int(distance)))
     return found
+
+
+def is_known(connection: Connection, sha256: str) -> bool:
+    """Whether any captured medium with this SHA-256 counts as known."""
+    found = connection.execute(
+        select(MediaHash.id).where(MediaHash.sha256 == sha256, known_condition()).limit(1)
+    ).first()
+    return found is not None

@@ -181,6 +181,9 @@ EVIDENCE_KINDS = (
 )  # fmt: skip
 
 
+EVIDENCE_VALUES = 40  # values a graph draws, the most widely shared first
+
+
 @dataclass(frozen=True, slots=True)
 class EvidenceLink:
     member: str  # a site key (a brand's graph) or a brand ref ``b12`` (a distributor's)
@@ -189,7 +192,7 @@ class EvidenceLink:
 
 
 def brand_evidence(connection: Connection, number: int, sites: int = 40) -> list[EvidenceLink]:
-    """The values shared by two or more of a brand's sites (its ``sites`` largest), each
+    """The values shared by two or more of a brand's sites (its first ``sites`` by id), each
     with the sites that carry it: the edges of the brand's evidence graph."""
     members = (
         select(SiteAttribution.site_id)
@@ -224,27 +227,44 @@ def distributor_evidence(
 def _shared(
     connection: Connection, members: Any, member: Any, prefix: str = ""
 ) -> list[EvidenceLink]:
-    rows = connection.execute(
-        select(member, SelectorValue.kind, SelectorValue.value, SiteSelector.selector_id)
-        .select_from(SiteSelector)
+    """The ``EVIDENCE_VALUES`` values carried by the most members (two at least), and their
+    carriers: chosen in the database, so a distributor of many sites costs one grouped
+    query and a small one, not all its selectors."""
+    carriers = func.count(func.distinct(member))
+    scope = (
+        select(SiteSelector.selector_id)
         .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
         .join(Site, Site.id == SiteSelector.site_id)
-        .join(SiteAttribution, SiteAttribution.site_id == Site.id)
+        .join(SiteAttribution, SiteAttribution.site_id == SiteSelector.site_id)
         .where(
             SiteSelector.site_id.in_(select(members.c.site_id)),
             SelectorValue.kind.in_(EVIDENCE_KINDS),
         )
+    )
+    top = [
+        int(selector)
+        for (selector,) in connection.execute(
+            scope.group_by(SiteSelector.selector_id)
+            .having(carriers >= 2)
+            .order_by(carriers.desc(), SiteSelector.selector_id)
+            .limit(EVIDENCE_VALUES)
+        )
+    ]
+    if not top:
+        return []
+    rows = connection.execute(
+        select(member, SelectorValue.kind, SelectorValue.value)
+        .select_from(SiteSelector)
+        .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
+        .join(Site, Site.id == SiteSelector.site_id)
+        .join(SiteAttribution, SiteAttribution.site_id == SiteSelector.site_id)
+        .where(
+            SiteSelector.site_id.in_(select(members.c.site_id)),
+            SiteSelector.selector_id.in_(top),
+        )
         .distinct()
     ).all()
-    carriers: dict[int, set[str]] = {}
-    for who, _kind, _value, selector in rows:
-        carriers.setdefault(int(selector), set()).add(f"{prefix}{who}")
-    shared = {selector for selector, found in carriers.items() if len(found) >= 2}
     return sorted(
-        {
-            EvidenceLink(f"{prefix}{who}", str(kind), str(value))
-            for who, kind, value, selector in rows
-            if int(selector) in shared
-        },
+        {EvidenceLink(f"{prefix}{who}", str(kind), str(value)) for who, kind, value in rows},
         key=lambda link: (link.kind, link.value, link.member),
     )

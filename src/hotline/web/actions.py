@@ -95,25 +95,35 @@ def assessment(
     engine: Engine, actor: Actor, as_of: str, date_from: str, date_to: str
 ) -> Assessment:
     """The strategic assessment, as ``hotline report`` builds it (one audit event); the
-    dates are ISO (``as_of`` a moment, the period days), empty for none."""
+    dates are ISO (``as_of`` a moment, the period days), empty for none. A moment still to
+    come is refused: the same moment must give the same report, and data may yet arrive."""
     try:
-        scope = Scope(
-            date.fromisoformat(date_from) if date_from else None,
-            date.fromisoformat(date_to) if date_to else None,
-            _moment(as_of) if as_of else None,
-            (),
-        )
-    except ValueError as error:
-        why = f"dates are ISO 8601 (2026-11-30, 2026-11-30T12:00:00Z): {error}"
+        start = _day(date_from) if date_from else None
+        end = _day(date_to) if date_to else None
+        moment = _moment(as_of) if as_of else None
+    except (ValueError, OverflowError) as error:
+        why = f"dates are ISO 8601 (2026-11-30, 2026-11-30T12:00:00Z), years 1900-2200: {error}"
         raise WebError(422, why) from None
-    if scope.date_from and scope.date_to and scope.date_from > scope.date_to:
+    if start and end and start > end:
         raise WebError(422, "the period ends before it begins")
-    return pipeline.assess(engine, actor, scope, out="web")
+    if moment is not None and moment > datetime.now(UTC):
+        raise WebError(422, "the moment is still to come: a report as of it could change")
+    return pipeline.assess(engine, actor, Scope(start, end, moment, ()), out="web")
+
+
+def _day(text: str) -> date:
+    day = date.fromisoformat(text.strip())
+    if not 1900 <= day.year <= 2200:
+        raise ValueError(f"{day.year} is out of range")
+    return day
 
 
 def _moment(text: str) -> datetime:
     moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if not 1900 <= moment.year <= 2200:
+        raise ValueError(f"{moment.year} is out of range")
+    return moment.astimezone(UTC)
 
 
 def assessment_html(found: Assessment) -> bytes:

@@ -168,7 +168,7 @@ def _media(connection: Connection, key: str) -> dict[str, Any]:
     captures = [
         {"captured_at": when(c.captured_at), "media": c.media, "known": c.known,
          "new": c.media - c.known}
-        for c in capture_counts(connection, key)[:20]
+        for c in capture_counts(connection, key, limit=20)
     ]  # fmt: skip
     return {"media": found.media, "known": found.known, "new": found.new, "captures": captures}
 
