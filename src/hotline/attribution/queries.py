@@ -37,7 +37,24 @@ class SiteAnswer:
     flags: tuple[int, int] = (0, 0)
 
 
-def site_answer(connection: Connection, site_key: str) -> SiteAnswer | None:
+@dataclass(frozen=True, slots=True)
+class SiteCluster:
+    """A site's brand and distributor as the last run stored them, without the evidence
+    (:func:`site_answer` weighs that, at several times the cost: a lookup or a site summary
+    does not need it)."""
+
+    brand: str | None
+    brand_label: str | None
+    brand_sites: int
+    distributor: str | None
+    distributor_label: str | None
+    distributor_brands: int
+    confidence: float | None
+    commercial_score: float | None
+
+
+def site_cluster(connection: Connection, site_key: str) -> SiteCluster | None:
+    """None when the site has no stored answer (not attributed by any run yet)."""
     row = connection.execute(
         select(SiteAttribution.brand_id, Brand.label,
                Brand.distributor_id, Distributor.label.label("d_label"),
@@ -60,17 +77,33 @@ def site_answer(connection: Connection, site_key: str) -> SiteAnswer | None:
                 Brand.distributor_id == row.distributor_id, Brand.retired_at.is_(None)
             )
         ).scalar_one()
-    return SiteAnswer(
-        site_key,
+    return SiteCluster(
         brand_ref(row.brand_id) if row.brand_id is not None else None,
         row.label,
+        int(brand_sites),
         distributor_ref(row.distributor_id) if row.distributor_id is not None else None,
         row.d_label,
-        brand_sites,
-        distributor_brands,
-        _evidence(connection, site_key) if row.brand_id is not None else [],
+        int(distributor_brands),
         row.confidence,
         row.commercial_score,
+    )
+
+
+def site_answer(connection: Connection, site_key: str) -> SiteAnswer | None:
+    stored = site_cluster(connection, site_key)
+    if stored is None:
+        return None
+    return SiteAnswer(
+        site_key,
+        stored.brand,
+        stored.brand_label,
+        stored.distributor,
+        stored.distributor_label,
+        stored.brand_sites,
+        stored.distributor_brands,
+        _evidence(connection, site_key) if stored.brand is not None else [],
+        stored.confidence,
+        stored.commercial_score,
         _flags(connection, site_key),
     )
 

@@ -121,58 +121,6 @@ def distributor(connection: Connection, number: int) -> DistributorView | None:
     return DistributorView(f"d{number}", row.label, row.labelled_by, row.retired_at, brands)
 
 
-@dataclass(frozen=True, slots=True)
-class SiteCluster:
-    """A site's brand and distributor as the last run stored them, without the evidence
-    (``hotline.attribution.queries.site_answer`` weighs that, at several times the cost:
-    a lookup or a site summary does not need it)."""
-
-    brand: str | None
-    brand_label: str | None
-    brand_sites: int
-    distributor: str | None
-    distributor_label: str | None
-    distributor_brands: int
-    confidence: float | None
-    commercial_score: float | None
-
-
-def site_cluster(connection: Connection, site_key: str) -> SiteCluster | None:
-    """None when the site has no stored answer (not attributed by any run yet)."""
-    row = connection.execute(
-        select(SiteAttribution.brand_id, Brand.label, Brand.distributor_id,
-               Distributor.label.label("d_label"), SiteAttribution.confidence,
-               SiteAttribution.commercial_score)
-        .join(Site, Site.id == SiteAttribution.site_id)
-        .outerjoin(Brand, Brand.id == SiteAttribution.brand_id)
-        .outerjoin(Distributor, Distributor.id == Brand.distributor_id)
-        .where(Site.key == site_key)
-    ).first()  # fmt: skip
-    if row is None:
-        return None
-    brand_sites = distributor_brands = 0
-    if row.brand_id is not None:
-        brand_sites = connection.execute(
-            select(func.count()).where(SiteAttribution.brand_id == row.brand_id)
-        ).scalar_one()
-    if row.distributor_id is not None:
-        distributor_brands = connection.execute(
-            select(func.count()).where(
-                Brand.distributor_id == row.distributor_id, Brand.retired_at.is_(None)
-            )
-        ).scalar_one()
-    return SiteCluster(
-        f"b{row.brand_id}" if row.brand_id is not None else None,
-        row.label,
-        int(brand_sites),
-        f"d{row.distributor_id}" if row.distributor_id is not None else None,
-        row.d_label,
-        int(distributor_brands),
-        row.confidence,
-        row.commercial_score,
-    )
-
-
 # what a picture of the evidence shows: what names, pays or tags a site; hosting (addresses,
 # name servers, script hosts) ties unrelated sites and would only draw noise
 EVIDENCE_KINDS = (

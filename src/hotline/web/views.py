@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from hotline.accounts import visibility
 from hotline.attribution.method import band
-from hotline.attribution.queries import headline, site_answer
+from hotline.attribution.queries import headline, site_answer, site_cluster
 from hotline.captures.queries import similar_templates, site_pages, sites_with_value
 from hotline.hashes.queries import capture_counts, media_counts
 from hotline.hosting.current import HOSTING_LABELS
@@ -95,7 +95,7 @@ def _attribution(connection: Connection, key: str, evidence: bool) -> dict[str, 
     """The site's brand and distributor; with ``evidence``, also why (as ``hotline why``:
     weighed from the store, several times the cost of the stored answer alone)."""
     if not evidence:
-        stored = clusters.site_cluster(connection, key)
+        stored = site_cluster(connection, key)
         if stored is None:
             return None
         return {
