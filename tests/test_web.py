@@ -25,6 +25,7 @@ from hotline.store.engine import make_engine
 from hotline.store.migrate import upgrade
 from hotline.web.app import Settings, WebSetupError, create_app
 from hotline.web.security import CONTENT_SECURITY_POLICY
+from tests import web_matrix_api, web_matrix_oidc, web_matrix_people
 from tests.conftest import BACKENDS, PG_ADMIN_URL
 from tests.web_world import PASSWORD, ROLES, Web, make_world, page_csrf, seed, sign_in
 
@@ -165,6 +166,9 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/admin/tokens/revoke"): (303, 403, 403, 422, 403),  # admin: no such token
     ("GET", "/static"): _all(200),
 }
+PARTS = (web_matrix_api, web_matrix_oidc, web_matrix_people)
+for _part in PARTS:
+    MATRIX.update(_part.MATRIX)
 
 
 def routes(app: FastAPI) -> list[tuple[str, str]]:
@@ -205,6 +209,22 @@ def _request(web: Web, who: str, method: str, path: str) -> int:
         client = web.browsers[who]
     csrf = page_csrf(client) if who != ANON and not api else ""
     kwargs: dict[str, Any] = {}
+    for part in PARTS:
+        found = part.request_for(web, who, method, path, csrf)
+        if found is not None:
+            concrete, kwargs = found
+            break
+    else:
+        concrete, kwargs = _core_request(web, client, who, method, path, concrete, csrf)
+    response = client.request(method, concrete, **kwargs)
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    return int(response.status_code)
+
+
+def _core_request(
+    web: Web, client: TestClient, who: str, method: str, path: str, concrete: str, csrf: str
+) -> tuple[str, dict[str, Any]]:
+    kwargs: dict[str, Any] = {}
     if concrete == "/api/v1/lookup" or concrete == "/lookup":
         kwargs["params"] = {"q": web.site}
     elif path in ("/api/v1/sites/link", "/api/v1/sites/unlink"):
@@ -227,9 +247,7 @@ def _request(web: Web, who: str, method: str, path: str) -> int:
         kwargs["data"] = {"user": ROLES.get(who, ("x",))[0], "name": "no-such-token", "csrf": csrf}
     elif method == "POST":
         kwargs["data"] = {"csrf": csrf}
-    response = client.request(method, concrete, **kwargs)
-    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
-    return int(response.status_code)
+    return concrete, kwargs
 
 
 def _another_site(web: Web) -> str:

@@ -28,7 +28,7 @@ from hotline.accounts.credentials import users_with_password
 from hotline.accounts.services import NotAllowed, has_users
 from hotline.store.engine import make_engine
 from hotline.store.migrate import current_revision, head_revision
-from hotline.web import api, pages
+from hotline.web import admin_pages, api, assessment_pages, oidc, pages, people
 from hotline.web.errors import API_PREFIX, SignInRequired, WebError, error_body
 from hotline.web.security import SECURITY_HEADERS, identify
 from hotline.web.templating import STATIC, render
@@ -118,6 +118,10 @@ def create_app(
     app.state.threads = []  # import jobs started by this process (tests wait for them)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(assessment_pages.router)
+    app.include_router(admin_pages.router)
+    app.include_router(people.router)
+    app.include_router(oidc.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.middleware("http")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Form, Path, Query, Request
 from sqlalchemy import Engine
 
 from hotline.accounts.credentials import same_secret
@@ -66,3 +66,7 @@ Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")]
 # an id the store can hold (PostgreSQL's integer): a larger one is a 422, never a 500
 JobId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The import's number.")]
+
+
+# a form's CSRF secret (checked by :func:`check_csrf`, never trusted alone)
+Csrf = Annotated[str, Form(max_length=128)]

@@ -7,22 +7,19 @@ sign-in form a secret of its own, kept in a short-lived cookie, as there is no s
 from __future__ import annotations
 
 import secrets
-from itertools import islice
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from hotline.accounts import audit as audit_trail
 from hotline.accounts import credentials, visibility
 from hotline.accounts.credentials import same_secret
 from hotline.accounts.roles import Permission
-from hotline.accounts.services import AccountError, users
 from hotline.sharing.clusters import parse_ref
 from hotline.store.uow import unit_of_work
 from hotline.web import actions, views
-from hotline.web.deps import JobId, Offset, PagePrincipal, allowed, check_csrf, engine
+from hotline.web.deps import Csrf, JobId, Offset, PagePrincipal, check_csrf, engine
 from hotline.web.errors import WebError
 from hotline.web.security import (
     SESSION_COOKIE,
@@ -34,7 +31,6 @@ from hotline.web.security import (
 from hotline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Csrf = Annotated[str, Form(max_length=128)]
 SIGN_IN_FAILED = (
     "Sign-in failed: wrong name or password, or the account is locked for a while after "
     "repeated failures."
@@ -187,110 +183,11 @@ def job(request: Request, principal: PagePrincipal, job: JobId) -> Response:
     return render(request, "_job.html", {"job": views.upload(row)})
 
 
-@router.get("/assessment")
-def assessment_form(request: Request, principal: PagePrincipal) -> Response:
-    """The strategic assessment: choose the moment and period, see it here or download the
-    file ``hotline report`` writes."""
-    allowed(request, principal, Permission.PROCESS, "strategic.assessment", "form")
-    return render(request, "assessment.html", {"a": None, "form": {}})
-
-
-@router.post("/assessment")
-def assessment(
-    request: Request,
-    principal: PagePrincipal,
-    csrf: Csrf = "",
-    as_of: Annotated[str, Form(max_length=40)] = "",
-    date_from: Annotated[str, Form(max_length=10)] = "",
-    date_to: Annotated[str, Form(max_length=10)] = "",
-    download: Annotated[str, Form(max_length=8)] = "",
-) -> Response:
-    check_csrf(principal, csrf)
-    actor = allowed(request, principal, Permission.PROCESS, "strategic.assessment", "build")
-    found = actions.assessment(engine(request), actor, as_of, date_from, date_to)
-    if download == "html":
-        # a file to keep and open offline, not a page of this site: its own styles and
-        # charts live in it, and this site's policy stays strict
-        return Response(
-            actions.assessment_html(found),
-            media_type="text/html; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="assessment.html"'},
-        )
-    form = {"as_of": as_of, "date_from": date_from, "date_to": date_to}
-    return render(request, "assessment.html", {"a": views.assessment(found), "form": form})
-
-
 @router.get("/quarantine")
 def quarantine(request: Request, principal: PagePrincipal, offset: Offset = 0) -> Response:
     with engine(request).connect() as connection:
         data = views.quarantine(connection, principal.actor.organisation, 100, offset)
     return render(request, "quarantine.html", {"q": data})
-
-
-@router.get("/admin")
-def admin(request: Request, principal: PagePrincipal) -> Response:
-    return _admin(request, principal, {})
-
-
-def _admin(request: Request, principal: Any, extra: dict[str, Any], status: int = 200) -> Response:
-    actor = allowed(request, principal, Permission.MANAGE, "audit.list", "admin page")
-    with engine(request).connect() as connection:
-        people = [u for u in users(connection)
-                  if any(org == actor.organisation for org, _ in u.roles)]  # fmt: skip
-        names = {u.name for u in people}
-        tokens = [t for t in credentials.tokens(connection) if t.user in names]
-        rows = audit_trail.events(connection, organisation=actor.organisation or "", limit=50)
-        events = list(islice(rows, 50))
-        verdict = audit_trail.verify(connection)
-    return render(request, "admin.html", {"people": people, "tokens": tokens, "events": events,
-                                          "verdict": verdict, **extra}, status=status)  # fmt: skip
-
-
-@router.post("/admin/tokens")
-def add_token(
-    request: Request,
-    principal: PagePrincipal,
-    user: Annotated[str, Form(max_length=64)],
-    name: Annotated[str, Form(max_length=64)],
-    scope: Annotated[str, Form(max_length=8)],
-    csrf: Csrf = "",
-) -> Response:
-    check_csrf(principal, csrf)
-    actor = allowed(request, principal, Permission.MANAGE, "tokens.add", f"{user}/{name}")
-    try:
-        with unit_of_work(engine(request)) as connection:
-            _member(connection, actor.organisation, user)
-            token = credentials.issue_token(connection, actor, user, name, scope)
-    except AccountError as error:
-        return _admin(request, principal, {"message": str(error)}, status=422)
-    # shown once, on this response only (no-store): the store keeps only its hash
-    return _admin(request, principal, {"new_token": token, "token_for": f"{user}/{name}"})
-
-
-@router.post("/admin/tokens/revoke")
-def revoke_token(
-    request: Request,
-    principal: PagePrincipal,
-    user: Annotated[str, Form(max_length=64)],
-    name: Annotated[str, Form(max_length=64)],
-    csrf: Csrf = "",
-) -> Response:
-    check_csrf(principal, csrf)
-    actor = allowed(request, principal, Permission.MANAGE, "tokens.revoke", f"{user}/{name}")
-    try:
-        with unit_of_work(engine(request)) as connection:
-            _member(connection, actor.organisation, user)
-            credentials.revoke_token(connection, actor, user, name)
-    except AccountError as error:
-        return _admin(request, principal, {"message": str(error)}, status=422)
-    return RedirectResponse("/admin", status_code=303)
-
-
-def _member(connection: Any, organisation: str | None, user: str) -> None:
-    """An admin manages the tokens of their own organisation's people only."""
-    if not any(u.name == user and any(o == organisation for o, _ in u.roles)
-               for u in users(connection)):  # fmt: skip
-        raise AccountError(f"'{user}' is not a member of {organisation}")
 
 
 @router.get("/api/v1/docs")
