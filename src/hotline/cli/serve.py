@@ -10,13 +10,16 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from sqlalchemy import Engine
 
 from hotline.cli.console import err, fail, out
 from hotline.cli.context import AppState, state
+
+if TYPE_CHECKING:
+    from hotline.accounts.sso import OidcConfig
 
 
 def _loopback(host: str) -> bool:
@@ -51,6 +54,14 @@ def serve(
             "system's temporary directory)."
         ),
     ] = None,
+    oidc: Annotated[
+        Path | None,
+        typer.Option(
+            help="Single sign-on through an OpenID Connect provider, configured by this "
+            "TOML file (docs/web-sso.md).",
+            metavar="FILE",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web application: pages for people and a JSON API (/api/v1).
 
@@ -62,16 +73,30 @@ def serve(
       hotline serve
       hotline --db postgresql://hotline@db.example/hotline serve --workers 4
       hotline serve --host 0.0.0.0 --allow-remote --secure-cookies
+      hotline serve --oidc /etc/hotline/sso.toml
     """
     if not _loopback(host) and not allow_remote:
         raise fail(
             f"refusing to listen on {host}: hotline serves plain HTTP; put it behind a TLS "
             "reverse proxy and pass --allow-remote (or keep the default 127.0.0.1)"
         )
+    config = _sso_config(oidc) if oidc is not None else None
     app_state = state(ctx)
     # not ready_engine(): serving is nobody's act (people sign in for themselves), and a
     # database without the schema is refused by create_app with what to run
-    run(app_state, app_state.engine(), host, port, workers, secure_cookies, uploads)
+    run(app_state, app_state.engine(), host, port, workers, secure_cookies, uploads, config)
+
+
+def _sso_config(path: Path) -> OidcConfig:
+    """The single sign-on file, checked before anything starts: a bad one stops the
+    server with the file, the key and the reason. (Imported here, as the web application
+    is: the other commands never load the OpenID Connect libraries.)"""
+    from hotline.accounts.sso import SsoConfigError, load_config
+
+    try:
+        return load_config(path)
+    except SsoConfigError as error:
+        raise fail(f"single sign-on: {error}") from error
 
 
 def run(
@@ -82,17 +107,21 @@ def run(
     workers: int = 1,
     secure_cookies: bool = False,
     uploads: Path | None = None,
+    oidc: OidcConfig | None = None,
 ) -> None:
     """Check the database, then serve until Ctrl-C (``hotline serve``, ``demo --serve``)."""
     from hotline.web.app import Settings, WebSetupError, create_app, default_upload_dir
 
     folder = uploads or default_upload_dir()
-    settings = Settings(secure_cookies=secure_cookies, upload_dir=folder)
+    settings = Settings(secure_cookies=secure_cookies, upload_dir=folder, oidc=oidc)
     try:
         app = create_app(app_state.db, settings, engine=engine)
     except WebSetupError as error:
         raise fail(str(error)) from error
     out.print(f"hotline web on http://{host}:{port}/ ({app_state.shown_db}); Ctrl-C stops it")
+    if oidc is not None:
+        err.print(f"single sign-on through {oidc.issuer} (redirect URI {oidc.redirect_uri})",
+                  markup=False, style="dim")  # fmt: skip
     if workers == 1:
         uvicorn_run(app, host=host, port=port, proxy_headers=True, server_header=False)
         return
@@ -100,6 +129,8 @@ def run(
     os.environ["HOTLINE_WEB_DB"] = app_state.db
     os.environ["HOTLINE_WEB_UPLOADS"] = str(folder)
     os.environ["HOTLINE_WEB_SECURE_COOKIES"] = "1" if secure_cookies else "0"
+    # each worker reads the file again (its secret's environment variable is inherited)
+    os.environ["HOTLINE_WEB_OIDC"] = str(oidc.source) if oidc and oidc.source else ""
     err.print(f"[dim]{workers} worker processes[/]")
     uvicorn_run("hotline.web.app:from_environment", factory=True, host=host, port=port,
                 workers=workers, proxy_headers=True, server_header=False)  # fmt: skip

@@ -26,6 +26,7 @@ from starlette.responses import Response
 from hotline import __version__
 from hotline.accounts.credentials import users_with_password
 from hotline.accounts.services import NotAllowed, has_users
+from hotline.accounts.sso import OidcConfig, load_config
 from hotline.store.engine import make_engine
 from hotline.store.migrate import current_revision, head_revision
 from hotline.web import admin_pages, api, assessment_pages, oidc, pages, people
@@ -48,6 +49,7 @@ class Settings:
     secure_cookies: bool = False  # Secure cookies even on plain HTTP (behind a TLS proxy)
     upload_dir: Path = field(default_factory=lambda: default_upload_dir())
     upload_limit: int = 512 * 1024 * 1024  # bytes per uploaded feed
+    oidc: OidcConfig | None = None  # single sign-on through this provider (off when None)
 
 
 def check_database(engine: Engine) -> None:
@@ -165,12 +167,15 @@ def create_app(
 
 
 def from_environment() -> FastAPI:
-    """The factory ``hotline serve`` hands uvicorn when it runs several worker processes."""
+    """The factory ``hotline serve`` hands uvicorn when it runs several worker processes
+    (each reads the single sign-on file again: a configuration holds no live objects)."""
+    oidc_file = os.environ.get("HOTLINE_WEB_OIDC", "")
     return create_app(
         os.environ["HOTLINE_WEB_DB"],
         Settings(
             secure_cookies=os.environ.get("HOTLINE_WEB_SECURE_COOKIES") == "1",
             upload_dir=Path(os.environ["HOTLINE_WEB_UPLOADS"]),
+            oidc=load_config(Path(oidc_file)) if oidc_file else None,
         ),
     )
 
