@@ -11,15 +11,24 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from hotline.accounts.audit import FAILED, OK, REFUSED, record_event, storable
-from hotline.accounts.models import Membership, Organisation, OrganisationSource, User
+from hotline.accounts.models import (
+    ApiToken,
+    Membership,
+    Organisation,
+    OrganisationSource,
+    User,
+    WebSession,
+)
 from hotline.accounts.roles import USER_KINDS, Actor, Permission, Role, local_admin
 from hotline.intake.models import Source
+from hotline.store.types import utcnow
 from hotline.store.uow import unit_of_work
 
 MAX_NAME = 64
@@ -296,25 +305,24 @@ def _grant(
 
 
 def disable_user(connection: Connection, actor: Actor, name: str) -> None:
+    """Disable a user: they can no longer act, their open browser sessions end, their
+    history stays. Every organisation they administer must keep another active admin."""
     user = _user(connection, name)
     if user.disabled:
         raise AccountError(f"user '{name}' is disabled already")
-    _own_organisations(actor, (org for org, _ in _roles_of(connection, user.id)))
-    admins = connection.scalars(
-        select(func.count(func.distinct(User.id)))
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.role == Role.ADMIN.value, ~User.disabled, User.id != user.id)
-    ).one()
-    if not admins and [o for o, r in _roles_of(connection, user.id) if r == Role.ADMIN.value]:
-        raise AccountError(f"'{name}' is the last active admin: add another admin first")
+    roles = _roles_of(connection, user.id)
+    _own_organisations(actor, (org for org, _ in roles))
+    for org in sorted({org for org, role in roles if role == Role.ADMIN.value}):
+        _keeps_an_admin(connection, actor, org, user)
     connection.execute(update(User).where(User.id == user.id).values(disabled=True))
+    ended = _end_sessions(connection, user.id)
     record_event(
         connection,
         actor,
         "users.disable",
         name,
         before={"disabled": False},
-        after={"disabled": True},
+        after={"disabled": True, "sessions_ended": ended},
     )
 
 
@@ -369,3 +377,271 @@ def organisations(connection: Connection) -> list[tuple[str, int, list[str]]]:
         (row.name, members.get(row.id, 0), codes.get(row.id, []))
         for row in connection.execute(select(Organisation).order_by(Organisation.name))
     ]
+
+
+def roles_held(connection: Connection, name: str) -> list[tuple[str, str]]:
+    """(organisation, role) of every role ``name`` holds."""
+    user = _user(connection, name)
+    return [(org, role) for org, role in _roles_of(connection, user.id)]
+
+
+def organisation_sources(connection: Connection, name: str) -> list[str]:
+    """The report sources (feed codes) the organisation ``name`` owns."""
+    return list(
+        connection.scalars(
+            select(Source.code)
+            .join(OrganisationSource, OrganisationSource.source_id == Source.id)
+            .join(Organisation, Organisation.id == OrganisationSource.organisation_id)
+            .where(Organisation.name == name)
+            .order_by(Source.code)
+        )
+    )
+
+
+# --- an organisation's admin and its members --------------------------------------------
+#
+# These act in the actor's own organisation, on people who belong to it and to no other:
+# a person who is also in another organisation may hold more there, and a role, password
+# or lock set by this organisation's admin would reach into that one.
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person of an organisation as its admin sees them."""
+
+    name: str
+    kind: str
+    disabled: bool
+    roles: tuple[str, ...]  # held in this organisation
+    elsewhere: tuple[tuple[str, str], ...]  # (organisation, role) held in others
+    has_password: bool
+    failed_sign_ins: int
+    locked_until: datetime | None  # only while the lock-out lasts
+
+    @property
+    def manageable(self) -> bool:
+        """Whether this organisation's admin may change them (they belong nowhere else)."""
+        return not self.elsewhere
+
+
+def members(connection: Connection, organisation: str) -> list[Member]:
+    """The people of ``organisation``, with every role they hold anywhere and their
+    sign-in state (one query, whatever the number of people)."""
+    here = (
+        select(Membership.user_id)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Organisation.name == organisation)
+    )
+    rows = connection.execute(
+        select(User.name, User.kind, User.disabled, User.failed_sign_ins, User.locked_until,
+               User.password_hash.is_not(None).label("has_password"),
+               Organisation.name.label("org"), Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(User.id.in_(here))
+        .order_by(User.name, Organisation.name, Membership.role)
+    ).all()  # fmt: skip
+    held: dict[str, list[Any]] = {}
+    for row in rows:
+        held.setdefault(row.name, []).append(row)
+    now = utcnow()
+    return [_member(group, organisation, now) for group in held.values()]
+
+
+def _member(rows: list[Any], organisation: str, now: datetime) -> Member:
+    """One person from their rows (one per role they hold, anywhere)."""
+    first = rows[0]
+    locked = first.locked_until is not None and first.locked_until > now
+    return Member(
+        name=first.name,
+        kind=first.kind,
+        disabled=bool(first.disabled),
+        roles=tuple(r.role for r in rows if r.org == organisation),
+        elsewhere=tuple((r.org, r.role) for r in rows if r.org != organisation),
+        has_password=bool(first.has_password),
+        failed_sign_ins=int(first.failed_sign_ins or 0),
+        locked_until=first.locked_until if locked else None,
+    )
+
+
+def require_member(engine: Engine, actor: Actor, action: str, name: str) -> None:
+    """Raise :class:`NotAllowed` (after auditing the refusal) unless ``name`` belongs to
+    the actor's organisation and to no other. An unknown name is refused alike, so the
+    answer never tells whether another organisation has someone of that name."""
+    with engine.connect() as connection:
+        try:
+            _member_here(connection, actor, name)
+            return
+        except AccountError as error:
+            why = str(error)
+    needs = {"needs": f"a member of {actor.organisation or 'no organisation'} alone"}
+    raise NotAllowed(why + record_refusal(engine, actor, action, name, needs))
+
+
+def add_member(
+    connection: Connection, actor: Actor, name: str, role: Role, kind: str = "person"
+) -> None:
+    """Add someone to the actor's organisation with one role: a new user (of ``kind``),
+    or an existing one who holds no role anywhere (someone removed earlier). The name of a
+    user of another organisation is refused: that user is not taken over."""
+    org = _acting_organisation(actor)
+    name = checked_name(name, "user")
+    user = connection.execute(select(User).where(User.name == name)).first()
+    if user is None:
+        add_user(connection, actor, name, [(org, role)], kind)
+        return
+    held = _roles_of(connection, user.id)
+    if any(o == org for o, _ in held):
+        raise AccountError(f"'{name}' is a member of {org} already: change their role instead")
+    if held:
+        raise AccountError(
+            f"the name '{name}' is taken by a user of another organisation: choose another"
+        )
+    if user.disabled:
+        raise AccountError(f"user '{name}' is disabled: choose another name")
+    grant(connection, actor, name, [(org, role)])
+
+
+def set_role(connection: Connection, actor: Actor, name: str, role: Role) -> None:
+    """Give a member of the actor's organisation one role there, in place of the ones they
+    held (it applies from their next request). Audited ``users.role``."""
+    org = _acting_organisation(actor)
+    user = _member_here(connection, actor, name)
+    before = _roles_of(connection, user.id)
+    if {r for _, r in before} == {role.value}:
+        raise AccountError(f"'{name}' is {role.value} in {org} already")
+    if role is not Role.ADMIN and any(r == Role.ADMIN.value for _, r in before):
+        _keeps_an_admin(connection, actor, org, user)
+    org_id = _organisation_id(connection, org)
+    connection.execute(
+        delete(Membership).where(
+            Membership.user_id == user.id, Membership.organisation_id == org_id
+        )
+    )
+    connection.execute(
+        insert(Membership).values(user_id=user.id, organisation_id=org_id, role=role.value)
+    )
+    after = _roles_of(connection, user.id)
+    record_event(connection, actor, "users.role", name, before={"roles": before},
+                 after={"roles": after})  # fmt: skip
+
+
+def remove_member(connection: Connection, actor: Actor, name: str) -> None:
+    """Take a member out of the actor's organisation: their roles there go, their browser
+    sessions end and their API tokens are revoked (a token of a user left without roles
+    would act again, unnoticed, the day another organisation took them in). The user and
+    their history stay. Audited ``users.remove``."""
+    org = _acting_organisation(actor)
+    user = _member_here(connection, actor, name)
+    before = _roles_of(connection, user.id)
+    if any(r == Role.ADMIN.value for _, r in before):
+        _keeps_an_admin(connection, actor, org, user)
+    connection.execute(
+        delete(Membership).where(
+            Membership.user_id == user.id,
+            Membership.organisation_id == _organisation_id(connection, org),
+        )
+    )
+    ended = _end_sessions(connection, user.id)
+    revoked = connection.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    ).rowcount
+    after = {"roles": [], "sessions_ended": ended, "tokens_revoked": revoked}
+    record_event(connection, actor, "users.remove", name, before={"roles": before}, after=after)
+
+
+def unlock(connection: Connection, actor: Actor, name: str) -> None:
+    """Lift a member's sign-in lock-out and forget their failed attempts (for someone who
+    knows their password; a forgotten one is replaced instead, which also unlocks).
+    Audited ``users.unlock``."""
+    user = _member_here(connection, actor, name)
+    if not user.failed_sign_ins and user.locked_until is None:
+        raise AccountError(f"'{name}' is not locked out and has no failed sign-ins")
+    connection.execute(
+        update(User).where(User.id == user.id).values(failed_sign_ins=0, locked_until=None)
+    )
+    record_event(
+        connection,
+        actor,
+        "users.unlock",
+        name,
+        before={"failed_sign_ins": user.failed_sign_ins, "locked_until": user.locked_until},
+        after={"failed_sign_ins": 0, "locked_until": None},
+    )
+
+
+def change_own_password(engine: Engine, actor: Actor, current: str, new: str) -> tuple[str, str]:
+    """Replace the actor's own password, given the current one; returns a fresh browser
+    session (its cookie value and CSRF secret), as a new password ends every open one.
+
+    The current password is checked as a sign-in is (audited ``sign-in``, via ``password
+    change``): a failure counts towards the lock-out, so a left-open session is no way to
+    guess the password; the refusal is also audited ``users.password``. A new password
+    that breaks the rules is refused before the current one is checked."""
+    # credentials builds on this module, so it is imported where it is used
+    from hotline.accounts import credentials
+
+    credentials.checked_password(new)
+    checked = credentials.authenticate(engine, actor.name, current, actor.organisation,
+                                       where="password change")  # fmt: skip
+    if not checked.ok:
+        why = {"why": "the current password was not given right, or the account is locked"}
+        unrecorded = record_refusal(engine, actor, "users.password", actor.name, why)
+        raise AccountError(
+            "the current password is not right, or the account is locked for a while after "
+            f"repeated failures; nothing changed{unrecorded}"
+        )
+    with unit_of_work(engine) as connection:
+        credentials.set_password(connection, actor, actor.name, new)
+        return credentials.open_session(connection, actor)
+
+
+def _acting_organisation(actor: Actor) -> str:
+    if actor.organisation is None:
+        raise AccountError(
+            f"{actor.name} acts in no organisation: name one (--org) to manage its people"
+        )
+    return actor.organisation
+
+
+def _member_here(connection: Connection, actor: Actor, name: str) -> Any:
+    """The user ``name``, if they belong to the actor's organisation and to no other."""
+    org = _acting_organisation(actor)
+    user = connection.execute(select(User).where(User.name == name)).first()
+    theirs = {o for o, _ in _roles_of(connection, user.id)} if user is not None else set()
+    if theirs != {org}:
+        raise AccountError(
+            f"'{name}' is not a member of {org} alone: an admin manages only the people "
+            "who belong to their organisation and to no other"
+        )
+    return user
+
+
+def _keeps_an_admin(connection: Connection, actor: Actor, organisation: str, user: Any) -> None:
+    """Refuse to take an organisation's last active admin away: nobody on the web could
+    then manage its people."""
+    others = connection.scalars(
+        select(func.count(func.distinct(User.id)))
+        .join(Membership, Membership.user_id == User.id)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(
+            Organisation.name == organisation,
+            Membership.role == Role.ADMIN.value,
+            ~User.disabled,
+            User.id != user.id,
+        )
+    ).one()
+    if others:
+        return
+    who = "you are" if user.name == actor.name else f"'{user.name}' is"
+    raise AccountError(
+        f"{who} the last active admin of {organisation}: make another member admin first, "
+        f"or nobody could manage {organisation}'s people"
+    )
+
+
+def _end_sessions(connection: Connection, user_id: int) -> int:
+    """End the user's open browser sessions; how many there were."""
+    return int(connection.execute(delete(WebSession).where(WebSession.user_id == user_id)).rowcount)

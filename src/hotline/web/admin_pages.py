@@ -1,4 +1,5 @@
-"""The admin page: the organisation's people, their API tokens, the audit log and its
+"""The admin page: the organisation (its name and report sources), its people and the forms
+that manage them (see :mod:`hotline.web.people`), their API tokens, the audit log and its
 verdict. Admins manage their own organisation only."""
 
 from __future__ import annotations
@@ -6,14 +7,14 @@ from __future__ import annotations
 from itertools import islice
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from hotline.accounts import audit as audit_trail
 from hotline.accounts import credentials
-from hotline.accounts.roles import Permission
-from hotline.accounts.services import AccountError, users
+from hotline.accounts.roles import Permission, Role
+from hotline.accounts.services import AccountError, members, organisation_sources
 from hotline.store.uow import unit_of_work
 from hotline.web.deps import Csrf, PagePrincipal, allowed, check_csrf, engine
 from hotline.web.templating import render
@@ -21,23 +22,44 @@ from hotline.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 
+# what a change of people was, said on the page it redirects to (fixed texts: the query
+# parameter only picks one, so nothing from the request is ever shown)
+DONE = {
+    "added": "Added to the organisation.",
+    "role": "Role changed; it applies from their next request.",
+    "removed": "Removed from the organisation: their sessions ended and their tokens are revoked.",
+    "disabled": "Disabled: they can no longer sign in or act; their sessions ended.",
+    "password": "Password set, and their open sessions ended. Hand it over in person or by "
+    "another channel; it is not shown again.",
+    "unlocked": "Unlocked: they can sign in again.",
+}
+
+
 @router.get("/admin")
-def admin(request: Request, principal: PagePrincipal) -> Response:
-    return _admin(request, principal, {})
+def admin(
+    request: Request, principal: PagePrincipal, done: Annotated[str, Query(max_length=32)] = ""
+) -> Response:
+    return admin_page(request, principal, {"done": DONE.get(done, "")})
 
 
-def _admin(request: Request, principal: Any, extra: dict[str, Any], status: int = 200) -> Response:
+def admin_page(
+    request: Request, principal: Any, extra: dict[str, Any], status: int = 200
+) -> Response:
+    """The admin page, with ``extra`` (a message, a new token) in its context."""
     actor = allowed(request, principal, Permission.MANAGE, "audit.list", "admin page")
+    organisation = actor.organisation or ""
     with engine(request).connect() as connection:
-        people = [u for u in users(connection)
-                  if any(org == actor.organisation for org, _ in u.roles)]  # fmt: skip
+        people = members(connection, organisation)
+        sources = organisation_sources(connection, organisation)
         names = {u.name for u in people}
         tokens = [t for t in credentials.tokens(connection) if t.user in names]
-        rows = audit_trail.events(connection, organisation=actor.organisation or "", limit=50)
+        rows = audit_trail.events(connection, organisation=organisation, limit=50)
         events = list(islice(rows, 50))
         verdict = audit_trail.verify(connection)
-    return render(request, "admin.html", {"people": people, "tokens": tokens, "events": events,
-                                          "verdict": verdict, **extra}, status=status)  # fmt: skip
+    context = {"people": people, "sources": sources, "tokens": tokens, "events": events,
+               "verdict": verdict, "roles": [r.value for r in Role],
+               "min_password": credentials.MIN_PASSWORD, **extra}  # fmt: skip
+    return render(request, "admin.html", context, status=status)
 
 
 @router.post("/admin/tokens")
@@ -56,9 +78,9 @@ def add_token(
             _member(connection, actor.organisation, user)
             token = credentials.issue_token(connection, actor, user, name, scope)
     except AccountError as error:
-        return _admin(request, principal, {"message": str(error)}, status=422)
+        return admin_page(request, principal, {"message": str(error)}, status=422)
     # shown once, on this response only (no-store): the store keeps only its hash
-    return _admin(request, principal, {"new_token": token, "token_for": f"{user}/{name}"})
+    return admin_page(request, principal, {"new_token": token, "token_for": f"{user}/{name}"})
 
 
 @router.post("/admin/tokens/revoke")
@@ -76,12 +98,11 @@ def revoke_token(
             _member(connection, actor.organisation, user)
             credentials.revoke_token(connection, actor, user, name)
     except AccountError as error:
-        return _admin(request, principal, {"message": str(error)}, status=422)
+        return admin_page(request, principal, {"message": str(error)}, status=422)
     return RedirectResponse("/admin", status_code=303)
 
 
 def _member(connection: Any, organisation: str | None, user: str) -> None:
     """An admin manages the tokens of their own organisation's people only."""
-    if not any(u.name == user and any(o == organisation for o, _ in u.roles)
-               for u in users(connection)):  # fmt: skip
+    if not any(u.name == user for u in members(connection, organisation or "")):
         raise AccountError(f"'{user}' is not a member of {organisation}")
