@@ -18,9 +18,10 @@ from hotline.accounts.credentials import same_secret
 from hotline.accounts.roles import Permission
 from hotline.sharing.clusters import parse_ref
 from hotline.store.uow import unit_of_work
-from hotline.web import actions, views
+from hotline.web import actions, jobs, listing, views
 from hotline.web.deps import Csrf, JobId, Offset, PagePrincipal, check_csrf, engine
 from hotline.web.errors import WebError
+from hotline.web.jobs import UploadKind
 from hotline.web.security import (
     SESSION_COOKIE,
     SIGN_IN_COOKIE,
@@ -149,12 +150,16 @@ def distributor(request: Request, principal: PagePrincipal, ref: str) -> Respons
     return render(request, "distributor.html", {"d": data})
 
 
+PAGE_REFUSALS = 10  # refused records a job shows on the page; the quarantine page has all
+
+
 @router.get("/imports")
 def imports_page(request: Request, principal: PagePrincipal) -> Response:
     with engine(request).connect() as connection:
         rows = visibility.uploads(connection, principal.actor.organisation, limit=50)
+        found = [listing.job(connection, row, PAGE_REFUSALS) for row in rows]
     may = principal.actor.may(Permission.IMPORT)
-    return render(request, "imports.html", {"jobs": [views.upload(r) for r in rows], "may": may})
+    return render(request, "imports.html", {"jobs": found, "may": may})
 
 
 @router.post("/imports")
@@ -162,12 +167,13 @@ def imports(
     request: Request,
     principal: PagePrincipal,
     file: Annotated[UploadFile, File()],
+    kind: Annotated[UploadKind, Form()] = UploadKind.REPORTS,
     csrf: Csrf = "",
 ) -> Response:
     check_csrf(principal, csrf)
     settings = request.app.state.settings
-    actions.upload(
-        engine(request), principal.actor, file.file, file.filename or "feed.csv",
+    jobs.accept(
+        engine(request), principal.actor, kind, file.file, file.filename or f"upload.{kind}",
         settings.upload_dir, settings.upload_limit, request.app.state.threads,
     )  # fmt: skip
     return RedirectResponse("/imports", status_code=303)
@@ -178,9 +184,10 @@ def job(request: Request, principal: PagePrincipal, job: JobId) -> Response:
     """One import's progress: the fragment the imports page polls (HTMX)."""
     with engine(request).connect() as connection:
         row = visibility.upload(connection, job)
-    if row is None or row.organisation != principal.actor.organisation:
-        raise WebError(404, "no such import")
-    return render(request, "_job.html", {"job": views.upload(row)})
+        if row is None or row.organisation != principal.actor.organisation:
+            raise WebError(404, "no such import")
+        found = listing.job(connection, row, PAGE_REFUSALS)
+    return render(request, "_job.html", {"job": found})
 
 
 @router.get("/quarantine")
