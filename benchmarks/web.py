@@ -1,14 +1,24 @@
 """The web application under load: lookups and site pages with many clients at once.
 
-    python -m benchmarks.web                         # small world, SQLite, 50 clients
-    python -m benchmarks.web --clients 50 --requests 40 --workers 2
+    python -m benchmarks.web                         # medium world, SQLite, 50 clients
+    python -m benchmarks.web --think 0               # the same clients without pauses
+    python -m benchmarks.web --scale small --workers 1
     python -m benchmarks.web --db postgresql://127.0.0.1/hotline_bench   # an empty database
 
-A small synthetic world is loaded into a fresh database, a user with a password and an API
-token is added, and ``hotline serve`` runs in a subprocess (uvicorn, ``--workers``). Then
-``--clients`` threads, each with its own HTTP connection, ask in turn a lookup of a reported
-URL (``GET /api/v1/lookup``) and a site page (``GET /sites/KEY``, HTML, signed in), on sites
-drawn at random. Reported: requests per second and the p50 / p95 / p99 latency per kind.
+A synthetic world (``--scale``, medium by default: about 100,000 sites) is loaded into a
+fresh database, a user with a password and an API token is added, and ``hotline serve`` runs
+in a subprocess (uvicorn, ``--workers``). Loading the medium world takes minutes; on SQLite
+the loaded database is kept in benchmarks/out and copied for later runs of the same world
+and schema. Then ``--clients`` threads, each with its own HTTP connection, ask in turn a
+lookup of a reported URL (``GET /api/v1/lookup``) and a site page (``GET /sites/KEY``, HTML,
+signed in, with the evidence), on sites drawn at random.
+
+Each client is a person at work: after each answer it pauses ``--think`` seconds (drawn from
+an exponential distribution with that mean, 3 s by default — a glance at a page, not a read
+— so 50 clients ask about 16 times a second together, in bursts as independent people
+do). ``--think 0`` makes every client ask again at once: that measures how much the server
+can take (requests a second) rather than how fast a team is served.
+Reported: requests per second and the p50 / p95 / p99 latency per kind.
 
 **Baseline measured in the same run**: the same answers built in-process, one at a time,
 with no HTTP (``hotline.web.views`` on one connection): what the data costs, so the rest is
@@ -22,6 +32,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -44,7 +55,7 @@ from hotline.captures.extractors.payments import ProcessorTable
 from hotline.hosting import providers as provider_table
 from hotline.hosting.enrich import EnrichOptions
 from hotline.store.engine import make_engine
-from hotline.store.migrate import upgrade
+from hotline.store.migrate import head_revision, upgrade
 from hotline.store.uow import unit_of_work
 from hotline.synth.generate import generate
 from hotline.web import views
@@ -149,7 +160,7 @@ def session_cookie(base: str) -> str:
 
 
 def load_test(base: str, token: str, cookie: str, urls: list[str], sites: list[str],
-              clients: int, requests: int) -> dict[str, Any]:  # fmt: skip
+              clients: int, requests: int, think: float) -> dict[str, Any]:  # fmt: skip
     times: dict[str, list[float]] = {"lookup": [], "site": []}
     errors: list[str] = []
     lock = threading.Lock()
@@ -162,6 +173,8 @@ def load_test(base: str, token: str, cookie: str, urls: list[str], sites: list[s
                           headers={"Authorization": f"Bearer {token}"}) as http:  # fmt: skip
             start.wait()
             for index in range(requests):
+                if think > 0:  # a person reads the answer before asking the next question
+                    time.sleep(rng.expovariate(1 / think))
                 if index % 2 == 0:
                     kind, path, params = "lookup", "/api/v1/lookup", {"q": rng.choice(urls)}
                     headers: dict[str, str] = {}
@@ -186,7 +199,7 @@ def load_test(base: str, token: str, cookie: str, urls: list[str], sites: list[s
         thread.join()
     seconds = time.perf_counter() - started
     total = sum(len(v) for v in times.values())
-    return {"clients": clients, "requests": total, "seconds": round(seconds, 2),
+    return {"clients": clients, "think_s": think, "requests": total, "seconds": round(seconds, 2),
             "per_s": round(total / seconds, 1), "errors": len(errors),
             "error_examples": sorted(set(errors))[:5],
             **{kind: _summary(values) for kind, values in times.items()}}  # fmt: skip
@@ -197,16 +210,35 @@ def main() -> None:
     parser.add_argument("--db", help="An empty PostgreSQL database (default: SQLite, temporary).")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=20, help="Per client.")
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--scale", default="medium", choices=("small", "medium"))
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=3.0,
+        help="Mean pause of a client between requests, seconds (0: none).",
+    )
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hotline-bench-web-") as scratch:
         folder = Path(scratch)
         db_url = options.db or f"sqlite:///{folder / 'web.db'}"
-        engine = make_engine(db_url)
-        upgrade(engine)
-        generate(options.seed, "small", folder / "world")
-        token = load(engine, folder / "world")
+        kept = OUT / f"web-{options.scale}-{options.seed}-{head_revision()}.db"
+        if options.db is None and kept.exists():
+            shutil.copyfile(kept, folder / "web.db")
+            shutil.copyfile(kept.with_suffix(".token"), folder / "token")
+            engine = make_engine(db_url)
+        else:
+            engine = make_engine(db_url)
+            upgrade(engine)
+            generate(options.seed, options.scale, folder / "world")
+            (folder / "token").write_text(load(engine, folder / "world"))
+            if options.db is None:
+                OUT.mkdir(exist_ok=True)
+                engine.dispose()
+                shutil.copyfile(folder / "web.db", kept)
+                shutil.copyfile(folder / "token", kept.with_suffix(".token"))
+        token = (folder / "token").read_text()
         urls, sites = targets(engine)
         base_line = baseline(engine, urls, sites, 200)
         engine.dispose()
@@ -215,11 +247,12 @@ def main() -> None:
         try:
             base = f"http://127.0.0.1:{port}"
             loaded = load_test(base, token, session_cookie(base), urls, sites,
-                               options.clients, options.requests)  # fmt: skip
+                               options.clients, options.requests, options.think)  # fmt: skip
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
     result = {"database": "postgresql" if options.db else "sqlite", "workers": options.workers,
+              "scale": options.scale,
               "sites": len(sites), "urls": len(urls), "baseline_in_process": base_line,
               "served": loaded}  # fmt: skip
     OUT.mkdir(exist_ok=True)

@@ -36,7 +36,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "hotline": frozenset(),
     "hotline.urls": frozenset(),
     "hotline.store": frozenset(),
-    "hotline.accounts": frozenset({"hotline.store", "hotline.intake.models", "hotline.quarantine"}),
+    "hotline.accounts": frozenset(
+        {"hotline.store", "hotline.intake.models", "hotline.quarantine", "hotline.urls"}
+    ),
     "hotline.quarantine": frozenset({"hotline.store"}),
     "hotline.intake": frozenset({"hotline.urls", "hotline.store", "hotline.quarantine"}),
     "hotline.captures": frozenset(
@@ -154,6 +156,8 @@ LIBRARIES: dict[str, frozenset[str]] = {
     "jinja2": frozenset({"hotline.web"}),
     "uvicorn": frozenset({"hotline.cli.serve"}),
     "argon2": frozenset({"hotline.accounts.credentials"}),
+    "authlib": frozenset({"hotline.accounts.sso"}),
+    "joserfc": frozenset({"hotline.accounts.sso"}),
 }
 
 # Front ends (the CLI and the web application) call services and read through query

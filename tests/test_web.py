@@ -4,9 +4,12 @@ organisation sees of another's reports, and that no page can load or link a repo
 
 from __future__ import annotations
 
+import importlib.util
+import io
 import re
 import time
 import uuid
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,12 +20,17 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from starlette.routing import Mount
 
+from hotline.captures.models import SelectorValue, SiteSelector
+from hotline.captures.neardup import hamming
+from hotline.captures.queries import SAME_TEMPLATE_BITS, similar_templates, template_table
+from hotline.intake.models import Site
 from hotline.store.engine import make_engine
 from hotline.store.migrate import upgrade
+from hotline.strategic.pdf import find_chromium
 from hotline.web.app import Settings, WebSetupError, create_app
 from hotline.web.security import CONTENT_SECURITY_POLICY
 from tests import web_matrix_api, web_matrix_oidc, web_matrix_people
@@ -658,6 +666,27 @@ def test_the_assessment_page_shows_the_report_and_hands_out_its_file(web: Web) -
     assert filed.status_code == 200
     assert filed.headers["content-disposition"] == 'attachment; filename="assessment.html"'
     assert "<svg" in filed.text  # the charts travel inline in the file
+    # on the page too, drawn by the report's own code: no style attribute, no script, no link
+    charts = re.findall(r"<svg class=\"chart.*?</svg>", shown.text, re.S)
+    assert len(charts) >= 3
+    assert not any(re.search(r"style=|<script|href=", chart) for chart in charts)
+    tables = analyst.post("/assessment", data={"csrf": csrf, "download": "csv"})
+    assert tables.status_code == 200
+    assert "assessment-tables.zip" in tables.headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(tables.content)) as archive:
+        names = archive.namelist()
+        assert names
+        assert all(n.startswith("tables/") and n.endswith(".csv") for n in names)
+        assert any(n.startswith("tables/chart-") for n in names)
+        first = archive.read(names[0]).decode()
+        assert first.splitlines()[0].count(",") >= 1  # a header with columns
+    printed = analyst.post("/assessment", data={"csrf": csrf, "download": "pdf"})
+    if find_chromium() is None and importlib.util.find_spec("weasyprint") is None:
+        assert printed.status_code == 503, printed.text[:200]  # said plainly, never a 500
+    else:
+        assert printed.status_code == 200, printed.text[:200]
+        assert printed.content.startswith(b"%PDF-")
+        assert printed.headers["content-type"] == "application/pdf"
     late = analyst.post("/assessment", data={"csrf": csrf, "date_from": "2026-12-31",
                                               "date_to": "2026-01-01"})  # fmt: skip
     assert late.status_code == 422
@@ -680,3 +709,31 @@ def test_brand_and_distributor_pages_draw_their_evidence(web: Web) -> None:
     assert "Evidence: what its brands share" in distributor
     for page in (brand, distributor):
         assert re.search(r"https?://", page) is None
+
+
+def test_similar_templates_equal_a_scan_of_every_template(web: Web) -> None:
+    """The site page's near-duplicate templates (one cached array, compared at once) against
+    a plain scan of every (site, template) pair of the store."""
+    with web.engine.connect() as connection:
+        pairs = connection.execute(
+            select(Site.key, SelectorValue.value)
+            .join(SiteSelector, SiteSelector.site_id == Site.id)
+            .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
+            .where(SelectorValue.kind == "template")
+        ).all()
+        assert len({key for key, _ in pairs}) > 20, "the world should have templated sites"
+        checked = 0
+        for site in sorted({key for key, _ in pairs})[:40]:
+            own = [int(value, 16) for key, value in pairs if key == site]
+            best: dict[str, int] = {}
+            for key, value in pairs:
+                if key == site:
+                    continue
+                distance = min(hamming(int(value, 16), mine) for mine in own)
+                if distance <= SAME_TEMPLATE_BITS:
+                    best[key] = min(distance, best.get(key, distance))
+            expected = sorted(best.items(), key=lambda item: (item[1], item[0]))
+            assert similar_templates(connection, site) == expected, site
+            checked += bool(expected)
+        assert checked, "some sites should share a template"
+        assert template_table(connection) is template_table(connection)  # built once

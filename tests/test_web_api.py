@@ -332,6 +332,19 @@ def test_the_assessment_as_json_or_as_its_file(web: Web) -> None:
     assert filed.status_code == 200
     assert filed.headers["content-disposition"] == 'attachment; filename="assessment.html"'
     assert "<svg" in filed.text
+    charts = [chart for section in body["sections"] for chart in section["charts"]]
+    assert charts, "the JSON carries the charts' data"
+    assert all(len(s["values"]) == len(c["labels"]) for c in charts for s in c["series"])
+    tables = analyst.post("/api/v1/assessment", params={"format": "csv"}, json={})
+    assert tables.status_code == 200
+    assert tables.headers["content-type"] == "application/zip"
+    assert tables.content.startswith(b"PK")
+    printed = analyst.post("/api/v1/assessment", params={"format": "pdf"}, json={})
+    assert printed.status_code in (200, 503)  # 503: this machine has no PDF engine
+    if printed.status_code == 200:
+        assert printed.content.startswith(b"%PDF-")
+    else:
+        assert printed.json()["error"]["code"] == "no_pdf_engine"
     for bad in ({"as_of": "2999-01-01T00:00:00Z"}, {"date_from": "2026-12-31",
                                                     "date_to": "2026-01-01"}, [1, 2]):  # fmt: skip
         response = analyst.post("/api/v1/assessment", json=bad)

@@ -25,6 +25,7 @@ from hotline.accounts.roles import Actor
 from hotline.intake.models import Report, Site, Source, Url
 from hotline.quarantine import QuarantineEntry
 from hotline.store.types import utcnow
+from hotline.urls import url_digest
 
 
 def _org_id(connection: Connection, organisation: str | None) -> int | None:
@@ -45,6 +46,13 @@ class ReportRow:
     site_type: str | None
     commercial: bool | None
     note: str | None
+
+
+# beyond this many URLs (a large site), the ids stay in the database: bound parameters have
+# a limit (SQLite's is 32,766), and a long list costs more than the join it saves
+_MAX_URLS = 500
+# up to this many visible reports, they are sorted in Python rather than by the database
+_SORT_HERE = 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,29 +79,35 @@ def reports(
     mine = select(OrganisationSource.source_id).where(
         OrganisationSource.organisation_id == _org_id(connection, organisation)
     )
-    base = select(Report.id).join(Url, Url.id == Report.url_id)
+    # the URL ids first, then their reports by the report table's url index: joined in one
+    # statement, SQLite walks every report of the store (350 ms on the medium world)
+    urls = select(Url.id)
     if site is not None:
-        base = base.join(Site, Site.id == Url.site_id).where(Site.key == site)
+        urls = urls.join(Site, Site.id == Url.site_id).where(Site.key == site)
     if url is not None:
-        base = base.where(Url.canonical == url)
-    ids = base.subquery()
+        urls = urls.where(Url.digest == url_digest(url))  # the unique index; text has none
+    url_ids = [row[0] for row in connection.execute(urls)]
+    if not url_ids:
+        return ReportView([], 0, 0)
+    on_these = Report.url_id.in_(url_ids if len(url_ids) <= _MAX_URLS else urls.scalar_subquery())
     own_total, total = connection.execute(
-        select(
-            func.count().filter(Report.source_id.in_(mine)),
-            func.count(),
-        ).join(ids, ids.c.id == Report.id)
+        select(func.count().filter(Report.source_id.in_(mine)), func.count()).where(on_these)
     ).one()
-    rows = connection.execute(
+    query = (
         select(Source.code, Report.source_report_id, Report.reported_at, Url.canonical,
-               Report.site_type, Report.commercial, Report.note)
-        .join(ids, ids.c.id == Report.id)
+               Report.site_type, Report.commercial, Report.note, Report.id)
         .join(Source, Source.id == Report.source_id)
         .join(Url, Url.id == Report.url_id)
-        .where(Report.source_id.in_(mine))
-        .order_by(Report.reported_at.desc(), Report.id)
-        .limit(limit)
-        .offset(offset)
+        .where(on_these, Report.source_id.in_(mine))
     )  # fmt: skip
+    if own_total <= _SORT_HERE:
+        # few rows: sorted here. Asked to sort them, SQLite walks the whole report table
+        # down its reported_at index instead of taking these few by their URL
+        found = sorted(connection.execute(query), key=lambda r: (-r[2].timestamp(), r[7]))
+        rows = [row[:7] for row in found[offset : offset + limit]]
+    else:
+        ordered = query.order_by(Report.reported_at.desc(), Report.id).limit(limit).offset(offset)
+        rows = [row[:7] for row in connection.execute(ordered)]
     return ReportView([ReportRow(*row) for row in rows], int(own_total), int(total - own_total))
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import closing
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, Engine, Select, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, exists, select
 
 from hotline.attribution.method import ASSESSMENT, COMMERCIAL, NON_COMMERCIAL
 from hotline.attribution.table import Link, LinkTable
@@ -165,11 +166,20 @@ def links_from_store(engine: Engine) -> Iterator[Link]:
             yield site, ASSESSMENT, verdict
 
 
-def neighbourhood(connection: Connection, site: str) -> list[tuple[str, str, list[str]]]:
-    """The site's links as (kind, value, every site carrying that value): what ``hotline
-    why`` needs, read with the same filters as ``links_from_store`` (indexed: one value's
-    carriers, never the whole table)."""
-    out: list[tuple[str, str, list[str]]] = []
+@dataclass(frozen=True)
+class Carriers:
+    """The sites carrying one value, as SQL to run where the data is: ``ids`` selects their
+    ids (to count them from the value's side), ``has`` tests the ``sites`` row of a query
+    over that table (to read a small brand's sites and keep those that carry it)."""
+
+    ids: Select[Any]
+    has: ColumnElement[bool]
+
+
+def site_values(connection: Connection, site: str) -> list[tuple[str, str, Carriers]]:
+    """The site's links as (kind, value, its carriers): what ``hotline why`` weighs, with
+    the same filters as ``links_from_store``. The carriers stay in the database, to be
+    counted there: a public script host is on most sites of a store."""
     own = (
         select(SelectorValue.id, SelectorValue.kind, SelectorValue.value)
         .join(SiteSelector, SiteSelector.selector_id == SelectorValue.id)
@@ -177,24 +187,31 @@ def neighbourhood(connection: Connection, site: str) -> list[tuple[str, str, lis
         .where(Site.key == site)
         .order_by(SelectorValue.id)
     )
-    selectors = {sid: (kind, value) for sid, kind, value in connection.execute(own)}
-    carriers: dict[int, list[str]] = defaultdict(list)
-    ids = sorted(selectors)
-    for start in range(0, len(ids), 500):  # bounded IN lists (SQLite's variable limit)
-        rows = connection.execute(
-            select(SiteSelector.selector_id, Site.key)
-            .join(Site, Site.id == SiteSelector.site_id)
-            .where(SiteSelector.selector_id.in_(ids[start : start + 500]))
-        )
-        for sid, key in rows:
-            carriers[sid].append(key)
-    out.extend((*selectors[sid], sorted(carriers[sid])) for sid in ids)
+    out = [(kind, value, selector_carriers(sid)) for sid, kind, value in connection.execute(own)]
     obs = HostingObservation
     for kind, rrtypes in _HOSTING_KINDS:
         values = sorted(
             {v for _site, v in connection.execute(_hosting(rrtypes).where(obs.site_key == site))}
         )
-        for value in values:
-            shared = connection.execute(_hosting(rrtypes).where(obs.value == value))
-            out.append((kind, value, sorted({key for key, _v in shared})))
+        out.extend((kind, value, _hosting_carriers(value, rrtypes)) for value in values)
     return out
+
+
+def selector_carriers(sid: int) -> Carriers:
+    return Carriers(
+        select(SiteSelector.site_id.label("id")).where(SiteSelector.selector_id == sid),
+        exists().where(SiteSelector.site_id == Site.id, SiteSelector.selector_id == sid),
+    )
+
+
+def _hosting_carriers(value: str, rrtypes: tuple[str, ...]) -> Carriers:
+    """The value passed ``_hosting``'s filters for the explained site, so its CDN check
+    holds for every carrier: only the record types and status are asked again."""
+    obs = HostingObservation
+    carrying = (obs.value == value, obs.rrtype.in_(rrtypes), obs.status == "ok")
+    return Carriers(
+        select(Site.id).distinct().join(obs, obs.site_key == Site.key).where(*carrying),
+        # the value's carriers listed once, not a correlated test: SQLite would answer that
+        # one from the value's index, reading every carrier again for each brand site
+        Site.key.in_(select(obs.site_key).where(*carrying)),
+    )

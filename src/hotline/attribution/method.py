@@ -183,6 +183,54 @@ class _ValueGroups:
     first: list[int] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class ValueSummary:
+    """A value of the explained site carried by so many sites that the store counts its
+    carriers instead of listing them (public script hosts, kit defaults): what weighing it
+    needs. Counts are over carriers with a stored answer, the explained site included."""
+
+    kind: str
+    value: str
+    carriers: int
+    clean: int  # commercial, or with some commercial evidence (``Params.noise_below``)
+    brands: int  # distinct brands among the carriers
+    clusters: int  # distinct distributors among them (a brand without one counts alone)
+    in_brand: int  # other carriers in the explained site's brand
+    in_dist: int  # other carriers in its distributor, outside its brand
+    examples: tuple[str, ...]
+
+
+def judged(
+    kind: str,
+    value: str,
+    shared: int,
+    in_brand: int,
+    in_dist: int,
+    weighed: tuple[float, float, str | None],
+    examples: tuple[str, ...],
+    *,
+    commercial: bool,
+) -> Evidence:
+    """One value of a site as evidence: it counts at the brand level when another carrier
+    sits in the site's brand, at the distributor level when one sits in its distributor,
+    with the weight the run gave it; otherwise it is listed with the reason it did not.
+    ``weighed`` is (brand weight, distributor weight, reason the run discounted it)."""
+    bw, dw, reason = weighed
+    level, weight = NONE, 0.0
+    if commercial and reason is None:
+        if in_brand > 0 and bw > 0:
+            level, weight = BRAND, bw
+        elif (in_brand > 0 or in_dist > 0) and dw > 0:
+            level, weight = DISTRIBUTOR, dw
+        elif shared <= 0:
+            reason = "carried by no other site"
+        else:
+            reason = "no other carrier in the same brand or distributor"
+    elif not commercial and reason is None:
+        reason = "site has no commercial signal" if shared > 0 else "carried by no other site"
+    return Evidence(kind, value, weight, shared, examples, level, reason)
+
+
 @dataclass
 class Clustering:
     brand_of: dict[str, str | None]
@@ -218,6 +266,10 @@ class Clustering:
     def explain(self, site: str, limit: int = 8) -> list[Evidence]:
         """Why ``site`` sits where it does: the values that counted, strongest first, then
         values that were discounted (with the reason)."""
+        return self._arrange(site, self._evidence(site), limit)
+
+    def _evidence(self, site: str) -> list[Evidence]:
+        """Every value of ``site`` weighed, unordered."""
         table = self._table
         if table is None:
             return []
@@ -228,43 +280,47 @@ class Clustering:
             return []
         brand = self.brand_of.get(site)
         distributor = self.distributor_of.get(brand) if brand is not None else None
-        counted: list[Evidence] = []
-        discounted: list[Evidence] = []
+        found: list[Evidence] = []
         for value_id in table.site_values(at).tolist():
             kind, value = table.values[value_id]
             if kind == ASSESSMENT:  # a verdict on this site, shared with nobody: the score
                 continue
             groups = self._groups(value_id)
-            shared = len(table.carriers(value_id)) - 1
             in_brand = groups.brand_count.get(brand, 0) - 1 if brand is not None else 0
             in_dist = (
                 groups.dist_count.get(distributor, 0) - 1 - in_brand
                 if distributor is not None
                 else 0
             )
-            examples = self._examples(groups, at, brand, distributor)
-            reason = self._reason_of(value_id)
-            level, weight = NONE, 0.0
-            bw = float(self._brand_weight[value_id])
-            dw = float(self._distributor_weight[value_id])
-            if brand is not None and reason is None:
-                if in_brand > 0 and bw > 0:
-                    level, weight = BRAND, bw
-                elif (in_brand > 0 or in_dist > 0) and dw > 0:
-                    level, weight = DISTRIBUTOR, dw
-                elif shared <= 0:
-                    reason = "carried by no other site"
-                else:
-                    reason = "no other carrier in the same brand or distributor"
-            elif brand is None and reason is None:
-                reason = (
-                    "site has no commercial signal" if shared > 0 else "carried by no other site"
+            found.append(
+                judged(
+                    kind,
+                    value,
+                    len(table.carriers(value_id)) - 1,
+                    in_brand,
+                    in_dist,
+                    (
+                        float(self._brand_weight[value_id]),
+                        float(self._distributor_weight[value_id]),
+                        self._reason_of(value_id),
+                    ),
+                    self._examples(groups, at, brand, distributor),
+                    commercial=brand is not None,
                 )
-            item = Evidence(kind, value, weight, shared, examples, level, reason)
-            (counted if weight > 0 else discounted).append(item)
+            )
+        return found
+
+    def _arrange(self, site: str, found: list[Evidence], limit: int) -> list[Evidence]:
+        """The strongest counted values first, then at least a quarter of ``limit`` for the
+        discounted ones (most shared first), after how the run placed the site, if it did."""
+        if self._table is None or site not in self._index:
+            return []
+        counted = [e for e in found if e.weight > 0]
+        discounted = [e for e in found if e.weight <= 0]
         counted.sort(key=lambda e: (-e.weight, -e.shared_with, e.kind, e.value))
         discounted.sort(key=lambda e: (-e.shared_with, e.kind, e.value))
         first: list[Evidence] = []
+        brand = self.brand_of.get(site)
         placement = self.placed.get(site)
         if placement is not None and brand is not None and limit > 0:
             first = [Evidence(PLACED, placement[1], 0.0, 0, (), placement[0], None)]
@@ -365,6 +421,7 @@ def explain_local(
     notes: Mapping[tuple[str, str], str] | None = None,
     candidates: Collection[str] = (),
     placed: tuple[str, str] | None = None,
+    summaries: Iterable[ValueSummary] = (),
 ) -> list[Evidence]:
     """``Clustering.explain`` from a stored attribution instead of a run in memory: ``values``
     are the site's (kind, value, carriers) and ``brand_of``/``distributor_of`` the stored
@@ -374,7 +431,8 @@ def explain_local(
     hubs, which only the whole picture shows), ``placed`` how the run placed a site that
     shows only hosting (level, how). Weights and discounts follow the same rules as
     ``cluster``, so ``hotline why`` reads the store, and a run does not have to write every
-    site's evidence."""
+    site's evidence. ``summaries`` are values carried by too many sites to list: the store
+    counted their carriers, and they are weighed from the counts by the same rules."""
     listed = [(kind, value, {site, *members}) for kind, value, members in values]
     table = LinkTable.from_links(
         ((member, kind, value) for kind, value, members in listed for member in members),
@@ -416,7 +474,32 @@ def explain_local(
         _reason_of=reason.__getitem__,
         placed={site: placed} if placed is not None else {},
     )
-    return local.explain(site, limit)
+    found = local._evidence(site)
+    has_brand = brand_of.get(site) is not None
+    for summary in summaries:
+        bw, dw, why = _weigh(summary.kind, summary.carriers, summary.clean, params)
+        if why is None and notes:
+            why = notes.get((summary.kind, summary.value))
+        if why is None:
+            why = _common(
+                summary.carriers,
+                (bw, summary.brands),
+                (dw, summary.clusters),
+                params=params,
+            )
+        found.append(
+            judged(
+                summary.kind,
+                summary.value,
+                summary.carriers - 1,
+                summary.in_brand,
+                summary.in_dist,
+                (bw, dw, why),
+                summary.examples,
+                commercial=has_brand,
+            )
+        )
+    return local._arrange(site, found, limit)
 
 
 class _Forest:

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, case, func, or_, select
 
-from hotline.attribution.links import neighbourhood
-from hotline.attribution.method import BRAND, DISTRIBUTOR, PLACED, explain_local
+from hotline.attribution.links import Carriers, selector_carriers, site_values
+from hotline.attribution.method import (
+    BRAND,
+    DISTRIBUTOR,
+    PLACED,
+    Params,
+    ValueSummary,
+    explain_local,
+)
 from hotline.attribution.models import AttributionRun, Brand, Distributor, SiteAttribution
 from hotline.attribution.services import brand_ref, distributor_ref, params_from_json
-from hotline.hosting.models import SiteHosting
+from hotline.captures.models import Capture, SelectorValue, SiteSelector
+from hotline.hosting.models import HostingObservation, SiteHosting
 from hotline.intake.models import Report, Site, Url
 
 SITE_EXPORT_COLUMNS = (
@@ -125,44 +134,23 @@ def _flags(connection: Connection, site_key: str) -> tuple[int, int]:
 def _evidence(connection: Connection, site_key: str) -> list[dict[str, Any]]:
     """The site's evidence, weighed from the store as the last run weighed it: its values,
     their carriers and the carriers' stored brands (sites with no stored answer yet, i.e.
-    new since the last run, are left out so the picture matches that run)."""
-    values = neighbourhood(connection, site_key)
-    keys = sorted({key for _kind, _value, carriers in values for key in carriers})
-    brand_of: dict[str, str | None] = {}
-    distributor_of: dict[str, str] = {}
-    scores: dict[str, float] = {}
-    candidates: set[str] = set()
-    for start in range(0, len(keys), 500):
-        rows = connection.execute(
-            select(
-                Site.key,
-                SiteAttribution.brand_id,
-                Brand.distributor_id,
-                SiteAttribution.commercial_score,
-                SiteAttribution.candidate,
-            )
-            .join(SiteAttribution, SiteAttribution.site_id == Site.id)
-            .outerjoin(Brand, Brand.id == SiteAttribution.brand_id)
-            .where(Site.key.in_(keys[start : start + 500]))
-        )
-        for key, brand, distributor, commerce, candidate in rows:
-            scores[key] = commerce or 0.0
-            if candidate:
-                candidates.add(key)
-            ref = brand_ref(brand) if brand is not None else None
-            brand_of[key] = ref
-            if ref is not None and distributor is not None:
-                distributor_of[ref] = distributor_ref(distributor)
-    known = [
-        (kind, value, [c for c in carriers if c in brand_of]) for kind, value, carriers in values
-    ]
-    run = connection.execute(
-        select(AttributionRun.params, AttributionRun.notes)
-        .order_by(AttributionRun.id.desc())
-        .limit(1)
-    ).first()
-    params = params_from_json(run.params if run is not None else None)
-    notes = {(k, v): why for k, v, why in (run.notes or [])} if run is not None else {}
+    new since the last run, are left out so the picture matches that run).
+
+    Carriers are counted by the database, per brand and distributor, never listed here:
+    the weights, discounts and examples come out as ``cluster`` gives them, at the cost of
+    a few indexed queries per value whatever the number of its carriers."""
+    own = connection.execute(
+        select(SiteAttribution.brand_id, Brand.distributor_id, SiteAttribution.commercial_score,
+               SiteAttribution.candidate)
+        .join(Site, Site.id == SiteAttribution.site_id)
+        .outerjoin(Brand, Brand.id == SiteAttribution.brand_id)
+        .where(Site.key == site_key)
+    ).first()  # fmt: skip
+    brand_id = own.brand_id if own is not None else None
+    distributor_id = own.distributor_id if own is not None and brand_id is not None else None
+    brand = brand_ref(brand_id) if brand_id is not None else None
+    values = site_values(connection, site_key)
+    run_id, params, notes = last_run(connection)
     wanted = {(kind, value) for kind, value, _carriers in values}
     held = {key: why for key, why in notes.items() if key in wanted}
     placed = next(
@@ -173,20 +161,281 @@ def _evidence(connection: Connection, site_key: str) -> list[dict[str, Any]]:
         ),
         None,
     )
+    version = _version(connection, run_id)
+    site = _Explained(site_key, brand_id, distributor_id, own is not None)
+    summaries = [
+        _summary(connection, version, site, kind, value, carriers, params)
+        for kind, value, carriers in values
+    ]
+    distributors = (
+        {brand: distributor_ref(distributor_id)}
+        if brand is not None and distributor_id is not None
+        else {}
+    )
     return [
         asdict(e)
         for e in explain_local(
             site_key,
-            known,
-            brand_of,
-            distributor_of,
+            [],
+            {site_key: brand},
+            distributors,
             params,
-            scores=scores,
             notes=held,
-            candidates=candidates,
             placed=placed,
+            summaries=summaries,
         )
     ]
+
+
+# Parsed once per run and process: a large run's notes are a JSON document of megabytes.
+_RUNS: dict[str, tuple[Any, Params, dict[tuple[str, str], str]]] = {}
+_RUNS_LOCK = threading.Lock()
+
+
+def last_run(connection: Connection) -> tuple[Any, Params, dict[tuple[str, str], str]]:
+    """The latest run's id, parameters and notes (values it held back, sites it placed)."""
+    where = connection.engine.url.render_as_string(hide_password=True)
+    # the id and its start: a database made again under the same name starts at 1 again
+    latest = connection.execute(
+        select(AttributionRun.id, AttributionRun.started_at)
+        .order_by(AttributionRun.id.desc())
+        .limit(1)
+    ).first()
+    run_id: tuple[Any, ...] | None = tuple(latest) if latest is not None else None
+    with _RUNS_LOCK:
+        cached = _RUNS.get(where)
+        if cached is not None and cached[0] == run_id:
+            return cached
+    run = connection.execute(
+        select(AttributionRun.params, AttributionRun.notes).where(
+            AttributionRun.id == (run_id[0] if run_id is not None else None)
+        )
+    ).first()
+    params = params_from_json(run.params if run is not None else None)
+    notes = {(k, v): why for k, v, why in (run.notes or [])} if run is not None else {}
+    with _RUNS_LOCK:
+        _RUNS[where] = (run_id, params, notes)
+    return run_id, params, notes
+
+
+def _version(connection: Connection, run: Any) -> tuple[Any, ...]:
+    """What a value's carriers depend on: the run (their answers), the latest capture (their
+    captured values) and the latest hosting observation (their hosting values). Nothing
+    else changes them."""
+    capture = connection.execute(
+        select(Capture.id, Capture.captured_at).order_by(Capture.id.desc()).limit(1)
+    ).first()
+    hosting = connection.execute(
+        select(HostingObservation.id, HostingObservation.recorded_at)
+        .order_by(HostingObservation.id.desc())
+        .limit(1)
+    ).first()
+    return (run, tuple(capture or ()), tuple(hosting or ()))
+
+
+@dataclass(frozen=True, slots=True)
+class _Explained:
+    key: str
+    brand_id: int | None
+    distributor_id: int | None
+    answered: bool  # has a stored answer (else it is new since the last run)
+
+
+@dataclass(frozen=True, slots=True)
+class _Crowd:
+    """A value's carriers with a stored answer, counted: in all, clean ones (commercial, or
+    with some commercial evidence), distinct brands and distributors (a brand without one
+    counts alone), per brand and per distributor, and the first six by key. The same for
+    every site that shows the value, so kept per value."""
+
+    carriers: int
+    clean: int
+    brands: int
+    clusters: int
+    per_brand: dict[int, int]
+    per_distributor: dict[int, int]
+    first: list[str]
+
+    @classmethod
+    def from_groups(
+        cls, groups: list[tuple[int | None, int | None, int, int]], first: list[str]
+    ) -> _Crowd:
+        per_brand: dict[int, int] = {}
+        per_distributor: dict[int, int] = {}
+        clusters: set[tuple[str, int]] = set()
+        for brand, distributor, count, _clean in groups:
+            if brand is None:
+                continue
+            per_brand[brand] = per_brand.get(brand, 0) + count
+            if distributor is not None:
+                per_distributor[distributor] = per_distributor.get(distributor, 0) + count
+            clusters.add(("d", distributor) if distributor is not None else ("b", brand))
+        return cls(
+            carriers=sum(count for _b, _d, count, _c in groups),
+            clean=sum(clean for _b, _d, _n, clean in groups),
+            brands=len(per_brand),
+            clusters=len(clusters),
+            per_brand=per_brand,
+            per_distributor=per_distributor,
+            first=first,
+        )
+
+
+_CROWDS: dict[tuple[Any, ...], _Crowd] = {}
+_CROWDS_LOCK = threading.Lock()
+_CROWDS_MAX = 20_000  # values; then the cache starts over
+
+
+def _summary(
+    connection: Connection,
+    version: tuple[Any, ...],
+    site: _Explained,
+    kind: str,
+    value: str,
+    carriers: Carriers,
+    params: Params,
+) -> ValueSummary:
+    """One value of the explained site, weighed from counts, with the examples
+    ``Clustering.explain`` picks: up to five other carriers, from the first six of the
+    site's brand, then the first twelve of its distributor, then the first six of all
+    (each by key)."""
+    crowd = _crowd(connection, version, kind, value, carriers, params)
+    unanswered = 0 if site.answered else 1  # still a carrier: no brand, no evidence
+    total = crowd.carriers + unanswered
+    clean = crowd.clean + int(bool(unanswered) and params.noise_below - 1e-9 <= 0.0)
+    in_brand_all = crowd.per_brand.get(site.brand_id, 0) if site.brand_id is not None else 0
+    in_dist_all = (
+        crowd.per_distributor.get(site.distributor_id, 0) if site.distributor_id is not None else 0
+    )
+    in_brand = in_brand_all - 1 if site.brand_id is not None else 0
+    in_dist = in_dist_all - 1 - in_brand if site.distributor_id is not None else 0
+    chosen: list[str] = []
+
+    def choose(pool: Iterable[str]) -> None:
+        for key in pool:
+            if key != site.key and key not in chosen and len(chosen) < 5:
+                chosen.append(key)
+
+    if site.brand_id is not None and in_brand_all > 1:
+        same_brand = SiteAttribution.brand_id == site.brand_id
+        choose(_first_of(connection, carriers, same_brand, 6, from_value=total <= _FROM_VALUE))
+    if site.distributor_id is not None and in_dist_all > 1 and len(chosen) < 5:
+        of_distributor = SiteAttribution.brand_id.in_(
+            select(Brand.id).where(Brand.distributor_id == site.distributor_id)
+        )
+        choose(_first_of(connection, carriers, of_distributor, 12, from_value=total <= _FROM_VALUE))
+    first = crowd.first if site.answered else sorted([*crowd.first, site.key])[:6]
+    choose(first)
+    return ValueSummary(
+        kind,
+        value,
+        total,
+        clean,
+        brands=crowd.brands,
+        clusters=crowd.clusters,
+        in_brand=in_brand,
+        in_dist=in_dist,
+        examples=tuple(chosen),
+    )
+
+
+def _crowd(
+    connection: Connection,
+    version: tuple[Any, ...],
+    kind: str,
+    value: str,
+    carriers: Carriers,
+    params: Params,
+) -> _Crowd:
+    key = (connection.engine.url.render_as_string(hide_password=True), *version, kind, value)
+    with _CROWDS_LOCK:
+        found = _CROWDS.get(key)
+    if found is not None:
+        return found
+    clean = case(
+        (
+            or_(
+                SiteAttribution.candidate.is_(True),
+                func.coalesce(SiteAttribution.commercial_score, 0.0) >= params.noise_below - 1e-9,
+            ),
+            1,
+        ),
+        else_=0,
+    )
+    ids = carriers.ids.subquery()
+    grouped = connection.execute(
+        select(SiteAttribution.brand_id, Brand.distributor_id, func.count(), func.sum(clean))
+        .select_from(ids)
+        .join(SiteAttribution, SiteAttribution.site_id == ids.c.id)
+        .outerjoin(Brand, Brand.id == SiteAttribution.brand_id)
+        .group_by(SiteAttribution.brand_id, Brand.distributor_id)
+    )
+    groups = [(b, d if b is not None else None, int(n), int(c or 0)) for b, d, n, c in grouped]
+    first = list(
+        connection.execute(
+            select(Site.key)
+            .join(ids, ids.c.id == Site.id)
+            .join(SiteAttribution, SiteAttribution.site_id == Site.id)
+            .order_by(_by_key(connection))
+            .limit(6)
+        ).scalars()
+    )
+    crowd = _Crowd.from_groups(groups, first)
+    with _CROWDS_LOCK:
+        if len(_CROWDS) >= _CROWDS_MAX:
+            _CROWDS.clear()
+        _CROWDS[key] = crowd
+    return crowd
+
+
+# Up to this many carriers, a brand's carriers of a value are read from the value's side
+# (its carriers, then their brand); beyond, from the brand's side (its sites, each tested).
+_FROM_VALUE = 5_000
+
+
+def _first_of(
+    connection: Connection, carriers: Carriers, among: Any, count: int, *, from_value: bool
+) -> list[str]:
+    """The first ``count`` carriers (by key) among a brand's or a distributor's sites."""
+    if from_value:
+        ids = carriers.ids.subquery()
+        query = select(Site.key).join(ids, ids.c.id == Site.id)
+        condition = among
+    else:
+        query = select(Site.key)
+        condition = and_(among, carriers.has)
+    return list(
+        connection.execute(
+            query.join(SiteAttribution, SiteAttribution.site_id == Site.id)
+            .where(condition)
+            .order_by(_by_key(connection))
+            .limit(count)
+        ).scalars()
+    )
+
+
+def warm_crowds(connection: Connection, values: int = 200) -> int:
+    """Count the carriers of the most widely carried captured values ahead of the first
+    page that shows them (public script hosts, kit defaults: a few hundred milliseconds
+    each on a store of 100,000 sites). Returns how many were counted."""
+    run_id, params, _notes = last_run(connection)
+    version = _version(connection, run_id)
+    widest = connection.execute(
+        select(SiteSelector.selector_id, SelectorValue.kind, SelectorValue.value)
+        .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
+        .group_by(SiteSelector.selector_id, SelectorValue.kind, SelectorValue.value)
+        .order_by(func.count().desc(), SiteSelector.selector_id)
+        .limit(values)
+    ).all()
+    for sid, kind, value in widest:
+        _crowd(connection, version, kind, value, selector_carriers(sid), params)
+    return len(widest)
+
+
+def _by_key(connection: Connection) -> Any:
+    """Site keys in code-point order, as Python sorts them (``cluster`` orders sites so):
+    PostgreSQL's default collation would follow the locale's rules instead."""
+    return Site.key.collate("C") if connection.dialect.name == "postgresql" else Site.key
 
 
 def site_rows(connection: Connection) -> Iterator[tuple[Any, ...]]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import Connection, func, select
 
 from hotline.captures.models import Capture, SelectorValue, SiteSelector
-from hotline.captures.neardup import BandedIndex
 from hotline.captures.page_class import PAGE_CLASSES
 from hotline.intake.models import Site, Url
 
@@ -22,26 +25,80 @@ def similar_templates(
 ) -> list[tuple[str, int]]:
     """Other sites whose page template is within ``max_distance`` bits of one of this site's,
     nearest first: the near-duplicate lookup behind "these shops use one template"."""
-    query = (
-        select(Site.key, SelectorValue.value)
-        .join(SiteSelector, SiteSelector.site_id == Site.id)
-        .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
-        .where(SelectorValue.kind == "template")
-    )
-    index = BandedIndex.for_distance(max_distance)
-    own: list[int] = []
-    for key, value in connection.execute(query):
-        fingerprint = int(value, 16)
-        if key == site:
-            own.append(fingerprint)
-        else:
-            index.add(f"{key}\x00{value}", fingerprint)
+    table = template_table(connection)
     best: dict[str, int] = {}
-    for fingerprint in own:
-        for found, distance in index.query(fingerprint, max_distance):
-            other = found.split("\x00", 1)[0]
-            best[other] = min(distance, best.get(other, distance))
+    for row in table.rows_of.get(site, ()):
+        differing = _popcount(table.prints ^ table.prints[row])
+        for other in np.flatnonzero(differing <= max_distance).tolist():
+            key = table.sites[other]
+            if key != site:
+                distance = int(differing[other])
+                best[key] = min(distance, best.get(key, distance))
     return sorted(best.items(), key=lambda item: (item[1], item[0]))
+
+
+@dataclass(frozen=True)
+class TemplateTable:
+    """Every (site, template fingerprint) of the store, as one array: a site page compares
+    its templates with all of them at once (exact, a few milliseconds for 100,000)."""
+
+    sites: list[str]
+    prints: NDArray[np.uint64]
+    rows_of: dict[str, list[int]]
+
+
+# One table per database, kept while no capture or selector value has been added since:
+# template links are written only with captures, so the newest ids tell whether it is stale.
+_TABLES: dict[str, tuple[tuple[Any, ...], TemplateTable]] = {}
+_TABLES_LOCK = threading.Lock()
+
+
+def template_table(connection: Connection) -> TemplateTable:
+    # the newest capture with its time (a database made again under the same name starts
+    # its ids at 1 again) and the newest value
+    latest = connection.execute(
+        select(Capture.id, Capture.captured_at).order_by(Capture.id.desc()).limit(1)
+    ).first()
+    version = (
+        tuple(latest or ()),
+        connection.execute(select(func.max(SelectorValue.id))).scalar(),
+    )
+    where = connection.engine.url.render_as_string(hide_password=True)
+    with _TABLES_LOCK:  # one build at a time: many page views arrive together after a start
+        cached = _TABLES.get(where)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        query = (
+            select(Site.key, SelectorValue.value)
+            .join(SiteSelector, SiteSelector.site_id == Site.id)
+            .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
+            .where(SelectorValue.kind == "template")
+        )
+        sites: list[str] = []
+        prints: list[int] = []
+        rows_of: dict[str, list[int]] = {}
+        for key, value in connection.execute(query):
+            rows_of.setdefault(key, []).append(len(sites))
+            sites.append(key)
+            prints.append(int(value, 16))
+        table = TemplateTable(sites, np.array(prints, dtype=np.uint64), rows_of)
+        _TABLES[where] = (version, table)
+        return table
+
+
+def _popcount(words: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """Set bits of each 64-bit word, by the classic SWAR steps on whole arrays (NumPy 1
+    has no bit_count; a byte table costs eight lookups a word)."""
+    m1, m2, m4 = (
+        np.uint64(0x5555555555555555),
+        np.uint64(0x3333333333333333),
+        np.uint64(0x0F0F0F0F0F0F0F0F),
+    )
+    x = words - ((words >> np.uint64(1)) & m1)
+    x = (x & m2) + ((x >> np.uint64(2)) & m2)
+    x = (x + (x >> np.uint64(4))) & m4
+    counts: NDArray[np.uint64] = (x * np.uint64(0x0101010101010101)) >> np.uint64(56)
+    return counts
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,7 +113,9 @@ def run(
     from hotline.web.app import Settings, WebSetupError, create_app, default_upload_dir
 
     folder = uploads or default_upload_dir()
-    settings = Settings(secure_cookies=secure_cookies, upload_dir=folder, oidc=oidc)
+    # with several workers, each builds its own caches (this process only checks and waits)
+    settings = Settings(secure_cookies=secure_cookies, upload_dir=folder, oidc=oidc,
+                        warm=workers == 1)  # fmt: skip
     try:
         app = create_app(app_state.db, settings, engine=engine)
     except WebSetupError as error:

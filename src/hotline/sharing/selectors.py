@@ -42,11 +42,16 @@ def selector_rows(
     connection: Connection, *, site: str | None = None, defanged: bool = False
 ) -> Iterator[tuple[Any, ...]]:
     """Rows of SELECTOR_EXPORT_COLUMNS in (site, kind, value) order; one site if given."""
-    sharing = (
-        select(SiteSelector.selector_id, func.count().label("sites"))
-        .group_by(SiteSelector.selector_id)
-        .subquery()
-    )
+    shared = select(SiteSelector.selector_id, func.count().label("sites"))
+    if site is not None:  # count the carriers of this site's values only, not of every value
+        shared = shared.where(
+            SiteSelector.selector_id.in_(
+                select(SiteSelector.selector_id)
+                .join(Site, Site.id == SiteSelector.site_id)
+                .where(Site.key == site)
+            )
+        )
+    sharing = shared.group_by(SiteSelector.selector_id).subquery()
     # Each site's latest capture (by capture time, then import order), one row per site.
     ranked = select(
         Capture.site_id,

@@ -78,15 +78,10 @@ def _file_name(stem: str) -> str:
     return stem + ".csv"
 
 
-def write_tables(assessment: Assessment, folder: Path) -> list[Path]:
-    """Every table as ``folder/<key>.csv`` and every chart as ``folder/chart-<key>.csv``.
-
-    Returns the paths in report order. Two tables (or charts) with the same key would silently
-    overwrite each other, so that raises ``ValueError`` before anything is written. A file
-    that cannot be written raises :class:`hotline.strategic.files.OutputError`: the files
-    written before it are whole, and the one that failed is as it was (the earlier file, or
-    none).
-    """
+def table_files(assessment: Assessment) -> list[tuple[str, bytes]]:
+    """Every table as ``<key>.csv`` and every chart as ``chart-<key>.csv``, in report order:
+    (file name, CSV bytes). Two tables (or charts) with the same key would overwrite each
+    other, so that raises ``ValueError``."""
     planned: list[tuple[str, bytes]] = []
     for section in assessment.sections:
         planned += [(_file_name(table.key), table_csv(table)) for table in section.tables]
@@ -98,6 +93,19 @@ def write_tables(assessment: Assessment, folder: Path) -> list[Path]:
         if name in seen:
             raise ValueError(f"two report tables or charts would both be written to {name}")
         seen.add(name)
+    return planned
+
+
+def write_tables(assessment: Assessment, folder: Path) -> list[Path]:
+    """Every table as ``folder/<key>.csv`` and every chart as ``folder/chart-<key>.csv``.
+
+    Returns the paths in report order. Two tables (or charts) with the same key would silently
+    overwrite each other, so that raises ``ValueError`` before anything is written. A file
+    that cannot be written raises :class:`hotline.strategic.files.OutputError`: the files
+    written before it are whole, and the one that failed is as it was (the earlier file, or
+    none).
+    """
+    planned = table_files(assessment)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, data in planned:

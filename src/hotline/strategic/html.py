@@ -300,7 +300,8 @@ def line_svg(chart: Chart) -> str:
     return "".join(parts)
 
 
-def _figure(chart: Chart) -> str:
+def chart_figure(chart: Chart) -> str:
+    """One chart as a ``<figure>`` of inline SVG and its caption (every text escaped)."""
     svg = bar_svg(chart) if chart.kind == "bar" else line_svg(chart)
     unit = f" ({_t(chart.unit)})" if chart.unit else ""
     return f'<figure class="chart">{svg}<figcaption>{_t(chart.title)}{unit}</figcaption></figure>'
@@ -343,7 +344,7 @@ def _section(number: int, section: Section) -> str:
     parts = [f'<section class="section" id="section-{_t(section.key)}">']
     parts.append(f"<h2>{number}. {_t(section.title)}</h2>")
     parts += [f"<p>{_t(paragraph)}</p>" for paragraph in section.paragraphs]
-    parts += [_figure(chart) for chart in section.charts]
+    parts += [chart_figure(chart) for chart in section.charts]
     parts += [_table(table) for table in section.tables]
     parts.append("</section>")
     return "\n".join(parts)

@@ -4,14 +4,17 @@ audit event). The API and the pages both call these."""
 
 from __future__ import annotations
 
+import io
+import tempfile
+import zipfile
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from sqlalchemy import Engine
 
 from hotline import pipeline
-from hotline.accounts import visibility
 from hotline.accounts.roles import Actor, Permission
 from hotline.accounts.services import require
 from hotline.attribution.services import (
@@ -25,10 +28,11 @@ from hotline.attribution.services import (
 )
 from hotline.store.uow import unit_of_work
 from hotline.strategic.build import Scope
+from hotline.strategic.csvout import table_files
 from hotline.strategic.html import render_html
 from hotline.strategic.model import Assessment
+from hotline.strategic.pdf import write_pdf
 from hotline.urls import defang_host
-from hotline.web import jobs
 from hotline.web.errors import WebError
 from hotline.web.views import site_key
 
@@ -77,20 +81,6 @@ def label(engine: Engine, actor: Actor, kind: str, ident: str, name: str) -> dic
     return {kind: ref, "label": name}
 
 
-def upload(engine: Engine, actor: Actor, stream: BinaryIO, name: str, upload_dir: Path,
-           limit: int, threads: list[Any]) -> int:  # fmt: skip
-    """Store a report feed and import it in the background; returns the job (upload) id."""
-    shown = jobs.safe_name(name)
-    require(engine, actor, Permission.IMPORT, "intake.reports", shown)
-    if not shown.lower().endswith(jobs.FEED_SUFFIXES):
-        raise WebError(422, "a report feed is a .csv or .jsonl file")
-    path = jobs.store(stream, upload_dir, name, limit)
-    with unit_of_work(engine) as connection:
-        upload_id = visibility.add_upload(connection, actor, str(path), shown, path.stat().st_size)
-    threads.append(jobs.start(engine, actor, path, upload_id))
-    return upload_id
-
-
 def assessment(
     engine: Engine, actor: Actor, as_of: str, date_from: str, date_to: str
 ) -> Assessment:
@@ -129,3 +119,39 @@ def _moment(text: str) -> datetime:
 def assessment_html(found: Assessment) -> bytes:
     """The self-contained HTML file ``hotline report`` writes (charts inline, defanged)."""
     return render_html(found).encode("utf-8")
+
+
+def assessment_tables(found: Assessment) -> bytes:
+    """The data behind every table and chart, as ``hotline report --out`` writes it to
+    ``tables/``: one CSV file each (CSV-injection safe), in one ZIP archive."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as files:
+        for name, data in table_files(found):
+            files.writestr(f"tables/{name}", data)
+    return archive.getvalue()
+
+
+def assessment_pdf(found: Assessment) -> bytes:
+    """The report printed to PDF by the engine ``hotline report`` uses (WeasyPrint, else
+    headless Chromium, neither of which may fetch anything); 503 when this server has
+    neither."""
+    with tempfile.TemporaryDirectory(prefix="hotline-pdf-") as scratch:
+        html = Path(scratch) / "assessment.html"
+        html.write_bytes(assessment_html(found))
+        pdf = Path(scratch) / "assessment.pdf"
+        if write_pdf(html, pdf) is None:
+            raise WebError(
+                503,
+                "this server has no PDF engine (WeasyPrint or Chromium): download the HTML "
+                "and print it, or run hotline report --out DIR where one is installed",
+                "no_pdf_engine",
+            )
+        return pdf.read_bytes()
+
+
+# the assessment's files: format -> (what makes it, its media type, its name)
+ASSESSMENT_FILES: dict[str, tuple[Callable[[Assessment], bytes], str, str]] = {
+    "html": (assessment_html, "text/html; charset=utf-8", "assessment.html"),
+    "pdf": (assessment_pdf, "application/pdf", "assessment.pdf"),
+    "csv": (assessment_tables, "application/zip", "assessment-tables.zip"),
+}

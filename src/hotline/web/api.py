@@ -24,7 +24,7 @@ from hotline.accounts import visibility
 from hotline.accounts.roles import Permission
 from hotline.sharing import catalogue
 from hotline.sharing.clusters import parse_ref
-from hotline.urls import CanonicalURL, canonicalize, refang
+from hotline.urls import CanonicalURL, canonicalize, for_people, refang
 from hotline.web import actions, jobs, listing, views
 from hotline.web.deps import ApiPrincipal, JobId, Limit, Offset, allowed, engine
 from hotline.web.errors import API_PREFIX, WebError
@@ -462,30 +462,44 @@ class AssessmentScope(BaseModel):
         "(JSON body, every field optional). `format=json` (default) answers the headline, "
         "scope and each section's paragraphs and tables (URLs defanged); `format=html` "
         "answers the self-contained report file as an attachment (`assessment.html`, charts "
-        "inline), to keep and open offline."
+        "inline), to keep and open offline; `format=pdf` the same printed (503 when the "
+        "server has no PDF engine); `format=csv` the data behind every table and chart, one "
+        "CSV file each, zipped (`assessment-tables.zip`)."
     ),
     response_model=None,
-    responses={200: {"content": {"text/html": {}}}},
+    responses={200: {"content": {"text/html": {}, "application/pdf": {}, "application/zip": {}}}},
 )
 def assessment(
     request: Request,
     principal: ApiPrincipal,
     body: AssessmentScope | None = None,
-    fmt: Annotated[Literal["json", "html"], Query(alias="format", description="json or html.")] = (
-        "json"
-    ),
+    fmt: Annotated[
+        Literal["json", "html", "pdf", "csv"],
+        Query(alias="format", description="json, html, pdf or csv (the tables, zipped)."),
+    ] = "json",
 ) -> dict[str, Any] | Response:
     actor = allowed(request, principal, Permission.PROCESS, "strategic.assessment", "build")
     scope = body or AssessmentScope()
     found = actions.assessment(engine(request), actor, scope.as_of, scope.date_from,
                                scope.date_to)  # fmt: skip
-    if fmt == "html":
+    if fmt in actions.ASSESSMENT_FILES:
+        make, media_type, name = actions.ASSESSMENT_FILES[fmt]
         return Response(
-            actions.assessment_html(found),
-            media_type="text/html; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="assessment.html"'},
+            make(found),
+            media_type=media_type,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
-    return views.assessment(found) | {
+    shown = views.assessment(found)
+    for section, built in zip(shown["sections"], found.sections, strict=True):
+        # the data, not the drawing: a tool plots it its own way
+        section["charts"] = [
+            {"key": chart.key, "title": chart.title, "kind": chart.kind, "unit": chart.unit,
+             "labels": [for_people(label) for label in chart.labels],
+             "series": [{"name": for_people(name), "values": list(values)}
+                        for name, values in chart.series]}
+            for chart in built.charts
+        ]  # fmt: skip
+    return shown | {
         "title": found.title,
         "generated_at": views.when(found.generated_at),
         "sources": list(found.sources),

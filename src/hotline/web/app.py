@@ -6,9 +6,11 @@ that has no users: a web server without accounts would be open to whoever reache
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import tempfile
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +31,7 @@ from hotline.accounts.services import NotAllowed, has_users
 from hotline.accounts.sso import OidcConfig, load_config
 from hotline.store.engine import make_engine
 from hotline.store.migrate import current_revision, head_revision
-from hotline.web import admin_pages, api, assessment_pages, oidc, pages, people
+from hotline.web import admin_pages, api, assessment_pages, oidc, pages, people, views
 from hotline.web.errors import API_PREFIX, SignInRequired, WebError, error_body
 from hotline.web.security import SECURITY_HEADERS, identify
 from hotline.web.templating import STATIC, render
@@ -50,6 +52,7 @@ class Settings:
     upload_dir: Path = field(default_factory=lambda: default_upload_dir())
     upload_limit: int = 512 * 1024 * 1024  # bytes per uploaded feed
     oidc: OidcConfig | None = None  # single sign-on through this provider (off when None)
+    warm: bool = False  # build the site pages' caches at start (a server, not a test's app)
 
 
 def check_database(engine: Engine) -> None:
@@ -157,6 +160,9 @@ def create_app(
             response.headers["Cache-Control"] = "no-store"  # pages hold case data
         return response
 
+    # the caches the first site pages need, built while the server starts taking requests
+    if settings.warm:
+        threading.Thread(target=_warm, args=(engine,), name="hotline-warm", daemon=True).start()
     app.add_exception_handler(WebError, _web_error)
     app.add_exception_handler(NotAllowed, _not_allowed)
     app.add_exception_handler(SignInRequired, _sign_in)
@@ -164,6 +170,13 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(DataError, _unstorable)
     return app
+
+
+def _warm(engine: Engine) -> None:
+    try:
+        views.warm(engine)
+    except Exception:
+        logging.getLogger(__name__).warning("warming the caches failed", exc_info=True)
 
 
 def from_environment() -> FastAPI:
@@ -176,6 +189,7 @@ def from_environment() -> FastAPI:
             secure_cookies=os.environ.get("HOTLINE_WEB_SECURE_COOKIES") == "1",
             upload_dir=Path(os.environ["HOTLINE_WEB_UPLOADS"]),
             oidc=load_config(Path(oidc_file)) if oidc_file else None,
+            warm=True,
         ),
     )
 

@@ -37,13 +37,14 @@ def assessment(
     check_csrf(principal, csrf)
     actor = allowed(request, principal, Permission.PROCESS, "strategic.assessment", "build")
     found = actions.assessment(engine(request), actor, as_of, date_from, date_to)
-    if download == "html":
-        # a file to keep and open offline, not a page of this site: its own styles and
-        # charts live in it, and this site's policy stays strict
+    if download in actions.ASSESSMENT_FILES:
+        # files to keep and open offline, not pages of this site: the HTML carries its own
+        # styles and charts, and this site's policy stays strict
+        make, media_type, name = actions.ASSESSMENT_FILES[download]
         return Response(
-            actions.assessment_html(found),
-            media_type="text/html; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="assessment.html"'},
+            make(found),
+            media_type=media_type,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     form = {"as_of": as_of, "date_from": date_from, "date_to": date_to}
     return render(request, "assessment.html", {"a": views.assessment(found), "form": form})

@@ -14,12 +14,23 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from hotline.accounts import visibility
 from hotline.attribution.method import band
-from hotline.attribution.queries import headline, site_answer, site_cluster
-from hotline.captures.queries import similar_templates, site_pages, sites_with_value
+from hotline.attribution.queries import (
+    headline,
+    last_run,
+    site_answer,
+    site_cluster,
+    warm_crowds,
+)
+from hotline.captures.queries import (
+    similar_templates,
+    site_pages,
+    sites_with_value,
+    template_table,
+)
 from hotline.hashes.queries import capture_counts, media_counts
 from hotline.hosting.current import HOSTING_LABELS
 from hotline.hosting.observations import site_key_for
@@ -28,7 +39,7 @@ from hotline.intake import queries as intake
 from hotline.intake.stats import totals
 from hotline.sharing import clusters
 from hotline.sharing.selectors import selector_rows
-from hotline.strategic.html import format_cell
+from hotline.strategic.html import chart_figure, format_cell
 from hotline.urls import CanonicalURL, canonicalize, defang, defang_host, for_people, refang
 from hotline.urls.display import display_value
 from hotline.web.graph import evidence_svg
@@ -240,6 +251,7 @@ def site_selectors(connection: Connection, key: str) -> dict[str, Any] | None:
         return None
     pages = site_pages(connection, key)
     rows = selector_rows(connection, site=key, defanged=True)
+    similar = similar_templates(connection, key)
     return {
         "site": site_ref(key),
         "pages": {c.page_class: c.captures for c in pages.classes},
@@ -255,9 +267,10 @@ def site_selectors(connection: Connection, key: str) -> dict[str, Any] | None:
             }
             for _, kind, value, method, _, first, last, captures, sites, *_ in rows
         ],
-        "similar_templates": [
-            {**site_ref(other), "bits": bits} for other, bits in similar_templates(connection, key)
-        ],
+        # nearest first; a kit's default template can be on thousands of sites: the
+        # nearest 100 and how many in all
+        "similar_templates": [{**site_ref(other), "bits": bits} for other, bits in similar[:100]],
+        "similar_total": len(similar),
     }
 
 
@@ -430,7 +443,8 @@ def page(items: Iterable[Any], total: int, limit: int, offset: int) -> dict[str,
 
 def assessment(found: Any) -> dict[str, Any]:
     """The assessment for the page: headline, scope and each section's text and tables
-    (every cell shown as the report shows it: URLs defanged). Charts are in the file."""
+    (every cell shown as the report shows it: URLs defanged), and its charts as the report
+    draws them (inline SVG, every text escaped, colours as attributes: no style, no link)."""
     return {
         "headline": for_people(found.headline),
         "as_of": when(found.as_of),
@@ -439,6 +453,7 @@ def assessment(found: Any) -> dict[str, Any]:
             {
                 "title": section.title,
                 "paragraphs": [for_people(t) for t in section.paragraphs],
+                "charts": [chart_figure(chart) for chart in section.charts],
                 "tables": [
                     {
                         "title": table.title,
@@ -452,3 +467,13 @@ def assessment(found: Any) -> dict[str, Any]:
             for section in found.sections
         ],
     }
+
+
+def warm(engine: Engine) -> None:
+    """Build what the first site pages would otherwise wait for: the table of page
+    templates the near-duplicate lookup compares against, the last run's notes, and the
+    carriers of the most widely carried values counted."""
+    with engine.connect() as connection:
+        template_table(connection)
+        last_run(connection)
+        warm_crowds(connection)
