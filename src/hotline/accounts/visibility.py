@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Select, func, insert, select, true, update
 
 from hotline.accounts.audit import canonical_json, record_event, storable
 from hotline.accounts.models import Organisation, OrganisationSource, Upload, User
@@ -86,10 +86,13 @@ def reports(
         urls = urls.join(Site, Site.id == Url.site_id).where(Site.key == site)
     if url is not None:
         urls = urls.where(Url.digest == url_digest(url))  # the unique index; text has none
-    url_ids = [row[0] for row in connection.execute(urls)]
-    if not url_ids:
-        return ReportView([], 0, 0)
-    on_these = Report.url_id.in_(url_ids if len(url_ids) <= _MAX_URLS else urls.scalar_subquery())
+    on_these: ColumnElement[bool] = true()
+    if site is not None or url is not None:
+        url_ids = [row[0] for row in connection.execute(urls.limit(_MAX_URLS + 1))]
+        if not url_ids:
+            return ReportView([], 0, 0)
+        listed = url_ids if len(url_ids) <= _MAX_URLS else urls.scalar_subquery()
+        on_these = Report.url_id.in_(listed)
     own_total, total = connection.execute(
         select(func.count().filter(Report.source_id.in_(mine)), func.count()).where(on_these)
     ).one()

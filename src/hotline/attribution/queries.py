@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -20,7 +21,7 @@ from hotline.attribution.method import (
 )
 from hotline.attribution.models import AttributionRun, Brand, Distributor, SiteAttribution
 from hotline.attribution.services import brand_ref, distributor_ref, params_from_json
-from hotline.captures.models import Capture, SelectorValue, SiteSelector
+from hotline.captures.models import Capture, MediaHash, SelectorValue, SiteSelector
 from hotline.hosting.models import HostingObservation, SiteHosting
 from hotline.intake.models import Report, Site, Url
 
@@ -152,7 +153,7 @@ def _evidence(connection: Connection, site_key: str) -> list[dict[str, Any]]:
     values = site_values(connection, site_key)
     run_id, params, notes = last_run(connection)
     wanted = {(kind, value) for kind, value, _carriers in values}
-    held = {key: why for key, why in notes.items() if key in wanted}
+    held = {key: notes[key] for key in wanted if key in notes}
     placed = next(
         (
             (level, notes[(f"{PLACED}:{level}", site_key)])
@@ -219,18 +220,21 @@ def last_run(connection: Connection) -> tuple[Any, Params, dict[tuple[str, str],
 
 
 def _version(connection: Connection, run: Any) -> tuple[Any, ...]:
-    """What a value's carriers depend on: the run (their answers), the latest capture (their
-    captured values) and the latest hosting observation (their hosting values). Nothing
-    else changes them."""
+    """What a value's carriers depend on: the run (their answers), the newest capture and
+    medium (captured values; a favicon can arrive with a medium alone) and the newest
+    hosting observation, with their import times (a database made again under the same
+    name numbers from 1 again). On PostgreSQL two imports may commit out of id order, so
+    a count kept under an older version also expires (``_CROWD_TTL``)."""
     capture = connection.execute(
-        select(Capture.id, Capture.captured_at).order_by(Capture.id.desc()).limit(1)
+        select(Capture.id, Capture.created_at).order_by(Capture.id.desc()).limit(1)
     ).first()
+    medium = connection.execute(select(func.max(MediaHash.id))).scalar()
     hosting = connection.execute(
         select(HostingObservation.id, HostingObservation.recorded_at)
         .order_by(HostingObservation.id.desc())
         .limit(1)
     ).first()
-    return (run, tuple(capture or ()), tuple(hosting or ()))
+    return (run, tuple(capture or ()), medium, tuple(hosting or ()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,9 +285,10 @@ class _Crowd:
         )
 
 
-_CROWDS: dict[tuple[Any, ...], _Crowd] = {}
+_CROWDS: dict[tuple[Any, ...], tuple[float, _Crowd]] = {}
 _CROWDS_LOCK = threading.Lock()
 _CROWDS_MAX = 20_000  # values; then the cache starts over
+_CROWD_TTL = 300.0  # seconds a count is trusted without a newer import to say otherwise
 
 
 def _summary(
@@ -307,8 +312,9 @@ def _summary(
     in_dist_all = (
         crowd.per_distributor.get(site.distributor_id, 0) if site.distributor_id is not None else 0
     )
-    in_brand = in_brand_all - 1 if site.brand_id is not None else 0
-    in_dist = in_dist_all - 1 - in_brand if site.distributor_id is not None else 0
+    # never below zero: a site whose value arrived since the count is not in it yet
+    in_brand = max(0, in_brand_all - 1) if site.brand_id is not None else 0
+    in_dist = max(0, in_dist_all - 1 - in_brand) if site.distributor_id is not None else 0
     chosen: list[str] = []
 
     def choose(pool: Iterable[str]) -> None:
@@ -350,8 +356,8 @@ def _crowd(
     key = (connection.engine.url.render_as_string(hide_password=True), *version, kind, value)
     with _CROWDS_LOCK:
         found = _CROWDS.get(key)
-    if found is not None:
-        return found
+    if found is not None and time.monotonic() - found[0] < _CROWD_TTL:
+        return found[1]
     clean = case(
         (
             or_(
@@ -384,7 +390,7 @@ def _crowd(
     with _CROWDS_LOCK:
         if len(_CROWDS) >= _CROWDS_MAX:
             _CROWDS.clear()
-        _CROWDS[key] = crowd
+        _CROWDS[key] = (time.monotonic(), crowd)
     return crowd
 
 

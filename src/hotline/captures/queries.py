@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -49,15 +50,17 @@ class TemplateTable:
 
 # One table per database, kept while no capture or selector value has been added since:
 # template links are written only with captures, so the newest ids tell whether it is stale.
-_TABLES: dict[str, tuple[tuple[Any, ...], TemplateTable]] = {}
+_TABLES: dict[str, tuple[tuple[Any, ...], TemplateTable, float]] = {}
+_TABLE_TTL = 300.0  # seconds
 _TABLES_LOCK = threading.Lock()
 
 
 def template_table(connection: Connection) -> TemplateTable:
-    # the newest capture with its time (a database made again under the same name starts
-    # its ids at 1 again) and the newest value
+    # the newest capture with its import time (a database made again under the same name
+    # numbers from 1 again) and the newest value; on PostgreSQL two imports may commit out
+    # of id order, so the table is also rebuilt after _TABLE_TTL
     latest = connection.execute(
-        select(Capture.id, Capture.captured_at).order_by(Capture.id.desc()).limit(1)
+        select(Capture.id, Capture.created_at).order_by(Capture.id.desc()).limit(1)
     ).first()
     version = (
         tuple(latest or ()),
@@ -66,7 +69,7 @@ def template_table(connection: Connection) -> TemplateTable:
     where = connection.engine.url.render_as_string(hide_password=True)
     with _TABLES_LOCK:  # one build at a time: many page views arrive together after a start
         cached = _TABLES.get(where)
-        if cached is not None and cached[0] == version:
+        if cached is not None and cached[0] == version and time.monotonic() < cached[2]:
             return cached[1]
         query = (
             select(Site.key, SelectorValue.value)
@@ -82,7 +85,7 @@ def template_table(connection: Connection) -> TemplateTable:
             sites.append(key)
             prints.append(int(value, 16))
         table = TemplateTable(sites, np.array(prints, dtype=np.uint64), rows_of)
-        _TABLES[where] = (version, table)
+        _TABLES[where] = (version, table, time.monotonic() + _TABLE_TTL)
         return table
 
 
