@@ -233,6 +233,12 @@ def main() -> None:
             upgrade(engine)
             generate(options.seed, options.scale, folder / "world")
             (folder / "token").write_text(load(engine, folder / "world"))
+            if engine.dialect.name == "postgresql":
+                # fresh statistics, as autovacuum would give a store in use: right after a
+                # bulk load the planner has none, and one evidence query ran for minutes
+                autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+                with autocommit.connect() as connection:
+                    connection.execute(text("ANALYZE"))
             if options.db is None:
                 OUT.mkdir(exist_ok=True)
                 engine.dispose()
