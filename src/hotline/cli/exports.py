@@ -27,7 +27,7 @@ from hotline.sharing.matches import MATCH_EXPORT_COLUMNS, matches_export_rows
 from hotline.sharing.selectors import SELECTOR_EXPORT_COLUMNS, selector_rows
 from hotline.sharing.urls import URL_EXPORT_COLUMNS, url_rows
 from hotline.strategic.files import OutputError, atomic_output
-from hotline.urls.display import escape_controls, for_people
+from hotline.urls.display import escape_controls, rows_for_people
 
 app = typer.Typer(
     help=(
@@ -56,17 +56,6 @@ def _stdout_is_terminal() -> bool:
         return sys.stdout.isatty()
     except (AttributeError, ValueError):  # closed or not a real stream
         return False
-
-
-def _people(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
-    """Rows for people: every text cell (and each text in a list cell) made safe to show."""
-    for row in rows:
-        yield tuple(
-            for_people(v) if isinstance(v, str)
-            else [for_people(x) if isinstance(x, str) else x for x in v] if isinstance(v, list)
-            else v
-            for v in row
-        )  # fmt: skip
 
 
 def _controls_escaped(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
@@ -218,7 +207,7 @@ def _write(
 ) -> int:
     """Write the rows; ``people``: for people (see the module), else as stored."""
     if people:
-        rows = _people(rows)
+        rows = rows_for_people(rows)
     elif out_file is None and _stdout_is_terminal():
         rows = _controls_escaped(rows)
     if out_file is None:

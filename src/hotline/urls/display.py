@@ -20,6 +20,8 @@ and the exports meant for people.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from hotline.urls.defang import defang, defang_host, defang_text
 from hotline.urls.kinds import HOST_KINDS, SelectorKind
@@ -139,3 +141,14 @@ def _defang_kind(kind: str, value: str) -> str:
     if _WHOLE_URL.fullmatch(value):
         return defang(value)  # free text with URLs in it is defanged by for_people
     return value
+
+
+def rows_for_people(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """Rows for people: every text cell (and each text in a list cell) made safe to show."""
+    for row in rows:
+        yield tuple(
+            for_people(v) if isinstance(v, str)
+            else [for_people(x) if isinstance(x, str) else x for x in v] if isinstance(v, list)
+            else v
+            for v in row
+        )  # fmt: skip

@@ -291,6 +291,11 @@ def sites(
         return listing.sites(connection, where, limit, offset)
 
 
+# a list's ``site`` filter: any way a person names a site
+SiteFilter = Annotated[str | None, Query(max_length=2048, description=(
+    "A site: its key, a host or a URL of it (defanged or not)."))]  # fmt: skip
+
+
 @router.get(
     "/urls",
     summary="Canonical URLs, of one site or one host",
@@ -306,8 +311,7 @@ def urls(
     principal: ApiPrincipal,
     limit: Limit = 50,
     offset: Offset = 0,
-    site: Annotated[str | None, Query(max_length=2048, description=(
-        "A site: its key, a host or a URL of it (defanged or not)."))] = None,
+    site: SiteFilter = None,
     host: Annotated[str | None, Query(max_length=255, description=(
         "An exact host name (shop.example.test, defanged or not)."))] = None,
 ) -> dict[str, Any]:  # fmt: skip
@@ -332,8 +336,7 @@ def reports(
     principal: ApiPrincipal,
     limit: Limit = 50,
     offset: Offset = 0,
-    site: Annotated[str | None, Query(max_length=2048, description=(
-        "A site: its key, a host or a URL of it (defanged or not)."))] = None,
+    site: SiteFilter = None,
     url: Annotated[str | None, Query(max_length=8192, description=(
         "One URL (defanged or not), canonicalised as intake stores it."))] = None,
 ) -> dict[str, Any]:  # fmt: skip

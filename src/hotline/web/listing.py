@@ -34,8 +34,9 @@ from hotline.sharing.matches import MATCH_EXPORT_COLUMNS, matches_export_rows
 from hotline.sharing.selectors import SELECTOR_EXPORT_COLUMNS, selector_rows
 from hotline.sharing.urls import URL_EXPORT_COLUMNS, url_rows
 from hotline.urls import defang, defang_host, for_people
+from hotline.urls.display import rows_for_people
 from hotline.web import jobs
-from hotline.web.views import page, shown, site_ref, upload, when
+from hotline.web.views import page, report_row, shown, site_ref, upload, when
 
 # --- filters --------------------------------------------------------------------------------
 
@@ -121,18 +122,7 @@ def reports(
     there are (under the same filters)."""
     view = visibility.reports(connection, organisation, site=site, url=url, limit=limit,
                               offset=offset)  # fmt: skip
-    items = (
-        {
-            "source": shown(r.source),
-            "source_report_id": shown(r.source_report_id),
-            "reported_at": when(r.reported_at),
-            "url": defang(r.url),
-            "site_type": shown(r.site_type),
-            "commercial": r.commercial,
-            "note": shown(r.note),
-        }
-        for r in view.own
-    )
+    items = (report_row(r) for r in view.own)
     return page(items, view.own_total, limit, offset) | {"other_organisations": view.others}
 
 
@@ -217,17 +207,6 @@ def _refusal(name: str, kind: jobs.UploadKind, entry: Any) -> dict[str, Any]:
 EXPORT_BATCH = 2000  # rows per chunk sent
 
 
-def _for_people(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
-    """Rows for people: every text cell (and each text in a list cell) made safe to show."""
-    for row in rows:
-        yield tuple(
-            for_people(v) if isinstance(v, str)
-            else [for_people(x) if isinstance(x, str) else x for x in v] if isinstance(v, list)
-            else v
-            for v in row
-        )  # fmt: skip
-
-
 def _sites_export(connection: Connection, defanged: bool, own: set[str]) -> Iterator[Any]:
     rows = site_rows(connection)
     return ((defang_host(row[0]), *row[1:]) for row in rows) if defanged else rows
@@ -272,7 +251,7 @@ def export(
     columns, rows_of = EXPORTS[kind]
     with engine.connect() as connection:
         rows = rows_of(connection, defanged, own_sources(connection, organisation))
-        yield from _chunks(_for_people(rows) if defanged else rows, fmt, columns)
+        yield from _chunks(rows_for_people(rows) if defanged else rows, fmt, columns)
 
 
 def _chunks(rows: Iterator[Any], fmt: str, columns: Sequence[str]) -> Iterator[str]:

@@ -221,20 +221,22 @@ def _url(facts: intake.UrlFacts) -> dict[str, Any]:
     }
 
 
+def report_row(r: visibility.ReportRow) -> dict[str, Any]:
+    """One of the organisation's own reports, as a page or the API shows it."""
+    return {
+        "source": shown(r.source),
+        "source_report_id": shown(r.source_report_id),
+        "reported_at": when(r.reported_at),
+        "url": defang(r.url),
+        "site_type": shown(r.site_type),
+        "commercial": r.commercial,
+        "note": shown(r.note),
+    }
+
+
 def _reports(view: visibility.ReportView) -> dict[str, Any]:
     return {
-        "own": [
-            {
-                "source": shown(r.source),
-                "source_report_id": shown(r.source_report_id),
-                "reported_at": when(r.reported_at),
-                "url": defang(r.url),
-                "site_type": shown(r.site_type),
-                "commercial": r.commercial,
-                "note": shown(r.note),
-            }
-            for r in view.own
-        ],
+        "own": [report_row(r) for r in view.own],
         "own_total": view.own_total,
         "other_organisations": view.others,
     }
