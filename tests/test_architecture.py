@@ -73,6 +73,20 @@ ALLOWED: dict[str, frozenset[str]] = {
             "hotline.captures.models",
         }
     ),
+    "hotline.casework": frozenset(
+        {
+            "hotline.urls",
+            "hotline.store",
+            "hotline.accounts",
+            "hotline.quarantine",
+            "hotline.intake.models",
+            "hotline.captures.models",
+            "hotline.captures.page_class",
+            "hotline.hosting.models",
+            "hotline.attribution.models",
+            "hotline.hashes.pdq_index",
+        }
+    ),
     "hotline.strategic": frozenset(
         {
             "hotline.urls",
@@ -84,6 +98,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "hotline.attribution.models",
             "hotline.hashes.models",
             "hotline.hashes.queries",
+            "hotline.casework.queries",
         }
     ),
     "hotline.sharing": frozenset(
@@ -125,6 +140,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "hotline.pipeline",
             "hotline.hashes.queries",
             "hotline.strategic",
+            "hotline.casework",
         }
     ),
 }
@@ -135,6 +151,7 @@ EXCEPTIONS: dict[str, frozenset[str]] = {
         {
             "hotline.accounts.models",
             "hotline.captures.models",
+            "hotline.casework.models",
             "hotline.hashes.models",
             "hotline.hosting.models",
             "hotline.hosting.rdap_store",
@@ -233,6 +250,13 @@ NO_DATABASE: frozenset[str] = frozenset(
         "hotline.strategic.terminal",
         "hotline.strategic.files",
         "hotline.sharing.formats",
+        "hotline.casework.schemes",
+        "hotline.casework.rules",
+        "hotline.casework.routing",
+        "hotline.casework.timing",
+        "hotline.casework.states",
+        "hotline.casework.notices",
+        "hotline.casework.smtp",
     }
 )
 

@@ -14,6 +14,7 @@ from hotline import __version__
 from hotline.cli import (
     accounts,
     attribution,
+    casework,
     credentials,
     demo,
     exports,
@@ -70,6 +71,7 @@ app.add_typer(credentials.tokens_app, name="tokens")
 app.command("serve")(serve.serve)
 app.add_typer(lists.lists_app, name="lists")
 app.command("match")(lists.match)
+app.add_typer(casework.app, name="casework")
 
 
 def _version(value: bool) -> None:

@@ -7,6 +7,7 @@ from alembic import context
 import hotline.accounts.models  # registers the accounts and audit tables on Base
 import hotline.attribution.models  # registers the attribution tables on Base
 import hotline.captures.models  # registers the captures tables on Base
+import hotline.casework.models  # registers the casework tables on Base
 import hotline.hashes.models  # registers the hash list tables on Base
 import hotline.hosting.models  # registers the hosting tables on Base
 import hotline.hosting.rdap_store  # registers the RDAP look-up table on Base

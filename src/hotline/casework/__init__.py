@@ -1,0 +1,1 @@
+"""Casework: classification, notice and takedown, and time to removal."""

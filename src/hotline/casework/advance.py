@@ -1,0 +1,669 @@
+"""``hotline casework run``: bring every case up to a moment, and write the notices due.
+
+One run, as of ``now`` (the clock by default; tests and replays pass their own):
+
+1. collect removal evidence the store already holds: a capture of the URL whose page class
+   says the site is gone (an error, placeholder or suspended page) or back (a normal page),
+   and passive DNS that says its name stopped resolving — never by fetching the URL;
+2. replay each classified URL's facts (``hotline.casework.states``) and record the events
+   that are new, each timestamped, with its actor, and audited;
+3. route the URLs that need a notice (``hotline.casework.routing``, from their current
+   hosting), group them per recipient and write one notice per recipient as files
+   (``.eml``, JSON, CSV); referrals to law enforcement for URLs awaiting clearance likewise;
+4. optionally send the written notices by SMTP, after the transaction committed.
+
+A second run at the same moment writes nothing: every fact and event is already there.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from hotline.accounts.audit import record_event
+from hotline.accounts.roles import Actor, Permission
+from hotline.accounts.services import require
+from hotline.captures.models import Capture
+from hotline.captures.page_class import ERROR, NORMAL, PLACEHOLDER, SUSPENDED
+from hotline.casework.decisions import Counted, counted_decisions
+from hotline.casework.facts import _seen_row
+from hotline.casework.models import (
+    Case,
+    CaseEvent,
+    Clearance,
+    NoticeRow,
+    NoticeUrlRow,
+    RemovalEvidence,
+)
+from hotline.casework.notices import Notice, NoticeUrl, write_notice
+from hotline.casework.routing import HostingFacts, Route, route
+from hotline.casework.rules import Rules
+from hotline.casework.smtp import SmtpError, SmtpSettings, send
+from hotline.casework.states import CaseFacts, Decided, Noticed, Seen, State, Timeline, replay
+from hotline.hosting.models import HostingObservation, IpFactsRow, Provider, SiteHosting
+from hotline.intake.models import Report, Site, Url
+from hotline.store.types import utcnow
+from hotline.store.uow import unit_of_work
+from hotline.store.upsert import insert_ignore
+
+DOWN_CLASSES = frozenset({ERROR, PLACEHOLDER, SUSPENDED})
+_NOTICE_KINDS_FOR_CLOCK = frozenset({"hotline", "provider", "cdn", "unroutable"})
+
+
+@dataclass(slots=True)
+class Sender:
+    name: str = "hotline"
+    contact: str = "hotline@hotline.example"
+
+
+@dataclass(slots=True)
+class RunSummary:
+    now: datetime
+    cases: int = 0
+    events: int = 0
+    evidence: int = 0
+    notices: int = 0
+    urls_noticed: int = 0
+    renotices: int = 0
+    escalated: int = 0
+    referrals: int = 0
+    sent: int = 0
+    send_errors: int = 0
+    files: list[Path] = field(default_factory=list)
+    states: dict[str, int] = field(default_factory=dict)
+
+
+Progress = Callable[[str, int, int, int], None]
+
+
+def _quiet(what: str, done: int, total: int, items: int = 0) -> None:
+    return None
+
+
+def run(
+    engine: Engine,
+    actor: Actor,
+    rules: Rules,
+    out: Path,
+    *,
+    now: datetime | None = None,
+    sender: Sender | None = None,
+    smtp: SmtpSettings | None = None,
+    progress: Progress = _quiet,
+) -> RunSummary:
+    require(engine, actor, Permission.DECIDE, "casework.run", str(out))
+    moment = now or utcnow()
+    summary = RunSummary(moment)
+    who = sender or Sender()
+    with unit_of_work(engine) as connection:
+        counted = {
+            url_id: decided
+            for url_id, decided in counted_decisions(connection, rules.consensus).items()
+            if isinstance(decided, Counted)
+        }
+        summary.evidence = _collect_evidence(connection, actor, list(counted))
+        progress("cases", 0, len(counted), 0)
+        lines, facts = _replay_all(connection, counted, rules, moment)
+        due = {url_id: line.due for url_id, line in lines.items() if line.due}
+        hosting = _hosting(connection, list(counted))
+        due = _moved(connection, lines, facts, hosting, rules, due)
+        written = _notices(connection, actor, rules, who, out, moment, due, hosting, summary)
+        _referrals(connection, actor, rules, who, out, moment, lines, hosting, summary)
+        if written:  # the notices are facts now: replay the URLs they named
+            again, _ = _replay_all(connection, {k: counted[k] for k in written}, rules, moment)
+            lines.update(again)
+        summary.events = _store(connection, actor, counted, lines, hosting, moment)
+        summary.cases = len(lines)
+        for line in lines.values():
+            summary.states[line.state.value] = summary.states.get(line.state.value, 0) + 1
+        progress("cases", len(counted), len(counted), summary.events)
+        record_event(
+            connection,
+            actor,
+            "casework.run",
+            moment.isoformat(),
+            after={k: v for k, v in _counts(summary).items() if v},
+        )
+    if smtp is not None:
+        _send(engine, summary, smtp)
+    return summary
+
+
+def _counts(summary: RunSummary) -> dict[str, int]:
+    names = (
+        "cases",
+        "events",
+        "evidence",
+        "notices",
+        "urls_noticed",
+        "renotices",
+        "escalated",
+        "referrals",
+        "sent",
+        "send_errors",
+    )
+    return {name: int(getattr(summary, name)) for name in names}
+
+
+# -- evidence already in the store ----------------------------------------------------------
+
+
+def _collect_evidence(connection: Connection, actor: Actor, url_ids: list[int]) -> int:
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(url_ids), 500):
+        chunk = url_ids[start : start + 500]
+        captures = connection.execute(
+            select(Capture.id, Capture.url_id, Capture.captured_at, Capture.page_class).where(
+                Capture.url_id.in_(chunk),
+                Capture.page_class.in_([*DOWN_CLASSES, NORMAL]),
+            )
+        )
+        for capture_id, url_id, at, page_class in captures:
+            up = page_class == NORMAL
+            detail = f"capture {capture_id}: {page_class} page"
+            rows.append(_seen_row(url_id, at, up, "capture", detail, actor.name))
+        gone = connection.execute(
+            select(Url.id, HostingObservation.first_seen)
+            .join(HostingObservation, HostingObservation.host == Url.host)
+            .where(Url.id.in_(chunk), HostingObservation.status == "nxdomain")
+        )
+        for url_id, at in gone:
+            rows.append(
+                _seen_row(url_id, at, False, "pdns", "the name stopped resolving", actor.name)
+            )
+    if not rows:
+        return 0
+    unique = {row["digest"]: row for row in rows}
+    stmt = insert_ignore(connection, RemovalEvidence.__table__, ["digest"])
+    return len(connection.execute(stmt.returning(RemovalEvidence.id), list(unique.values())).all())
+
+
+# -- replay ---------------------------------------------------------------------------------
+
+
+def _replay_all(
+    connection: Connection, counted: dict[int, Counted], rules: Rules, now: datetime
+) -> tuple[dict[int, Timeline], dict[int, CaseFacts]]:
+    ids = list(counted)
+    reported = _first_reports(connection, ids)
+    cleared: dict[int, datetime] = {}
+    seen: dict[int, list[Seen]] = defaultdict(list)
+    noticed: dict[int, list[Noticed]] = defaultdict(list)
+    hosting = _hosting(connection, ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for url_id, at in connection.execute(
+            select(Clearance.url_id, func.min(Clearance.cleared_at))
+            .where(Clearance.url_id.in_(chunk))
+            .group_by(Clearance.url_id)
+        ):
+            cleared[url_id] = at
+        for url_id, at, up, source in connection.execute(
+            select(
+                RemovalEvidence.url_id,
+                RemovalEvidence.observed_at,
+                RemovalEvidence.up,
+                RemovalEvidence.source,
+            ).where(RemovalEvidence.url_id.in_(chunk))
+        ):
+            seen[url_id].append(Seen(at, bool(up), source))
+        per_notice: dict[tuple[int, int], tuple[datetime, str, list[str]]] = {}
+        for url_id, _notice_id, at, reason, recipient, kind in connection.execute(
+            select(
+                NoticeUrlRow.url_id,
+                NoticeUrlRow.notice_id,
+                NoticeRow.created_at,
+                NoticeUrlRow.reason,
+                NoticeRow.recipient,
+                NoticeRow.kind,
+            )
+            .join(NoticeRow, NoticeRow.id == NoticeUrlRow.notice_id)
+            .where(NoticeUrlRow.url_id.in_(chunk))
+        ):
+            if kind not in _NOTICE_KINDS_FOR_CLOCK:
+                continue  # a referral to law enforcement does not start the takedown clock
+            key = (url_id, int(at.timestamp()))
+            entry = per_notice.setdefault(key, (at, reason, []))
+            entry[2].append(recipient)
+        for (url_id, _), (at, reason, recipients) in per_notice.items():
+            noticed[url_id].append(Noticed(at, reason, tuple(sorted(recipients))))
+    lines: dict[int, Timeline] = {}
+    facts: dict[int, CaseFacts] = {}
+    renotice = timedelta(hours=rules.renotice_hours)
+    for url_id, decided in counted.items():
+        routes = route(_facts(hosting, url_id), rules, cleared=False)
+        needs = any(r.kind == "law-enforcement" for r in routes)
+        case = CaseFacts(
+            reported_at=reported.get(url_id) or decided.at,
+            decision=Decided(
+                decided.at, decided.scheme, decided.code, decided.illegal, decided.analysts[-1]
+            ),
+            needs_clearance=needs,
+            cleared_at=cleared.get(url_id),
+            seen=tuple(seen.get(url_id, ())),
+            notices=tuple(sorted(noticed.get(url_id, ()), key=lambda n: n.at)),
+        )
+        facts[url_id] = case
+        lines[url_id] = replay(case, now, renotice)
+    return lines, facts
+
+
+def _first_reports(connection: Connection, ids: list[int]) -> dict[int, datetime]:
+    found: dict[int, datetime] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for url_id, at in connection.execute(
+            select(Report.url_id, func.min(Report.reported_at))
+            .where(Report.url_id.in_(chunk))
+            .group_by(Report.url_id)
+        ):
+            found[url_id] = at
+        for url_id, at in connection.execute(
+            select(Url.id, Url.created_at).where(Url.id.in_(chunk))
+        ):
+            found.setdefault(url_id, at)  # captured, never reported: known since then
+    return found
+
+
+# -- hosting and routing --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    facts: HostingFacts
+    country: str | None  # as the hosting table has it: ISO code or behind-cdn/onion/unknown
+    asn: int | None
+    provider: str | None
+    ip: str | None
+
+
+def _hosting(connection: Connection, ids: list[int]) -> dict[int, Place]:
+    found: dict[int, Place] = {}
+    names = dict(connection.execute(select(Provider.asn, Provider.name)).all())
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = connection.execute(
+            select(
+                Url.id.label("url_id"),
+                SiteHosting.status,
+                SiteHosting.country,
+                SiteHosting.ip,
+                SiteHosting.asn,
+                SiteHosting.provider,
+                SiteHosting.cdn,
+                SiteHosting.origin_country,
+                IpFactsRow.abuse_emails,
+                IpFactsRow.as_org,
+            )
+            .join(Site, Site.id == Url.site_id)
+            .join(SiteHosting, SiteHosting.site_key == Site.key)
+            .outerjoin(IpFactsRow, IpFactsRow.ip == SiteHosting.ip)
+            .where(Url.id.in_(chunk))
+        )
+        for hosting in rows:
+            url_id = hosting.url_id
+            named = names.get(hosting.asn) if hosting.asn is not None else None
+            provider = named or hosting.provider or hosting.as_org
+            behind = hosting.status == "behind-cdn"
+            facts = HostingFacts(
+                country=None if behind or hosting.status != "hosted" else hosting.country,
+                asn=None if behind else hosting.asn,
+                provider=None if behind else provider,
+                abuse=() if behind else tuple(hosting.abuse_emails or ()),
+                cdn=(hosting.cdn or provider or "CDN") if behind else None,
+                origin_country=hosting.origin_country if behind else None,
+            )
+            found[url_id] = Place(facts, hosting.country, hosting.asn, provider, hosting.ip)
+    return found
+
+
+def _facts(hosting: dict[int, Place], url_id: int) -> HostingFacts:
+    place = hosting.get(url_id)
+    return place.facts if place else HostingFacts()
+
+
+def _moved(
+    connection: Connection,
+    lines: dict[int, Timeline],
+    facts: dict[int, CaseFacts],
+    hosting: dict[int, Place],
+    rules: Rules,
+    due: dict[int, str],
+) -> dict[int, str]:
+    """A noticed URL still up whose routing now names other recipients: notice them anew."""
+    for url_id, line in lines.items():
+        if line.state is not State.NOTIFIED or due.get(url_id) == "reappeared":
+            continue
+        last = facts[url_id].notices[-1] if facts[url_id].notices else None
+        if last is None:
+            continue
+        routes = route(_facts(hosting, url_id), rules, cleared=True)
+        now_to = tuple(sorted(r.recipient for r in routes))
+        if now_to != tuple(sorted(last.recipients)):
+            due[url_id] = "moved"
+    return due
+
+
+# -- notices --------------------------------------------------------------------------------
+
+
+def _new_notice(
+    connection: Connection,
+    actor: Actor,
+    first: Route,
+    moment: datetime,
+    escalated: bool,
+    out: Path,
+) -> tuple[int, str]:
+    notice_id = connection.execute(
+        insert(NoticeRow).returning(NoticeRow.id),
+        {
+            "number": uuid.uuid4().hex[:16],
+            "recipient": first.recipient,
+            "kind": first.kind,
+            "name": first.name,
+            "contact": first.contact,
+            "created_at": moment,
+            "escalated": escalated,
+            "directory": str(out),
+            "created_by": actor.name,
+        },
+    ).scalar_one()
+    number = f"N-{notice_id:06d}"
+    connection.execute(update(NoticeRow).where(NoticeRow.id == notice_id).values(number=number))
+    return int(notice_id), number
+
+
+def _previous(connection: Connection, ids: list[int]) -> dict[tuple[int, str], int]:
+    """(URL id, recipient) → notices that recipient already had for the URL."""
+    found: dict[tuple[int, str], int] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for url_id, recipient, count in connection.execute(
+            select(NoticeUrlRow.url_id, NoticeRow.recipient, func.count())
+            .join(NoticeRow, NoticeRow.id == NoticeUrlRow.notice_id)
+            .where(NoticeUrlRow.url_id.in_(chunk))
+            .group_by(NoticeUrlRow.url_id, NoticeRow.recipient)
+        ):
+            found[(url_id, recipient)] = int(count)
+    return found
+
+
+def _issue(
+    connection: Connection,
+    actor: Actor,
+    rules: Rules,
+    sender: Sender,
+    out: Path,
+    moment: datetime,
+    to: Route,
+    members: list[tuple[int, int, str]],
+    hosting: dict[int, Place],
+    escalated: bool,
+) -> tuple[str, list[Path]]:
+    """One notice to ``to`` naming ``members`` (URL id, sequence, reason): its rows and files."""
+    notice_id, number = _new_notice(connection, actor, to, moment, escalated, out)
+    connection.execute(
+        insert(NoticeUrlRow),
+        [{"notice_id": notice_id, "url_id": u, "sequence": s, "reason": r} for u, s, r in members],
+    )
+    ids = [u for u, _, _ in members]
+    urls = _url_texts(connection, ids)
+    reported = _first_reports(connection, ids)
+    decided = counted_decisions(connection, rules.consensus, ids)
+    notice = Notice(
+        id=number,
+        created_at=moment,
+        recipient=to.recipient,
+        kind=to.kind,
+        name=to.name,
+        contact=to.contact,
+        sender_name=sender.name,
+        sender_contact=sender.contact,
+        escalated=escalated,
+        urls=tuple(
+            _notice_url(urls[u], s, decided.get(u), hosting.get(u), reported[u])
+            for u, s, _ in members
+        ),
+    )
+    return number, write_notice(out, notice)
+
+
+def _notices(
+    connection: Connection,
+    actor: Actor,
+    rules: Rules,
+    sender: Sender,
+    out: Path,
+    moment: datetime,
+    due: dict[int, str],
+    hosting: dict[int, Place],
+    summary: RunSummary,
+) -> set[int]:
+    if not due:
+        return set()
+    ids = sorted(due)
+    previous = _previous(connection, ids)
+    groups: dict[str, tuple[Route, list[tuple[int, int, str]]]] = {}
+    for url_id in ids:
+        for found in route(_facts(hosting, url_id), rules, cleared=True):
+            sequence = previous.get((url_id, found.recipient), 0) + 1
+            groups.setdefault(found.recipient, (found, []))[1].append(
+                (url_id, sequence, due[url_id])
+            )
+    for recipient in sorted(groups):
+        first, members = groups[recipient]
+        escalated = any(sequence >= rules.escalate_after for _, sequence, _ in members)
+        number, files = _issue(
+            connection, actor, rules, sender, out, moment, first, members, hosting, escalated
+        )
+        summary.files.extend(files)
+        summary.notices += 1
+        summary.escalated += int(escalated)
+        summary.renotices += sum(1 for u, _, _ in members if due[u] == "renotice")
+        record_event(
+            connection,
+            actor,
+            "casework.notice",
+            number,
+            after={
+                "recipient": recipient,
+                "kind": first.kind,
+                "urls": len(members),
+                "escalated": escalated,
+            },
+        )
+    summary.urls_noticed = len(ids)
+    return set(ids)
+
+
+def _notice_url(
+    url: str, sequence: int, decided: Any, place: Place | None, reported: datetime
+) -> NoticeUrl:
+    scheme = decided.scheme if isinstance(decided, Counted) else ""
+    code = decided.code if isinstance(decided, Counted) else ""
+    return NoticeUrl(
+        url=url,
+        reported_at=reported,
+        scheme=scheme,
+        code=code,
+        ip=place.ip if place else None,
+        country=place.country if place else None,
+        asn=place.asn if place else None,
+        sequence=sequence,
+    )
+
+
+def _url_texts(connection: Connection, ids: list[int]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found.update(
+            connection.execute(select(Url.id, Url.canonical).where(Url.id.in_(chunk))).all()
+        )
+    return found
+
+
+def _referrals(
+    connection: Connection,
+    actor: Actor,
+    rules: Rules,
+    sender: Sender,
+    out: Path,
+    moment: datetime,
+    lines: dict[int, Timeline],
+    hosting: dict[int, Place],
+    summary: RunSummary,
+) -> None:
+    """One referral to law enforcement per URL awaiting clearance, never repeated."""
+    waiting = [u for u, line in lines.items() if line.state is State.AWAITING_CLEARANCE]
+    if not waiting:
+        return
+    referred = {u for (u, recipient) in _previous(connection, waiting) if recipient == "police"}
+    fresh = [u for u in waiting if u not in referred]
+    if not fresh:
+        return
+    routes = {u: route(_facts(hosting, u), rules, cleared=False) for u in fresh}
+    police = next(r for rs in routes.values() for r in rs if r.kind == "law-enforcement")
+    members = [(u, 1, "clearance") for u in fresh]
+    number, files = _issue(
+        connection, actor, rules, sender, out, moment, police, members, hosting, False
+    )
+    summary.files.extend(files)
+    summary.referrals += len(fresh)
+    record_event(connection, actor, "casework.referral", number, after={"urls": len(fresh)})
+
+
+# -- cases and events -----------------------------------------------------------------------
+
+
+def _store(
+    connection: Connection,
+    actor: Actor,
+    counted: dict[int, Counted],
+    lines: dict[int, Timeline],
+    hosting: dict[int, Place],
+    moment: datetime,
+) -> int:
+    ids = list(lines)
+    stored: dict[int, set[tuple[str, datetime]]] = defaultdict(set)
+    cases: dict[int, Any] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for url_id, state, at in connection.execute(
+            select(CaseEvent.url_id, CaseEvent.state, CaseEvent.at).where(
+                CaseEvent.url_id.in_(chunk)
+            )
+        ):
+            stored[url_id].add((state, at))
+        for case in connection.execute(select(Case).where(Case.url_id.in_(chunk))):
+            cases[case.url_id] = case
+    new_events: list[dict[str, Any]] = []
+    urls = _url_texts(connection, ids)
+    for url_id, line in lines.items():
+        decided = counted[url_id]
+        for event in line.events:
+            if (event.state.value, event.at) in stored[url_id]:
+                continue
+            by_analyst = event.state in (State.CLASSIFIED, State.NOT_ILLEGAL)
+            name = ",".join(decided.analysts) if by_analyst else actor.name
+            detail = {"via": decided.via} if by_analyst else None
+            new_events.append(
+                {
+                    "url_id": url_id,
+                    "state": event.state.value,
+                    "at": event.at,
+                    "actor": name[:64],
+                    "reason": event.reason,
+                    "detail": detail,
+                    "recorded_at": moment,
+                }
+            )
+            record_event(
+                connection,
+                actor,
+                "casework.state",
+                urls.get(url_id, str(url_id))[:500],
+                after={
+                    "state": event.state.value,
+                    "at": event.at.isoformat(),
+                    "by": name,
+                    "reason": event.reason,
+                },
+            )
+        _upsert_case(connection, cases.get(url_id), url_id, decided, line, hosting, moment)
+    if new_events:
+        connection.execute(insert(CaseEvent), new_events)
+    return len(new_events)
+
+
+def _upsert_case(
+    connection: Connection,
+    case: Any,
+    url_id: int,
+    decided: Counted,
+    line: Timeline,
+    hosting: dict[int, Place],
+    moment: datetime,
+) -> None:
+    current = line.events[-1]
+    values: dict[str, Any] = {
+        "state": current.state.value,
+        "state_at": current.at,
+        "reported_at": line.events[0].at,
+        "classified_at": decided.at,
+        "scheme": decided.scheme,
+        "code": decided.code,
+        "illegal": decided.illegal,
+        "first_notice_at": line.first_notice_at,
+        "last_notice_at": line.last_notice_at,
+        "removed_at": line.removed_at,
+        "gone_at": line.gone_at,
+        "reappearances": line.reappearances,
+        "updated_at": moment,
+    }
+    place = hosting.get(url_id)
+    # the hosting a case is counted under is the one its first notice went to: set once
+    if line.first_notice_at is not None and (case is None or case.first_notice_at is None):
+        values |= {
+            "country": place.country if place else None,
+            "asn": place.asn if place else None,
+            "provider": place.provider if place else None,
+        }
+    if case is None:
+        if "country" not in values:
+            values |= {
+                "country": place.country if place else None,
+                "asn": place.asn if place else None,
+                "provider": place.provider if place else None,
+            }
+        connection.execute(insert(Case), {"url_id": url_id, **values})
+    else:
+        connection.execute(update(Case).where(Case.url_id == url_id).values(**values))
+
+
+def _send(engine: Engine, summary: RunSummary, smtp: SmtpSettings) -> None:
+    for path in summary.files:
+        if path.suffix != ".eml":
+            continue
+        number = path.stem
+        error: str | None = None
+        try:
+            send(path.read_bytes(), smtp)
+        except SmtpError as failure:
+            error = str(failure)
+        with unit_of_work(engine) as connection:
+            connection.execute(
+                update(NoticeRow)
+                .where(NoticeRow.number == number)
+                .values(sent_at=None if error else utcnow(), send_error=error)
+            )
+        summary.sent += int(error is None)
+        summary.send_errors += int(error is not None)
