@@ -4,6 +4,7 @@ routing per rule, notices and re-notices on a controlled clock, states, statisti
 from __future__ import annotations
 
 import email
+import json
 import email.policy
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -419,3 +420,8 @@ def test_the_command_line_walks_a_case_from_queue_to_statistics(world: World, db
     assert "http://" not in shown
     assert '"same-day": 1' in cli("casework", "stats", "--json")
     assert "provider:AS64502" in cli("casework", "notices")
+    exported = cli("export", "cases", "--format", "jsonl").splitlines()
+    [row] = [json.loads(line) for line in exported if line.startswith("{")]
+    assert row["url"] == URLS["abroad"]  # exact for tools; --defang for people
+    assert (row["state"], row["country"]) == ("removed", "US")
+    assert "abroad[.]test" in cli("export", "cases", "--defang")

@@ -11,7 +11,7 @@ first removal seen after that notice; buckets and medians come from
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -342,13 +342,14 @@ def notices(
     ]
 
 
-def case_rows(connection: Connection) -> Iterable[dict[str, Any]]:
-    """One row per case, for ``hotline export cases``: exact URL and every timestamp."""
+CASE_EXPORT_COLUMNS = ("url", *CASE_FIELDS)
+
+
+def case_rows(connection: Connection) -> Iterator[tuple[Any, ...]]:
+    """One row per case, for ``hotline export cases``: the exact URL and every timestamp."""
     stmt = select(Url.canonical, Case).join(Url, Url.id == Case.url_id).order_by(Case.url_id)
     for case in connection.execute(stmt):
-        row = {"url": case.canonical}
-        row.update(_case_dict(case) or {})
-        yield row
+        yield (case.canonical, *(getattr(case, name) for name in CASE_FIELDS))
 
 
 __all__ = ["BUCKETS", "GROUPS", "Stat", "case_rows", "case_view", "notices", "queue", "stats"]

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 import typer
 
+from hotline.casework.queries import CASE_EXPORT_COLUMNS, case_rows
 from hotline.cli.console import err, fail, markup_path
 from hotline.cli.context import state
 from hotline.sharing.formats import write_rows
@@ -156,6 +157,44 @@ def export_matches(
     if not state(ctx).quiet:
         where = f" to {markup_path(out_file)}" if out_file else ""
         err.print(f"[dim]exported {count:,} match(es){where}[/]")
+
+
+@app.command("cases")
+def export_cases(
+    ctx: typer.Context,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="Output format.")
+    ] = ExportFormat.csv,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help=OUT_HELP, show_default=False)
+    ] = None,
+    defanged: Annotated[
+        bool | None,
+        typer.Option(
+            "--defang/--no-defang",
+            help="Defang URLs (for people). Default: defanged on a terminal only.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """One row per casework case (run [bold]hotline casework run[/] first): URL, state and
+    since when, first report, decision, first and last notice, removal, gone before notice,
+    re-appearances, and the hosting the first notice went to.
+
+    [bold]Examples[/]
+
+      hotline export cases --format csv --out cases.csv
+      hotline export cases --format jsonl | head
+    """
+    out_file = output_file(out_file)
+    engine = state(ctx).ready_engine()
+    if defanged is None:
+        defanged = out_file is None and _stdout_is_terminal()
+    with engine.connect() as connection:
+        count = _write(case_rows(connection), CASE_EXPORT_COLUMNS, fmt, out_file, people=defanged)
+    if not state(ctx).quiet:
+        where = f" to {markup_path(out_file)}" if out_file else ""
+        err.print(f"[dim]exported {count:,} case(s){where}[/]")
 
 
 @app.command("selectors")
