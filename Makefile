@@ -23,8 +23,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-test: lint  ## lint, type-check, and run every test on SQLite and PostgreSQL
-	$(BIN)/pytest
+test: lint  ## lint, type-check, and run every test on SQLite and PostgreSQL (two workers)
+	$(BIN)/pytest -n 2 --dist loadfile
 
 bench: $(STAMP)  ## speed measurements (see docs/benchmarks.md)
 	$(BIN)/python -m benchmarks.ingest

@@ -19,6 +19,12 @@ from sqlalchemy.engine import make_url
 from hotline.store.engine import make_engine, normalise_url
 from hotline.store.migrate import upgrade
 
+# pytest-xdist sets COLUMNS=80 and LINES=24 in its workers; the CLI's consoles (and the
+# commands the tests start) would then wrap messages at 80 columns, unlike any other run.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
+
 PG_ADMIN_URL = normalise_url(
     os.environ.get("HOTLINE_TEST_PG", "postgresql://127.0.0.1:5432/postgres")
 )

@@ -5,6 +5,7 @@ UPDATE and DELETE on the trail."""
 
 from __future__ import annotations
 
+import csv
 import itertools
 import json
 from collections.abc import Iterator
@@ -79,6 +80,17 @@ COMMANDS: dict[str, str | None] = {
     "lists held": None,
     "lists show": None,
     "lists release": "match.release",
+    "casework schemes": "casework.scheme",  # lists them; with --import it writes
+    "casework classify": "casework.classify",
+    "casework import": "casework.import",
+    "casework clear": "casework.clear",
+    "casework check": "casework.check",
+    "casework run": "casework.run",  # also one event per notice and state change (test_casework)
+    "casework queue": None,
+    "casework show": None,
+    "casework notices": None,
+    "casework stats": None,
+    "export cases": None,
 }
 
 
@@ -124,6 +136,13 @@ def _writes(world: Path, tmp_path: Path) -> list[tuple[str, str, list[str]]]:
     warc = sorted((world / "captures").glob("*.warc.gz"))[0]
     hashes = tmp_path / "partner.csv"
     hashes.write_text("kind,value\nmd5,0123456789abcdef0123456789abcdef\n", encoding="utf-8")
+    with (world / "reports.csv").open(encoding="utf-8") as handle:
+        url = next(csv.DictReader(handle))["url"]
+    decisions = tmp_path / "decisions.jsonl"
+    decisions.write_text(json.dumps({"url": url, "scheme": "uk", "code": "B", "analyst": "ana",
+                                     "decided_at": "2026-03-01T10:00:00Z"}) + "\n")  # fmt: skip
+    scheme = tmp_path / "national.csv"
+    scheme.write_text("scheme,code,label,illegal\nnational-xx,1,category 1,true\n")
     return [
         ("ana", "intake.reports", ["ingest", "reports", str(world / "reports.csv")]),
         ("ana", "captures.import", ["ingest", "captures", "--processors",
@@ -146,6 +165,17 @@ def _writes(world: Path, tmp_path: Path) -> list[tuple[str, str, list[str]]]:
         ("ana", "lists.enable", ["lists", "enable", "partner"]),
         ("ana", "match", ["match"]),
         ("ana", "match.release", ["lists", "release", "1"]),
+        # run first, while nothing is classified: then it is one event, the run's own
+        ("ana", "casework.run", ["casework", "run", "--out", str(tmp_path / "notices"),
+                                 "--now", "2026-01-01T00:00:00Z"]),
+        ("ana", "casework.classify", ["casework", "classify", url, "interpol:baseline",
+                                      "--at", "2026-03-01T09:00:00Z"]),
+        ("ana", "casework.import.decisions", ["casework", "import", "decisions",
+                                              str(decisions)]),
+        ("ana", "casework.clear", ["casework", "clear", url, "--at", "2026-03-02T10:00:00Z"]),
+        ("ana", "casework.check", ["casework", "check", url, "--down",
+                                   "--at", "2026-03-03T10:00:00Z"]),
+        ("ana", "casework.scheme", ["casework", "schemes", "--import", str(scheme)]),
         ("alice", "orgs.add", ["orgs", "add", "hotline-south"]),
         ("alice", "users.add", ["users", "add", "bob", "--org", "hotline-north", "--role",
                                 "viewer"]),

@@ -229,7 +229,9 @@ HEADER = "scheme,code,label,illegal\n"
         (HEADER + 'nat,1,one,"yes\n"\nnat,2,two,perhaps\n', ":4: illegal: 'perhaps'"),
         (HEADER + 'nat,1,"one\nline two",yes\n', ":2: label: holds a control character"),
         (HEADER + "nat,1,o\x00ne,yes\n", ":2: label: holds a control character"),
-        (HEADER + 'nat,1,"' + "x" * 200_000 + '",yes\n', "not CSV"),
+        # refused either way: by the csv module's field limit (131,072 by default; other
+        # readers in the same process may raise it) or by the label's own limit
+        (HEADER + 'nat,1,"' + "x" * 200_000 + '",yes\n', "not CSV|longer than 200 characters"),
     ],
 )
 def test_csv_errors_are_located(tmp_path: Path, text: str, message: str) -> None:
@@ -237,7 +239,7 @@ def test_csv_errors_are_located(tmp_path: Path, text: str, message: str) -> None
     with pytest.raises(SchemeError) as raised:
         load_scheme(path)
     assert str(raised.value).startswith(str(path))
-    assert message in str(raised.value)
+    assert any(part in str(raised.value) for part in message.split("|"))
 
 
 def test_unreadable_scheme_files(tmp_path: Path) -> None:

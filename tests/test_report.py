@@ -68,7 +68,8 @@ def test_numbers_equal_the_truth(db_url: str, world: Path) -> None:
     assert "distributors operated" in assessment.headline
     assert assessment.headline.startswith(f"Of {len(truth['urls']):,} unique URLs")
     assert [s.key for s in assessment.sections] == [
-        "scale", "hosting", "brands", "payment", "site_types", "trends", "known_media", "method",
+        "scale", "hosting", "brands", "payment", "site_types", "trends", "known_media",
+        "takedown", "method",
     ]  # fmt: skip
 
 

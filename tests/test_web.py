@@ -33,7 +33,7 @@ from hotline.store.migrate import upgrade
 from hotline.strategic.pdf import find_chromium
 from hotline.web.app import Settings, WebSetupError, create_app
 from hotline.web.security import CONTENT_SECURITY_POLICY
-from tests import web_matrix_api, web_matrix_oidc, web_matrix_people
+from tests import web_matrix_api, web_matrix_casework, web_matrix_oidc, web_matrix_people
 from tests.conftest import BACKENDS, PG_ADMIN_URL
 from tests.web_world import PASSWORD, ROLES, Web, make_world, page_csrf, seed, sign_in
 
@@ -174,7 +174,7 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/admin/tokens/revoke"): (303, 403, 403, 422, 403),  # admin: no such token
     ("GET", "/static"): _all(200),
 }
-PARTS = (web_matrix_api, web_matrix_oidc, web_matrix_people)
+PARTS = (web_matrix_api, web_matrix_casework, web_matrix_oidc, web_matrix_people)
 for _part in PARTS:
     MATRIX.update(_part.MATRIX)
 

@@ -20,7 +20,14 @@ from sqlalchemy import Connection, func, select
 
 from hotline.attribution.models import Brand, SiteAttribution
 from hotline.casework.decisions import Counted, counted_decisions, find_target
-from hotline.casework.models import Case, CaseEvent, Classification, NoticeRow, NoticeUrlRow
+from hotline.casework.models import (
+    Case,
+    CaseEvent,
+    Classification,
+    Clearance,
+    NoticeRow,
+    NoticeUrlRow,
+)
 from hotline.casework.timing import BUCKETS, bucket_counts, median_hours, profile
 from hotline.intake.models import Report, Url
 
@@ -352,4 +359,34 @@ def case_rows(connection: Connection) -> Iterator[tuple[Any, ...]]:
         yield (case.canonical, *(getattr(case, name) for name in CASE_FIELDS))
 
 
+def decision_moments(connection: Connection) -> list[datetime]:
+    """Every distinct moment a decision or a clearance took effect, in order: the moments a
+    replay of imported history runs ``casework run`` at (``hotline demo``, the tests), so each
+    notice goes out when the hotline that decided would have written it."""
+    moments = set(connection.scalars(select(Classification.decided_at).distinct()))
+    moments |= set(connection.scalars(select(Clearance.cleared_at).distinct()))
+    return sorted(moments)
+
+
 __all__ = ["BUCKETS", "GROUPS", "Stat", "case_rows", "case_view", "notices", "queue", "stats"]
+
+
+def decision_organisations(
+    connection: Connection, target: str
+) -> dict[tuple[str, datetime, str, str], str | None]:
+    """The organisation of each direct decision on one URL, keyed ``(analyst, decided_at,
+    scheme, code)`` as :func:`case_view` lists them (None: imported from a file). A front end
+    that shows a decision's note only to the deciding organisation matches by this key."""
+    found = find_target(connection, target)
+    if found.url_id is None:
+        return {}
+    rows = connection.execute(
+        select(
+            Classification.analyst,
+            Classification.decided_at,
+            Classification.scheme,
+            Classification.code,
+            Classification.organisation,
+        ).where(Classification.url_id == found.url_id)
+    )
+    return {(a, at, scheme, code): org for a, at, scheme, code, org in rows}

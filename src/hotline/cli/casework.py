@@ -35,7 +35,7 @@ app = typer.Typer(
     help=(
         "Casework: classification under named schemes, notice and takedown, and time to "
         "removal. Decisions propagate: a URL or medium decided once shows as decided "
-        "everywhere it appears.\n\n[bold]A day's work[/]\n\n"
+        "everywhere it appears.\n\n[bold]Examples[/] (a day's work)\n\n"
         "  hotline casework queue\n"
         "  hotline casework classify shop.example/item/1 interpol:baseline\n"
         "  hotline casework run --rules casework.toml --out notices/\n"
@@ -110,7 +110,8 @@ def schemes_command(
     if import_file is not None:
         try:
             scheme = load_scheme(import_file)
-            count = save_scheme(engine, app_state.actor(), scheme)
+            with refusals_exit():
+                count = save_scheme(engine, app_state.actor(), scheme)
         except (SchemeError, DecisionError) as error:
             raise fail(str(error)) from error
         err.print(f"scheme {escape(scheme.name)}: {count} code(s) saved")
@@ -157,16 +158,17 @@ def classify_command(
     app_state = state(ctx)
     engine = app_state.ready_engine()
     try:
-        found, chosen, added = classify(
-            engine,
-            app_state.actor(),
-            target,
-            scheme,
-            code,
-            at=_time(at, "--at"),
-            note=note,
-            pdq=pdq,
-        )
+        with refusals_exit():
+            found, chosen, added = classify(
+                engine,
+                app_state.actor(),
+                target,
+                scheme,
+                code,
+                at=_time(at, "--at"),
+                note=note,
+                pdq=pdq,
+            )
     except DecisionError as error:
         raise fail(str(error)) from error
     shown = found.url if found.kind == "url" else f"sha256:{found.sha256}"
@@ -240,7 +242,8 @@ def clear_command(
     app_state = state(ctx)
     engine = app_state.ready_engine()
     try:
-        added = record_clearance(engine, app_state.actor(), url, _time(at, "--at"))
+        with refusals_exit():
+            added = record_clearance(engine, app_state.actor(), url, _time(at, "--at"))
     except (DecisionError, FactError) as error:
         raise fail(str(error)) from error
     err.print("cleared" if added else "already cleared at that time")
@@ -265,7 +268,8 @@ def check_command(
     app_state = state(ctx)
     engine = app_state.ready_engine()
     try:
-        added = record_check(engine, app_state.actor(), url, up, _time(at, "--at"))
+        with refusals_exit():
+            added = record_check(engine, app_state.actor(), url, up, _time(at, "--at"))
     except (DecisionError, FactError) as error:
         raise fail(str(error)) from error
     err.print(("recorded" if added else "already recorded") + f": {'up' if up else 'down'}")
@@ -326,15 +330,16 @@ def run_command(
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise fail(f"{out_dir}: cannot create the folder ({error.strerror})") from error
-    summary = run(
-        engine,
-        app_state.actor(),
-        rules,
-        out_dir,
-        now=_time(now, "--now"),
-        sender=Sender(sender_name, sender_address),
-        smtp=smtp,
-    )
+    with refusals_exit():
+        summary = run(
+            engine,
+            app_state.actor(),
+            rules,
+            out_dir,
+            now=_time(now, "--now"),
+            sender=Sender(sender_name, sender_address),
+            smtp=smtp,
+        )
     if app_state.quiet:
         return
     table = Table(

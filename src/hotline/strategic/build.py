@@ -37,6 +37,7 @@ from hotline import __version__
 from hotline.attribution.method import band
 from hotline.attribution.models import AttributionRun, Brand, SiteAttribution
 from hotline.captures.models import MediaHash, SelectorValue, SiteSelector
+from hotline.casework.queries import BUCKETS, Stat, provider_names, stats
 from hotline.hashes.models import HashList
 from hotline.hashes.queries import known_condition
 from hotline.hosting.current import HOSTING_LABELS
@@ -63,6 +64,19 @@ _SITES = DbTable(
     prefixes=["TEMPORARY"],
 )  # fmt: skip
 _TOP = 15
+# The removal-time buckets of hotline.casework.timing, as people read them.
+BUCKET_LABELS = {
+    "same-day": "same day (under 24 h)",
+    "under-3-days": "under 3 days",
+    "under-7-days": "under 7 days",
+    "under-42-days": "under 42 days",
+    "over-42-days": "42 days or more",
+    "not-removed": "not removed",
+}
+NO_CASEWORK = (
+    "There is no casework data: no URL has been noticed yet, so there are no removal times "
+    "to report."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,6 +524,115 @@ class Builder:
             .limit(_TOP)
         )  # fmt: skip
 
+    # -- notice and takedown (casework) -----------------------------------------------------
+
+    def casework_window(self) -> tuple[datetime | None, datetime]:
+        """The moments the takedown figures cover: URLs first noticed from the start of the
+        period up to the earlier of the period's end and the as-of moment, with removals
+        counted up to that same moment (``hotline casework stats --since --until``)."""
+        since = (
+            datetime.combine(self.scope.date_from, time(), UTC)
+            if self.scope.date_from is not None
+            else None
+        )
+        until = self.scope.as_of or datetime.now(UTC)
+        if self.scope.date_to is not None:
+            end = datetime.combine(self.scope.date_to + timedelta(days=1), time(), UTC)
+            until = min(until, end - timedelta(microseconds=1))
+        return since, until
+
+    def takedown(self) -> Section:
+        """Time to removal of the noticed URLs, from ``hotline.casework.queries.stats``: the
+        same figures ``hotline casework stats`` prints for the same window."""
+        title = "Notice and takedown"
+        since, until = self.casework_window()
+        overall = stats(self.c, "overall", since=since, until=until)
+        if not overall:
+            if not stats(self.c, "overall"):
+                return Section("takedown", title, (NO_CASEWORK,))
+            text = (
+                f"No URL was first noticed between {_moment(since) if since else 'the start'} "
+                f"and {_moment(until)}, so there are no removal times to report for this scope."
+            )
+            return Section("takedown", title, (text,))
+        [total] = overall
+        names = provider_names(self.c)
+        by_country = stats(self.c, "country", since=since, until=until)
+        by_provider = stats(self.c, "provider", since=since, until=until)
+        summary = Table(
+            "takedown", "URLs noticed and removed", ("measure", "value"),
+            (("URLs noticed", total.noticed), ("URLs removed", total.removed),
+             ("median hours from first notice to removal", total.median_from_notice),
+             ("median hours from first report to removal", total.median_from_report),
+             ("share removed within 3 days of the first notice (%)",
+              _share(total.within_3_days)),
+             ("share never removed (%)", _share(total.never_removed)),
+             ("URLs that re-appeared after removal", total.reappeared)),
+            note="Noticed: a first notice went to a hotline, a provider or a CDN (a referral "
+                 "to law enforcement does not start the clock). Medians are over the URLs "
+                 "removed; shares are of all URLs noticed.",
+        )  # fmt: skip
+        buckets = Table(
+            "takedown_buckets", "Time to removal",
+            ("time to removal", "from first notice: URLs", "from first notice: share (%)",
+             "from first report: URLs"),
+            tuple((BUCKET_LABELS.get(name, name), total.from_notice.get(name, 0),
+                   _pct(total.from_notice.get(name, 0), total.noticed),
+                   total.from_report.get(name, 0)) for name in BUCKETS),
+            note="Buckets are disjoint: same day is under 24 hours, under 3 days 24 to 72 hours, "
+                 "under 7 days 72 to 168 hours, under 42 days 168 to 1,008 hours.",
+        )  # fmt: skip
+        countries = Table(
+            "takedown_countries", f"Time to removal by hosting country (the {_TOP} with the most "
+            "URLs noticed)", ("hosting country", *_PROFILE_COLUMNS),
+            tuple((HOSTING_LABELS.get(s.key, s.key), *_profile(s)) for s in by_country[:_TOP]),
+            note="The hosting the first notice went to; a later move does not change it.",
+        )  # fmt: skip
+        providers = Table(
+            "takedown_providers", f"Time to removal by provider (the {_TOP} with the most URLs "
+            "noticed)", ("AS", "provider", *_PROFILE_COLUMNS),
+            tuple((s.key, names.get(s.key), *_profile(s)) for s in by_provider[:_TOP]),
+        )  # fmt: skip
+        again = sorted((s for s in by_provider if s.reappeared),
+                       key=lambda s: (-s.reappeared, s.key))  # fmt: skip
+        recidivism = Table(
+            "takedown_reappeared", "URLs that re-appeared after removal, by provider",
+            ("AS", "provider", "URLs noticed", "URLs removed", "URLs re-appeared",
+             "share of removed URLs re-appeared (%)"),
+            tuple((s.key, names.get(s.key), s.noticed, s.removed, s.reappeared,
+                   _pct(s.reappeared, s.removed)) for s in again[:_TOP]),
+            note="A URL seen up again after its removal was recorded counts once, however "
+                 "often it came back.",
+        )  # fmt: skip
+        chart = Chart(
+            "takedown_buckets", "URLs by time to removal after the first notice", "bar",
+            tuple(BUCKET_LABELS.get(name, name) for name in BUCKETS),
+            (("URLs", tuple(float(total.from_notice.get(name, 0)) for name in BUCKETS)),), "URLs",
+        )  # fmt: skip
+        median = (
+            f"the median time to removal was {_format_hours(total.median_from_notice)} from "
+            f"the first notice and {_format_hours(total.median_from_report)} from the first "
+            "report"
+            if total.median_from_notice is not None
+            else "none was seen removed"
+        )
+        text = (
+            f"{total.noticed:,} URLs were noticed and {total.removed:,} "
+            f"({_pct(total.removed, total.noticed)} %) were seen removed by {_moment(until)}; "
+            f"{median}. {100 * total.within_3_days:.1f} % were removed within 3 days of the "
+            f"first notice, {100 * total.never_removed:.1f} % were never removed, and "
+            f"{total.reappeared:,} re-appeared after removal."
+        )
+        scope = (
+            "Scope: every URL first noticed "
+            + (f"from {_moment(since)} " if since else "")
+            + f"up to {_moment(until)}, whichever hotline reported it; a removal seen after "
+            "that moment counts as not removed. Providers and countries are the hosting the "
+            "first notice went to."
+        )
+        return Section("takedown", title, (text, scope),
+                       (summary, buckets, countries, providers, recidivism), (chart,))  # fmt: skip
+
     # -- 5. site types ----------------------------------------------------------------------
 
     def site_types(self, totals: dict[str, int]) -> Section:
@@ -644,6 +767,32 @@ class Builder:
         return Section("method", "Method and caveats", paragraphs, (table,), ())
 
 
+_PROFILE_COLUMNS = ("URLs noticed", "URLs removed", "median hours from notice",
+                    "removed within 3 days (%)", "never removed (%)")  # fmt: skip
+
+
+def _share(value: float) -> float:
+    """A casework share (0..1, four decimals) as a percentage, without rounding it again."""
+    return round(100 * value, 2)
+
+
+def _profile(stat: Stat) -> tuple[Cell, ...]:
+    return (stat.noticed, stat.removed, stat.median_from_notice,
+            _share(stat.within_3_days), _share(stat.never_removed))  # fmt: skip
+
+
+def _moment(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _format_hours(value: float | None) -> str:
+    """``75.5`` → ``75.5 hours``; from two days on, the days too (``170 hours (7.1 days)``)."""
+    if value is None:
+        return "—"
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{text} hours" + (f" ({value / 24:,.1f} days)" if value >= 48 else "")
+
+
 def _method_name(method: str) -> str:
     if method.startswith("crypto:"):
         return f"cryptocurrency ({method.split(':', 1)[1]})"
@@ -672,6 +821,7 @@ def build_assessment(
             builder.site_types(totals),
             builder.trends(by_country, brand_summary["brand_first"]),
             builder.known_media(),
+            builder.takedown(),
             builder.method(as_of),
         )
         builder.close()

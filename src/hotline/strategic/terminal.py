@@ -40,10 +40,11 @@ def _rich_table(table: Table) -> RichTable:
 
 
 def print_summary(assessment: Assessment, console: Console, tables: int = 3) -> None:
-    """The headline in bold, then each section's title and its first table (12 rows at most).
+    """The headline in bold, then each section's title, its first paragraph (the section in
+    one sentence) and its first table (12 rows at most).
 
     ``tables`` caps how many tables are printed in all: sections after that show their title
-    only (0 prints titles only). The full report is in the HTML and CSV files.
+    and first paragraph only (0 prints no table). The full report is in the HTML and CSV files.
     """
     console.print(Text(_line(assessment.title)))
     console.print(Text(_line(assessment.headline), style="bold"))
@@ -51,6 +52,8 @@ def print_summary(assessment: Assessment, console: Console, tables: int = 3) -> 
     for number, section in enumerate(assessment.sections, start=1):
         console.print()
         console.print(Text(f"{number}. {_line(section.title)}", style="bold underline"))
+        if section.paragraphs:
+            console.print(Text(_line(section.paragraphs[0])))
         if not section.tables or printed >= tables:
             continue
         table = section.tables[0]

@@ -31,7 +31,17 @@ from hotline.accounts.services import NotAllowed, has_users
 from hotline.accounts.sso import OidcConfig, load_config
 from hotline.store.engine import make_engine
 from hotline.store.migrate import current_revision, head_revision
-from hotline.web import admin_pages, api, assessment_pages, oidc, pages, people, views
+from hotline.web import (
+    admin_pages,
+    api,
+    assessment_pages,
+    casework_api,
+    casework_pages,
+    oidc,
+    pages,
+    people,
+    views,
+)
 from hotline.web.errors import API_PREFIX, SignInRequired, WebError, error_body
 from hotline.web.security import SECURITY_HEADERS, identify
 from hotline.web.templating import STATIC, render
@@ -122,8 +132,10 @@ def create_app(
     app.state.settings = settings
     app.state.threads = []  # import jobs started by this process (tests wait for them)
     app.include_router(api.router)
+    app.include_router(casework_api.router)
     app.include_router(pages.router)
     app.include_router(assessment_pages.router)
+    app.include_router(casework_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(people.router)
     app.include_router(oidc.router)
