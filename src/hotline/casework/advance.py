@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
 from hotline.accounts.audit import record_event
 from hotline.accounts.roles import Actor, Permission
@@ -55,6 +55,7 @@ from hotline.store.upsert import insert_ignore
 
 DOWN_CLASSES = frozenset({ERROR, PLACEHOLDER, SUSPENDED})
 _NOTICE_KINDS_FOR_CLOCK = frozenset({"hotline", "provider", "cdn", "unroutable"})
+_EPISODES = ("first", "moved", "reappeared")  # notices that are not repeats
 
 
 @dataclass(slots=True)
@@ -105,7 +106,9 @@ def run(
     with unit_of_work(engine) as connection:
         counted = {
             url_id: decided
-            for url_id, decided in counted_decisions(connection, rules.consensus).items()
+            for url_id, decided in counted_decisions(
+                connection, rules.consensus, until=moment
+            ).items()
             if isinstance(decided, Counted)
         }
         summary.evidence = _collect_evidence(connection, actor, list(counted))
@@ -114,12 +117,15 @@ def run(
         due = {url_id: line.due for url_id, line in lines.items() if line.due}
         hosting = _hosting(connection, list(counted))
         due = _moved(connection, lines, facts, hosting, rules, due)
-        written = _notices(connection, actor, rules, who, out, moment, due, hosting, summary)
-        _referrals(connection, actor, rules, who, out, moment, lines, hosting, summary)
-        if written:  # the notices are facts now: replay the URLs they named
-            again, _ = _replay_all(connection, {k: counted[k] for k in written}, rules, moment)
+        issued, sequences = _notices(
+            connection, actor, rules, who, out, moment, due, hosting, summary, counted
+        )
+        _referrals(connection, actor, rules, who, out, moment, lines, hosting, summary, counted)
+        if issued:  # the notices are facts now: replay the URLs they named
+            named = {k: counted[k] for k in issued}
+            again, _ = _replay_all(connection, named, rules, moment, issued)
             lines.update(again)
-        summary.events = _store(connection, actor, counted, lines, hosting, moment)
+        summary.events = _store(connection, actor, counted, lines, hosting, moment, sequences)
         summary.cases = len(lines)
         for line in lines.values():
             summary.states[line.state.value] = summary.states.get(line.state.value, 0) + 1
@@ -160,15 +166,19 @@ def _collect_evidence(connection: Connection, actor: Actor, url_ids: list[int]) 
     for start in range(0, len(url_ids), 500):
         chunk = url_ids[start : start + 500]
         captures = connection.execute(
-            select(Capture.id, Capture.url_id, Capture.captured_at, Capture.page_class).where(
+            select(Capture.id, Capture.url_id, Capture.captured_at, Capture.page_class)
+            .outerjoin(RemovalEvidence, RemovalEvidence.capture_id == Capture.id)
+            .where(
                 Capture.url_id.in_(chunk),
                 Capture.page_class.in_([*DOWN_CLASSES, NORMAL]),
+                RemovalEvidence.id.is_(None),  # each capture is read once
             )
         )
         for capture_id, url_id, at, page_class in captures:
             up = page_class == NORMAL
             detail = f"capture {capture_id}: {page_class} page"
-            rows.append(_seen_row(url_id, at, up, "capture", detail, actor.name))
+            row = _seen_row(url_id, at, up, "capture", detail, actor.name)
+            rows.append(row | {"capture_id": capture_id})
         gone = connection.execute(
             select(Url.id, HostingObservation.first_seen)
             .join(HostingObservation, HostingObservation.host == Url.host)
@@ -189,7 +199,11 @@ def _collect_evidence(connection: Connection, actor: Actor, url_ids: list[int]) 
 
 
 def _replay_all(
-    connection: Connection, counted: dict[int, Counted], rules: Rules, now: datetime
+    connection: Connection,
+    counted: dict[int, Counted],
+    rules: Rules,
+    now: datetime,
+    issued: dict[int, Noticed] | None = None,
 ) -> tuple[dict[int, Timeline], dict[int, CaseFacts]]:
     ids = list(counted)
     reported = _first_reports(connection, ids)
@@ -214,26 +228,8 @@ def _replay_all(
             ).where(RemovalEvidence.url_id.in_(chunk))
         ):
             seen[url_id].append(Seen(at, bool(up), source))
-        per_notice: dict[tuple[int, int], tuple[datetime, str, list[str]]] = {}
-        for url_id, _notice_id, at, reason, recipient, kind in connection.execute(
-            select(
-                NoticeUrlRow.url_id,
-                NoticeUrlRow.notice_id,
-                NoticeRow.created_at,
-                NoticeUrlRow.reason,
-                NoticeRow.recipient,
-                NoticeRow.kind,
-            )
-            .join(NoticeRow, NoticeRow.id == NoticeUrlRow.notice_id)
-            .where(NoticeUrlRow.url_id.in_(chunk))
-        ):
-            if kind not in _NOTICE_KINDS_FOR_CLOCK:
-                continue  # a referral to law enforcement does not start the takedown clock
-            key = (url_id, int(at.timestamp()))
-            entry = per_notice.setdefault(key, (at, reason, []))
-            entry[2].append(recipient)
-        for (url_id, _), (at, reason, recipients) in per_notice.items():
-            noticed[url_id].append(Noticed(at, reason, tuple(sorted(recipients))))
+        for url_id, notices in _notice_facts(connection, chunk, issued or {}).items():
+            noticed[url_id].extend(notices)
     lines: dict[int, Timeline] = {}
     facts: dict[int, CaseFacts] = {}
     renotice = timedelta(hours=rules.renotice_hours)
@@ -253,6 +249,46 @@ def _replay_all(
         facts[url_id] = case
         lines[url_id] = replay(case, now, renotice)
     return lines, facts
+
+
+def _notice_facts(
+    connection: Connection, chunk: list[int], issued: dict[int, Noticed]
+) -> dict[int, list[Noticed]]:
+    """The notices that matter to a replay, per URL: every one that was not a repeat (first,
+    moved, re-appeared), and the latest (kept on the case), which the re-notice clock runs
+    from; ``issued``: those this run has just written. A URL noticed daily for months has
+    hundreds of repeats, and none of the others changes its history."""
+    clock = list(_NOTICE_KINDS_FOR_CLOCK)
+    found: dict[tuple[int, datetime], tuple[str, list[str]]] = {}
+    rows = connection.execute(
+        select(NoticeUrlRow.url_id, NoticeRow.created_at, NoticeUrlRow.reason, NoticeRow.recipient)
+        .join(NoticeRow, NoticeRow.id == NoticeUrlRow.notice_id)
+        .where(
+            NoticeUrlRow.url_id.in_(chunk),
+            NoticeUrlRow.reason.in_(_EPISODES),
+            NoticeRow.kind.in_(clock),
+        )
+    )
+    for url_id, at, reason, recipient in rows:
+        found.setdefault((url_id, at), (reason, []))[1].append(recipient)
+    result: dict[int, list[Noticed]] = defaultdict(list)
+    for (url_id, at), (reason, recipients) in found.items():
+        result[url_id].append(Noticed(at, reason, tuple(sorted(recipients))))
+    latest = connection.execute(
+        select(Case.url_id, Case.last_notice_at, Case.recipients).where(
+            Case.url_id.in_(chunk), Case.last_notice_at.is_not(None)
+        )
+    )
+    for url_id, last_at, last_to in latest:
+        if last_at is not None and (url_id, last_at) not in found:
+            names = tuple(sorted(r for r in str(last_to or "").split(" ") if r))
+            result[url_id].append(Noticed(last_at, "renotice", names))
+    wanted = set(chunk)
+    for url_id, notice in issued.items():
+        # a repeat written by this run: its row is not an episode and the case not yet saved
+        if url_id in wanted and (url_id, notice.at) not in found:
+            result[url_id] = [n for n in result[url_id] if n.at != notice.at] + [notice]
+    return result
 
 
 def _first_reports(connection: Connection, ids: list[int]) -> dict[int, datetime]:
@@ -381,18 +417,32 @@ def _new_notice(
     return int(notice_id), number
 
 
-def _previous(connection: Connection, ids: list[int]) -> dict[tuple[int, str], int]:
-    """(URL id, recipient) → notices that recipient already had for the URL."""
-    found: dict[tuple[int, str], int] = {}
+def _episode_counts(connection: Connection, ids: list[int]) -> dict[int, int]:
+    """URL id → notices since it was first noticed (or moved, or came back): kept on the
+    case, so a URL noticed every day for months is not counted row by row."""
+    found: dict[int, int] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        for url_id, recipient, count in connection.execute(
-            select(NoticeUrlRow.url_id, NoticeRow.recipient, func.count())
-            .join(NoticeRow, NoticeRow.id == NoticeUrlRow.notice_id)
-            .where(NoticeUrlRow.url_id.in_(chunk))
-            .group_by(NoticeUrlRow.url_id, NoticeRow.recipient)
-        ):
-            found[(url_id, recipient)] = int(count)
+        found.update(
+            connection.execute(
+                select(Case.url_id, Case.notices).where(Case.url_id.in_(chunk))
+            ).all()
+        )
+    return found
+
+
+def _referred(connection: Connection, ids: list[int]) -> set[int]:
+    """The URLs already referred to law enforcement for clearance."""
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found.update(
+            connection.scalars(
+                select(NoticeUrlRow.url_id).where(
+                    NoticeUrlRow.url_id.in_(chunk), NoticeUrlRow.reason == "clearance"
+                )
+            )
+        )
     return found
 
 
@@ -407,6 +457,7 @@ def _issue(
     members: list[tuple[int, int, str]],
     hosting: dict[int, Place],
     escalated: bool,
+    counted: dict[int, Counted],
 ) -> tuple[str, list[Path]]:
     """One notice to ``to`` naming ``members`` (URL id, sequence, reason): its rows and files."""
     notice_id, number = _new_notice(connection, actor, to, moment, escalated, out)
@@ -417,7 +468,6 @@ def _issue(
     ids = [u for u, _, _ in members]
     urls = _url_texts(connection, ids)
     reported = _first_reports(connection, ids)
-    decided = counted_decisions(connection, rules.consensus, ids)
     notice = Notice(
         id=number,
         created_at=moment,
@@ -429,7 +479,7 @@ def _issue(
         sender_contact=sender.contact,
         escalated=escalated,
         urls=tuple(
-            _notice_url(urls[u], s, decided.get(u), hosting.get(u), reported[u])
+            _notice_url(urls[u], s, counted.get(u), hosting.get(u), reported[u])
             for u, s, _ in members
         ),
     )
@@ -446,15 +496,23 @@ def _notices(
     due: dict[int, str],
     hosting: dict[int, Place],
     summary: RunSummary,
-) -> set[int]:
+    counted: dict[int, Counted],
+) -> tuple[dict[int, Noticed], dict[int, int]]:
+    """Write the notices due, one per recipient; returns what was issued per URL and each
+    URL's sequence (its notices since it was first noticed, moved or came back)."""
     if not due:
-        return set()
+        return {}, {}
     ids = sorted(due)
-    previous = _previous(connection, ids)
+    previous = _episode_counts(connection, ids)
     groups: dict[str, tuple[Route, list[tuple[int, int, str]]]] = {}
+    issued: dict[int, Noticed] = {}
+    sequences: dict[int, int] = {}
     for url_id in ids:
-        for found in route(_facts(hosting, url_id), rules, cleared=True):
-            sequence = previous.get((url_id, found.recipient), 0) + 1
+        sequence = previous.get(url_id, 0) + 1 if due[url_id] == "renotice" else 1
+        sequences[url_id] = sequence
+        routes = route(_facts(hosting, url_id), rules, cleared=True)
+        issued[url_id] = Noticed(moment, due[url_id], tuple(sorted(r.recipient for r in routes)))
+        for found in routes:
             groups.setdefault(found.recipient, (found, []))[1].append(
                 (url_id, sequence, due[url_id])
             )
@@ -462,7 +520,17 @@ def _notices(
         first, members = groups[recipient]
         escalated = any(sequence >= rules.escalate_after for _, sequence, _ in members)
         number, files = _issue(
-            connection, actor, rules, sender, out, moment, first, members, hosting, escalated
+            connection,
+            actor,
+            rules,
+            sender,
+            out,
+            moment,
+            first,
+            members,
+            hosting,
+            escalated,
+            counted,
         )
         summary.files.extend(files)
         summary.notices += 1
@@ -481,7 +549,7 @@ def _notices(
             },
         )
     summary.urls_noticed = len(ids)
-    return set(ids)
+    return issued, sequences
 
 
 def _notice_url(
@@ -521,12 +589,13 @@ def _referrals(
     lines: dict[int, Timeline],
     hosting: dict[int, Place],
     summary: RunSummary,
+    counted: dict[int, Counted],
 ) -> None:
     """One referral to law enforcement per URL awaiting clearance, never repeated."""
     waiting = [u for u, line in lines.items() if line.state is State.AWAITING_CLEARANCE]
     if not waiting:
         return
-    referred = {u for (u, recipient) in _previous(connection, waiting) if recipient == "police"}
+    referred = _referred(connection, waiting)
     fresh = [u for u in waiting if u not in referred]
     if not fresh:
         return
@@ -534,7 +603,7 @@ def _referrals(
     police = next(r for rs in routes.values() for r in rs if r.kind == "law-enforcement")
     members = [(u, 1, "clearance") for u in fresh]
     number, files = _issue(
-        connection, actor, rules, sender, out, moment, police, members, hosting, False
+        connection, actor, rules, sender, out, moment, police, members, hosting, False, counted
     )
     summary.files.extend(files)
     summary.referrals += len(fresh)
@@ -551,6 +620,7 @@ def _store(
     lines: dict[int, Timeline],
     hosting: dict[int, Place],
     moment: datetime,
+    sequences: dict[int, int],
 ) -> int:
     ids = list(lines)
     stored: dict[int, set[tuple[str, datetime]]] = defaultdict(set)
@@ -566,6 +636,8 @@ def _store(
         for case in connection.execute(select(Case).where(Case.url_id.in_(chunk))):
             cases[case.url_id] = case
     new_events: list[dict[str, Any]] = []
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     urls = _url_texts(connection, ids)
     for url_id, line in lines.items():
         decided = counted[url_id]
@@ -598,21 +670,39 @@ def _store(
                     "reason": event.reason,
                 },
             )
-        _upsert_case(connection, cases.get(url_id), url_id, decided, line, hosting, moment)
+        row = _case_values(cases.get(url_id), decided, line, hosting.get(url_id), moment)
+        if url_id in sequences:
+            row["notices"] = sequences[url_id]
+        if url_id not in cases:
+            inserts.append({"url_id": url_id, "notices": 0, **row})
+        elif any(getattr(cases[url_id], k) != v for k, v in row.items() if k != "updated_at"):
+            updates.append({"b_url_id": url_id, **row})  # most cases on most runs: unchanged
     if new_events:
         connection.execute(insert(CaseEvent), new_events)
+    if inserts:
+        connection.execute(insert(Case), inserts)
+    for keys, group in _by_keys(updates).items():
+        stmt = (
+            update(Case)
+            .where(Case.url_id == bindparam("b_url_id"))
+            .values({k: bindparam(k) for k in keys if k != "b_url_id"})
+        )
+        connection.execute(stmt, group)
     return len(new_events)
 
 
-def _upsert_case(
-    connection: Connection,
-    case: Any,
-    url_id: int,
-    decided: Counted,
-    line: Timeline,
-    hosting: dict[int, Place],
-    moment: datetime,
-) -> None:
+def _by_keys(rows: list[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+    """Rows grouped by the columns they set: one executemany per shape."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(sorted(row))].append(row)
+    return groups
+
+
+def _case_values(
+    case: Any, decided: Counted, line: Timeline, place: Place | None, moment: datetime
+) -> dict[str, Any]:
+    """The case row as the replay leaves it."""
     current = line.events[-1]
     values: dict[str, Any] = {
         "state": current.state.value,
@@ -624,29 +714,21 @@ def _upsert_case(
         "illegal": decided.illegal,
         "first_notice_at": line.first_notice_at,
         "last_notice_at": line.last_notice_at,
+        "recipients": " ".join(line.last_recipients) or None,
         "removed_at": line.removed_at,
         "gone_at": line.gone_at,
         "reappearances": line.reappearances,
         "updated_at": moment,
     }
-    place = hosting.get(url_id)
-    # the hosting a case is counted under is the one its first notice went to: set once
-    if line.first_notice_at is not None and (case is None or case.first_notice_at is None):
+    # the hosting a case is counted under is the one its first notice went to: set when the
+    # case is opened, and once more at its first notice, never after
+    if case is None or (line.first_notice_at is not None and case.first_notice_at is None):
         values |= {
             "country": place.country if place else None,
             "asn": place.asn if place else None,
             "provider": place.provider if place else None,
         }
-    if case is None:
-        if "country" not in values:
-            values |= {
-                "country": place.country if place else None,
-                "asn": place.asn if place else None,
-                "provider": place.provider if place else None,
-            }
-        connection.execute(insert(Case), {"url_id": url_id, **values})
-    else:
-        connection.execute(update(Case).where(Case.url_id == url_id).values(**values))
+    return values
 
 
 def _send(engine: Engine, summary: RunSummary, smtp: SmtpSettings) -> None:

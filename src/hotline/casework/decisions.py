@@ -262,11 +262,18 @@ def _media_urls(connection: Connection, decisions: list[Any]) -> dict[int, set[i
 
 
 def counted_decisions(
-    connection: Connection, consensus: int = 1, url_ids: Iterable[int] | None = None
+    connection: Connection,
+    consensus: int = 1,
+    url_ids: Iterable[int] | None = None,
+    until: datetime | None = None,
 ) -> dict[int, Counted | list[tuple[str, str, str]]]:
     """URL id → the decision that counts; or, when analysts disagree and none has reached
-    ``consensus``, the list of (analyst, scheme, code) decided so far."""
-    rows: list[Any] = list(connection.execute(select(Classification)))
+    ``consensus``, the list of (analyst, scheme, code) decided so far. ``until``: only the
+    decisions made by then (a run as of a past moment)."""
+    stmt = select(Classification)
+    if until is not None:
+        stmt = stmt.where(Classification.decided_at <= until)
+    rows: list[Any] = list(connection.execute(stmt))
     wanted = set(url_ids) if url_ids is not None else None
     per_url: dict[int, list[tuple[Any, str]]] = defaultdict(list)
     media = [row for row in rows if row.target == "medium"]

@@ -197,6 +197,7 @@ def _seen_row(
         "up": up,
         "source": source,
         "detail": detail,
+        "capture_id": None,
         "recorded_by": by,
         "recorded_at": utcnow(),
     }

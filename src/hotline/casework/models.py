@@ -19,7 +19,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.store.base import Base
@@ -75,6 +84,8 @@ class RemovalEvidence(Base):
     up: Mapped[bool] = mapped_column(Boolean)  # False: gone; True: answering again
     source: Mapped[str] = mapped_column(String(64))  # partner:<name> | analyst | capture | pdns
     detail: Mapped[str | None] = mapped_column(Text)
+    # the capture it was read from, so a run reads each capture once
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"), index=True)
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -92,8 +103,8 @@ class Case(Base):
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    notices: Mapped[int] = mapped_column(Integer, default=0)
-    recipient: Mapped[str | None] = mapped_column(String(128))
+    notices: Mapped[int] = mapped_column(Integer, default=0)  # since first noticed/moved/back
+    recipients: Mapped[str | None] = mapped_column(Text)  # of the latest notice, space-separated
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # first, after notice
     gone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # gone before notice
     reappearances: Mapped[int] = mapped_column(Integer, default=0)
@@ -134,6 +145,8 @@ class NoticeRow(Base):
 
 class NoticeUrlRow(Base):
     __tablename__ = "notice_urls"
+    # a replay reads a URL's notices that are not repeats: by URL and reason
+    __table_args__ = (Index("ix_notice_urls_url_id_reason", "url_id", "reason"),)
     notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), primary_key=True)
     url_id: Mapped[int] = mapped_column(ForeignKey("urls.id"), primary_key=True, index=True)
     sequence: Mapped[int] = mapped_column(Integer)  # 1: first notice of this URL to them

@@ -101,6 +101,7 @@ class Timeline:
     up: bool = True
     first_notice_at: datetime | None = None
     last_notice_at: datetime | None = None
+    last_recipients: tuple[str, ...] = ()
     removed_at: datetime | None = None  # the first removal after the first notice
     gone_at: datetime | None = None  # seen down before any notice
     reappearances: int = 0
@@ -170,9 +171,10 @@ def _notice(line: Timeline, notice: Noticed, at: datetime) -> None:
     if line.first_notice_at is None:
         line.first_notice_at = at
     line.last_notice_at = at
+    line.last_recipients = notice.recipients
     if notice.reason == "moved":
         line.events.append(Event(State.MOVED, at, "hosting changed: routed anew"))
-    if notice.reason != "renotice" or line.state is not State.NOTIFIED:
+    if notice.reason != "renotice":  # a repeat changes no state
         whom = ", ".join(notice.recipients)
         line.events.append(Event(State.NOTIFIED, at, f"notice to {whom} ({notice.reason})"))
 

@@ -1,10 +1,10 @@
 """``hotline synth``: write a synthetic world in the contract formats, with its truth.
 
 One pass over the site stream feeds every writer at once (reports, captures, passive DNS,
-selector dump, truth), so memory stays bounded at every scale. Determinism: every random
-draw comes from a generator seeded by (seed, what, index); timestamps come from the world's
-calendar, never from the clock; gzip members carry mtime 0; JSON is written with fixed key
-order. The same seed and scale give the same bytes.
+selector dump, truth, casework), so memory stays bounded at every scale. Determinism: every
+random draw comes from a generator seeded by (seed, what, index); timestamps come from the
+world's calendar, never from the clock; gzip members carry mtime 0; JSON is written with
+fixed key order. The same seed and scale give the same bytes.
 
 Phenomena (``hotline.synth.phenomena``) hook in at four points only: a capture may get a
 decoy page instead of the site's (error, parked, suspended, challenge: no selectors), a
@@ -32,6 +32,7 @@ import orjson
 
 from hotline import __version__
 from hotline.synth import actors
+from hotline.synth.casework import CaseworkWriter
 from hotline.synth.feed import FIELDS, bad_row, surface_variant
 from hotline.synth.hosting import CDN_DOMAIN
 from hotline.synth.html import brand_text, image_paths, redirect_page, render_page
@@ -55,6 +56,7 @@ class Summary:
     scale: str
     counts: dict[str, int] = field(default_factory=dict)
     phenomena: tuple[str, ...] = ()
+    casework: dict[str, int] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=8192)  # a page's selectors share its capture time: most calls repeat
@@ -66,7 +68,7 @@ def _iso(moment: datetime) -> str:
 class _Writers:
     """Every output file of a world, open at once; each site is written to all of them."""
 
-    def __init__(self, out: Path, world: World, captures: bool) -> None:
+    def __init__(self, out: Path, world: World, captures: bool, casework: bool = True) -> None:
         self.out = out
         self.world = world
         self.scale = world.scale
@@ -117,6 +119,8 @@ class _Writers:
         self.touched_pages: Counter[str] = Counter()
         if captures:
             (out / "captures").mkdir(exist_ok=True)
+        # its own random streams and files: switching it off changes no other byte
+        self.casework = CaseworkWriter(out, world, self.sources) if casework else None
 
     # -- per site ---------------------------------------------------------------------------
 
@@ -129,6 +133,7 @@ class _Writers:
         counts["onion_mirrors"] += site.role == "mirror"
         counts["behind_cdn"] += site.behind_cdn
         first_reports = [self._report(rng, site, page) for page in site.pages]
+        captured: list[datetime | None] = [None] * len(site.pages)
         shown: dict[tuple[str, str], list[datetime]] = {}
         if self.captures:
             self._rotate(site.index)
@@ -142,9 +147,12 @@ class _Writers:
             if number >= limit:
                 break
             when = min(reported + timedelta(hours=rng.uniform(1, 36)), site.end)
+            captured[number] = when
             for key in self._capture(rng, site, page, when, number == 0, number):
                 seen = shown.setdefault(key, [when, when])
                 seen[0], seen[1] = min(seen[0], when), max(seen[1], when)
+        if self.casework is not None:  # after the captures: an analyst decides what was captured
+            self.casework.site(site, first_reports, captured)
         for period in site.periods:
             for key in (("ip", period.ip), *((("ip", period.ip6),) if period.ip6 else ())):
                 seen = shown.setdefault(key, [period.start, period.end])
@@ -567,6 +575,8 @@ class _Writers:
             self.warc.close()
         if self.catalogue is not None:
             self.catalogue.write(self.out)
+        if self.casework is not None:
+            self.casework.close()
         self.reports_file.close()
         self.pdns.close()
         self.selectors.close()
@@ -673,13 +683,15 @@ def generate(
     captures: bool | None = None,
     progress: Callable[[int, int], None] | None = None,
     phenomena: Iterable[str] = frozenset(),
+    casework: bool = True,
 ) -> Summary:
     """Write the world ``(seed, scale)`` into ``out``; returns what was written.
-    ``phenomena``: names from ``hotline.synth.phenomena.PHENOMENA`` (none: the classic world)."""
+    ``phenomena``: names from ``hotline.synth.phenomena.PHENOMENA`` (none: the classic world).
+    ``casework``: also write ``casework/`` and ``casework-truth.json`` (``synth.casework``)."""
     chosen = SCALES[scale] if isinstance(scale, str) else scale
     world = World(seed, chosen, phenomena)  # before mkdir: unknown names write nothing
     out.mkdir(parents=True, exist_ok=True)
-    writers = _Writers(out, world, chosen.captures if captures is None else captures)
+    writers = _Writers(out, world, chosen.captures if captures is None else captures, casework)
     expected = sum(b.domains for b in world.brands) + chosen.noise_sites
     try:
         for number, site in enumerate(world.sites(), 1):
@@ -695,4 +707,5 @@ def generate(
         orjson.dumps(processors, option=orjson.OPT_INDENT_2) + b"\n"
     )
     names = tuple(name for name in PHENOMENA if name in world.phenomena)
-    return Summary(out, seed, chosen.name, writers.counts, names)
+    cases = writers.casework.counts if writers.casework is not None else {}
+    return Summary(out, seed, chosen.name, writers.counts, names, cases)

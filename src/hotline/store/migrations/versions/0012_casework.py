@@ -90,7 +90,7 @@ def upgrade() -> None:
         sa.Column("first_notice_at", sa.DateTime(), nullable=True),
         sa.Column("last_notice_at", sa.DateTime(), nullable=True),
         sa.Column("notices", sa.Integer(), nullable=False),
-        sa.Column("recipient", sa.String(length=128), nullable=True),
+        sa.Column("recipients", sa.Text(), nullable=True),
         sa.Column("removed_at", sa.DateTime(), nullable=True),
         sa.Column("gone_at", sa.DateTime(), nullable=True),
         sa.Column("reappearances", sa.Integer(), nullable=False),
@@ -159,6 +159,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("notice_urls", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_notice_urls_url_id"), ["url_id"], unique=False)
+        batch_op.create_index("ix_notice_urls_url_id_reason", ["url_id", "reason"], unique=False)
 
     op.create_table(
         "removal_evidence",
@@ -169,24 +170,35 @@ def upgrade() -> None:
         sa.Column("up", sa.Boolean(), nullable=False),
         sa.Column("source", sa.String(length=64), nullable=False),
         sa.Column("detail", sa.Text(), nullable=True),
+        sa.Column("capture_id", _BIG, nullable=True),
         sa.Column("recorded_by", sa.String(length=64), nullable=False),
         sa.Column("recorded_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["url_id"], ["urls.id"], name=op.f("fk_removal_evidence_url_id_urls")
+        ),
+        sa.ForeignKeyConstraint(
+            ["capture_id"],
+            ["captures.id"],
+            name=op.f("fk_removal_evidence_capture_id_captures"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_removal_evidence")),
         sa.UniqueConstraint("digest", name=op.f("uq_removal_evidence_digest")),
     )
     with op.batch_alter_table("removal_evidence", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_removal_evidence_url_id"), ["url_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_removal_evidence_capture_id"), ["capture_id"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("removal_evidence", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_removal_evidence_capture_id"))
         batch_op.drop_index(batch_op.f("ix_removal_evidence_url_id"))
 
     op.drop_table("removal_evidence")
     with op.batch_alter_table("notice_urls", schema=None) as batch_op:
+        batch_op.drop_index("ix_notice_urls_url_id_reason")
         batch_op.drop_index(batch_op.f("ix_notice_urls_url_id"))
 
     op.drop_table("notice_urls")
