@@ -224,7 +224,8 @@ def test_a_move_mid_way_routes_anew_and_keeps_the_first_hosting_for_the_statisti
     _run(world, T0)
     with unit_of_work(world.engine) as connection:
         connection.execute(update(SiteHosting).where(SiteHosting.site_key == "abroad.test")
-                           .values(country="DE", asn=64500, ip="192.0.2.10"))  # fmt: skip
+                           .values(country="DE", asn=64500, ip="192.0.2.10",
+                                   computed_at=datetime.now(UTC)))  # fmt: skip
     moved = _run(world, T0 + timedelta(hours=2))  # before the re-notice interval
     assert moved.notices == 1
     states = [state for state, _ in _events(world, "abroad")]

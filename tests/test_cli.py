@@ -684,12 +684,13 @@ def test_demo_runs_on_the_world_and_a_second_run_is_identical(
     out_dir = tmp_path / "demo"
     first = hotline(db_url, "demo", "--out", str(out_dir))
     assert first.code == 0, first
-    assert "9. Report" in first.out
+    assert "10. Report" in first.out
     assert (out_dir / "assessment" / "assessment.html").is_file()
     # Intake checked against the world's truth, in the demo's own words.
     assert "✗" not in first.out
-    # URLs, quarantine, payments, hosting, attribution, hash lists
-    assert first.out.count("✓") == 6
+    # URLs, quarantine, payments, hosting, attribution, hash lists, casework
+    assert first.out.count("✓") == 7
+    assert "7. Casework" in first.out
     assert "6. Hash lists" in first.out
     assert "4. Hosting" in first.out
     assert "5. Attribution" in first.out

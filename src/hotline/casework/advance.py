@@ -17,6 +17,8 @@ A second run at the same moment writes nothing: every fact and event is already 
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -25,6 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
 from hotline.accounts.audit import record_event
@@ -37,6 +40,8 @@ from hotline.casework.facts import _seen_row
 from hotline.casework.models import (
     Case,
     CaseEvent,
+    CaseworkRun,
+    Classification,
     Clearance,
     NoticeRow,
     NoticeUrlRow,
@@ -103,19 +108,23 @@ def run(
     moment = now or utcnow()
     summary = RunSummary(moment)
     who = sender or Sender()
+    started = utcnow()
+    fingerprint = _fingerprint(rules)
     with unit_of_work(engine) as connection:
-        counted = {
+        every = {
             url_id: decided
             for url_id, decided in counted_decisions(
                 connection, rules.consensus, until=moment
             ).items()
             if isinstance(decided, Counted)
         }
-        summary.evidence = _collect_evidence(connection, actor, list(counted))
+        summary.evidence = _collect_evidence(connection, actor, list(every))
+        active = _active(connection, set(every), moment, rules, fingerprint)
+        counted = {url_id: every[url_id] for url_id in sorted(active)}
         progress("cases", 0, len(counted), 0)
-        lines, facts = _replay_all(connection, counted, rules, moment)
-        due = {url_id: line.due for url_id, line in lines.items() if line.due}
         hosting = _hosting(connection, list(counted))
+        lines, facts = _replay_all(connection, counted, rules, moment, hosting)
+        due = {url_id: line.due for url_id, line in lines.items() if line.due}
         due = _moved(connection, lines, facts, hosting, rules, due)
         issued, sequences = _notices(
             connection, actor, rules, who, out, moment, due, hosting, summary, counted
@@ -123,12 +132,16 @@ def run(
         _referrals(connection, actor, rules, who, out, moment, lines, hosting, summary, counted)
         if issued:  # the notices are facts now: replay the URLs they named
             named = {k: counted[k] for k in issued}
-            again, _ = _replay_all(connection, named, rules, moment, issued)
+            again, _ = _replay_all(connection, named, rules, moment, hosting, issued)
             lines.update(again)
         summary.events = _store(connection, actor, counted, lines, hosting, moment, sequences)
         summary.cases = len(lines)
         for line in lines.values():
             summary.states[line.state.value] = summary.states.get(line.state.value, 0) + 1
+        connection.execute(
+            insert(CaseworkRun).values(now=moment, started_at=started, rules=fingerprint,
+                                       cases=len(lines), actor=actor.name[:64])
+        )  # fmt: skip
         progress("cases", len(counted), len(counted), summary.events)
         record_event(
             connection,
@@ -140,6 +153,72 @@ def run(
     if smtp is not None:
         _send(engine, summary, smtp)
     return summary
+
+
+def _fingerprint(rules: Rules) -> str:
+    return hashlib.sha256(orjson.dumps(dataclasses.asdict(rules), default=str)).hexdigest()[:32]
+
+
+def _active(
+    connection: Connection, ids: set[int], now: datetime, rules: Rules, fingerprint: str
+) -> set[int]:
+    """The classified URLs whose history may have moved since the last run: new cases, and
+    those with a decision, clearance or sighting that took effect since its moment or was
+    recorded since it started, a repeat notice due, or a hosting recomputed since. Every
+    other case would replay to exactly what it already is. The first run, a run under
+    other rules and a run as of an earlier moment replay everything."""
+    last = connection.execute(
+        select(CaseworkRun.now, CaseworkRun.started_at, CaseworkRun.rules)
+        .order_by(CaseworkRun.id.desc())
+        .limit(1)
+    ).first()
+    if last is None or last.rules != fingerprint or last.now > now:
+        return set(ids)
+    then, since = last.now, last.started_at
+    known = set(connection.scalars(select(Case.url_id)))
+    found = ids - known
+    for table, at in (
+        (Classification, Classification.decided_at),
+        (Clearance, Clearance.cleared_at),
+        (RemovalEvidence, RemovalEvidence.observed_at),
+    ):
+        rows = connection.execute(
+            select(table.url_id).where(((at > then) & (at <= now)) | (table.recorded_at > since))
+        )
+        found.update(url_id for (url_id,) in rows if url_id is not None)
+    media = connection.scalar(
+        select(func.count())
+        .select_from(Classification)
+        .where(
+            Classification.target == "medium",
+            ((Classification.decided_at > then) & (Classification.decided_at <= now))
+            | (Classification.recorded_at > since),
+        )
+    )
+    if media:  # a medium's decision may reach any URL: replay them all
+        return set(ids)
+    repeat = now - timedelta(hours=rules.renotice_hours)
+    found.update(
+        connection.scalars(
+            select(Case.url_id).where(
+                Case.state.in_(
+                    [State.NOTIFIED.value, State.REAPPEARED.value, State.CLASSIFIED.value]
+                )
+                & ((Case.last_notice_at.is_(None)) | (Case.last_notice_at <= repeat))
+                | (Case.state == State.MOVED.value)
+            )
+        )
+    )
+    found.update(
+        connection.scalars(
+            select(Url.id)
+            .join(Site, Site.id == Url.site_id)
+            .join(SiteHosting, SiteHosting.site_key == Site.key)
+            .join(Case, Case.url_id == Url.id)
+            .where(SiteHosting.computed_at > since)
+        )
+    )
+    return found & ids
 
 
 def _counts(summary: RunSummary) -> dict[str, int]:
@@ -203,6 +282,7 @@ def _replay_all(
     counted: dict[int, Counted],
     rules: Rules,
     now: datetime,
+    hosting: dict[int, Place],
     issued: dict[int, Noticed] | None = None,
 ) -> tuple[dict[int, Timeline], dict[int, CaseFacts]]:
     ids = list(counted)
@@ -210,7 +290,6 @@ def _replay_all(
     cleared: dict[int, datetime] = {}
     seen: dict[int, list[Seen]] = defaultdict(list)
     noticed: dict[int, list[Noticed]] = defaultdict(list)
-    hosting = _hosting(connection, ids)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         for url_id, at in connection.execute(

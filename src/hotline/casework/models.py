@@ -12,6 +12,7 @@
   statistics read (first report, decision, first notice, first removal after it).
 * ``case_events`` — every state change, timestamped, with the actor and the reason.
 * ``notices`` and ``notice_urls`` — what was sent (or written) to whom, and which URLs.
+* ``casework_runs`` — each run's moment and rules, so the next one replays only what moved.
 """
 
 from __future__ import annotations
@@ -153,3 +154,16 @@ class NoticeUrlRow(Base):
     # first | renotice | moved | reappeared (hotline.casework.states), or clearance: a
     # referral to law enforcement, which does not start the takedown clock
     reason: Mapped[str] = mapped_column(String(16))
+
+
+class CaseworkRun(Base):
+    """One ``casework run``: as of which moment, when it started, under which rules. The next
+    run replays only the cases something happened to since (see ``advance._active``)."""
+
+    __tablename__ = "casework_runs"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    now: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    rules: Mapped[str] = mapped_column(String(64))  # fingerprint of the rules it ran under
+    cases: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(64))

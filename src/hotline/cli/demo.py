@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import time
 from collections import Counter
@@ -21,6 +22,11 @@ from hotline.accounts.services import add_organisation, add_user
 from hotline.attribution.queries import SITE_EXPORT_COLUMNS, headline, site_rows
 from hotline.captures.extractors.payments import ProcessorTable
 from hotline.captures.queries import selector_values, selectors_by_kind
+from hotline.casework.advance import run as run_casework
+from hotline.casework.facts import import_facts
+from hotline.casework.queries import decision_moments
+from hotline.casework.queries import stats as casework_stats
+from hotline.casework.rules import load_rules
 from hotline.cli.console import out
 from hotline.cli.context import AppState
 from hotline.cli.hosting import run_enrichment
@@ -54,6 +60,7 @@ from hotline.strategic.files import atomic_output
 from hotline.synth.baseline import baseline_attribution, read_selector_dump
 from hotline.synth.generate import generate
 from hotline.synth.score import read_site_export, read_truth, score
+from hotline.synth.world import WORLD_END
 from hotline.urls import defang, defang_host
 
 _DB_NAME = "demo.db"
@@ -151,6 +158,7 @@ def demo(
     _hosting(app_state, engine, out_dir, truth_doc)
     _attribution(app_state, engine, out_dir)
     _known_material(app_state, engine, out_dir)
+    _casework(app_state, engine, out_dir)
 
     export_path = out_dir / "urls.csv"
     sites_path = out_dir / "sites.csv"
@@ -164,7 +172,7 @@ def demo(
             rows = selector_rows(connection)
             links = write_rows(handle, "csv", SELECTOR_EXPORT_COLUMNS, rows)
     out.print(
-        f"[bold]7. Export[/]  {exported:,} canonical URLs → {export_path}; {links:,} "
+        f"[bold]8. Export[/]  {exported:,} canonical URLs → {export_path}; {links:,} "
         f"site-selector links → {selectors_path}; sites with brand, distributor and country "
         f"→ {sites_path}"
     )
@@ -182,7 +190,7 @@ def demo(
     )
     assessment = pipeline.assess(engine, app_state.actor(), Scope(), str(out_dir / "assessment"))
     written = write_report(assessment, out_dir / "assessment")
-    out.print(f"[bold]9. Report[/]  {assessment.headline}")
+    out.print(f"[bold]10. Report[/]  {assessment.headline}")
     pdf = f" and {written['pdf']}" if written.get("pdf") else " (no PDF engine here: HTML only)"
     out.print(Text(f"   open {written['html']}{pdf} — offline, charts inline, every URL defanged"))
     out.print(f"[dim]finished in {time.perf_counter() - started:.1f} s[/]")
@@ -197,6 +205,8 @@ def demo(
         f"hotline {db} export selectors --format csv | head",
         f"hotline score --truth {out_dir / 'truth.json'} --export {out_dir / 'sites.csv'} "
         f"--baseline {out_dir / 'selectors.jsonl'}",
+        f"hotline {db} casework stats --by provider",
+        f"hotline {db} casework notices",
         f"hotline {db} report --print",
         f"open {out_dir / 'urls.csv'}, {out_dir / 'sites.csv'} and "
         f"{out_dir / 'assessment' / 'tables'} in a spreadsheet",
@@ -322,6 +332,48 @@ def _known_material(app_state: AppState, engine: Engine, out_dir: Path) -> None:
     )
 
 
+def _casework(app_state: AppState, engine: Engine, out_dir: Path) -> None:
+    """The world's decisions, clearances, partners' removal confirmations and analysts'
+    checks imported; ``casework run`` at every moment a decision or clearance took effect,
+    as a hotline running it daily would have; the time-to-removal statistics checked
+    against the generator's own."""
+    actor = app_state.actor()
+    folder = out_dir / "casework"
+    for kind, name in (("decisions", "decisions.jsonl"), ("clearances", "clearances.jsonl"),
+                       ("removals", "removals.csv"), ("checks", "checks.jsonl")):  # fmt: skip
+        import_facts(engine, actor, kind, folder / name)
+    # repeats to providers that never act change no first notice or removal: the demo
+    # writes the first notices, the moves and the returns, not a year of daily repeats
+    rules = dataclasses.replace(load_rules(folder / "rules.toml"), renotice_hours=24 * 3650)
+    notices = out_dir / "notices"
+    with engine.connect() as connection:
+        moments = decision_moments(connection)
+    written = 0
+    for moment in [*moments, WORLD_END]:
+        written += run_casework(engine, actor, rules, notices, now=moment).notices
+    truth = orjson.loads((out_dir / "casework-truth.json").read_bytes())["stats"]
+    with engine.connect() as connection:
+        overall = {s.key: s.as_dict() for s in casework_stats(connection, "overall")}["all"]
+        countries = {s.key: s.as_dict() for s in casework_stats(connection, "country")}
+        providers = {s.key: s.as_dict() for s in casework_stats(connection, "provider")}
+    same = (overall, countries, providers) == (
+        truth["overall"],
+        truth["by_country"],
+        truth["by_provider"],
+    )
+    median = overall["from_notice"]["median_hours"]
+    out.print(
+        f"[bold]7. Casework[/] {len(moments):,} daily runs → {written:,} notices "
+        f"({notices}); {overall['noticed']:,} URLs noticed, {overall['removed']:,} removed, "
+        f"median {median} h from notice to removal, {overall['within_3_days']:.0%} within "
+        f"3 days, {overall['never_removed']:.0%} never, {overall['reappeared']} came back"
+    )
+    out.print(
+        f"   against the truth: time to removal overall, per country and per provider "
+        f"{_check(same)}"
+    )
+
+
 def _attribution(app_state: AppState, engine: Engine, out_dir: Path) -> None:
     """Sites → brands → distributors from the store's evidence, scored against the truth."""
     summary = pipeline.attribute(engine, app_state.actor())
@@ -361,7 +413,7 @@ def _print_truth_headline(truth: dict[str, object]) -> None:
     top_owners = sorted({owner[brand] for brand, _ in urls_per_brand.most_common(10)})
     distributors = len(set(owner.values()))
     out.print(
-        f"[bold]8. Truth[/]   in this world {distributors} distributors operate {len(brands)} "
+        f"[bold]9. Truth[/]   in this world {distributors} distributors operate {len(brands)} "
         f"brands; the 10 most prolific brands belong to {', '.join(top_owners)} — "
         "what attribution had to find"
     )

@@ -325,7 +325,7 @@ def pdns(
     if not app_state.quiet:
         out.print(table)
     for warning in total.warnings:
-        err.print(f"[yellow]warning:[/] {escape(warning)}")
+        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)  # one line, for grep
     if total.rejected:
         reasons = ", ".join(f"{c} {n:,}" for c, n in sorted(total.rejected_by_code.items()))
         err.print(

@@ -5,7 +5,7 @@ events and notices
 decision on a URL or a medium; unique by digest, so a re-import adds nothing),
 ``clearances`` and ``removal_evidence`` (facts with the time they hold from), ``cases``
 (one per URL under casework, with the timestamps the statistics read), ``case_events``
-(every state change) and ``notices`` with ``notice_urls``.
+(every state change), ``notices`` with ``notice_urls``, and ``casework_runs``.
 
 Revision ID: 0012
 Revises: 0011
@@ -28,6 +28,16 @@ _JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 def upgrade() -> None:
+    op.create_table(
+        "casework_runs",
+        sa.Column("id", _BIG, nullable=False),
+        sa.Column("now", sa.DateTime(), nullable=False),
+        sa.Column("started_at", sa.DateTime(), nullable=False),
+        sa.Column("rules", sa.String(length=64), nullable=False),
+        sa.Column("cases", sa.Integer(), nullable=False),
+        sa.Column("actor", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_casework_runs")),
+    )
     op.create_table(
         "classification_schemes",
         sa.Column("scheme", sa.String(length=64), nullable=False),
@@ -224,3 +234,4 @@ def downgrade() -> None:
 
     op.drop_table("notices")
     op.drop_table("classification_schemes")
+    op.drop_table("casework_runs")
