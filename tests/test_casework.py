@@ -3,6 +3,7 @@ routing per rule, notices and re-notices on a controlled clock, states, statisti
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import json
@@ -444,3 +445,133 @@ def test_the_migrations_build_exactly_the_tables_the_code_declares(engine: Engin
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def _medium(world: World, name: str, n: int, sha: str, pdq: str | None) -> None:
+    with unit_of_work(world.engine) as connection:
+        site_id = connection.scalar(select(Url.site_id).where(Url.id == world.ids[name]))
+        connection.execute(insert(MediaHash).values(
+            record_id=f"<urn:uuid:m{n}>", url_id=world.ids[name], site_id=site_id,
+            uri=f"http://{name}.test/m{n}.png", captured_at=T0, media_type="image/png",
+            size=10, md5="0" * 32, sha1="0" * 40, sha256=sha, pdq=pdq))  # fmt: skip
+
+
+def _flip(pdq: str, bits: int) -> str:
+    value = int(pdq, 16) ^ ((1 << bits) - 1)  # the lowest ``bits`` bits flipped
+    return f"{value:064x}"
+
+
+def test_a_medium_decision_reaches_re_encoded_copies_within_the_pdq_radius_only(
+    world: World,
+) -> None:
+    pdq = "f0e1d2c3b4a5968778695a4b3c2d1e0f" * 2
+    _medium(world, "abroad", 1, "01" * 32, pdq)  # the medium decided
+    _medium(world, "other", 2, "02" * 32, _flip(pdq, 20))  # a copy 20 bits away: same item
+    _medium(world, "member", 3, "03" * 32, _flip(pdq, 40))  # 40 bits away: another item
+    classify(world.engine, BORIS, f"sha256:{'01' * 32}", "uk", "C", at=T0)  # PDQ looked up
+    with world.engine.connect() as connection:
+        _, items = queries.queue(connection)
+    waiting = {item.url for item in items}
+    assert URLS["abroad"] not in waiting
+    assert URLS["other"] not in waiting
+    assert URLS["member"] in waiting
+
+
+def test_removal_is_read_from_captures_page_classes_and_from_passive_dns(world: World) -> None:
+    from hotline.captures.models import Capture
+    from hotline.hosting.models import HostingObservation
+
+    for name in ("abroad", "member"):
+        classify(world.engine, ANNA, URLS[name], "interpol", "baseline", at=T0)
+    _run(world, T0)
+    later = T0 + timedelta(hours=30)
+    with unit_of_work(world.engine) as connection:
+        site_id = connection.scalar(select(Url.site_id).where(Url.id == world.ids["abroad"]))
+        connection.execute(insert(Capture).values(
+            record_id="<urn:uuid:gone>", file="x.warc.gz", record_offset=0,
+            url_id=world.ids["abroad"], final_url_id=world.ids["abroad"], site_id=site_id,
+            captured_at=later, status=410, html_bytes=100, page_class="error"))  # fmt: skip
+        connection.execute(insert(HostingObservation).values(
+            digest=b"n" * 32, site_key="member.test", host="member.test", source="pdns",
+            rrtype="A", value="", status="nxdomain", first_seen=later + timedelta(hours=2),
+            last_seen=later + timedelta(hours=2)))  # fmt: skip
+    summary = _run(world, T0 + timedelta(days=2))
+    assert summary.evidence == 2
+    assert _case(world, "abroad").removed_at == later
+    assert _case(world, "member").removed_at == later + timedelta(hours=2)
+    with world.engine.connect() as connection:
+        view = queries.case_view(connection, URLS["abroad"])
+    assert [reason for _, state, _, reason in view.events if state == "removed"] == [
+        "seen down (capture)"
+    ]
+    assert _run(world, T0 + timedelta(days=3)).evidence == 0  # each capture is read once
+
+
+def test_a_providers_table_in_the_rules_overrides_rdap(world: World) -> None:
+    rules = dataclasses.replace(RULES, providers={64502: "desk@rack-us.example"})
+    classify(world.engine, ANNA, URLS["abroad"], "interpol", "baseline", at=T0)
+    summary = _run(world, T0, rules)
+    [eml] = [p for p in summary.files if p.suffix == ".eml"]
+    assert "desk@rack-us.example" in _eml(eml)["To"]
+    assert eml.parent == world.out  # moved into place once committed
+    assert not list(world.out.glob(".pending-*"))
+
+
+def test_moving_into_the_own_country_holds_the_notice_until_cleared(world: World) -> None:
+    classify(world.engine, ANNA, URLS["member"], "interpol", "baseline", at=T0)
+    _run(world, T0)
+    with unit_of_work(world.engine) as connection:
+        connection.execute(update(SiteHosting).where(SiteHosting.site_key == "member.test")
+                           .values(country="NL", asn=64501, ip="192.0.2.20",
+                                   computed_at=datetime.now(UTC)))  # fmt: skip
+    held = _run(world, T0 + timedelta(hours=30))
+    assert (held.notices, held.referrals) == (0, 1)  # no notice to the provider yet
+    assert _run(world, T0 + timedelta(hours=60)).notices == 0
+    record_clearance(world.engine, ANNA, URLS["member"], T0 + timedelta(hours=70))
+    cleared = _run(world, T0 + timedelta(hours=71))
+    assert cleared.notices == 1
+    assert cleared.referrals == 0
+    with world.engine.connect() as connection:
+        recipients = set(connection.scalars(select(NoticeRow.recipient)))
+    assert recipients == {"hotline:DE", "police", "provider:AS64501"}
+
+
+def test_a_clearance_known_at_the_first_run_needs_no_referral(world: World) -> None:
+    classify(world.engine, ANNA, URLS["own"], "interpol", "baseline", at=T0)
+    record_clearance(world.engine, ANNA, URLS["own"], T0 + timedelta(minutes=5))
+    summary = _run(world, T0 + timedelta(hours=1))
+    assert (summary.notices, summary.referrals) == (1, 0)
+
+
+def test_a_late_sighting_from_before_the_notice_rewrites_the_history(world: World) -> None:
+    classify(world.engine, ANNA, URLS["abroad"], "interpol", "baseline", at=T0)
+    _run(world, T0 + timedelta(hours=1))
+    record_check(world.engine, ANNA, URLS["abroad"], up=False, at=T0 + timedelta(hours=5))
+    _run(world, T0 + timedelta(hours=6))
+    assert _case(world, "abroad").state == "removed"
+    # a partner's feed arrives late: the URL was gone before the notice went out
+    record_check(world.engine, BORIS, URLS["abroad"], up=False, at=T0 + timedelta(minutes=30))
+    _run(world, T0 + timedelta(hours=7))
+    case = _case(world, "abroad")
+    assert case.state == "gone-before-notice"
+    assert case.first_notice_at is None
+    assert case.removed_at is None
+    assert [state for state, _ in _events(world, "abroad")] == [
+        "reported", "classified", "gone-before-notice"
+    ]  # fmt: skip
+    assert queries.stats(world.engine.connect(), "overall") == []
+
+
+def test_an_earlier_report_imported_late_moves_the_report_clock(
+    world: World, tmp_path: Path
+) -> None:
+    classify(world.engine, ANNA, URLS["abroad"], "interpol", "baseline", at=T0)
+    _run(world, T0)
+    before = _case(world, "abroad").reported_at
+    feed = tmp_path / "late.csv"
+    feed.write_text("source,source_report_id,reported_at,url,site_type,commercial,note\n"
+                    f"HL-C,z9,2026-01-05T08:00:00Z,{URLS['abroad']},website,true,\n")  # fmt: skip
+    import_reports(world.engine, ADMIN, [feed])
+    _run(world, T0 + timedelta(hours=1))  # an incremental run: the case is replayed
+    assert before > datetime(2026, 1, 5, 8, tzinfo=UTC)
+    assert _case(world, "abroad").reported_at == datetime(2026, 1, 5, 8, tzinfo=UTC)

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
+import shutil
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -28,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
 from hotline.accounts.audit import record_event
 from hotline.accounts.roles import Actor, Permission
@@ -110,6 +112,45 @@ def run(
     who = sender or Sender()
     started = utcnow()
     fingerprint = _fingerprint(rules)
+    final = out
+    # notices are written into a folder of this run's own and moved into place once the
+    # transaction has committed: a run that fails leaves no file naming a notice it never
+    # recorded (and a number it may hand out again)
+    out = final / f".pending-{uuid.uuid4().hex}"
+    try:
+        summary = _run_in(engine, actor, rules, out, moment, started, fingerprint, who, summary,
+                          progress)  # fmt: skip
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)
+        raise
+    summary.files = _publish(out, final, summary.files)
+    if smtp is not None:
+        _send(engine, summary, smtp)
+    return summary
+
+
+def _publish(pending: Path, final: Path, files: list[Path]) -> list[Path]:
+    moved = []
+    for path in files:
+        target = final / path.name
+        os.replace(path, target)
+        moved.append(target)
+    shutil.rmtree(pending, ignore_errors=True)
+    return moved
+
+
+def _run_in(
+    engine: Engine,
+    actor: Actor,
+    rules: Rules,
+    out: Path,
+    moment: datetime,
+    started: datetime,
+    fingerprint: str,
+    who: Sender,
+    summary: RunSummary,
+    progress: Progress,
+) -> RunSummary:
     with unit_of_work(engine) as connection:
         every = {
             url_id: decided
@@ -125,11 +166,27 @@ def run(
         hosting = _hosting(connection, list(counted))
         lines, facts = _replay_all(connection, counted, rules, moment, hosting)
         due = {url_id: line.due for url_id, line in lines.items() if line.due}
-        due = _moved(connection, lines, facts, hosting, rules, due)
+        due, held = _moved(connection, lines, facts, hosting, rules, due, moment)
         issued, sequences = _notices(
             connection, actor, rules, who, out, moment, due, hosting, summary, counted
         )
-        _referrals(connection, actor, rules, who, out, moment, lines, hosting, summary, counted)
+        waiting = held | {
+            url_id
+            for url_id, line in lines.items()
+            if facts[url_id].needs_clearance and line.up and not _cleared(facts[url_id], moment)
+        }
+        _referrals(
+            connection,
+            actor,
+            rules,
+            who,
+            out,
+            moment,
+            waiting - set(issued),
+            hosting,
+            summary,
+            counted,
+        )
         if issued:  # the notices are facts now: replay the URLs they named
             named = {k: counted[k] for k in issued}
             again, _ = _replay_all(connection, named, rules, moment, hosting, issued)
@@ -150,13 +207,17 @@ def run(
             moment.isoformat(),
             after={k: v for k, v in _counts(summary).items() if v},
         )
-    if smtp is not None:
-        _send(engine, summary, smtp)
     return summary
 
 
+def _cleared(case: CaseFacts, now: datetime) -> bool:
+    return case.cleared_at is not None and case.cleared_at <= now
+
+
 def _fingerprint(rules: Rules) -> str:
-    return hashlib.sha256(orjson.dumps(dataclasses.asdict(rules), default=str)).hexdigest()[:32]
+    options = orjson.OPT_NON_STR_KEYS | orjson.OPT_SORT_KEYS  # providers are keyed by AS number
+    encoded = orjson.dumps(dataclasses.asdict(rules), default=str, option=options)
+    return hashlib.sha256(encoded).hexdigest()[:32]
 
 
 def _active(
@@ -174,7 +235,9 @@ def _active(
     ).first()
     if last is None or last.rules != fingerprint or last.now > now:
         return set(ids)
-    then, since = last.now, last.started_at
+    # facts are stamped before their transaction commits: look back a margin before the
+    # previous run started, so an import that committed while it ran is not missed
+    then, since = last.now, last.started_at - timedelta(minutes=10)
     known = set(connection.scalars(select(Case.url_id)))
     found = ids - known
     for table, at in (
@@ -195,8 +258,27 @@ def _active(
             | (Classification.recorded_at > since),
         )
     )
-    if media:  # a medium's decision may reach any URL: replay them all
+    captured = connection.scalar(
+        select(func.count()).select_from(Capture).where(Capture.created_at > since)
+    )
+    decided_media = connection.scalar(
+        select(func.count()).select_from(Classification).where(Classification.target == "medium")
+    )
+    if media or (captured and decided_media):  # a medium's decision may reach any URL
         return set(ids)
+    found.update(  # an earlier report imported late moves the report clock
+        connection.scalars(select(Report.url_id).where(Report.ingested_at > since).distinct())
+    )
+    found.update(  # an abuse contact learned from RDAP may route a URL that was unroutable
+        connection.scalars(
+            select(Url.id)
+            .join(Site, Site.id == Url.site_id)
+            .join(SiteHosting, SiteHosting.site_key == Site.key)
+            .join(IpFactsRow, IpFactsRow.ip == SiteHosting.ip)
+            .join(Case, Case.url_id == Url.id)
+            .where(IpFactsRow.rdap_fetched_at > since)
+        )
+    )
     repeat = now - timedelta(hours=rules.renotice_hours)
     found.update(
         connection.scalars(
@@ -314,9 +396,11 @@ def _replay_all(
     renotice = timedelta(hours=rules.renotice_hours)
     for url_id, decided in counted.items():
         routes = route(_facts(hosting, url_id), rules, cleared=False)
-        needs = any(r.kind == "law-enforcement" for r in routes)
+        # clearance comes before the first notice; a URL already noticed elsewhere that moves
+        # into the own country is handled by _moved (held, and referred)
+        needs = any(r.kind == "law-enforcement" for r in routes) and not noticed.get(url_id)
         case = CaseFacts(
-            reported_at=reported.get(url_id) or decided.at,
+            reported_at=min(reported.get(url_id) or decided.at, decided.at),
             decision=Decided(
                 decided.at, decided.scheme, decided.code, decided.illegal, decided.analysts[-1]
             ),
@@ -451,19 +535,26 @@ def _moved(
     hosting: dict[int, Place],
     rules: Rules,
     due: dict[int, str],
-) -> dict[int, str]:
-    """A noticed URL still up whose routing now names other recipients: notice them anew."""
+    now: datetime,
+) -> tuple[dict[int, str], set[int]]:
+    """A noticed URL still up whose routing now names other recipients: notice them anew;
+    or, moved into the own country and not cleared, no notice at all but a referral."""
+    held: set[int] = set()
     for url_id, line in lines.items():
+        case = facts[url_id]
+        if not line.up or not case.notices:
+            continue
+        routes = route(_facts(hosting, url_id), rules, cleared=_cleared(case, now))
+        if any(r.kind == "law-enforcement" for r in routes):
+            due.pop(url_id, None)  # the provider hears of it only once it is cleared
+            held.add(url_id)
+            continue
         if line.state is not State.NOTIFIED or due.get(url_id) == "reappeared":
             continue
-        last = facts[url_id].notices[-1] if facts[url_id].notices else None
-        if last is None:
-            continue
-        routes = route(_facts(hosting, url_id), rules, cleared=True)
         now_to = tuple(sorted(r.recipient for r in routes))
-        if now_to != tuple(sorted(last.recipients)):
+        if now_to != tuple(sorted(case.notices[-1].recipients)):
             due[url_id] = "moved"
-    return due
+    return due, held
 
 
 # -- notices --------------------------------------------------------------------------------
@@ -487,7 +578,7 @@ def _new_notice(
             "contact": first.contact,
             "created_at": moment,
             "escalated": escalated,
-            "directory": str(out),
+            "directory": str(out.parent),  # where the run moves its files once committed
             "created_by": actor.name,
         },
     ).scalar_one()
@@ -665,13 +756,14 @@ def _referrals(
     sender: Sender,
     out: Path,
     moment: datetime,
-    lines: dict[int, Timeline],
+    candidates: set[int],
     hosting: dict[int, Place],
     summary: RunSummary,
     counted: dict[int, Counted],
 ) -> None:
-    """One referral to law enforcement per URL awaiting clearance, never repeated."""
-    waiting = [u for u, line in lines.items() if line.state is State.AWAITING_CLEARANCE]
+    """One referral to law enforcement per URL that needs clearance and is not cleared,
+    never repeated."""
+    waiting = sorted(candidates)
     if not waiting:
         return
     referred = _referred(connection, waiting)
@@ -718,8 +810,16 @@ def _store(
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     urls = _url_texts(connection, ids)
+    stale: list[dict[str, Any]] = []
     for url_id, line in lines.items():
         decided = counted[url_id]
+        replayed = {(event.state.value, event.at) for event in line.events}
+        # a fact that arrived late can rewrite a history (a sighting from before a notice):
+        # events the facts no longer give are taken out (the audit trail keeps them)
+        stale.extend(
+            {"b_url_id": url_id, "b_state": state, "b_at": at}
+            for state, at in stored[url_id] - replayed
+        )
         for event in line.events:
             if (event.state.value, event.at) in stored[url_id]:
                 continue
@@ -756,6 +856,15 @@ def _store(
             inserts.append({"url_id": url_id, "notices": 0, **row})
         elif any(getattr(cases[url_id], k) != v for k, v in row.items() if k != "updated_at"):
             updates.append({"b_url_id": url_id, **row})  # most cases on most runs: unchanged
+    if stale:
+        connection.execute(
+            delete(CaseEvent).where(
+                CaseEvent.url_id == bindparam("b_url_id"),
+                CaseEvent.state == bindparam("b_state"),
+                CaseEvent.at == bindparam("b_at"),
+            ),
+            stale,
+        )
     if new_events:
         connection.execute(insert(CaseEvent), new_events)
     if inserts:

@@ -118,7 +118,8 @@ def replay(facts: CaseFacts, now: datetime, renotice: timedelta) -> Timeline:
     decision = facts.decision
     if decision is None or decision.at > now:
         return line
-    seen = sorted((s for s in facts.seen if s.at <= now), key=lambda s: s.at)
+    # at the same second, "up" before "down": whatever order the rows came in, one history
+    seen = sorted((s for s in facts.seen if s.at <= now), key=lambda s: (s.at, not s.up))
     before = [s for s in seen if s.at <= decision.at]
     line.up = before[-1].up if before else True
     if not decision.illegal:
@@ -142,11 +143,14 @@ def replay(facts: CaseFacts, now: datetime, renotice: timedelta) -> Timeline:
         (n.at, 0, n) for n in facts.notices if decision.at <= n.at <= now
     ]
     items += [(s.at, 1, s) for s in seen if s.at > decision.at]
-    items.sort(key=lambda item: (item[0], item[1]))
+    items.sort(key=lambda item: (item[0], item[1]))  # stable: sightings keep the order above
     last_up_again: datetime | None = None
     for at, _, item in items:
         if isinstance(item, Noticed):
-            _notice(line, item, at)
+            if line.up:
+                _notice(line, item, at)
+            # else: written before the sighting that shows the URL was already gone reached
+            # us; it told nobody of anything still there, so it starts no clock
         elif not item.up and line.up:
             line.up = False
             if line.first_notice_at is None:
