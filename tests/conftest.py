@@ -96,5 +96,10 @@ _LONG_FIRST = ("test_web", "test_casework_world", "test_cli", "test_audit", "tes
                "test_attribution", "test_report", "test_captures", "test_synth")  # fmt: skip
 
 
+def _rank(item: pytest.Item) -> int:
+    name = item.path.name
+    return next((n for n, prefix in enumerate(_LONG_FIRST) if name.startswith(prefix)), 99)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: not item.path.name.startswith(_LONG_FIRST))  # stable
+    items.sort(key=_rank)  # stable: a file's tests keep their order
