@@ -88,18 +88,3 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
-
-
-# The longest files first: with two workers taking a file at a time (pytest-xdist
-# --dist loadfile), a long file picked up last leaves one worker idle for minutes.
-_LONG_FIRST = ("test_web", "test_casework_world", "test_cli", "test_audit", "test_hosting",
-               "test_attribution", "test_report", "test_captures", "test_synth")  # fmt: skip
-
-
-def _rank(item: pytest.Item) -> int:
-    name = item.path.name
-    return next((n for n, prefix in enumerate(_LONG_FIRST) if name.startswith(prefix)), 99)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=_rank)  # stable: a file's tests keep their order
