@@ -35,7 +35,7 @@ from hotline.web.app import Settings, WebSetupError, create_app
 from hotline.web.security import CONTENT_SECURITY_POLICY
 from tests import web_matrix_api, web_matrix_casework, web_matrix_oidc, web_matrix_people
 from tests.conftest import BACKENDS, PG_ADMIN_URL
-from tests.web_world import PASSWORD, ROLES, Web, make_world, page_csrf, seed, sign_in
+from tests.web_world import PASSWORD, ROLES, Web, crawl, make_world, page_csrf, seed, sign_in
 
 FEED = (
     "source,source_report_id,reported_at,url\n"
@@ -466,8 +466,6 @@ def test_imports_run_in_the_background_and_their_refusals_stay_with_the_uploader
 
 # --- content-free pages ------------------------------------------------------------------
 
-LINKS = re.compile(r'(href|src|action)="([^"]*)"')
-
 
 def test_no_page_links_or_loads_a_reported_url(web: Web) -> None:
     """Crawl every page a signed-in admin can reach from the dashboard and the lookup: no
@@ -477,22 +475,7 @@ def test_no_page_links_or_loads_a_reported_url(web: Web) -> None:
     start = ["/", f"/lookup?q={web.site}", f"/lookup?q=https://www.{web.site}/x",
              f"/sites/{web.site}", f"/brands/{web.brand}", f"/distributors/{web.distributor}",
              "/imports", "/quarantine", "/admin", "/api/v1/docs", "/sign-in"]  # fmt: skip
-    queue, seen = list(start), set[str]()
-    while queue and len(seen) < 120:
-        path = queue.pop(0)
-        if path in seen:
-            continue
-        seen.add(path)
-        response = browser.get(path)
-        assert response.status_code == 200, path
-        assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
-        body = response.text
-        for needle in ("http://", "https://", 'href="//', 'src="//', "<img", "<iframe"):
-            assert needle not in body, (path, needle)
-        for attribute, target in LINKS.findall(body):
-            assert target.startswith("/"), (path, target)
-            if attribute == "href" and target.startswith(("/sites/", "/brands/", "/distributors/")):
-                queue.append(target.replace("&amp;", "&"))
+    seen = crawl(browser, start, 120, ("/sites/", "/brands/", "/distributors/"))
     assert len(seen) > 30
 
 

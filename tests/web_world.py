@@ -8,7 +8,9 @@ synthetic one every other stage is tested on.
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from hotline.hosting import providers as provider_table
 from hotline.hosting.enrich import EnrichOptions
 from hotline.store.uow import unit_of_work
 from hotline.synth.generate import generate
+from hotline.web.security import CONTENT_SECURITY_POLICY
 
 PASSWORD = "correct horse battery staple"  # noqa: S105 -- a test account's
 ROLES = {
@@ -102,3 +105,37 @@ class Web:
     site: str = ""  # a site with reports of both organisations, attributed to a brand
     brand: str = ""
     distributor: str = ""
+
+
+LINKS = re.compile(r'(href|src|action)="([^"]*)"')
+
+
+def crawl(
+    browser: TestClient,
+    start: Iterable[str],
+    limit: int,
+    follow: tuple[str, ...],
+    check: Callable[[str, str], None] = lambda path, body: None,
+) -> set[str]:
+    """Open pages from ``start``, following links that begin with ``follow``, up to ``limit``
+    pages: each answers 200 under the Content-Security-Policy, holds no absolute URL, image
+    or frame, and links, loads and posts only to this server; ``check(path, body)`` adds a
+    test's own checks. Returns the paths opened."""
+    queue, seen = list(start), set[str]()
+    while queue and len(seen) < limit:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        response = browser.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+        body = response.text
+        for needle in ("http://", "https://", 'href="//', 'src="//', "<img", "<iframe"):
+            assert needle not in body, (path, needle)
+        check(path, body)
+        for attribute, target in LINKS.findall(body):
+            assert target.startswith("/"), (path, target)
+            if attribute == "href" and target.startswith(follow):
+                queue.append(html.unescape(target))
+    return seen

@@ -23,7 +23,7 @@ import os
 import shutil
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -53,7 +53,16 @@ from hotline.casework.notices import Notice, NoticeUrl, write_notice
 from hotline.casework.routing import HostingFacts, Route, route
 from hotline.casework.rules import Rules
 from hotline.casework.smtp import SmtpError, SmtpSettings, send
-from hotline.casework.states import CaseFacts, Decided, Noticed, Seen, State, Timeline, replay
+from hotline.casework.states import (
+    NOTICE_REASONS,
+    CaseFacts,
+    Decided,
+    Noticed,
+    Seen,
+    State,
+    Timeline,
+    replay,
+)
 from hotline.hosting.models import HostingObservation, IpFactsRow, Provider, SiteHosting
 from hotline.intake.models import Report, Site, Url
 from hotline.store.types import utcnow
@@ -62,7 +71,7 @@ from hotline.store.upsert import insert_ignore
 
 DOWN_CLASSES = frozenset({ERROR, PLACEHOLDER, SUSPENDED})
 _NOTICE_KINDS_FOR_CLOCK = frozenset({"hotline", "provider", "cdn", "unroutable"})
-_EPISODES = ("first", "moved", "reappeared")  # notices that are not repeats
+_EPISODES = tuple(r for r in NOTICE_REASONS if r != "renotice")  # the notices not repeats
 
 
 @dataclass(slots=True)
@@ -210,6 +219,12 @@ def _run_in(
     return summary
 
 
+def _batches(ids: list[int], size: int = 500) -> Iterator[list[int]]:
+    """``ids`` in slices an ``IN (...)`` list stays small enough for on both engines."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
 def _cleared(case: CaseFacts, now: datetime) -> bool:
     return case.cleared_at is not None and case.cleared_at <= now
 
@@ -324,8 +339,7 @@ def _counts(summary: RunSummary) -> dict[str, int]:
 
 def _collect_evidence(connection: Connection, actor: Actor, url_ids: list[int]) -> int:
     rows: list[dict[str, Any]] = []
-    for start in range(0, len(url_ids), 500):
-        chunk = url_ids[start : start + 500]
+    for chunk in _batches(url_ids):
         captures = connection.execute(
             select(Capture.id, Capture.url_id, Capture.captured_at, Capture.page_class)
             .outerjoin(RemovalEvidence, RemovalEvidence.capture_id == Capture.id)
@@ -372,8 +386,7 @@ def _replay_all(
     cleared: dict[int, datetime] = {}
     seen: dict[int, list[Seen]] = defaultdict(list)
     noticed: dict[int, list[Noticed]] = defaultdict(list)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in _batches(ids):
         for url_id, at in connection.execute(
             select(Clearance.url_id, func.min(Clearance.cleared_at))
             .where(Clearance.url_id.in_(chunk))
@@ -456,8 +469,7 @@ def _notice_facts(
 
 def _first_reports(connection: Connection, ids: list[int]) -> dict[int, datetime]:
     found: dict[int, datetime] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in _batches(ids):
         for url_id, at in connection.execute(
             select(Report.url_id, func.min(Report.reported_at))
             .where(Report.url_id.in_(chunk))
@@ -486,8 +498,7 @@ class Place:
 def _hosting(connection: Connection, ids: list[int]) -> dict[int, Place]:
     found: dict[int, Place] = {}
     names = dict(connection.execute(select(Provider.asn, Provider.name)).all())
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in _batches(ids):
         rows = connection.execute(
             select(
                 Url.id.label("url_id"),
@@ -591,8 +602,7 @@ def _episode_counts(connection: Connection, ids: list[int]) -> dict[int, int]:
     """URL id → notices since it was first noticed (or moved, or came back): kept on the
     case, so a URL noticed every day for months is not counted row by row."""
     found: dict[int, int] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in _batches(ids):
         found.update(
             connection.execute(
                 select(Case.url_id, Case.notices).where(Case.url_id.in_(chunk))
@@ -604,8 +614,7 @@ def _episode_counts(connection: Connection, ids: list[int]) -> dict[int, int]:
 def _referred(connection: Connection, ids: list[int]) -> set[int]:
     """The URLs already referred to law enforcement for clearance."""
     found: set[int] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in _batches(ids):
         found.update(
             connection.scalars(
                 select(NoticeUrlRow.url_id).where(
@@ -741,8 +750,7 @@ def _notice_url(
 
 def _url_texts(connection: Connection, ids: list[int]) -> dict[int, str]:
     found: dict[int, str] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in _batches(ids):
         found.update(
             connection.execute(select(Url.id, Url.canonical).where(Url.id.in_(chunk))).all()
         )
@@ -796,8 +804,7 @@ def _store(
     ids = list(lines)
     stored: dict[int, set[tuple[str, datetime]]] = defaultdict(set)
     cases: dict[int, Any] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in _batches(ids):
         for url_id, state, at in connection.execute(
             select(CaseEvent.url_id, CaseEvent.state, CaseEvent.at).where(
                 CaseEvent.url_id.in_(chunk)

@@ -292,18 +292,6 @@ def _case_dict(case: Any) -> dict[str, Any] | None:
     return {name: getattr(case, name) for name in CASE_FIELDS}
 
 
-def medium_decisions(connection: Connection, sha256: str) -> list[DecisionView]:
-    rows = connection.execute(
-        select(Classification)
-        .where(Classification.sha256 == sha256.lower())
-        .order_by(Classification.decided_at)
-    )
-    return [
-        DecisionView(d.analyst, d.scheme, d.code, d.illegal, d.decided_at, "medium", d.note)
-        for d in rows
-    ]
-
-
 @dataclass(frozen=True, slots=True)
 class NoticeListed:
     number: str
