@@ -8,6 +8,7 @@ import io
 import random
 import subprocess
 import sys
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import orjson
 import pytest
 from sqlalchemy import Engine, select, text
 
+from hotline.attribution.carrier_index import INDEXES, CarrierIndex
 from hotline.attribution.links import link_table, links_from_store
 from hotline.attribution.method import (
     ASSESSMENT,
@@ -25,10 +27,11 @@ from hotline.attribution.method import (
     cluster,
 )
 from hotline.attribution.models import Brand, SiteAttribution
-from hotline.attribution.queries import site_answer
+from hotline.attribution.queries import carrier_index, keep_carrier_index, site_answer
 from hotline.attribution.table import LinkTable
 from hotline.hosting.models import HostingObservation, IpFactsRow
 from hotline.intake.models import Site
+from hotline.sharing.selectors import selector_rows, selector_sites
 from hotline.store.engine import make_engine
 from hotline.synth.generate import generate
 from hotline.synth.phenomena import PHENOMENA
@@ -233,9 +236,46 @@ def test_why_weighs_the_store_exactly_as_the_run_did(db_url: str, real_looking: 
             assert answer.confidence == result.confidence[site], site
             assert answer.commercial_score == result.scores[site], site
             reasons.update(e["discounted"] for e in answer.evidence if e["discounted"])
+    # A server answers the same counts from its in-memory index of carriers: the same
+    # explanation, site by site, and the same selector counts.
+    keep_carrier_index(engine)
+    try:
+        with engine.connect() as connection:
+            index = carrier_index(connection)
+            assert index is not None, "the index of the current version should be kept"
+            for site in sample:
+                answer = site_answer(connection, site)
+                assert answer is not None
+                assert answer.evidence == [asdict(e) for e in result.explain(site)], site
+                # the selector rows with the index's counts: the same rows
+                assert list(
+                    selector_rows(connection, site=site, carried=lambda sid: counts(index, sid))
+                ) == list(selector_rows(connection, site=site)), site
+            counted = {sid: selector_sites(connection, sid) for sid in range(1, 400)}
+            assert any(counted.values())
+            assert {sid: index.selector_carriers(sid) or 0 for sid in counted} == counted
+        # a new run: the old index is never used again, a new one is built in the background
+        assert hotline(db_url, "-q", "attribute").code == 0
+        with engine.connect() as connection:
+            assert carrier_index(connection) is None
+            for _ in range(600):
+                if (fresh := carrier_index(connection)) is not None:
+                    break
+                time.sleep(0.1)
+            assert fresh is not None
+            assert fresh is not index
+            assert fresh.version != index.version
+    finally:
+        INDEXES.forget()
     engine.dispose()
     # why says why values were discounted: public values, weightless kinds
     assert any("without commercial signal" in r or "no weight" in r for r in reasons), reasons
+
+
+def counts(index: CarrierIndex, selector: int) -> int:
+    found = index.selector_carriers(selector)
+    assert found is not None, selector
+    return found
 
 
 def test_the_fast_reader_reads_exactly_the_links_of_the_plain_one(db_url: str, world: Path) -> None:

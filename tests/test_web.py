@@ -24,6 +24,8 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from starlette.routing import Mount
 
+from hotline.attribution.carrier_index import INDEXES
+from hotline.attribution.queries import carrier_index
 from hotline.captures.models import SelectorValue, SiteSelector
 from hotline.captures.neardup import hamming
 from hotline.captures.queries import SAME_TEMPLATE_BITS, similar_templates, template_table
@@ -488,6 +490,40 @@ def test_the_site_page_shows_defanged_urls_and_evidence(web: Web) -> None:
 
 
 # --- starting up -------------------------------------------------------------------------
+
+
+def test_a_server_counts_from_its_warm_index_with_the_same_answers(
+    web: Web, tmp_path: Path
+) -> None:
+    """``hotline serve`` builds the index of carriers before its first request; the
+    evidence and selector counts it serves from that index are the database's answers."""
+    sites = [web.site, *_attributed_sites(web.engine, 8)]
+    api = TestClient(web.app, headers=_bearer(web.tokens["viewer"]))
+    paths = [f"/api/v1/sites/{key}/{part}" for key in sites for part in ("why", "selectors")]
+    from_database = {path: api.get(path).json() for path in paths}
+    settings = Settings(upload_dir=tmp_path / "uploads", warm=True)
+    warmed = create_app(web.url, settings)
+    try:
+        with TestClient(warmed, headers=_bearer(web.tokens["viewer"])) as client:
+            with web.engine.connect() as connection:  # built before the first request
+                assert carrier_index(connection) is not None
+            for path in paths:
+                response = client.get(path)
+                assert response.status_code == 200, path
+                assert response.json() == from_database[path], path
+    finally:
+        INDEXES.forget()
+
+
+def _attributed_sites(engine: Any, count: int) -> list[str]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT s.key FROM sites s JOIN site_attribution sa ON sa.site_id = s.id "
+                "WHERE sa.brand_id IS NOT NULL ORDER BY s.key"
+            )
+        ).scalars()
+        return list(rows)[::7][:count]  # spread over the key range
 
 
 def test_the_web_refuses_a_database_without_users(tmp_path: Path) -> None:

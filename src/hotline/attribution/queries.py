@@ -8,8 +8,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy import Connection, Engine, and_, case, func, or_, select
 
+from hotline.attribution.carrier_index import INDEXES, CarrierCounts, CarrierIndex
 from hotline.attribution.links import Carriers, selector_carriers, site_values
 from hotline.attribution.method import (
     BRAND,
@@ -164,8 +165,9 @@ def _evidence(connection: Connection, site_key: str) -> list[dict[str, Any]]:
     )
     version = _version(connection, run_id)
     site = _Explained(site_key, brand_id, distributor_id, own is not None)
+    index = carrier_index(connection)
     summaries = [
-        _summary(connection, version, site, kind, value, carriers, params)
+        _summary(connection, version, site, kind, value, carriers, params, index)
         for kind, value, carriers in values
     ]
     distributors = (
@@ -237,6 +239,36 @@ def _version(connection: Connection, run: Any) -> tuple[Any, ...]:
     return (run, tuple(capture or ()), medium, tuple(hosting or ()))
 
 
+def _engine_version(engine: Engine) -> tuple[Any, ...]:
+    with engine.connect() as connection:
+        latest = connection.execute(
+            select(AttributionRun.id, AttributionRun.started_at)
+            .order_by(AttributionRun.id.desc())
+            .limit(1)
+        ).first()
+        return _version(connection, tuple(latest) if latest is not None else None)
+
+
+def carrier_index(connection: Connection) -> CarrierIndex | None:
+    """The in-memory index of this store's carriers if one is current (a server keeps
+    one: :func:`keep_carrier_index`), else None: ask the database."""
+    run_id, params, _notes = last_run(connection)
+    where = connection.engine.url.render_as_string(hide_password=True)
+    version = _version(connection, run_id)
+    return INDEXES.current(where, version, params.noise_below, _engine_version)
+
+
+def keep_carrier_index(engine: Engine) -> None:
+    """Answer ``why``'s counts of this store from memory from now on (a server does): the
+    index of the current version is built now, later ones in the background when a run or
+    an import has changed the store."""
+    with engine.connect() as connection:
+        run_id, params, _notes = last_run(connection)
+        version = _version(connection, run_id)
+    where = engine.url.render_as_string(hide_password=True)
+    INDEXES.build_now(where, engine, version, params.noise_below, _engine_version)
+
+
 @dataclass(frozen=True, slots=True)
 class _Explained:
     key: str
@@ -245,47 +277,32 @@ class _Explained:
     answered: bool  # has a stored answer (else it is new since the last run)
 
 
-@dataclass(frozen=True, slots=True)
-class _Crowd:
-    """A value's carriers with a stored answer, counted: in all, clean ones (commercial, or
-    with some commercial evidence), distinct brands and distributors (a brand without one
-    counts alone), per brand and per distributor, and the first six by key. The same for
-    every site that shows the value, so kept per value."""
-
-    carriers: int
-    clean: int
-    brands: int
-    clusters: int
-    per_brand: dict[int, int]
-    per_distributor: dict[int, int]
-    first: list[str]
-
-    @classmethod
-    def from_groups(
-        cls, groups: list[tuple[int | None, int | None, int, int]], first: list[str]
-    ) -> _Crowd:
-        per_brand: dict[int, int] = {}
-        per_distributor: dict[int, int] = {}
-        clusters: set[tuple[str, int]] = set()
-        for brand, distributor, count, _clean in groups:
-            if brand is None:
-                continue
-            per_brand[brand] = per_brand.get(brand, 0) + count
-            if distributor is not None:
-                per_distributor[distributor] = per_distributor.get(distributor, 0) + count
-            clusters.add(("d", distributor) if distributor is not None else ("b", brand))
-        return cls(
-            carriers=sum(count for _b, _d, count, _c in groups),
-            clean=sum(clean for _b, _d, _n, clean in groups),
-            brands=len(per_brand),
-            clusters=len(clusters),
-            per_brand=per_brand,
-            per_distributor=per_distributor,
-            first=first,
-        )
+def _from_groups(
+    groups: list[tuple[int | None, int | None, int, int]], first: list[str]
+) -> CarrierCounts:
+    """A value's counts from its carriers grouped by (brand, distributor, count, clean)."""
+    per_brand: dict[int, int] = {}
+    per_distributor: dict[int, int] = {}
+    clusters: set[tuple[str, int]] = set()
+    for brand, distributor, count, _clean in groups:
+        if brand is None:
+            continue
+        per_brand[brand] = per_brand.get(brand, 0) + count
+        if distributor is not None:
+            per_distributor[distributor] = per_distributor.get(distributor, 0) + count
+        clusters.add(("d", distributor) if distributor is not None else ("b", brand))
+    return CarrierCounts(
+        carriers=sum(count for _b, _d, count, _c in groups),
+        clean=sum(clean for _b, _d, _n, clean in groups),
+        brands=len(per_brand),
+        clusters=len(clusters),
+        per_brand=per_brand,
+        per_distributor=per_distributor,
+        first=first,
+    )
 
 
-_CROWDS: dict[tuple[Any, ...], tuple[float, _Crowd]] = {}
+_CROWDS: dict[tuple[Any, ...], tuple[float, CarrierCounts]] = {}
 _CROWDS_LOCK = threading.Lock()
 _CROWDS_MAX = 20_000  # values; then the cache starts over
 _CROWD_TTL = 300.0  # seconds a count is trusted without a newer import to say otherwise
@@ -299,12 +316,14 @@ def _summary(
     value: str,
     carriers: Carriers,
     params: Params,
+    index: CarrierIndex | None = None,
 ) -> ValueSummary:
     """One value of the explained site, weighed from counts, with the examples
     ``Clustering.explain`` picks: up to five other carriers, from the first six of the
     site's brand, then the first twelve of its distributor, then the first six of all
-    (each by key)."""
-    crowd = _crowd(connection, version, kind, value, carriers, params)
+    (each by key). With a current ``index``, counted in memory (the same answers)."""
+    counted = index.counts(kind, value) if index is not None else None
+    crowd = counted or _crowd(connection, version, kind, value, carriers, params)
     unanswered = 0 if site.answered else 1  # still a carrier: no brand, no evidence
     total = crowd.carriers + unanswered
     clean = crowd.clean + int(bool(unanswered) and params.noise_below - 1e-9 <= 0.0)
@@ -322,14 +341,29 @@ def _summary(
             if key != site.key and key not in chosen and len(chosen) < 5:
                 chosen.append(key)
 
+    from_value = total <= _FROM_VALUE
     if site.brand_id is not None and in_brand_all > 1:
-        same_brand = SiteAttribution.brand_id == site.brand_id
-        choose(_first_of(connection, carriers, same_brand, 6, from_value=total <= _FROM_VALUE))
-    if site.distributor_id is not None and in_dist_all > 1 and len(chosen) < 5:
-        of_distributor = SiteAttribution.brand_id.in_(
-            select(Brand.id).where(Brand.distributor_id == site.distributor_id)
+        found = (
+            index.first_of(kind, value, 6, brand=site.brand_id)
+            if counted and index is not None
+            else None
         )
-        choose(_first_of(connection, carriers, of_distributor, 12, from_value=total <= _FROM_VALUE))
+        if found is None:
+            same_brand = SiteAttribution.brand_id == site.brand_id
+            found = _first_of(connection, carriers, same_brand, 6, from_value=from_value)
+        choose(found)
+    if site.distributor_id is not None and in_dist_all > 1 and len(chosen) < 5:
+        found = (
+            index.first_of(kind, value, 12, distributor=site.distributor_id)
+            if counted and index is not None
+            else None
+        )
+        if found is None:
+            of_distributor = SiteAttribution.brand_id.in_(
+                select(Brand.id).where(Brand.distributor_id == site.distributor_id)
+            )
+            found = _first_of(connection, carriers, of_distributor, 12, from_value=from_value)
+        choose(found)
     first = crowd.first if site.answered else sorted([*crowd.first, site.key])[:6]
     choose(first)
     return ValueSummary(
@@ -352,7 +386,7 @@ def _crowd(
     value: str,
     carriers: Carriers,
     params: Params,
-) -> _Crowd:
+) -> CarrierCounts:
     key = (connection.engine.url.render_as_string(hide_password=True), *version, kind, value)
     with _CROWDS_LOCK:
         found = _CROWDS.get(key)
@@ -386,7 +420,7 @@ def _crowd(
             .limit(6)
         ).scalars()
     )
-    crowd = _Crowd.from_groups(groups, first)
+    crowd = _from_groups(groups, first)
     with _CROWDS_LOCK:
         if len(_CROWDS) >= _CROWDS_MAX:
             _CROWDS.clear()

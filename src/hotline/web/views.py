@@ -9,7 +9,7 @@ keys are also kept as they are (``key``) because they name this server's own pag
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,11 +19,12 @@ from sqlalchemy import Connection, Engine
 from hotline.accounts import visibility
 from hotline.attribution.method import band
 from hotline.attribution.queries import (
+    carrier_index,
     headline,
+    keep_carrier_index,
     last_run,
     site_answer,
     site_cluster,
-    warm_crowds,
 )
 from hotline.captures.queries import (
     similar_templates,
@@ -38,7 +39,7 @@ from hotline.hosting.queries import current, hosting_by_country, timeline
 from hotline.intake import queries as intake
 from hotline.intake.stats import totals
 from hotline.sharing import clusters
-from hotline.sharing.selectors import selector_rows
+from hotline.sharing.selectors import selector_rows, selector_sites
 from hotline.strategic.html import chart_figure, format_cell
 from hotline.urls import CanonicalURL, canonicalize, defang, defang_host, for_people, refang
 from hotline.urls.display import display_value
@@ -252,7 +253,7 @@ def site_selectors(connection: Connection, key: str) -> dict[str, Any] | None:
     if intake.site_facts(connection, key) is None:
         return None
     pages = site_pages(connection, key)
-    rows = selector_rows(connection, site=key, defanged=True)
+    rows = selector_rows(connection, site=key, defanged=True, carried=_carried(connection))
     similar = similar_templates(connection, key)
     return {
         "site": site_ref(key),
@@ -274,6 +275,20 @@ def site_selectors(connection: Connection, key: str) -> dict[str, Any] | None:
         "similar_templates": [{**site_ref(other), "bits": bits} for other, bits in similar[:100]],
         "similar_total": len(similar),
     }
+
+
+def _carried(connection: Connection) -> Callable[[int], int] | None:
+    """How many sites carry a captured value, from the server's in-memory index while it
+    is current (else None: the selector rows count them in the database)."""
+    index = carrier_index(connection)
+    if index is None:
+        return None
+
+    def carried(selector: int) -> int:
+        found = index.selector_carriers(selector)
+        return found if found is not None else selector_sites(connection, selector)
+
+    return carried
 
 
 def site_timeline(connection: Connection, key: str) -> list[dict[str, Any]]:
@@ -474,8 +489,9 @@ def assessment(found: Any) -> dict[str, Any]:
 def warm(engine: Engine) -> None:
     """Build what the first site pages would otherwise wait for: the table of page
     templates the near-duplicate lookup compares against, the last run's notes, and the
-    carriers of the most widely carried values counted."""
+    index of every value's carriers that the evidence is weighed from (kept current from
+    now on: rebuilt in the background after a run or an import)."""
     with engine.connect() as connection:
         template_table(connection)
         last_run(connection)
-        warm_crowds(connection)
+    keep_carrier_index(engine)
