@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: lint  ## lint, type-check, and run every test on SQLite and PostgreSQL (two workers)
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --durations=30
 
 bench: $(STAMP)  ## speed measurements (see docs/benchmarks.md)
 	$(BIN)/python -m benchmarks.ingest
