@@ -312,6 +312,48 @@ def test_a_site_showing_only_hosting_joins_the_brand_its_domain_spells() -> None
     assert said.brand_of["zorvexal-shop7.test"] == said.brand_of["d0-b0-s0.test"]
 
 
+def test_a_site_that_names_nothing_joins_the_brand_its_domain_spells_only_when_vouched_for() -> (
+    None
+):
+    links, _truth = _world([[3], [2]])
+    links = [(s, k, "zorvexal" if v == "name0x0" else v) for s, k, v in links]
+    shows = [("template", "kit-f00d"), ("analytics", "G-NAMELESS01")]
+    # a payment page's host: commercial evidence, and no name
+    links += [("zorvexal-shop9.test", k, v) for k, v in shows]
+    links += [("zorvexal-shop9.test", "payment_host", "checkout.bigpay.test")]
+    # no commercial evidence, but the brand's own logo
+    links += [("zorvexal-online2.test", k, v) for k, v in shows]
+    links += [("zorvexal-online2.test", "favicon_md5", "logo0x0")]
+    # a page about the brand: its name in the domain, nothing else (a review, a mirror list)
+    links += [("zorvexal-reviews3.test", k, v) for k, v in shows]
+    # called commercial, but it shows another brand's logo
+    links += [("zorvexal-store4.test", k, v) for k, v in shows]
+    links += [
+        ("zorvexal-store4.test", "favicon_md5", "logo1x0"),
+        ("zorvexal-store4.test", "merchant_id", "pay.x.test|M9"),
+        ("zorvexal-store4.test", ASSESSMENT, COMMERCIAL),
+    ]
+    # a payment page's host, but the hotlines called it non-commercial
+    links += [("zorvexal-fans5.test", k, v) for k, v in shows]
+    links += [
+        ("zorvexal-fans5.test", "payment_host", "checkout.bigpay.test"),
+        ("zorvexal-fans5.test", ASSESSMENT, NON_COMMERCIAL),
+    ]
+    result = cluster(links)
+    home = result.brand_of["d0-b0-s0.test"]
+    assert result.brand_of["zorvexal-shop9.test"] == home
+    assert result.brand_of["zorvexal-online2.test"] == home
+    assert band(result.confidence["zorvexal-shop9.test"]) == "low"
+    (how,) = [e for e in result.explain("zorvexal-shop9.test") if e.kind == PLACED]
+    assert "names nothing itself" in how.value
+    assert result.brand_of["zorvexal-reviews3.test"] is None
+    assert result.brand_of["zorvexal-store4.test"] != home
+    assert result.brand_of["zorvexal-fans5.test"] is None
+    # switched off, none of them is placed by its name
+    off = cluster(links, params=Params(spell_nameless=False))
+    assert off.brand_of["zorvexal-shop9.test"] is None
+
+
 def test_variants_of_a_brand_name_are_no_dispute() -> None:
     # one brand's domains call themselves "zorvex" (two of them), "zorvex shop" and "zorvex
     # store", one logo on all four

@@ -161,6 +161,8 @@ class Params:
     # this many and no others, carry the same analytics id or mailbox (``_attach_lone``)
     lone_value_sites: int = 3
     lone_kinds: frozenset[str] = frozenset({"analytics", "email"})
+    # a site that shows something but names nothing is placed by its domain name too
+    spell_nameless: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -1039,6 +1041,14 @@ def cluster(
     # seen it down too); name servers are weaker, and not enough against their word
     blind = _blind(table, kinds, kind_of)
     attachable = blind & (assessed >= 0)
+    # ... and a site that shows something but names nothing (no title; a redirect, a logo
+    # or a tag at most) and that the hotlines did not call non-commercial, when it shows
+    # some commercial evidence or the brand's own logo or redirect, and nothing it shows
+    # at the brand level belongs to another brand (a nameless page with a brand's name in
+    # its domain and nothing else, a link list or a review, is not placed)
+    nameless = np.zeros(len(table.sites), dtype=np.bool_)
+    if params.spell_nameless:
+        nameless = ~blind & ~_named_sites(table, is_name) & (assessed >= 0)
     spelled = _attach_by_domain_name(
         table,
         kind_of,
@@ -1047,6 +1057,9 @@ def cluster(
         brand_root,
         distributor_root,
         blind,
+        nameless=nameless,
+        brand_level=strong_brand & ~is_name,
+        vouched=score >= params.noise_below - 1e-9,
     )
     attached = _attach_by_name_server(
         table,
@@ -1196,11 +1209,17 @@ def _attach_by_domain_name(
     brand_root: Ints,
     distributor_root: Ints,
     blind: NDArray[np.bool_],
+    nameless: NDArray[np.bool_] | None = None,
+    brand_level: NDArray[np.bool_] | None = None,
+    vouched: NDArray[np.bool_] | None = None,
 ) -> dict[int, str]:
-    """A site that shows only hosting joins the brand whose name its domain spells
-    (``zorvex-shop7.test`` for the brand that calls itself "Zorvex"): names of at least
-    ``MIN_NAME_IN_DOMAIN`` letters that one brand alone carries. Returns the sites."""
-    candidates = np.flatnonzero(blind & (brand_root < 0)).tolist()
+    """An unattributed site that shows only hosting (``blind``) or names nothing
+    (``nameless``) joins the brand whose name its domain spells (``zorvex-shop7.test`` for
+    the brand that calls itself "Zorvex"): names of at least ``MIN_NAME_IN_DOMAIN`` letters
+    that one brand alone carries. A nameless site must also be vouched for
+    (:func:`_vouched_for`). Returns the sites."""
+    eligible = blind if nameless is None else blind | nameless
+    candidates = np.flatnonzero(eligible & (brand_root < 0)).tolist()
     if not candidates or name_kind < 0:
         return {}
     owner: dict[str, int] = {}
@@ -1218,10 +1237,34 @@ def _attach_by_domain_name(
         words = [w for w in _name_tokens(table.sites[s]) if w in owner]
         found = {owner[w] for w in words}
         if len(found) == 1 and (root := found.pop()) >= 0:
+            if not blind[s] and not _vouched_for(table, s, root, brand_level, brand_root, vouched):
+                continue
             brand_root[s] = root
             distributor_root[s] = dist_of_root[root]
-            chosen[s] = f"shows only hosting; its domain name spells the brand's name {words[0]!r}"
+            shows = "shows only hosting" if blind[s] else "names nothing itself"
+            chosen[s] = f"{shows}; its domain name spells the brand's name {words[0]!r}"
     return chosen
+
+
+def _vouched_for(
+    table: LinkTable,
+    site: int,
+    root: int,
+    brand_level: NDArray[np.bool_] | None,
+    brand_root: Ints,
+    vouched: NDArray[np.bool_] | None,
+) -> bool:
+    """May a nameless ``site`` join brand ``root`` by its domain name? Not when a logo or
+    redirect it shows sits on another brand's site; yes when it shows commercial evidence
+    or one of them sits on a site of ``root``."""
+    own = False
+    for v in table.site_values(site).tolist() if brand_level is not None else ():
+        if brand_level is not None and brand_level[v]:
+            roots = brand_root[table.carriers(v)]
+            if ((roots >= 0) & (roots != root)).any():
+                return False
+            own = own or bool((roots == root).any())
+    return own or (vouched is not None and bool(vouched[site]))
 
 
 def _attach_by_name_server(

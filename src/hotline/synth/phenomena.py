@@ -60,6 +60,7 @@ PHENOMENA: tuple[str, ...] = (
     "in_bailiwick_ns",
     "misjudged",
     "known_media",
+    "namesakes",
 )
 
 DESCRIPTIONS: dict[str, str] = {
@@ -91,6 +92,8 @@ DESCRIPTIONS: dict[str, str] = {
     "mail.<site>) in another country and AS than the web server, CDN-fronted sites too",
     "misjudged": "hotlines' commercial flag is wrong on some reports, and on some sites every "
     "reporting hotline gets it wrong (a forum with a donation button, a shop seen only dead)",
+    "namesakes": "non-commercial pages whose domain spells a brand's name (reviews, mirror "
+    "lists, fan pages: <name>-reviews3.test) with a generic title and no name of their own",
     "known_media": "each distributor's catalogue of images recurs across its sites; hash lists "
     "in hashlists/ know part of it (exact hashes, PDQ near-copies at 0-40 bits, flat "
     "low-quality images, one known-benign image)",
@@ -130,6 +133,8 @@ RATE_RANGES: dict[str, dict[str, tuple[float, float] | tuple[int, int]]] = {
     "consent": {"sites": (0.1, 0.3), "demo_container": (0.3, 0.6)},
     # reports whose commercial flag is the wrong way round; sites whose every flag is
     "misjudged": {"reports": (0.03, 0.08), "sites": (0.02, 0.06)},
+    # namesake pages per non-commercial site
+    "namesakes": {"sites": (0.03, 0.08)},
     # sites with their own name servers (CDN-fronted ones apart), of them: set up during the
     # site's life rather than from its start, with a mail host on the same server
     "in_bailiwick_ns": {
@@ -803,6 +808,13 @@ class Effects:
                 self._own_nameservers(site)
                 yield site
                 counter += 1
+        if self.on("namesakes"):
+            share = self.rates["namesakes.sites"]
+            for number in range(max(2, round(self.world.scale.noise_sites * share))):
+                site = self._namesake(counter, number)
+                self._own_nameservers(site)
+                yield site
+                counter += 1
 
     def _new_site(
         self, index: int, domain: str, role: str, kinds: tuple[str, ...], rng: random.Random
@@ -848,6 +860,29 @@ class Effects:
         decor.body.append(f'<section class="links"><h2>Top sites</h2><ul>{items}</ul></section>')
         email = f"{word}{number}@{actors.FREEMAIL_DOMAIN}"
         site.signals.emails = (email,)
+        self._challenge(site)
+        self._consent(site)
+        return site
+
+    def _namesake(self, index: int, number: int) -> Site:
+        """A page about a brand, not the brand's: its domain spells the brand's name, its
+        title is generic (no name of its own), its text names the brand and links to one of
+        the brand's domains."""
+        rng = self._rng("namesake", index)
+        brands = self.world.brands
+        brand = brands[rng.randrange(len(brands))]
+        word = rng.choice(("reviews", "mirrors", "fans", "news", "status", "info"))
+        domain = f"{brand.slug}-{word}{number}.{rng.choice(('test', 'example'))}"
+        site = self._new_site(index, domain, "namesake", ("top",), rng)
+        decor = self.decor(site)
+        decor.marks.add("namesakes")
+        decor.title = f"Home | {word}"  # "home" is generic: no brand text
+        shop = self.world.brand_domain(brand, rng.randrange(brand.domains))[1]
+        decor.body.append(
+            f'<section class="about"><h2>{escape(brand.slug.capitalize())} {word}</h2>'
+            f"<p>Notes and links about this shop, collected by visitors.</p>"
+            f'<p><a href="https://{escape(shop)}/">{escape(shop)}</a></p></section>'
+        )
         self._challenge(site)
         self._consent(site)
         return site
