@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import bisect
 import logging
+import math
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -172,13 +174,17 @@ def _tally(codes: Ints) -> dict[int, int]:
 
 class CarrierIndexes:
     """The current index of each store this process serves, built in the background: a
-    request never waits for one (it asks the database meanwhile)."""
+    request never waits for one (it asks the database meanwhile). While an import commits
+    batch after batch the store changes every few seconds: a new build starts at most every
+    ``rebuild_every`` seconds, so the server does not spend its cores rebuilding."""
 
-    def __init__(self) -> None:
+    def __init__(self, rebuild_every: float = 60.0) -> None:
         self._lock = threading.Lock()
         self._built: dict[str, CarrierIndex] = {}
         self._building: set[str] = set()
         self._engines: dict[str, Engine] = {}
+        self._started: dict[str, float] = {}
+        self.rebuild_every = rebuild_every
 
     def serve(self, where: str, engine: Engine) -> None:
         """Keep an index of this store (a web server does; a command asks the database)."""
@@ -201,7 +207,10 @@ class CarrierIndexes:
             engine = self._engines.get(where)
             if engine is None or where in self._building:
                 return None
+            if time.monotonic() - self._started.get(where, -math.inf) < self.rebuild_every:
+                return None
             self._building.add(where)
+            self._started[where] = time.monotonic()
         threading.Thread(
             target=self._build,
             args=(where, engine, version, noise_below, version_of),
@@ -223,6 +232,7 @@ class CarrierIndexes:
             if where in self._building:
                 return
             self._building.add(where)
+            self._started[where] = time.monotonic()
         self._build(where, engine, version, noise_below, version_of)
 
     def _build(
@@ -249,6 +259,7 @@ class CarrierIndexes:
         with self._lock:
             self._built.clear()
             self._engines.clear()
+            self._started.clear()
 
 
 INDEXES = CarrierIndexes()
