@@ -121,6 +121,8 @@ def run(
     except WebSetupError as error:
         raise fail(str(error)) from error
     out.print(f"hotline web on http://{host}:{port}/ ({app_state.shown_db}); Ctrl-C stops it")
+    err.print("[dim]it answers once the site pages' caches are built (seconds on a store of "
+              "100,000 sites)[/]")  # fmt: skip
     if oidc is not None:
         err.print(f"single sign-on through {oidc.issuer} (redirect URI {oidc.redirect_uri})",
                   markup=False, style="dim")  # fmt: skip
