@@ -352,6 +352,19 @@ def test_a_site_that_names_nothing_joins_the_brand_its_domain_spells_only_when_v
     # switched off, none of them is placed by its name
     off = cluster(links, params=Params(spell_nameless=False))
     assert off.brand_of["zorvexal-shop9.test"] is None
+    # a site placed by its name never vouches for another, whichever key sorts first: a
+    # logo only two nameless sites carry, one of them with commercial evidence
+    for first, second in (("zorvexal-a1.test", "zorvexal-b2.test"),
+                          ("zorvexal-z1.test", "zorvexal-b2.test")):  # fmt: skip
+        pair = [
+            *links,
+            (first, "payment_host", "checkout.bigpay.test"),
+            (first, "favicon_md5", "logo-of-nobody"),
+            (second, "favicon_md5", "logo-of-nobody"),
+        ]
+        placed = cluster(pair)
+        assert placed.brand_of[first] == placed.brand_of["d0-b0-s0.test"], first
+        assert placed.brand_of[second] is None, (first, second)
 
 
 def test_variants_of_a_brand_name_are_no_dispute() -> None:

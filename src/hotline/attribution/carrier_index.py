@@ -8,11 +8,13 @@ thousands of sites (a shared nameserver, a kit default) a query can take a tenth
 second: a site page of a large store spent most of its time there. A web server builds this
 index once per attribution run (seconds on a medium store: the same link table the run
 reads) and answers those questions with array operations, the same answers as the queries
-(``tests/test_carrier_index.py`` holds them equal on both engines).
+(``tests/test_attribution.py`` and ``tests/test_web.py`` hold them equal on both engines).
 
 It is only used while it is current: built for one *version* of the store (the run, the
 newest capture, medium and hosting observation; see ``queries._version``), it answers
-nothing once the store has moved on, and the queries answer until a new one is built.
+nothing once the store has moved on, and the queries answer until a new one is built. On
+PostgreSQL two imports may commit out of id order, so there an index also expires after
+``EXPIRES_PG`` seconds, like the queries' own caches.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from hotline.intake.models import Site
 
 NONE = -1  # no brand, no distributor
 _KEEP_FROM = 1_000  # carriers from which a value's counts are kept once counted
+EXPIRES_PG = 300.0  # seconds an index of a PostgreSQL store is trusted without a newer import
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +69,7 @@ class CarrierIndex:
     brand: Ints  # NONE when the answer names no brand
     distributor: Ints
     selector_sites: Ints  # per selector id: how many sites carry it (all, answered or not)
+    expires: float = math.inf  # time.monotonic() after which it is rebuilt
     _counted: dict[tuple[str, str], CarrierCounts] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -184,6 +188,7 @@ class CarrierIndexes:
         self._building: set[str] = set()
         self._engines: dict[str, Engine] = {}
         self._started: dict[str, float] = {}
+        self._generation = 0  # forget() starts a new one: a build begun before stores nothing
         self.rebuild_every = rebuild_every
 
     def serve(self, where: str, engine: Engine) -> None:
@@ -202,7 +207,7 @@ class CarrierIndexes:
         built for its version now."""
         with self._lock:
             found = self._built.get(where)
-            if found is not None and found.version == version:
+            if found is not None and found.version == version and time.monotonic() < found.expires:
                 return found
             engine = self._engines.get(where)
             if engine is None or where in self._building:
@@ -243,12 +248,17 @@ class CarrierIndexes:
         noise_below: float,
         version_of: Callable[[Engine], tuple[Any, ...]],
     ) -> None:
+        with self._lock:
+            generation = self._generation
         try:
             index = CarrierIndex.build(engine, version, noise_below)
+            if engine.dialect.name == "postgresql":
+                index.expires = time.monotonic() + EXPIRES_PG
             # read in several statements: kept only if nothing was imported meanwhile
             if version_of(engine) == version:
                 with self._lock:
-                    self._built[where] = index
+                    if generation == self._generation:
+                        self._built[where] = index
         except Exception:  # a page still answers from the database
             log.warning("building the carrier index failed", exc_info=True)
         finally:
@@ -256,10 +266,13 @@ class CarrierIndexes:
                 self._building.discard(where)
 
     def forget(self) -> None:
+        """Drop every index and store (a server that stops; tests)."""
         with self._lock:
+            self._generation += 1
             self._built.clear()
             self._engines.clear()
             self._started.clear()
+            self._building.clear()
 
 
 INDEXES = CarrierIndexes()

@@ -1233,11 +1233,14 @@ def _attach_by_domain_name(
         int(r): int(d) for r, d in zip(brand_root, distributor_root, strict=True) if r >= 0
     }
     chosen: dict[int, str] = {}
+    # vouching reads the brands as they were before this pass: a site placed here never
+    # vouches for (or against) another, whatever order their keys come in
+    before = brand_root.copy()
     for s in candidates:
         words = [w for w in _name_tokens(table.sites[s]) if w in owner]
         found = {owner[w] for w in words}
         if len(found) == 1 and (root := found.pop()) >= 0:
-            if not blind[s] and not _vouched_for(table, s, root, brand_level, brand_root, vouched):
+            if not blind[s] and not _vouched_for(table, s, root, brand_level, before, vouched):
                 continue
             brand_root[s] = root
             distributor_root[s] = dist_of_root[root]

@@ -195,6 +195,7 @@ def _warming(engine: Engine) -> Callable[[FastAPI], AbstractAsyncContextManager[
         except Exception:  # the pages still answer, from the database
             logging.getLogger(__name__).warning("warming the caches failed", exc_info=True)
         yield
+        views.forget_caches()  # the index of carriers is tens of megabytes per store
 
     return lifespan
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection, Engine
 
 from hotline.accounts import visibility
+from hotline.attribution.carrier_index import INDEXES
 from hotline.attribution.method import band
 from hotline.attribution.queries import (
     carrier_index,
@@ -484,6 +485,11 @@ def assessment(found: Any) -> dict[str, Any]:
             for section in found.sections
         ],
     }
+
+
+def forget_caches() -> None:
+    """Drop what :func:`warm` built (a server that stops)."""
+    INDEXES.forget()
 
 
 def warm(engine: Engine) -> None:
