@@ -4,6 +4,7 @@
     python -m benchmarks.web --think 0               # the same clients without pauses
     python -m benchmarks.web --scale small --workers 1
     python -m benchmarks.web --db postgresql://127.0.0.1/hotline_bench   # an empty database
+    python -m benchmarks.web --attribute-during 10   # an analyst re-runs attribution meanwhile
 
 A synthetic world (``--scale``, medium by default: about 100,000 sites) is loaded into a
 fresh database, a user with a password and an API token is added, and ``hotline serve`` runs
@@ -19,6 +20,13 @@ an exponential distribution with that mean, 3 s by default — a glance at a pag
 do). ``--think 0`` makes every client ask again at once: that measures how much the server
 can take (requests a second) rather than how fast a team is served.
 Reported: requests per second and the p50 / p95 / p99 latency per kind.
+
+``--attribute-during S`` runs ``hotline attribute`` on the same database S seconds into the
+load: a new run makes every worker's index of carriers stale, so pages count in the
+database until the workers have rebuilt it (at most once a minute, in the background).
+Reported beside the rest: the run's seconds, and the latency of the requests that started
+while the run and the rebuild after it were under way (the run's start to 30 s after its
+end) apart from the others.
 
 **Baseline measured in the same run**: the same answers built in-process, one at a time,
 with no HTTP (``hotline.web.views`` on one connection, with the index of carriers a server
@@ -163,8 +171,13 @@ def session_cookie(base: str) -> str:
 
 
 def load_test(base: str, token: str, cookie: str, urls: list[str], sites: list[str],
-              clients: int, requests: int, think: float) -> dict[str, Any]:  # fmt: skip
+              clients: int, requests: int, think: float,
+              during: Any = None) -> dict[str, Any]:  # fmt: skip
+    """``during``, if given, is started in a thread as the clients start and returns the
+    (start, end) of a window of ``time.perf_counter()`` whose requests are reported apart."""
     times: dict[str, list[float]] = {"lookup": [], "site": []}
+    started_at: dict[str, list[float]] = {"lookup": [], "site": []}
+    window: list[tuple[float, float]] = []
     errors: list[str] = []
     lock = threading.Lock()
     start = threading.Barrier(clients)
@@ -172,6 +185,7 @@ def load_test(base: str, token: str, cookie: str, urls: list[str], sites: list[s
     def client(number: int) -> None:
         rng = random.Random(number)
         mine: dict[str, list[float]] = {"lookup": [], "site": []}
+        began: dict[str, list[float]] = {"lookup": [], "site": []}
         with httpx.Client(base_url=base, timeout=60, cookies={"hotline_session": cookie},
                           headers={"Authorization": f"Bearer {token}"}) as http:  # fmt: skip
             start.wait()
@@ -185,16 +199,27 @@ def load_test(base: str, token: str, cookie: str, urls: list[str], sites: list[s
                     kind, path, params = "site", f"/sites/{rng.choice(sites)}", {}
                     headers = {"Authorization": ""}
                 started = time.perf_counter()
-                response = http.get(path, params=params, headers=headers)
+                try:
+                    response = http.get(path, params=params, headers=headers)
+                except httpx.TransportError as error:
+                    # the server closed an idle kept-alive connection as this request went
+                    # out (uvicorn keeps them 5 s): counted, and asked again as a browser does
+                    with lock:
+                        errors.append(f"{kind} {type(error).__name__}")
+                    response = http.get(path, params=params, headers=headers)
                 mine[kind].append(time.perf_counter() - started)
+                began[kind].append(started)
                 if response.status_code != 200:
                     with lock:
                         errors.append(f"{kind} {response.status_code}")
         with lock:
             for kind, values in mine.items():
                 times[kind].extend(values)
+                started_at[kind].extend(began[kind])
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    if during is not None:
+        threads.append(threading.Thread(target=lambda: window.append(during())))
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -202,10 +227,37 @@ def load_test(base: str, token: str, cookie: str, urls: list[str], sites: list[s
         thread.join()
     seconds = time.perf_counter() - started
     total = sum(len(v) for v in times.values())
-    return {"clients": clients, "think_s": think, "requests": total, "seconds": round(seconds, 2),
-            "per_s": round(total / seconds, 1), "errors": len(errors),
-            "error_examples": sorted(set(errors))[:5],
-            **{kind: _summary(values) for kind, values in times.items()}}  # fmt: skip
+    found = {"clients": clients, "think_s": think, "requests": total,
+             "seconds": round(seconds, 2), "per_s": round(total / seconds, 1),
+             "errors": len(errors), "error_examples": sorted(set(errors))[:5],
+             **{kind: _summary(values) for kind, values in times.items()}}  # fmt: skip
+    if window:
+        low, high = window[0]
+        for kind in times:
+            inside = [t for t, at in zip(times[kind], started_at[kind], strict=True)
+                      if low <= at <= high]  # fmt: skip
+            outside = [t for t, at in zip(times[kind], started_at[kind], strict=True)
+                       if not low <= at <= high]  # fmt: skip
+            found[f"{kind}_during_run"] = _summary(inside) if inside else None
+            found[f"{kind}_otherwise"] = _summary(outside) if outside else None
+    return found
+
+
+def attribute_later(db_url: str, delay: float) -> Any:
+    """A task for ``load_test``: ``hotline attribute`` after ``delay`` seconds; returns the
+    window of requests to report apart (the run, and 30 s for the workers to rebuild)."""
+
+    def run() -> tuple[float, float]:
+        time.sleep(delay)
+        began = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "hotline.cli.app", "--db", db_url, "--quiet",
+                        "--as", "bench", "attribute"], check=True,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
+        ended = time.perf_counter()
+        print(json.dumps({"attribute_s": round(ended - began, 1)}), file=sys.stderr)
+        return began, ended + 30.0
+
+    return run
 
 
 def main() -> None:
@@ -221,6 +273,12 @@ def main() -> None:
         type=float,
         default=3.0,
         help="Mean pause of a client between requests, seconds (0: none).",
+    )
+    parser.add_argument(
+        "--attribute-during",
+        type=float,
+        metavar="S",
+        help="Run `hotline attribute` S seconds into the load (its requests reported apart).",
     )
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hotline-bench-web-") as scratch:
@@ -260,8 +318,14 @@ def main() -> None:
         server = serve(db_url, port, options.workers, folder / "uploads")
         try:
             base = f"http://127.0.0.1:{port}"
+            during = (
+                attribute_later(db_url, options.attribute_during)
+                if options.attribute_during is not None
+                else None
+            )
             loaded = load_test(base, token, session_cookie(base), urls, sites,
-                               options.clients, options.requests, options.think)  # fmt: skip
+                               options.clients, options.requests, options.think,
+                               during)  # fmt: skip
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)

@@ -242,7 +242,7 @@ def test_why_weighs_the_store_exactly_as_the_run_did(
     # A server answers the same counts from its in-memory index of carriers: the same
     # explanation, site by site, and the same selector counts.
     keep_carrier_index(engine)
-    every = INDEXES.rebuild_every
+    settle = INDEXES.settle
     try:
         with engine.connect() as connection:
             index = carrier_index(connection)
@@ -260,13 +260,14 @@ def test_why_weighs_the_store_exactly_as_the_run_did(
             assert {sid: index.selector_carriers(sid) or 0 for sid in counted} == counted
         # a new run: the old index is never used again, a new one is built in the background
         assert hotline(db_url, "-q", "attribute").code == 0
+        INDEXES.settle = 2.0
         with engine.connect() as connection:
             assert carrier_index(connection) is None
-            # the last build started moments ago: no new one yet (an import commits batch
-            # after batch; pages ask the database meanwhile)
-            time.sleep(3)
+            # no build before the new version has settled (an import commits batch after
+            # batch; pages ask the database meanwhile): nothing is built within a second
+            time.sleep(1.0)
             assert carrier_index(connection) is None
-            INDEXES.rebuild_every = 0.0
+            time.sleep(1.5)
             for _ in range(600):
                 if (fresh := carrier_index(connection)) is not None:
                     break
@@ -282,7 +283,7 @@ def test_why_weighs_the_store_exactly_as_the_run_did(
             expired = carrier_index(connection) is None
         assert expired == (engine.dialect.name == "postgresql")
     finally:
-        INDEXES.rebuild_every = every
+        INDEXES.settle = settle
         INDEXES.forget()
     engine.dispose()
     # why says why values were discounted: public values, weightless kinds

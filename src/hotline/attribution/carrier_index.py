@@ -178,18 +178,19 @@ def _tally(codes: Ints) -> dict[int, int]:
 
 class CarrierIndexes:
     """The current index of each store this process serves, built in the background: a
-    request never waits for one (it asks the database meanwhile). While an import commits
-    batch after batch the store changes every few seconds: a new build starts at most every
-    ``rebuild_every`` seconds, so the server does not spend its cores rebuilding."""
+    request never waits for one (it asks the database meanwhile). A build starts once the
+    store's version has stayed the same for ``settle`` seconds: an attribution run commits
+    once and is indexed seconds later, while an import that commits batch after batch is
+    indexed when it is done, not after every batch."""
 
-    def __init__(self, rebuild_every: float = 60.0) -> None:
+    def __init__(self, settle: float = 5.0) -> None:
         self._lock = threading.Lock()
         self._built: dict[str, CarrierIndex] = {}
         self._building: set[str] = set()
         self._engines: dict[str, Engine] = {}
-        self._started: dict[str, float] = {}
+        self._seen: dict[str, tuple[tuple[Any, ...], float]] = {}  # version, first seen
         self._generation = 0  # forget() starts a new one: a build begun before stores nothing
-        self.rebuild_every = rebuild_every
+        self.settle = settle
 
     def serve(self, where: str, engine: Engine) -> None:
         """Keep an index of this store (a web server does; a command asks the database)."""
@@ -203,8 +204,8 @@ class CarrierIndexes:
         noise_below: float,
         version_of: Callable[[Engine], tuple[Any, ...]],
     ) -> CarrierIndex | None:
-        """The index of ``version``, or None: then, if this store is served, one is being
-        built for its version now."""
+        """The index of ``version``, or None: then, if this store is served, one is built
+        for it once it has settled."""
         with self._lock:
             found = self._built.get(where)
             if found is not None and found.version == version and time.monotonic() < found.expires:
@@ -212,10 +213,15 @@ class CarrierIndexes:
             engine = self._engines.get(where)
             if engine is None or where in self._building:
                 return None
-            if time.monotonic() - self._started.get(where, -math.inf) < self.rebuild_every:
+            now = time.monotonic()
+            seen = self._seen.get(where)
+            if seen is None or seen[0] != version:
+                self._seen[where] = (version, now)
+                if self.settle > 0:
+                    return None
+            elif now - seen[1] < self.settle:
                 return None
             self._building.add(where)
-            self._started[where] = time.monotonic()
         threading.Thread(
             target=self._build,
             args=(where, engine, version, noise_below, version_of),
@@ -237,7 +243,6 @@ class CarrierIndexes:
             if where in self._building:
                 return
             self._building.add(where)
-            self._started[where] = time.monotonic()
         self._build(where, engine, version, noise_below, version_of)
 
     def _build(
@@ -271,7 +276,7 @@ class CarrierIndexes:
             self._generation += 1
             self._built.clear()
             self._engines.clear()
-            self._started.clear()
+            self._seen.clear()
             self._building.clear()
 
 
