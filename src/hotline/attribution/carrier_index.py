@@ -187,22 +187,15 @@ class CarrierIndexes:
         self._lock = threading.Lock()
         self._built: dict[str, CarrierIndex] = {}
         self._building: set[str] = set()
-        self._engines: dict[str, Engine] = {}
+        # the stores served: their engine, and how to read their version (after a build, to
+        # keep it only if nothing was imported meanwhile)
+        self._stores: dict[str, tuple[Engine, Callable[[Engine], tuple[Any, ...]]]] = {}
         self._seen: dict[str, tuple[tuple[Any, ...], float]] = {}  # version, first seen
         self._generation = 0  # forget() starts a new one: a build begun before stores nothing
         self.settle = settle
 
-    def serve(self, where: str, engine: Engine) -> None:
-        """Keep an index of this store (a web server does; a command asks the database)."""
-        with self._lock:
-            self._engines[where] = engine
-
     def current(
-        self,
-        where: str,
-        version: tuple[Any, ...],
-        noise_below: float,
-        version_of: Callable[[Engine], tuple[Any, ...]],
+        self, where: str, version: tuple[Any, ...], noise_below: float
     ) -> CarrierIndex | None:
         """The index of ``version``, or None: then, if this store is served, one is built
         for it once it has settled."""
@@ -210,8 +203,7 @@ class CarrierIndexes:
             found = self._built.get(where)
             if found is not None and found.version == version and time.monotonic() < found.expires:
                 return found
-            engine = self._engines.get(where)
-            if engine is None or where in self._building:
+            if where not in self._stores or where in self._building:
                 return None
             now = time.monotonic()
             seen = self._seen.get(where)
@@ -224,7 +216,7 @@ class CarrierIndexes:
             self._building.add(where)
         threading.Thread(
             target=self._build,
-            args=(where, engine, version, noise_below, version_of),
+            args=(where, version, noise_below),
             name="hotline-carrier-index",
             daemon=True,
         ).start()
@@ -238,23 +230,19 @@ class CarrierIndexes:
         noise_below: float,
         version_of: Callable[[Engine], tuple[Any, ...]],
     ) -> None:
+        """Serve this store from now on (a web server does; a command asks the database),
+        its index of ``version`` built before this returns."""
         with self._lock:
-            self._engines[where] = engine
+            self._stores[where] = (engine, version_of)
             if where in self._building:
                 return
             self._building.add(where)
-        self._build(where, engine, version, noise_below, version_of)
+        self._build(where, version, noise_below)
 
-    def _build(
-        self,
-        where: str,
-        engine: Engine,
-        version: tuple[Any, ...],
-        noise_below: float,
-        version_of: Callable[[Engine], tuple[Any, ...]],
-    ) -> None:
+    def _build(self, where: str, version: tuple[Any, ...], noise_below: float) -> None:
         with self._lock:
             generation = self._generation
+            engine, version_of = self._stores[where]
         try:
             index = CarrierIndex.build(engine, version, noise_below)
             if engine.dialect.name == "postgresql":
@@ -275,7 +263,7 @@ class CarrierIndexes:
         with self._lock:
             self._generation += 1
             self._built.clear()
-            self._engines.clear()
+            self._stores.clear()
             self._seen.clear()
             self._building.clear()
 

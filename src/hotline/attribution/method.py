@@ -1209,17 +1209,16 @@ def _attach_by_domain_name(
     brand_root: Ints,
     distributor_root: Ints,
     blind: NDArray[np.bool_],
-    nameless: NDArray[np.bool_] | None = None,
-    brand_level: NDArray[np.bool_] | None = None,
-    vouched: NDArray[np.bool_] | None = None,
+    nameless: NDArray[np.bool_],
+    brand_level: NDArray[np.bool_],
+    vouched: NDArray[np.bool_],
 ) -> dict[int, str]:
     """An unattributed site that shows only hosting (``blind``) or names nothing
     (``nameless``) joins the brand whose name its domain spells (``zorvex-shop7.test`` for
     the brand that calls itself "Zorvex"): names of at least ``MIN_NAME_IN_DOMAIN`` letters
     that one brand alone carries. A nameless site must also be vouched for
     (:func:`_vouched_for`). Returns the sites."""
-    eligible = blind if nameless is None else blind | nameless
-    candidates = np.flatnonzero(eligible & (brand_root < 0)).tolist()
+    candidates = np.flatnonzero((blind | nameless) & (brand_root < 0)).tolist()
     if not candidates or name_kind < 0:
         return {}
     owner: dict[str, int] = {}
@@ -1253,21 +1252,21 @@ def _vouched_for(
     table: LinkTable,
     site: int,
     root: int,
-    brand_level: NDArray[np.bool_] | None,
+    brand_level: NDArray[np.bool_],
     brand_root: Ints,
-    vouched: NDArray[np.bool_] | None,
+    vouched: NDArray[np.bool_],
 ) -> bool:
     """May a nameless ``site`` join brand ``root`` by its domain name? Not when a logo or
     redirect it shows sits on another brand's site; yes when it shows commercial evidence
     or one of them sits on a site of ``root``."""
     own = False
-    for v in table.site_values(site).tolist() if brand_level is not None else ():
-        if brand_level is not None and brand_level[v]:
+    for v in table.site_values(site).tolist():
+        if brand_level[v]:
             roots = brand_root[table.carriers(v)]
             if ((roots >= 0) & (roots != root)).any():
                 return False
             own = own or bool((roots == root).any())
-    return own or (vouched is not None and bool(vouched[site]))
+    return own or bool(vouched[site])
 
 
 def _attach_by_name_server(

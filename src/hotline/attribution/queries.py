@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, case, func, or_, select
 
 from hotline.attribution.carrier_index import INDEXES, CarrierCounts, CarrierIndex
-from hotline.attribution.links import Carriers, selector_carriers, site_values
+from hotline.attribution.links import Carriers, site_values
 from hotline.attribution.method import (
     BRAND,
     DISTRIBUTOR,
@@ -22,7 +22,7 @@ from hotline.attribution.method import (
 )
 from hotline.attribution.models import AttributionRun, Brand, Distributor, SiteAttribution
 from hotline.attribution.services import brand_ref, distributor_ref, params_from_json
-from hotline.captures.models import Capture, MediaHash, SelectorValue, SiteSelector
+from hotline.captures.models import Capture, MediaHash
 from hotline.hosting.models import HostingObservation, SiteHosting
 from hotline.intake.models import Report, Site, Url
 
@@ -165,7 +165,7 @@ def _evidence(connection: Connection, site_key: str) -> list[dict[str, Any]]:
     )
     version = _version(connection, run_id)
     site = _Explained(site_key, brand_id, distributor_id, own is not None)
-    index = carrier_index(connection)
+    index = _current_index(connection, version, params)
     summaries = [
         _summary(connection, version, site, kind, value, carriers, params, index)
         for kind, value, carriers in values
@@ -198,13 +198,7 @@ _RUNS_LOCK = threading.Lock()
 def last_run(connection: Connection) -> tuple[Any, Params, dict[tuple[str, str], str]]:
     """The latest run's id, parameters and notes (values it held back, sites it placed)."""
     where = connection.engine.url.render_as_string(hide_password=True)
-    # the id and its start: a database made again under the same name starts at 1 again
-    latest = connection.execute(
-        select(AttributionRun.id, AttributionRun.started_at)
-        .order_by(AttributionRun.id.desc())
-        .limit(1)
-    ).first()
-    run_id: tuple[Any, ...] | None = tuple(latest) if latest is not None else None
+    run_id = _latest_run(connection)
     with _RUNS_LOCK:
         cached = _RUNS.get(where)
         if cached is not None and cached[0] == run_id:
@@ -239,23 +233,34 @@ def _version(connection: Connection, run: Any) -> tuple[Any, ...]:
     return (run, tuple(capture or ()), medium, tuple(hosting or ()))
 
 
-def _engine_version(engine: Engine) -> tuple[Any, ...]:
+def _latest_run(connection: Connection) -> tuple[Any, ...] | None:
+    """The latest run's id and its start: a database made again under the same name
+    numbers its runs from 1 again."""
+    latest = connection.execute(
+        select(AttributionRun.id, AttributionRun.started_at)
+        .order_by(AttributionRun.id.desc())
+        .limit(1)
+    ).first()
+    return tuple(latest) if latest is not None else None
+
+
+def _store_version(engine: Engine) -> tuple[Any, ...]:
     with engine.connect() as connection:
-        latest = connection.execute(
-            select(AttributionRun.id, AttributionRun.started_at)
-            .order_by(AttributionRun.id.desc())
-            .limit(1)
-        ).first()
-        return _version(connection, tuple(latest) if latest is not None else None)
+        return _version(connection, _latest_run(connection))
 
 
 def carrier_index(connection: Connection) -> CarrierIndex | None:
     """The in-memory index of this store's carriers if one is current (a server keeps
     one: :func:`keep_carrier_index`), else None: ask the database."""
     run_id, params, _notes = last_run(connection)
+    return _current_index(connection, _version(connection, run_id), params)
+
+
+def _current_index(
+    connection: Connection, version: tuple[Any, ...], params: Params
+) -> CarrierIndex | None:
     where = connection.engine.url.render_as_string(hide_password=True)
-    version = _version(connection, run_id)
-    return INDEXES.current(where, version, params.noise_below, _engine_version)
+    return INDEXES.current(where, version, params.noise_below)
 
 
 def keep_carrier_index(engine: Engine) -> None:
@@ -266,7 +271,7 @@ def keep_carrier_index(engine: Engine) -> None:
         run_id, params, _notes = last_run(connection)
         version = _version(connection, run_id)
     where = engine.url.render_as_string(hide_password=True)
-    INDEXES.build_now(where, engine, version, params.noise_below, _engine_version)
+    INDEXES.build_now(where, engine, version, params.noise_below, _store_version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,24 +457,6 @@ def _first_of(
             .limit(count)
         ).scalars()
     )
-
-
-def warm_crowds(connection: Connection, values: int = 200) -> int:
-    """Count the carriers of the most widely carried captured values ahead of the first
-    page that shows them (public script hosts, kit defaults: a few hundred milliseconds
-    each on a store of 100,000 sites). Returns how many were counted."""
-    run_id, params, _notes = last_run(connection)
-    version = _version(connection, run_id)
-    widest = connection.execute(
-        select(SiteSelector.selector_id, SelectorValue.kind, SelectorValue.value)
-        .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
-        .group_by(SiteSelector.selector_id, SelectorValue.kind, SelectorValue.value)
-        .order_by(func.count().desc(), SiteSelector.selector_id)
-        .limit(values)
-    ).all()
-    for sid, kind, value in widest:
-        _crowd(connection, version, kind, value, selector_carriers(sid), params)
-    return len(widest)
 
 
 def _by_key(connection: Connection) -> Any:
