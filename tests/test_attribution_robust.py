@@ -279,6 +279,32 @@ def test_what_the_hotlines_called_non_commercial_needs_more_than_a_donation_addr
     assert paying.brand_of["board.test"] is not None
 
 
+def test_what_the_hotlines_called_non_commercial_needs_a_firm_tie_whatever_its_score() -> None:
+    # a forum taking donations through a payment processor (its own merchant id: score
+    # 1.6 - 0.6 = 1.0) whose only ties to d0 are a web agency's mailbox and a shared host's
+    # name servers, weak values corroborating each other
+    links, _truth = _world([[3, 2], [2]])
+    # (on different brands of d0: two independent witnesses, not one)
+    links += [("d0-b0-s0.test", "email", "studio@agency.test")]
+    links += [("d0-b1-s0.test", "nameserver", "ns1.host.test")]
+    forum = [
+        ("board.test", "merchant_id", "pay.big.test|F1"),
+        ("board.test", "payment_host", "pay.big.test"),
+        ("board.test", "email", "studio@agency.test"),
+        ("board.test", "nameserver", "ns1.host.test"),
+    ]
+    called = [*links, *forum, ("board.test", ASSESSMENT, NON_COMMERCIAL)]
+    switched_off = cluster(called, params=Params(verdict_needs_firm_tie=False))
+    assert _home(switched_off, "board.test") == _home(switched_off, "d0-b0-s0.test")  # the trap
+    assert cluster(called).brand_of["board.test"] is None
+    # without the hotlines' word the same ties place it (weak evidence for a shop is enough)
+    unsaid = cluster([*links, *forum])
+    assert _home(unsaid, "board.test") == _home(unsaid, "d0-b0-s0.test")
+    # a strong value shared with d0 (its address pool) is a firm tie: misjudged, placed
+    paying = cluster([*called, ("board.test", "btc_address", "bc1qpool0x0")])
+    assert _home(paying, "board.test") == _home(paying, "d0-b0-s0.test")
+
+
 def test_the_hotlines_calling_a_site_commercial_counts_like_one_weak_kind() -> None:
     links, _truth = _world([[3]])
     links += [("shop.test", "brand_text", "name0x0")]

@@ -17,7 +17,9 @@ The method in brief (docs/attribution-method.md has the reasoning and the measur
    each stand on their own.
 5. Brands first (site nodes, naming kinds), then distributors (brand nodes, payment and
    infrastructure kinds); analysts' must-links merge first and cannot-links veto any merge.
-6. Each attributed site gets a confidence; below the floor it stays unattributed.
+6. Each attributed site gets a confidence; below the floor it stays unattributed, and so
+   does a site the reporting hotlines called non-commercial that no strong value ties to
+   its brand or distributor.
 7. A site that shows nothing but hosting joins the brand its domain spells, or else the
    distributor whose own name servers it uses, with low confidence.
 """
@@ -163,6 +165,11 @@ class Params:
     lone_kinds: frozenset[str] = frozenset({"analytics", "email"})
     # a site that shows something but names nothing is placed by its domain name too
     spell_nameless: bool = True
+    # a site the reporting hotlines called non-commercial stays attributed only with a firm
+    # tie (a strong value shared with its brand or its distributor): weak values that merely
+    # corroborate each other (an agency's mailbox and a shared host's name servers on a forum
+    # with a donation button) are not enough against their word
+    verdict_needs_firm_tie: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -1015,7 +1022,7 @@ def cluster(
         len(sites),
     )
 
-    confidence, firm = _confidence(
+    confidence, firm, firm_to_distributor = _confidence(
         table,
         params,
         score,
@@ -1032,6 +1039,9 @@ def cluster(
     weak_site = (confidence < params.confidence_floor) | (
         (score < params.commercial_floor - 1e-9) & ~firm
     )
+    # ... and a site the hotlines called non-commercial needs a firm tie whatever its score
+    if params.verdict_needs_firm_tie:
+        weak_site |= (assessed < 0) & ~firm & ~firm_to_distributor
     dropped = (brand_root >= 0) & weak_site & ~forced
     brand_root[dropped] = -1
     distributor_root[dropped] = -1
@@ -1553,7 +1563,7 @@ def _confidence(
     strong_brand: NDArray[np.bool_],
     strong_dist: NDArray[np.bool_],
     forced: NDArray[np.bool_],
-) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_]]:
     """How sure each site's attribution is, 0..1: how commercial the site looks (0.4), how
     firmly it sits in its brand (0.35) and how firmly its brand sits in its distributor (0.25);
     0 for a site tied to no other site (a lone shop and a forum with a donation button look
@@ -1586,4 +1596,5 @@ def _confidence(
     # a site tied to no other site: a brand of one domain, the only brand of its distributor
     confidence = np.where((brand_tie == 0) & (dist_tie == 0), 0.0, confidence)
     firm: NDArray[np.bool_] = firm_brand & (in_brand > 1)
-    return np.where(forced, np.maximum(confidence, 0.75), confidence), firm
+    firm_to_distributor: NDArray[np.bool_] = (dist_tie == 1.0) & (brand_root >= 0)
+    return np.where(forced, np.maximum(confidence, 0.75), confidence), firm, firm_to_distributor

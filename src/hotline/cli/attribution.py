@@ -115,10 +115,16 @@ def why(
             f"; reporting hotlines: {said} ({yes} of {yes + no} reports said commercial)"
         )
     if answer.brand is None:
+        needs = (
+            "a site the hotlines called non-commercial needs a strong value shared with its "
+            "brand or distributor"
+            if no > yes
+            else f"a site needs a commercial score of {_DEFAULTS.commercial_floor:g} or a "
+            "strong value shared with a commercial site"
+        )
         out.print(
             f"[bold]{shown}[/] is not attributed: nothing ties it firmly enough to a brand "
-            f"({commerce_text or 'no commercial signal'}; a site needs a commercial score of "
-            f"{_DEFAULTS.commercial_floor:g} or a strong value shared with a commercial site, "
+            f"({commerce_text or 'no commercial signal'}; {needs}, "
             f"and a confidence of {_DEFAULTS.confidence_floor:g})"
         )
     else:
