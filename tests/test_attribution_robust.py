@@ -265,8 +265,11 @@ def test_what_the_hotlines_called_non_commercial_needs_more_than_a_donation_addr
     # the reporting hotlines said "not commercial", so it stays out
     links, _truth = _world([[3, 2]])
     links += [("board.test", "btc_address", "bc1qdonate"), ("board.test", "favicon_md5", "logo0x0")]
-    assert cluster(links).brand_of["board.test"] is not None  # the trap works without it
+    # (the verdict alone: a nameless site's own address makes it stand apart too)
+    alone = Params(nameless_own_payments=2)
+    assert cluster(links, params=alone).brand_of["board.test"] is not None  # the trap
     said = [*links, ("board.test", ASSESSMENT, NON_COMMERCIAL)]
+    assert cluster(said, params=alone).brand_of["board.test"] is None
     result = cluster(said)
     assert result.brand_of["board.test"] is None
     assert "board.test" not in result.candidates
@@ -412,11 +415,16 @@ def test_a_nameless_site_paying_only_into_its_own_accounts_is_not_tied_by_a_logo
     # a forum with its own donation address and donate button shows a hosting panel's logo
     # that one shop also shows: nothing but the logo ties them
     links, _truth = _world([[3, 2]])
-    links += [
-        ("board.test", "btc_address", "bc1qdonate"),
-        ("board.test", "merchant_id", "pay.example|DONATE1"),
-        ("board.test", "favicon_md5", "logo0x1"),
-    ]
+    logo = [("board.test", "favicon_md5", "logo0x1")]
+    address = [("board.test", "btc_address", "bc1qdonate")]
+    # one donation address of its own is enough to stand apart
+    assert cluster([*links, *logo, *address]).brand_of["board.test"] is None
+    once = cluster([*links, *logo, *address], params=Params(nameless_own_payments=2))
+    assert once.brand_of["board.test"] == once.brand_of["d0-b1-s0.test"]  # the trap
+    # ... and a donation address is no tie when it is the brand's own pool
+    pool = cluster([*links, *logo, ("board.test", "btc_address", "bc1qpool0x1")])
+    assert pool.brand_of["board.test"] == pool.brand_of["d0-b1-s0.test"]
+    links += [*logo, *address, ("board.test", "merchant_id", "pay.example|DONATE1")]
     assert cluster(links).brand_of["board.test"] is None
     # a domain of the brand with accounts of its own still joins by the brand's name
     links += [

@@ -165,6 +165,9 @@ class Params:
     lone_kinds: frozenset[str] = frozenset({"analytics", "email"})
     # a site that shows something but names nothing is placed by its domain name too
     spell_nameless: bool = True
+    # a site that names nothing and pays only into this many accounts of its own (none of
+    # them shared) stands apart at the brand level: a logo it shares ties nothing alone
+    nameless_own_payments: int = 1
     # a site the reporting hotlines called non-commercial stays attributed only with a firm
     # tie (a strong value shared with its brand or its distributor): weak values that merely
     # corroborate each other (an agency's mailbox and a shared host's name servers on a forum
@@ -937,7 +940,7 @@ def cluster(
     )[kept_values]
     own_brand = np.bincount(kept_sites[own_link], minlength=len(sites))
     # a site with no name of its own whose payment identities are all its own (a forum's
-    # donation address and donate button) stands apart: a shared logo alone is no tie
+    # donation address or donate button) stands apart: a shared logo alone is no tie
     paying = np.isin(
         kind_of, [kind_number.get(k, -1) for k in ("merchant_id", "btc_address", "eth_address")]
     )[kept_values]
@@ -946,7 +949,7 @@ def cluster(
     has_name = np.bincount(
         kept_sites[is_name_link & strong_brand[kept_values]], minlength=len(sites)
     )
-    own_brand = own_brand + ((own_pay >= 2) & (shared_pay == 0) & (has_name == 0))
+    own_brand = own_brand + ((own_pay >= params.nameless_own_payments) & (shared_pay == 0) & (has_name == 0))
     # a site whose only brand evidence is a redirect (a gateway, a short link's target
     # seen only through it) adds no identity: with its target it is one piece, not two
     named_value = (strong_brand & ~is_gateway)[kept_values]
