@@ -949,7 +949,9 @@ def cluster(
     has_name = np.bincount(
         kept_sites[is_name_link & strong_brand[kept_values]], minlength=len(sites)
     )
-    own_brand = own_brand + ((own_pay >= params.nameless_own_payments) & (shared_pay == 0) & (has_name == 0))
+    own_brand = own_brand + (
+        (own_pay >= params.nameless_own_payments) & (shared_pay == 0) & (has_name == 0)
+    )
     # a site whose only brand evidence is a redirect (a gateway, a short link's target
     # seen only through it) adds no identity: with its target it is one piece, not two
     named_value = (strong_brand & ~is_gateway)[kept_values]
