@@ -95,3 +95,83 @@ def test_patterns_are_pluggable() -> None:
 def test_a_normaliser_may_drop_a_match() -> None:
     never = AnalyticsPattern("never", re.compile(r"G-[A-Z0-9]{6,12}"), lambda match: None)
     assert extract_analytics(page("<script>'G-ABCDEFGH'</script>"), patterns=[never]) == []
+
+
+def test_yandex_legacy_counter() -> None:
+    head = (
+        "<script>(function (d, w, c) { (w[c] = w[c] || []).push(function() { try { "
+        "w.yaCounter24681357 = new Ya.Metrika({ id:24681357, clickmap:true }); } catch(e) {} "
+        '}); })(document, window, "yandex_metrika_callbacks");</script>'
+    )
+    assert values(head) == {("ym:24681357", "script")}
+    assert values("<script>new Ya.Metrika2({id: 13579246});</script>") == {
+        ("ym:13579246", "script")
+    }
+
+
+def test_other_services_carry_a_prefix() -> None:
+    head = (
+        "<script>!function(f,b,e,v,n,t,s){}(window,document,'script');"
+        "fbq('init', '1234567890123456');fbq('track', 'PageView');</script>"
+        "<script>var sc_project=11223344; var sc_invisible=1;</script>"
+        "<script>(function(h,o,t,j,a,r){h._hjSettings={hjid:2468013,hjsv:6};})(window);</script>"
+        '<script>(function(c,l,a,r,i,t,y){})(window, document, "clarity", "script", "k7x2m9q4ab");'
+        "</script>"
+    )
+    assert values(head) == {
+        ("fb:1234567890123456", "script"),
+        ("statcounter:11223344", "script"),
+        ("hotjar:2468013", "script"),
+        ("clarity:k7x2m9q4ab", "script"),
+    }
+
+
+def test_adsense_publisher_from_the_slot_and_the_loader() -> None:
+    body = (
+        '<ins class="adsbygoogle" style="display:block" data-ad-client="ca-pub-1234567890123456"'
+        ' data-ad-slot="1234567890"></ins>'
+    )
+    assert values("", body) == {("ca-pub-1234567890123456", "attr:data-ad-client")}
+    loader = (
+        '<script async src="https://ads.example/pagead/js/adsbygoogle.js?'
+        'client=ca-pub-6543210987654321" crossorigin="anonymous"></script>'
+    )
+    assert values(loader) == {("ca-pub-6543210987654321", "attr:src")}
+
+
+def test_noscript_pixels_and_frames() -> None:
+    body = (
+        '<noscript><iframe src="https://www.googletagmanager.example/ns.html?id=GTM-K9X2QW"'
+        ' height="0" width="0"></iframe></noscript>'
+        '<noscript><div><img src="https://mc.yandex.example/watch/87654321" alt=""></div>'
+        "</noscript>"
+        '<noscript><img height="1" width="1" src="https://www.facebook.example/tr?id='
+        '1234567890123456&amp;ev=PageView&amp;noscript=1"></noscript>'
+    )
+    assert values("", body) == {
+        ("GTM-K9X2QW", "attr:src"),
+        ("ym:87654321", "attr:src"),
+        ("fb:1234567890123456", "attr:src"),
+    }
+
+
+@pytest.mark.parametrize(
+    "img",
+    [
+        "https://images.example/watch/87654321",  # not the service's host
+        "https://mc.yandex.example/watch/12",  # too short
+        "https://www.facebook.example/tr?id=12345",  # too short
+        "https://www.facebook.example/profile?id=1234567890123456",  # not the pixel
+        "https://gallery.example/photo.jpg?id=G-ABCDEFGH",  # images' queries are not scanned
+    ],
+)
+def test_pixel_near_misses(img: str) -> None:
+    assert values("", f'<img src="{img}">') == set()
+
+
+def test_one_id_found_twice_is_one_selector_from_the_script() -> None:
+    head = "<script>ym(87654321, 'init', {});</script>"
+    body = '<noscript><img src="https://mc.yandex.example/watch/87654321"></noscript>'
+    assert extract_analytics(page(head, body)) == [
+        Selector("analytics", "ym:87654321", "script", Strength.MEDIUM)
+    ]

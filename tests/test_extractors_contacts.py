@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hotline.captures.extractors.contacts import (
+    decode_cfemail,
     extract_contacts,
     extract_emails,
     extract_script_hosts,
@@ -97,3 +100,66 @@ def test_contacts_combines_both() -> None:
         ("email", "info@catalogue.test"),
         ("script_host", "cdn.jslibs.example"),
     }
+
+
+def _cfencode(address: str, key: int) -> str:
+    """What a CDN's e-mail protection writes for ``address``."""
+    return f"{key:02x}" + "".join(f"{byte ^ key:02x}" for byte in address.encode())
+
+
+def test_addresses_a_cdn_protected_are_decoded() -> None:
+    encoded = _cfencode("Orders@Zorbel-Shop.test", 0x5A)
+    body = (
+        f'<p>Write to <a href="/cdn-cgi/l/email-protection" class="__cf_email__" '
+        f'data-cfemail="{encoded}">[email&#160;protected]</a></p>'
+        f'<a href="/cdn-cgi/l/email-protection#{_cfencode("help@zorbel.example", 0x21)}">mail</a>'
+    )
+    assert emails(body) == {
+        ("orders@zorbel-shop.test", "cfemail"),
+        ("help@zorbel.example", "cfemail"),
+    }
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    ["", "5a", "zz" * 8, "5a" + "00" * 10, _cfencode("not an address", 7), _cfencode("a@b", 9)],
+)
+def test_protected_values_that_are_no_address(encoded: str) -> None:
+    assert emails(f'<span data-cfemail="{encoded}">x</span>') == set()
+    assert decode_cfemail(encoded) is None
+
+
+@given(
+    local=st.from_regex(r"[a-z0-9._%+-]{1,20}", fullmatch=True).filter(lambda s: s.strip(".") == s),
+    domain=st.from_regex(r"[a-z0-9]{1,10}\.(test|example)", fullmatch=True),
+    key=st.integers(0, 255),
+)
+def test_decoding_undoes_the_protection(local: str, domain: str, key: int) -> None:
+    assert decode_cfemail(_cfencode(f"{local}@{domain}", key)) == f"{local}@{domain}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sales [at] zorbel-shop [dot] test",
+        "sales(at)zorbel-shop.test",
+        "Sales {AT} zorbel-shop {DOT} test",
+        "write to sales <at> zorbel-shop <dot> test today",
+    ],
+)
+def test_spelled_out_addresses(text: str) -> None:
+    assert emails(f"<p>{text.replace('<', '&lt;').replace('>', '&gt;')}</p>") == {
+        ("sales@zorbel-shop.test", "text:spelled")
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "meet us at the fair dot com",  # words, not a disguise
+        "open (at) noon",
+        "sales [at] zorbel-shop",  # no domain
+    ],
+)
+def test_words_that_are_no_spelled_address(text: str) -> None:
+    assert emails(f"<p>{text}</p>") == set()

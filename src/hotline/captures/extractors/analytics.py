@@ -1,10 +1,22 @@
-"""Web analytics account ids: one operator tends to watch all its sites from one account.
+"""Web analytics and advertising account ids: one operator tends to watch (and monetise)
+all its sites from one account.
 
 The patterns are a plain list of :class:`AnalyticsPattern` (name, bounded regex,
-normaliser), scanned over inline script text and over the query strings of ``script[src]``;
-to recognise another service, append a pattern to :data:`ANALYTICS_PATTERNS` (or pass your
-own list to :func:`extract_analytics`). A normaliser turns a match into the stored value, or
-None to drop it.
+normaliser), scanned over inline script text and over the query strings of ``script[src]``
+and of ``iframe[src]`` (Tag Manager's no-script frame); to recognise another service,
+append a pattern to :data:`ANALYTICS_PATTERNS` (or pass your own list to
+:func:`extract_analytics`). A normaliser turns a match into the stored value, or None to
+drop it. Values of services other than Google's carry a prefix (``ym:``, ``fb:``,
+``statcounter:``, ``hotjar:``, ``clarity:``) so that two services' numbers never compare equal.
+
+Two more places hold the same ids on real pages and are read too:
+
+* tracking pixels, the ``<noscript>`` fall-backs of the scripts (:data:`PIXEL_PATTERNS`:
+  an ``img``/``iframe`` whose host names the service and whose path and query carry the id,
+  e.g. Yandex's ``/watch/<id>`` and Facebook's ``/tr?id=<id>``): a page captured without
+  scripts, or with the script loaded from elsewhere, still shows them;
+* AdSense's ``data-ad-client="ca-pub-…"`` on its ``<ins>`` slots: the publisher id is paid
+  out to one account, which makes it as telling as an analytics id.
 """
 
 from __future__ import annotations
@@ -17,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 from hotline.captures.extractors._common import MAX_ATTRIBUTE
 from hotline.captures.page import CapturedPage, Selector, Strength
 
-__all__ = ["ANALYTICS_PATTERNS", "AnalyticsPattern", "extract_analytics"]
+__all__ = ["ANALYTICS_PATTERNS", "PIXEL_PATTERNS", "AnalyticsPattern", "extract_analytics"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +47,17 @@ def _yandex(match: re.Match[str]) -> str | None:
     return f"ym:{match.group(1)}"
 
 
+def _prefixed(prefix: str) -> Callable[[re.Match[str]], str | None]:
+    def normalise(match: re.Match[str]) -> str | None:
+        return f"{prefix}:{match.group(1)}"
+
+    return normalise
+
+
+def _adsense(match: re.Match[str]) -> str | None:
+    return f"ca-pub-{match.group(1)}"
+
+
 # Delimited on both sides so "XG-…" or "…-ABCDEFGHIJKLM" do not yield a shorter false id.
 _B = r"(?<![0-9A-Za-z_-])"
 _E = r"(?![0-9A-Za-z_-])"
@@ -47,6 +70,56 @@ ANALYTICS_PATTERNS: list[AnalyticsPattern] = [
         "yandex-metrica",
         re.compile(r"(?<![0-9A-Za-z_$])ym\(\s{0,16}(\d{4,12})\s{0,16},\s{0,16}[\"']init[\"']"),
         _yandex,
+    ),
+    # the older counter: "yaCounter12345 = new Ya.Metrika({id: 12345, …})"
+    AnalyticsPattern(
+        "yandex-metrica-legacy",
+        re.compile(r"Ya\.Metrika2?\(\s{0,16}\{\s{0,16}id\s{0,16}:\s{0,16}(\d{4,12})" + _E),
+        _yandex,
+    ),
+    AnalyticsPattern("google-adsense", re.compile(_B + r"ca-pub-(\d{10,20})" + _E), _adsense),
+    AnalyticsPattern(
+        "facebook-pixel",
+        re.compile(r"fbq\(\s{0,16}[\"']init[\"']\s{0,16},\s{0,16}[\"'](\d{10,20})[\"']"),
+        _prefixed("fb"),
+    ),
+    AnalyticsPattern(
+        "statcounter",
+        re.compile(r"(?<![0-9A-Za-z_$])sc_project\s{0,16}=\s{0,16}[\"']?(\d{5,10})" + _E),
+        _prefixed("statcounter"),
+    ),
+    AnalyticsPattern(
+        "hotjar", re.compile(r"\bhjid\s{0,16}:\s{0,16}(\d{5,10})" + _E), _prefixed("hotjar")
+    ),
+    AnalyticsPattern(
+        "microsoft-clarity",
+        re.compile(
+            r"[\"']clarity[\"']\s{0,16},\s{0,16}[\"']script[\"']\s{0,16},\s{0,16}"
+            r"[\"']([a-z0-9]{8,12})[\"']"
+        ),
+        _prefixed("clarity"),
+    ),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PixelPattern:
+    """A tracking pixel: the word its host must contain and a bounded regex over the
+    pixel URL's path and query (decoded) whose first group is the id."""
+
+    name: str
+    host_word: str
+    regex: re.Pattern[str]
+    normalise: Callable[[re.Match[str]], str | None]
+
+
+PIXEL_PATTERNS: list[PixelPattern] = [
+    PixelPattern("yandex-metrica", "yandex", re.compile(r"^/watch/(\d{4,12})" + _E), _yandex),
+    PixelPattern(
+        "facebook-pixel",
+        "facebook",
+        re.compile(r"^/tr/?\?(?:[^#]{0,512}&)?id=(\d{10,20})" + _E),
+        _prefixed("fb"),
     ),
 ]
 
@@ -61,24 +134,61 @@ def _scan(text: str, where: str, patterns: Sequence[AnalyticsPattern]) -> list[S
     return found
 
 
+def _query(source: str | None) -> str:
+    if not source or len(source) > MAX_ATTRIBUTE:
+        return ""
+    try:
+        return unquote(urlsplit(source.strip()).query)
+    except ValueError:
+        return ""
+
+
+def _pixel(source: str | None) -> list[Selector]:
+    if not source or len(source) > MAX_ATTRIBUTE:
+        return []
+    try:
+        parts = urlsplit(source.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return []
+    found: list[Selector] = []
+    for pattern in PIXEL_PATTERNS:
+        if pattern.host_word not in host:
+            continue
+        tail = unquote(parts.path) + (f"?{unquote(parts.query)}" if parts.query else "")
+        match = pattern.regex.search(tail)
+        value = pattern.normalise(match) if match is not None else None
+        if value:
+            found.append(Selector("analytics", value, "attr:src", Strength.MEDIUM))
+    return found
+
+
 def extract_analytics(
     page: CapturedPage, patterns: Sequence[AnalyticsPattern] = ANALYTICS_PATTERNS
 ) -> list[Selector]:
-    """``analytics`` selectors from inline scripts and script URLs' query strings."""
+    """``analytics`` selectors from inline scripts, script and frame URLs' query strings,
+    tracking pixels and AdSense slots."""
     found: dict[str, Selector] = {}
     for node in page.tree.css("script"):
-        hits: list[Selector] = []
-        source = node.attributes.get("src")
-        if source and len(source) <= MAX_ATTRIBUTE:
-            try:
-                query = unquote(urlsplit(source.strip()).query)
-            except ValueError:
-                query = ""
-            if query:
-                hits.extend(_scan(query, "attr:src", patterns))
+        query = _query(node.attributes.get("src"))
+        hits = _scan(query, "attr:src", patterns) if query else []
         text = node.text(deep=True)
         if text:
             hits.extend(_scan(text, "script", patterns))
         for selector in hits:
             found.setdefault(selector.value, selector)
+    for node in page.tree.css("iframe"):
+        query = _query(node.attributes.get("src"))
+        hits = _scan(query, "attr:src", patterns) if query else []
+        hits.extend(_pixel(node.attributes.get("src")))
+        for selector in hits:
+            found.setdefault(selector.value, selector)
+    for node in page.tree.css("img"):
+        for selector in _pixel(node.attributes.get("src")):
+            found.setdefault(selector.value, selector)
+    for node in page.tree.css("ins[data-ad-client]"):
+        client = node.attributes.get("data-ad-client")
+        if client and len(client) <= MAX_ATTRIBUTE:
+            for selector in _scan(client, "attr:data-ad-client", patterns):
+                found.setdefault(selector.value, selector)
     return list(found.values())

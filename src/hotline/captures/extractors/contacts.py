@@ -1,7 +1,17 @@
 """Contact points and shared infrastructure: e-mail addresses and third-party script hosts.
 
 E-mail addresses come from ``mailto:`` links and from visible text, lower-cased; strings that
-only look like one (``logo@2x.png``, a retina image name) are dropped. Script hosts are the
+only look like one (``logo@2x.png``, a retina image name) are dropped. Two disguises real
+pages put on addresses are taken off:
+
+* a CDN's e-mail protection replaces every address with ``data-cfemail="<hex>"`` (and links
+  to ``/cdn-cgi/l/email-protection#<hex>``): the first byte is a key XORed into the others,
+  so the address is decoded (``where`` is ``cfemail``) — a site behind the CDN would
+  otherwise show no address at all;
+* text written to fool harvesters, ``sales [at] shop [dot] test`` or ``sales(at)shop.test``:
+  bracketed ``at``/``dot`` (any of ``[] () {} <>``) become ``@`` and ``.`` before the scan
+  (``where`` is ``text:spelled``). Unbracketed "at" and "dot" are ordinary words and are
+  left alone. Script hosts are the
 hosts a page loads scripts and style sheets from, other than its own site: weak on their own
 (everyone loads the same CDNs), telling when rare.
 """
@@ -15,7 +25,13 @@ from urllib.parse import unquote
 from hotline.captures.extractors._common import attribute, resolve, visible_texts
 from hotline.captures.page import CapturedPage, Selector, Strength
 
-__all__ = ["IMAGE_SUFFIXES", "extract_contacts", "extract_emails", "extract_script_hosts"]
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "decode_cfemail",
+    "extract_contacts",
+    "extract_emails",
+    "extract_script_hosts",
+]
 
 # File extensions that end a "name@2x.png"-style image name, never a top-level domain here.
 IMAGE_SUFFIXES = frozenset(
@@ -29,6 +45,8 @@ _TLD = r"(?:[A-Za-z]{2,24}|xn--[A-Za-z0-9-]{1,59})"
 _EMAIL = re.compile(
     rf"(?<![A-Za-z0-9._%+-])({_LOCAL})@((?:{_LABEL}\.){{1,8}}{_TLD})(?![A-Za-z0-9-])"
 )
+# A spelled-out address sits in a short text node; a long one is prose, not unscrambled.
+MAX_SPELLED = 2048
 
 
 def _email(local: str, domain: str) -> str | None:
@@ -51,8 +69,43 @@ def _mailto(href: str) -> Iterator[str]:
                 yield value
 
 
+# The hex of an address protected by a CDN: a key byte and one byte per character.
+_CFEMAIL = re.compile(r"(?:[0-9a-fA-F]{2}){4,130}")
+_PROTECTED = "/cdn-cgi/l/email-protection#"
+# " [at] ", "(at)", "{dot}": the bracket is what makes it a disguise, not a word
+_SPELLED_AT = re.compile(r"\s{0,4}[\[({<]\s{0,4}at\s{0,4}[\])}>]\s{0,4}", re.IGNORECASE)
+_SPELLED_DOT = re.compile(r"\s{0,4}[\[({<]\s{0,4}dot\s{0,4}[\])}>]\s{0,4}", re.IGNORECASE)
+
+
+def decode_cfemail(encoded: str) -> str | None:
+    """The address a CDN's e-mail protection encoded as ``encoded`` (hex: a key byte, then
+    each character XOR the key), or None when it is not such a value or decodes to no
+    address."""
+    if _CFEMAIL.fullmatch(encoded) is None:
+        return None
+    data = bytes.fromhex(encoded)
+    try:
+        text = bytes(byte ^ data[0] for byte in data[1:]).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    match = _EMAIL.fullmatch(text)
+    return _email(match.group(1), match.group(2)) if match is not None else None
+
+
+def _protected(page: CapturedPage) -> Iterator[str]:
+    for node in page.tree.css("[data-cfemail]"):
+        encoded = attribute(node, "data-cfemail")
+        if encoded is not None:
+            yield encoded
+    for node in page.tree.css("a[href]"):
+        href = attribute(node, "href")
+        if href is not None and _PROTECTED in href:
+            yield href.rpartition("#")[2]
+
+
 def extract_emails(page: CapturedPage) -> list[Selector]:
-    """``email`` selectors from mailto: links first, then from visible text."""
+    """``email`` selectors from mailto: links first, then from addresses a CDN protected,
+    then from visible text (spelled-out disguises included)."""
     found: dict[str, Selector] = {}
     seen: set[str] = set()  # a value repeated on the page is read once (floods repeat one)
     for node in page.tree.css("a, area"):
@@ -62,14 +115,27 @@ def extract_emails(page: CapturedPage) -> list[Selector]:
         seen.add(href)
         for address in _mailto(href):
             found.setdefault(address, Selector("email", address, "mailto", Strength.MEDIUM))
+    for encoded in _protected(page):
+        if encoded in seen:
+            continue
+        seen.add(encoded)
+        decoded = decode_cfemail(encoded)
+        if decoded is not None:
+            found.setdefault(decoded, Selector("email", decoded, "cfemail", Strength.MEDIUM))
     for text in visible_texts(page):
-        if "@" not in text or text in seen:
+        if text in seen:
             continue
         seen.add(text)
+        where = "text"
+        if "@" not in text:
+            if len(text) > MAX_SPELLED or _SPELLED_AT.search(text) is None:
+                continue
+            text = _SPELLED_DOT.sub(".", _SPELLED_AT.sub("@", text))
+            where = "text:spelled"
         for match in _EMAIL.finditer(text):
             value = _email(match.group(1), match.group(2))
             if value is not None:
-                found.setdefault(value, Selector("email", value, "text", Strength.MEDIUM))
+                found.setdefault(value, Selector("email", value, where, Strength.MEDIUM))
     return list(found.values())
 
 
