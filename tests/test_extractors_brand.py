@@ -48,6 +48,11 @@ def test_synthetic_style_landing_page() -> None:
         ("Corner Shop - new arrivals", "corner shop"),
         ("Corner Shop — members save more", "corner shop"),
         ("Corner Shop :: catalogue", "corner shop"),
+        ("Corner Shop » new in", "corner shop"),
+        ("Corner Shop · gifts", "corner shop"),
+        ("Corner Shop • gifts", "corner shop"),
+        ("Corner Shop ~ since 1999", "corner shop"),
+        ("Corner·Shop", "corner·shop"),  # a separator needs its spaces
         ("Corner-Shop | x - y", "corner-shop"),
         ("  Corner\n\tShop  ", "corner shop"),
         ("Ｃｏｒｎｅｒ Shop", "corner shop"),  # full-width letters: NFKC

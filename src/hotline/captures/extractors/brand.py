@@ -53,7 +53,7 @@ __all__ = [
     "title_name",
 ]
 
-TITLE_SEPARATORS: tuple[str, ...] = (" | ", " - ", " — ", " – ", " :: ")
+TITLE_SEPARATORS: tuple[str, ...] = (" | ", " - ", " — ", " – ", " :: ", " » ", " · ", " • ", " ~ ")
 MIN_BRAND_LENGTH = 3
 MAX_BRAND_LENGTH = 128
 MAX_DECORATED = 4 * MAX_BRAND_LENGTH
