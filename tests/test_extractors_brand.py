@@ -229,3 +229,15 @@ def _plain(text: str) -> str:
     for _ in range(4):
         value = normalise_brand(value)
     return value
+
+
+def test_the_site_name_a_meta_tag_declares() -> None:
+    head = (
+        "<title>Best deals of the week | Zorbel</title>"
+        '<meta property="og:site_name" content="Zorbel™">'
+        '<meta name="application-name" content="Other Name">'
+    )
+    assert brands(head) == [("best deals of the week", "title"), ("zorbel", "meta")]
+    assert brands('<meta name="application-name" content="Zorbel">') == [("zorbel", "meta")]
+    assert brands('<meta property="og:site_name" content="Home">') == []  # generic
+    assert brands('<meta property="og:title" content="Zorbel">') == []  # a page's, not a site's

@@ -1,4 +1,5 @@
-"""Brand text: the name a site calls itself in its title, logo and main heading.
+"""Brand text: the name a site calls itself in its title, logo, site-name meta tag and main
+heading.
 
 Brands hop across domains but keep their name, so the normalised name links the domains of
 one brand. Normalisation is NFKC, lower case, whitespace collapsed; a title keeps only the
@@ -6,10 +7,10 @@ part before its first separator ("Name | tagline" gives "name"). Generic words a
 show instead of a name ("home", "welcome", "logo", …) and values under three characters are
 not selectors.
 
-Every candidate (title, logo ``alt``, ``h1``) then goes through :func:`brand_name`, which
-takes off the decorations pages wrap a name in, so that "Zorbel logo", "Welcome to Zorbel",
-"Zorbel (official)" and "Zorbel™" all give the one value "zorbel" instead of a second,
-decorated brand value beside it:
+Every candidate (title, logo ``alt``, ``og:site_name`` or ``application-name``, ``h1``) then
+goes through :func:`brand_name`, which takes off the decorations pages wrap a name in, so
+that "Zorbel logo", "Welcome to Zorbel", "Zorbel (official)" and "Zorbel™" all give the one
+value "zorbel" instead of a second, decorated brand value beside it:
 
 * trademark signs (™ ® ℠ ©) are dropped before normalisation (NFKC would turn "™" into
   "tm" and glue it to the name);
@@ -276,8 +277,23 @@ def _logo_alt(page: CapturedPage) -> str | None:
     return None
 
 
+def _site_name(page: CapturedPage) -> str | None:
+    """The name a page declares for its site: ``og:site_name`` (link previews) or, failing
+    that, ``application-name``. Shops set it once in their theme, so it holds on every page
+    even where the title leads with a tagline ("Best deals | Zorbel")."""
+    for selector in ('meta[property="og:site_name"]', 'meta[name="application-name"]'):
+        node = page.tree.css_first(selector)
+        content = node.attributes.get("content") if node is not None else None
+        if content and len(content) <= MAX_ATTRIBUTE:
+            value = brand_name(content)
+            if _usable(value):
+                return value
+    return None
+
+
 def extract_brand(page: CapturedPage) -> list[Selector]:
-    """``brand_text`` from the title, the logo's alt text and the first ``h1``, deduplicated."""
+    """``brand_text`` from the title, the logo's alt text, the site name a ``meta`` tag
+    declares and the first ``h1``, deduplicated."""
     candidates: list[tuple[str, str | None]] = []
     title = page.tree.css_first("title")
     if title is not None:
@@ -286,6 +302,7 @@ def extract_brand(page: CapturedPage) -> list[Selector]:
             ("title", brand_name(title_name(title.text(deep=True).translate(_MARKS))))
         )
     candidates.append(("logo", _logo_alt(page)))
+    candidates.append(("meta", _site_name(page)))
     heading = page.tree.css_first("h1")
     if heading is not None:
         candidates.append(("h1", brand_name(heading.text(deep=True, separator=" "))))
