@@ -37,6 +37,9 @@ class AnalyticsPattern:
     name: str
     regex: re.Pattern[str]
     normalise: Callable[[re.Match[str]], str | None]
+    # a literal every match contains: text without it is not scanned (most scripts hold
+    # none of a given service's snippet, and a substring test is far cheaper than a regex)
+    needle: str | None = None
 
 
 def _whole(match: re.Match[str]) -> str | None:
@@ -76,20 +79,28 @@ ANALYTICS_PATTERNS: list[AnalyticsPattern] = [
         "yandex-metrica-legacy",
         re.compile(r"Ya\.Metrika2?\(\s{0,16}\{\s{0,16}id\s{0,16}:\s{0,16}(\d{4,12})" + _E),
         _yandex,
+        "Ya.Metrika",
     ),
-    AnalyticsPattern("google-adsense", re.compile(_B + r"ca-pub-(\d{10,20})" + _E), _adsense),
+    AnalyticsPattern(
+        "google-adsense", re.compile(_B + r"ca-pub-(\d{10,20})" + _E), _adsense, "ca-pub-"
+    ),
     AnalyticsPattern(
         "facebook-pixel",
         re.compile(r"fbq\(\s{0,16}[\"']init[\"']\s{0,16},\s{0,16}[\"'](\d{10,20})[\"']"),
         _prefixed("fb"),
+        "fbq(",
     ),
     AnalyticsPattern(
         "statcounter",
         re.compile(r"(?<![0-9A-Za-z_$])sc_project\s{0,16}=\s{0,16}[\"']?(\d{5,10})" + _E),
         _prefixed("statcounter"),
+        "sc_project",
     ),
     AnalyticsPattern(
-        "hotjar", re.compile(r"\bhjid\s{0,16}:\s{0,16}(\d{5,10})" + _E), _prefixed("hotjar")
+        "hotjar",
+        re.compile(r"\bhjid\s{0,16}:\s{0,16}(\d{5,10})" + _E),
+        _prefixed("hotjar"),
+        "hjid",
     ),
     AnalyticsPattern(
         "microsoft-clarity",
@@ -98,6 +109,7 @@ ANALYTICS_PATTERNS: list[AnalyticsPattern] = [
             r"[\"']([a-z0-9]{8,12})[\"']"
         ),
         _prefixed("clarity"),
+        "clarity",
     ),
 ]
 
@@ -113,6 +125,10 @@ class PixelPattern:
     normalise: Callable[[re.Match[str]], str | None]
 
 
+# What a page must contain for its frames, pixels and ad slots to be worth a pass over the
+# tree (most pages have none)
+_ELSEWHERE = ("<iframe", "data-ad-client", "yandex", "facebook")
+
 PIXEL_PATTERNS: list[PixelPattern] = [
     PixelPattern("yandex-metrica", "yandex", re.compile(r"^/watch/(\d{4,12})" + _E), _yandex),
     PixelPattern(
@@ -127,6 +143,8 @@ PIXEL_PATTERNS: list[PixelPattern] = [
 def _scan(text: str, where: str, patterns: Sequence[AnalyticsPattern]) -> list[Selector]:
     found: list[Selector] = []
     for pattern in patterns:
+        if pattern.needle is not None and pattern.needle not in text:
+            continue
         for match in pattern.regex.finditer(text):
             value = pattern.normalise(match)
             if value:
@@ -146,6 +164,9 @@ def _query(source: str | None) -> str:
 def _pixel(source: str | None) -> list[Selector]:
     if not source or len(source) > MAX_ATTRIBUTE:
         return []
+    lowered = source.lower()
+    if not any(pattern.host_word in lowered for pattern in PIXEL_PATTERNS):
+        return []  # most images: no parse at all
     try:
         parts = urlsplit(source.strip())
         host = (parts.hostname or "").lower()
@@ -177,18 +198,21 @@ def extract_analytics(
             hits.extend(_scan(text, "script", patterns))
         for selector in hits:
             found.setdefault(selector.value, selector)
-    for node in page.tree.css("iframe"):
-        query = _query(node.attributes.get("src"))
-        hits = _scan(query, "attr:src", patterns) if query else []
-        hits.extend(_pixel(node.attributes.get("src")))
+    # frames, pixels and ad slots in one pass over the tree, when the page has any at all
+    html = page.html
+    if not any(word in html for word in _ELSEWHERE):
+        return list(found.values())
+    for node in page.tree.css("iframe[src], img[src], ins[data-ad-client]"):
+        source = node.attributes.get("src")
+        hits: list[Selector] = []
+        if node.tag == "ins":
+            client = node.attributes.get("data-ad-client")
+            if client and len(client) <= MAX_ATTRIBUTE:
+                hits = _scan(client, "attr:data-ad-client", patterns)
+        elif node.tag == "iframe":
+            query = _query(source)
+            hits = _scan(query, "attr:src", patterns) if query else []
+        hits.extend(_pixel(source) if node.tag != "ins" else [])
         for selector in hits:
             found.setdefault(selector.value, selector)
-    for node in page.tree.css("img"):
-        for selector in _pixel(node.attributes.get("src")):
-            found.setdefault(selector.value, selector)
-    for node in page.tree.css("ins[data-ad-client]"):
-        client = node.attributes.get("data-ad-client")
-        if client and len(client) <= MAX_ATTRIBUTE:
-            for selector in _scan(client, "attr:data-ad-client", patterns):
-                found.setdefault(selector.value, selector)
     return list(found.values())

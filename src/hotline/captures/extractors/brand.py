@@ -281,11 +281,17 @@ def _site_name(page: CapturedPage) -> str | None:
     """The name a page declares for its site: ``og:site_name`` (link previews) or, failing
     that, ``application-name``. Shops set it once in their theme, so it holds on every page
     even where the title leads with a tagline ("Best deals | Zorbel")."""
-    for selector in ('meta[property="og:site_name"]', 'meta[name="application-name"]'):
-        node = page.tree.css_first(selector)
-        content = node.attributes.get("content") if node is not None else None
+    if "og:site_name" not in page.html and "application-name" not in page.html:
+        return None  # most pages: no pass over the tree
+    declared: dict[str, str] = {}
+    for node in page.tree.css('meta[property="og:site_name"], meta[name="application-name"]'):
+        where = "og" if node.attributes.get("property") == "og:site_name" else "app"
+        content = node.attributes.get("content")
         if content and len(content) <= MAX_ATTRIBUTE:
-            value = brand_name(content)
+            declared.setdefault(where, content)
+    for where in ("og", "app"):
+        if where in declared:
+            value = brand_name(declared[where])
             if _usable(value):
                 return value
     return None

@@ -74,6 +74,8 @@ _CFEMAIL = re.compile(r"(?:[0-9a-fA-F]{2}){4,130}")
 _PROTECTED = "/cdn-cgi/l/email-protection#"
 # " [at] ", "(at)", "{dot}": the bracket is what makes it a disguise, not a word
 _SPELLED_AT = re.compile(r"\s{0,4}[\[({<]\s{0,4}at\s{0,4}[\])}>]\s{0,4}", re.IGNORECASE)
+# the same, bracket first: what a search over text that holds none can reject fast
+_BRACKETED_AT = re.compile(r"[\[({<]\s{0,4}at\s{0,4}[\])}>]", re.IGNORECASE)
 _SPELLED_DOT = re.compile(r"\s{0,4}[\[({<]\s{0,4}dot\s{0,4}[\])}>]\s{0,4}", re.IGNORECASE)
 
 
@@ -93,11 +95,11 @@ def decode_cfemail(encoded: str) -> str | None:
 
 
 def _protected(page: CapturedPage) -> Iterator[str]:
-    for node in page.tree.css("[data-cfemail]"):
+    # one pass over the tree for both forms
+    for node in page.tree.css(f'[data-cfemail], a[href*="{_PROTECTED}"]'):
         encoded = attribute(node, "data-cfemail")
         if encoded is not None:
             yield encoded
-    for node in page.tree.css("a[href]"):
         href = attribute(node, "href")
         if href is not None and _PROTECTED in href:
             yield href.rpartition("#")[2]
@@ -115,7 +117,8 @@ def extract_emails(page: CapturedPage) -> list[Selector]:
         seen.add(href)
         for address in _mailto(href):
             found.setdefault(address, Selector("email", address, "mailto", Strength.MEDIUM))
-    for encoded in _protected(page):
+    protected = _protected(page) if "cfemail" in page.html or _PROTECTED in page.html else ()
+    for encoded in protected:
         if encoded in seen:
             continue
         seen.add(encoded)
@@ -123,15 +126,17 @@ def extract_emails(page: CapturedPage) -> list[Selector]:
         if decoded is not None:
             found.setdefault(decoded, Selector("email", decoded, "cfemail", Strength.MEDIUM))
     for text in visible_texts(page):
+        where = "text"
+        if "@" not in text:
+            # cheap tests first: most text has no bracket, and then no disguise
+            if len(text) > MAX_SPELLED or _BRACKETED_AT.search(text) is None:
+                continue
+            where = "text:spelled"
         if text in seen:
             continue
         seen.add(text)
-        where = "text"
-        if "@" not in text:
-            if len(text) > MAX_SPELLED or _SPELLED_AT.search(text) is None:
-                continue
+        if where == "text:spelled":
             text = _SPELLED_DOT.sub(".", _SPELLED_AT.sub("@", text))
-            where = "text:spelled"
         for match in _EMAIL.finditer(text):
             value = _email(match.group(1), match.group(2))
             if value is not None:
