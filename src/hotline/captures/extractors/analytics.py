@@ -204,15 +204,13 @@ def extract_analytics(
         return list(found.values())
     for node in page.tree.css("iframe[src], img[src], ins[data-ad-client]"):
         source = node.attributes.get("src")
-        hits: list[Selector] = []
         if node.tag == "ins":
-            client = node.attributes.get("data-ad-client")
-            if client and len(client) <= MAX_ATTRIBUTE:
-                hits = _scan(client, "attr:data-ad-client", patterns)
-        elif node.tag == "iframe":
-            query = _query(source)
-            hits = _scan(query, "attr:src", patterns) if query else []
-        hits.extend(_pixel(source) if node.tag != "ins" else [])
-        for selector in hits:
+            client = node.attributes.get("data-ad-client") or ""
+            usable = 0 < len(client) <= MAX_ATTRIBUTE
+            ids = _scan(client, "attr:data-ad-client", patterns) if usable else []
+        else:
+            query = _query(source) if node.tag == "iframe" else ""
+            ids = [*(_scan(query, "attr:src", patterns) if query else []), *_pixel(source)]
+        for selector in ids:
             found.setdefault(selector.value, selector)
     return list(found.values())
