@@ -282,20 +282,28 @@ def test_what_the_hotlines_called_non_commercial_needs_more_than_a_donation_addr
     assert paying.brand_of["board.test"] is not None
 
 
-def test_what_the_hotlines_called_non_commercial_needs_a_firm_tie_whatever_its_score() -> None:
-    # a forum taking donations through a payment processor (its own merchant id: score
-    # 1.6 - 0.6 = 1.0) whose only ties to d0 are a web agency's mailbox and a shared host's
-    # name servers, weak values corroborating each other
+def _donating_forum(*, on_brands: int = 1) -> tuple[list[Link], list[Link]]:
+    """d0 and d1, with a web agency's mailbox on ``on_brands`` sites of d0's first brand and
+    a shared host's name server on d0's second brand (independent witnesses); and the links
+    of a forum taking donations through a payment processor (its own merchant id and the
+    processor's host) that carries both."""
     links, _truth = _world([[3, 2], [2]])
-    # (on different brands of d0: two independent witnesses, not one)
-    links += [("d0-b0-s0.test", "email", "studio@agency.test")]
-    links += [("d0-b1-s0.test", "nameserver", "ns1.host.test")]
+    links += [(f"d0-b0-s{i}.test", "email", "studio@agency.test") for i in range(on_brands)]
+    links += [(f"d0-b1-s{i}.test", "nameserver", "ns1.host.test") for i in range(on_brands)]
     forum = [
         ("board.test", "merchant_id", "pay.big.test|F1"),
         ("board.test", "payment_host", "pay.big.test"),
         ("board.test", "email", "studio@agency.test"),
         ("board.test", "nameserver", "ns1.host.test"),
     ]
+    return links, forum
+
+
+def test_what_the_hotlines_called_non_commercial_needs_a_firm_tie_whatever_its_score() -> None:
+    # a forum taking donations through a payment processor (its own merchant id: score
+    # 1.6 - 0.6 = 1.0) whose only ties to d0 are a web agency's mailbox and a shared host's
+    # name servers, weak values corroborating each other
+    links, forum = _donating_forum()
     called = [*links, *forum, ("board.test", ASSESSMENT, NON_COMMERCIAL)]
     switched_off = cluster(called, params=Params(verdict_needs_firm_tie=False))
     assert _home(switched_off, "board.test") == _home(switched_off, "d0-b0-s0.test")  # the trap
@@ -306,6 +314,47 @@ def test_what_the_hotlines_called_non_commercial_needs_a_firm_tie_whatever_its_s
     # a strong value shared with d0 (its address pool) is a firm tie: misjudged, placed
     paying = cluster([*called, ("board.test", "btc_address", "bc1qpool0x0")])
     assert _home(paying, "board.test") == _home(paying, "d0-b0-s0.test")
+
+
+def test_the_firm_tie_is_the_sites_own_not_its_brands() -> None:
+    # a forum the hotlines called non-commercial joins d0's first brand only through a
+    # hosting panel's logo that was set aside (it needs corroboration); the brand's other
+    # sites share d0's merchant account, the forum does not: no firm tie of its own
+    links, _truth = _world([[3, 2], [2]])
+    links = [x for x in links if not (x[0].startswith("d0-b0") and x[1] == "favicon_md5")]
+    links += [(f"d0-b0-s{i}.test", "favicon_md5", "panel") for i in range(3)]
+    links += [("other.test", "btc_address", "bc1qother"), ("other.test", "favicon_md5", "panel")]
+    links += [
+        ("board.test", "payment_host", "pay.big.test"),
+        ("board.test", "affiliate", "aff=B1"),
+        ("board.test", "gateway", "g.test>board.test"),
+        ("g.test", "gateway", "g.test>board.test"),
+        ("g.test", ASSESSMENT, NON_COMMERCIAL),
+        ("board.test", "favicon_md5", "panel"),
+        ("board.test", ASSESSMENT, NON_COMMERCIAL),
+    ]
+    off = cluster(links, params=Params(verdict_needs_firm_tie=False))
+    assert off.brand_of["board.test"] == off.brand_of["d0-b0-s0.test"]  # the trap
+    result = cluster(links)
+    assert result.brand_of["board.test"] is None
+    assert result.brand_of["d0-b0-s1.test"] == result.brand_of["d0-b0-s0.test"]
+
+
+def test_what_the_hotlines_called_non_commercial_is_not_placed_by_one_tag() -> None:
+    # a forum that names itself, with its own merchant id, tied to d0 by a web agency's
+    # mailbox (on three of d0's sites and no others) and a shared host's name servers
+    links, forum = _donating_forum(on_brands=2)
+    links += [(f"d0-b0-s{i}.test", "email", "studio@agency.test") for i in range(2, 3)]
+    links += [
+        *forum,
+        ("board.test", "brand_text", "the board"),
+        ("board.test", ASSESSMENT, NON_COMMERCIAL),
+    ]
+    off = cluster(links, params=Params(verdict_needs_firm_tie=False))
+    assert _home(off, "board.test") == _home(off, "d0-b0-s0.test")  # the trap
+    result = cluster(links)
+    assert result.brand_of["board.test"] is None
+    assert "board.test" not in result.placed  # not put back by the lone-site rule
 
 
 def test_the_hotlines_calling_a_site_commercial_counts_like_one_weak_kind() -> None:
@@ -520,3 +569,24 @@ def test_a_brand_that_is_a_distributor_of_its_own_joins_by_its_operators_tag() -
     assert brand is not None
     assert result.brand_of["pair-shop.test"] == brand
     assert result.distributor_of[brand] == _home(result, "d0-b0-s0.test")
+
+
+def test_why_names_the_rule_that_held_a_site_back() -> None:
+    from hotline.cli.attribution import unattributed_needs
+
+    links, forum = _donating_forum()
+    links += [
+        *forum,
+        ("board.test", ASSESSMENT, NON_COMMERCIAL),
+        ("link-list.test", "affiliate", "ref=link-list"),  # one weak kind: under the floor
+        ("lone-shop.test", "merchant_id", "pay.lone.test|L1"),  # commercial, tied to nothing
+        ("lone-shop.test", "btc_address", "bc1qlone"),
+    ]
+    result = cluster(links)
+    held = {s: result.scores[s] for s in ("board.test", "link-list.test", "lone-shop.test")}
+    assert all(result.brand_of[s] is None for s in held)
+    assert "called it non-commercial" in unattributed_needs(held["board.test"], 0, 1)
+    assert "commercial score of" in unattributed_needs(held["link-list.test"], 0, 0)
+    assert "confidence under" in unattributed_needs(held["lone-shop.test"], 0, 0)
+    # the verdict only explains what it decided: a site under the floor needs a score first
+    assert "commercial score of" in unattributed_needs(held["link-list.test"], 0, 3)

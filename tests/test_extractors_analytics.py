@@ -9,6 +9,7 @@ import pytest
 
 from hotline.captures.extractors.analytics import (
     ANALYTICS_PATTERNS,
+    PIXEL_PATTERNS,
     AnalyticsPattern,
     extract_analytics,
 )
@@ -174,4 +175,25 @@ def test_one_id_found_twice_is_one_selector_from_the_script() -> None:
     body = '<noscript><img src="https://mc.yandex.example/watch/87654321"></noscript>'
     assert extract_analytics(page(head, body)) == [
         Selector("analytics", "ym:87654321", "script", Strength.MEDIUM)
+    ]
+
+
+def test_tag_and_attribute_names_in_any_case() -> None:
+    body = (
+        '<IFRAME SRC="https://www.googletagmanager.example/ns.html?id=GTM-K9X2QW"></IFRAME>'
+        '<IMG SRC="https://MC.YANDEX.example/watch/87654321">'
+        '<INS CLASS="adsbygoogle" DATA-AD-CLIENT="ca-pub-1234567890123456"></INS>'
+    )
+    assert values("", body) == {
+        ("GTM-K9X2QW", "attr:src"),
+        ("ym:87654321", "attr:src"),
+        ("ca-pub-1234567890123456", "attr:data-ad-client"),
+    }
+
+
+def test_pixel_patterns_are_pluggable() -> None:
+    body = '<img src="https://mc.yandex.example/watch/87654321">'
+    assert extract_analytics(page("", body), pixels=[]) == []
+    assert [s.value for s in extract_analytics(page("", body), pixels=PIXEL_PATTERNS)] == [
+        "ym:87654321"
     ]

@@ -159,6 +159,10 @@ def test_spelled_out_addresses(text: str) -> None:
         "meet us at the fair dot com",  # words, not a disguise
         "open (at) noon",
         "sales [at] zorbel-shop",  # no domain
+        "Find us (at) facebook (dot) com",
+        "Follow us [at] instagram.example",
+        "Made with love (at) Berlin.example",
+        "Ask me (at) the.counter",
     ],
 )
 def test_words_that_are_no_spelled_address(text: str) -> None:

@@ -797,6 +797,9 @@ def cluster(
 
     Per-value work is done on integer arrays (``LinkTable``); only the values that can merge
     something become Python lists, so a medium world clusters in seconds."""
+    if params.nameless_own_payments < 1:
+        # 0 would make every nameless site stand apart, paying or not
+        raise ValueError("nameless_own_payments must be at least 1")
     named = {
         site
         for pair in (
@@ -1100,6 +1103,14 @@ def cluster(
         kind_dist >= params.threshold,
         params,
     )
+    if params.verdict_needs_firm_tie:
+        # what the hotlines called non-commercial is not placed by one tag either: only
+        # with a strong value of its own that a site of that distributor also carries
+        counted = np.where(_noted(dist_notes, len(table.values)), 0.0, dist_weight)
+        for number in [n for n in lone if assessed[n] < 0]:
+            if not _firmly_placed(table, number, distributor_root, counted, params.threshold):
+                brand_root[number] = distributor_root[number] = -1
+                del lone[number]
     placed = {s: (BRAND, why) for s, why in spelled.items()}
     placed.update((s, (DISTRIBUTOR, why)) for s, why in attached.items())
     placed.update((s, (DISTRIBUTOR, why)) for s, why in lone.items())
@@ -1417,6 +1428,25 @@ def _attach_lone(
     return chosen
 
 
+def _firmly_placed(
+    table: LinkTable,
+    site: int,
+    distributor_root: Ints,
+    weight: NDArray[np.float64],
+    threshold: float,
+) -> bool:
+    """Does ``site`` carry a strong, counted value that another site of its distributor
+    carries too?"""
+    home = distributor_root[site]
+    for v in table.site_values(site).tolist():
+        if weight[v] < threshold:
+            continue
+        carriers = table.carriers(v)
+        if bool(((distributor_root[carriers] == home) & (carriers != site)).any()):
+            return True
+    return False
+
+
 def _disputed(
     values: Sequence[tuple[str, str]],
     kind_of: Ints,
@@ -1575,7 +1605,8 @@ def _confidence(
     alike: nothing says which operator either belongs to).
     A tie is firm (1) when a strong value the run counted is shared inside the cluster,
     corroborated (0.6) when only lighter evidence joined it, absent (0) for a cluster of one.
-    Also returned: which sites have such a firm tie to their brand."""
+    Also returned: which sites have such a firm tie to their brand, and which carry a strong
+    distributor value themselves that another site of their distributor carries too."""
     count = len(table.sites)
     commerce = np.minimum(score / 2.0, 1.0)
     brand_size = np.bincount(brand_root[brand_root >= 0], minlength=count)
@@ -1601,5 +1632,10 @@ def _confidence(
     # a site tied to no other site: a brand of one domain, the only brand of its distributor
     confidence = np.where((brand_tie == 0) & (dist_tie == 0), 0.0, confidence)
     firm: NDArray[np.bool_] = firm_brand & (in_brand > 1)
-    firm_to_distributor: NDArray[np.bool_] = (dist_tie == 1.0) & (brand_root >= 0)
+    # per site (not per brand): a strong value it carries itself sits on another site of
+    # its distributor
+    own_links = strong_dist[kept_values] & (distributor_root[kept_sites] >= 0)
+    firm_to_distributor = _ties(
+        kept_sites[own_links], kept_values[own_links], distributor_root, count
+    )
     return np.where(forced, np.maximum(confidence, 0.75), confidence), firm, firm_to_distributor

@@ -115,17 +115,9 @@ def why(
             f"; reporting hotlines: {said} ({yes} of {yes + no} reports said commercial)"
         )
     if answer.brand is None:
-        needs = (
-            "a site the hotlines called non-commercial needs a strong value shared with its "
-            "brand or distributor"
-            if no > yes
-            else f"a site needs a commercial score of {_DEFAULTS.commercial_floor:g} or a "
-            "strong value shared with a commercial site"
-        )
         out.print(
             f"[bold]{shown}[/] is not attributed: nothing ties it firmly enough to a brand "
-            f"({commerce_text or 'no commercial signal'}; {needs}, "
-            f"and a confidence of {_DEFAULTS.confidence_floor:g})"
+            f"({commerce_text or 'no commercial signal'}; {unattributed_needs(commerce, yes, no)})"
         )
     else:
         # Labels are the analysts' free text: shown literally, one line, URLs defanged.
@@ -158,6 +150,25 @@ def why(
             text_value(item.get("discounted") or ""),
         )  # fmt: skip
     out.print(table)
+
+
+def unattributed_needs(commerce: float | None, yes: int, no: int) -> str:
+    """What an unattributed site would have needed, by the rule that held it back: below the
+    commercial floor, a commercial score or a strong value shared with a commercial site;
+    above it but called non-commercial by most reporting hotlines, a strong value of its own
+    shared with its brand or distributor; above it otherwise, a confidence over the floor."""
+    floor, least = _DEFAULTS.commercial_floor, _DEFAULTS.confidence_floor
+    if commerce is None or commerce < floor - 1e-9:
+        return (
+            f"a site needs a commercial score of {floor:g} or a strong value shared with a "
+            f"commercial site, and a confidence of {least:g}"
+        )
+    if no > yes and _DEFAULTS.verdict_needs_firm_tie:
+        return (
+            "the reporting hotlines called it non-commercial: it needs a strong value of its "
+            "own that its brand or distributor shares"
+        )
+    return f"its ties give a confidence under {least:g}"
 
 
 def _override(ctx: typer.Context, action: str, left: str, right: str, reason: str) -> None:

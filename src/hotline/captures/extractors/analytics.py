@@ -3,11 +3,12 @@ all its sites from one account.
 
 The patterns are a plain list of :class:`AnalyticsPattern` (name, bounded regex,
 normaliser), scanned over inline script text and over the query strings of ``script[src]``
-and of ``iframe[src]`` (Tag Manager's no-script frame); to recognise another service,
-append a pattern to :data:`ANALYTICS_PATTERNS` (or pass your own list to
-:func:`extract_analytics`). A normaliser turns a match into the stored value, or None to
-drop it. Values of services other than Google's carry a prefix (``ym:``, ``fb:``,
-``statcounter:``, ``hotjar:``, ``clarity:``) so that two services' numbers never compare equal.
+and of every ``iframe[src]`` (Tag Manager's no-script frame among them); to recognise
+another service, append a pattern to :data:`ANALYTICS_PATTERNS` (or pass your own lists of
+patterns and pixels to :func:`extract_analytics`). A normaliser turns a match into the
+stored value, or None to drop it. Values of services other than Google's carry a prefix
+(``ym:``, ``fb:``, ``statcounter:``, ``hotjar:``, ``clarity:``) so that two services'
+numbers never compare equal.
 
 Two more places hold the same ids on real pages and are read too:
 
@@ -29,7 +30,13 @@ from urllib.parse import unquote, urlsplit
 from hotline.captures.extractors._common import MAX_ATTRIBUTE
 from hotline.captures.page import CapturedPage, Selector, Strength
 
-__all__ = ["ANALYTICS_PATTERNS", "PIXEL_PATTERNS", "AnalyticsPattern", "extract_analytics"]
+__all__ = [
+    "ANALYTICS_PATTERNS",
+    "PIXEL_PATTERNS",
+    "AnalyticsPattern",
+    "PixelPattern",
+    "extract_analytics",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +132,6 @@ class PixelPattern:
     normalise: Callable[[re.Match[str]], str | None]
 
 
-# What a page must contain for its frames, pixels and ad slots to be worth a pass over the
-# tree (most pages have none)
-_ELSEWHERE = ("<iframe", "data-ad-client", "yandex", "facebook")
-
 PIXEL_PATTERNS: list[PixelPattern] = [
     PixelPattern("yandex-metrica", "yandex", re.compile(r"^/watch/(\d{4,12})" + _E), _yandex),
     PixelPattern(
@@ -161,11 +164,11 @@ def _query(source: str | None) -> str:
         return ""
 
 
-def _pixel(source: str | None) -> list[Selector]:
+def _pixel(source: str | None, pixels: Sequence[PixelPattern]) -> list[Selector]:
     if not source or len(source) > MAX_ATTRIBUTE:
         return []
     lowered = source.lower()
-    if not any(pattern.host_word in lowered for pattern in PIXEL_PATTERNS):
+    if not any(pattern.host_word in lowered for pattern in pixels):
         return []  # most images: no parse at all
     try:
         parts = urlsplit(source.strip())
@@ -173,7 +176,7 @@ def _pixel(source: str | None) -> list[Selector]:
     except ValueError:
         return []
     found: list[Selector] = []
-    for pattern in PIXEL_PATTERNS:
+    for pattern in pixels:
         if pattern.host_word not in host:
             continue
         tail = unquote(parts.path) + (f"?{unquote(parts.query)}" if parts.query else "")
@@ -185,7 +188,9 @@ def _pixel(source: str | None) -> list[Selector]:
 
 
 def extract_analytics(
-    page: CapturedPage, patterns: Sequence[AnalyticsPattern] = ANALYTICS_PATTERNS
+    page: CapturedPage,
+    patterns: Sequence[AnalyticsPattern] = ANALYTICS_PATTERNS,
+    pixels: Sequence[PixelPattern] = PIXEL_PATTERNS,
 ) -> list[Selector]:
     """``analytics`` selectors from inline scripts, script and frame URLs' query strings,
     tracking pixels and AdSense slots."""
@@ -198,10 +203,8 @@ def extract_analytics(
             hits.extend(_scan(text, "script", patterns))
         for selector in hits:
             found.setdefault(selector.value, selector)
-    # frames, pixels and ad slots in one pass over the tree, when the page has any at all
-    html = page.html
-    if not any(word in html for word in _ELSEWHERE):
-        return list(found.values())
+    # frames, pixels and ad slots in one pass over the tree (no substring test first: tag
+    # and attribute names may be in any case, and a pass costs what a few such tests do)
     for node in page.tree.css("iframe[src], img[src], ins[data-ad-client]"):
         source = node.attributes.get("src")
         if node.tag == "ins":
@@ -210,7 +213,7 @@ def extract_analytics(
             ids = _scan(client, "attr:data-ad-client", patterns) if usable else []
         else:
             query = _query(source) if node.tag == "iframe" else ""
-            ids = [*(_scan(query, "attr:src", patterns) if query else []), *_pixel(source)]
+            ids = [*(_scan(query, "attr:src", patterns) if query else []), *_pixel(source, pixels)]
         for selector in ids:
             found.setdefault(selector.value, selector)
     return list(found.values())

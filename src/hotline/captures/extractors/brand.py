@@ -7,7 +7,7 @@ part before its first separator ("Name | tagline" gives "name"). Generic words a
 show instead of a name ("home", "welcome", "logo", …) and values under three characters are
 not selectors.
 
-Every candidate (title, logo ``alt``, ``og:site_name`` or ``application-name``, ``h1``) then
+Every candidate (title, logo ``alt``, ``og:site_name``, ``h1``) then
 goes through :func:`brand_name`, which takes off the decorations pages wrap a name in, so
 that "Zorbel logo", "Welcome to Zorbel", "Zorbel (official)" and "Zorbel™" all give the one
 value "zorbel" instead of a second, decorated brand value beside it:
@@ -54,7 +54,7 @@ __all__ = [
     "title_name",
 ]
 
-TITLE_SEPARATORS: tuple[str, ...] = (" | ", " - ", " — ", " – ", " :: ", " » ", " · ", " • ", " ~ ")
+TITLE_SEPARATORS: tuple[str, ...] = (" | ", " - ", " — ", " – ", " :: ", " · ", " • ", " ~ ")
 MIN_BRAND_LENGTH = 3
 MAX_BRAND_LENGTH = 128
 MAX_DECORATED = 4 * MAX_BRAND_LENGTH
@@ -278,22 +278,18 @@ def _logo_alt(page: CapturedPage) -> str | None:
 
 
 def _site_name(page: CapturedPage) -> str | None:
-    """The name a page declares for its site: ``og:site_name`` (link previews) or, failing
-    that, ``application-name``. Shops set it once in their theme, so it holds on every page
-    even where the title leads with a tagline ("Best deals | Zorbel")."""
-    if "og:site_name" not in page.html and "application-name" not in page.html:
+    """The name a page declares for its site in ``og:site_name`` (link previews). Shops set
+    it once in their theme, so it holds on every page even where the title leads with a
+    tagline ("Best deals | Zorbel"). (``application-name`` is not read: it is as often the
+    software's name, "WordPress" or "Nextcloud", as the site's.)"""
+    if "og:site_name" not in page.html:
         return None  # most pages: no pass over the tree
-    declared: dict[str, str] = {}
-    for node in page.tree.css('meta[property="og:site_name"], meta[name="application-name"]'):
-        where = "og" if node.attributes.get("property") == "og:site_name" else "app"
-        content = node.attributes.get("content")
-        if content and len(content) <= MAX_ATTRIBUTE:
-            declared.setdefault(where, content)
-    for where in ("og", "app"):
-        if where in declared:
-            value = brand_name(declared[where])
-            if _usable(value):
-                return value
+    node = page.tree.css_first('meta[property="og:site_name"]')
+    content = node.attributes.get("content") if node is not None else None
+    if content and len(content) <= MAX_ATTRIBUTE:
+        value = brand_name(content)
+        if _usable(value):
+            return value
     return None
 
 

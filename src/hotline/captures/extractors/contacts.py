@@ -74,6 +74,9 @@ _CFEMAIL = re.compile(r"(?:[0-9a-fA-F]{2}){4,130}")
 _PROTECTED = "/cdn-cgi/l/email-protection#"
 # " [at] ", "(at)", "{dot}": the bracket is what makes it a disguise, not a word
 _SPELLED_AT = re.compile(r"\s{0,4}[\[({<]\s{0,4}at\s{0,4}[\])}>]\s{0,4}", re.IGNORECASE)
+# words before a bracketed "at" in sentences, never a mailbox (two-letter ones, "us" and
+# "me", are too short to be one anyway)
+_SENTENCE_WORDS = frozenset({"you", "him", "her", "them", "love", "home", "find", "follow"})
 # the same, bracket first: what a search over text that holds none can reject fast
 _BRACKETED_AT = re.compile(r"[\[({<]\s{0,4}at\s{0,4}[\])}>]", re.IGNORECASE)
 _SPELLED_DOT = re.compile(r"\s{0,4}[\[({<]\s{0,4}dot\s{0,4}[\])}>]\s{0,4}", re.IGNORECASE)
@@ -138,10 +141,18 @@ def extract_emails(page: CapturedPage) -> list[Selector]:
         if where == "text:spelled":
             text = _SPELLED_DOT.sub(".", _SPELLED_AT.sub("@", text))
         for match in _EMAIL.finditer(text):
+            if where == "text:spelled" and not _spelled_mailbox(match.group(1)):
+                continue
             value = _email(match.group(1), match.group(2))
             if value is not None:
                 found.setdefault(value, Selector("email", value, where, Strength.MEDIUM))
     return list(found.values())
+
+
+def _spelled_mailbox(local: str) -> bool:
+    """A spelled-out "x (at) y (dot) z" names a mailbox only when ``x`` could be one: "find
+    us (at) facebook (dot) com" or "made with love (at) Berlin.de" are sentences."""
+    return len(local) >= 3 and local.lower() not in _SENTENCE_WORDS
 
 
 def extract_script_hosts(page: CapturedPage) -> list[Selector]:
