@@ -678,9 +678,19 @@ def test_version() -> None:
 # --- demo -----------------------------------------------------------------------------------
 
 
+# The demo on PostgreSQL is in tests/test_demo_postgresql.py: a file of its own, so that the
+# two slowest tests of the suite (about two minutes each) run on two workers side by side
+# (the suite distributes whole files).
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_demo_runs_on_the_world_defanged_and_a_second_run_is_identical(
     db_url: str, engine: Engine, tmp_path: Path
 ) -> None:
+    demo_check(db_url, engine, tmp_path)
+
+
+def demo_check(db_url: str, engine: Engine, tmp_path: Path) -> None:
+    """``hotline demo`` on the world: defanged, checked against the truth, and a second run
+    identical to the first."""
     out_dir = tmp_path / "demo"
     first = hotline(db_url, "demo", "--out", str(out_dir))
     assert first.code == 0, first

@@ -195,25 +195,29 @@ def extract_analytics(
     """``analytics`` selectors from inline scripts, script and frame URLs' query strings,
     tracking pixels and AdSense slots."""
     found: dict[str, Selector] = {}
-    for node in page.tree.css("script"):
-        query = _query(node.attributes.get("src"))
-        hits = _scan(query, "attr:src", patterns) if query else []
-        text = node.text(deep=True)
-        if text:
-            hits.extend(_scan(text, "script", patterns))
-        for selector in hits:
-            found.setdefault(selector.value, selector)
-    # frames, pixels and ad slots in one pass over the tree (no substring test first: tag
-    # and attribute names may be in any case, and a pass costs what a few such tests do)
-    for node in page.tree.css("iframe[src], img[src], ins[data-ad-client]"):
+    later: list[Selector] = []  # frames, pixels and ad slots: a script's find comes first
+    # one pass over the tree (no substring test first: tag and attribute names may be in
+    # any case, and a pass costs what a few such tests do)
+    for node in page.tree.css("script, iframe[src], img[src], ins[data-ad-client]"):
+        tag = node.tag
         source = node.attributes.get("src")
-        if node.tag == "ins":
+        if tag == "script":
+            query = _query(source)
+            hits = _scan(query, "attr:src", patterns) if query else []
+            text = node.text(deep=True)
+            if text:
+                hits.extend(_scan(text, "script", patterns))
+            for selector in hits:
+                found.setdefault(selector.value, selector)
+        elif tag == "ins":
             client = node.attributes.get("data-ad-client") or ""
-            usable = 0 < len(client) <= MAX_ATTRIBUTE
-            ids = _scan(client, "attr:data-ad-client", patterns) if usable else []
+            if 0 < len(client) <= MAX_ATTRIBUTE:
+                later.extend(_scan(client, "attr:data-ad-client", patterns))
         else:
-            query = _query(source) if node.tag == "iframe" else ""
-            ids = [*(_scan(query, "attr:src", patterns) if query else []), *_pixel(source, pixels)]
-        for selector in ids:
-            found.setdefault(selector.value, selector)
+            query = _query(source) if tag == "iframe" else ""
+            if query:
+                later.extend(_scan(query, "attr:src", patterns))
+            later.extend(_pixel(source, pixels))
+    for selector in later:
+        found.setdefault(selector.value, selector)
     return list(found.values())
