@@ -128,6 +128,33 @@ def test_a_redirecting_hub_does_not_chain_the_brands_it_sends_visitors_to() -> N
         assert (found[a] == found[b]) == (truth[a] == truth[b]), (a, b)
 
 
+def test_a_named_shortener_is_not_the_majority_of_its_own_links() -> None:
+    # the shortener calls itself by a name and the hotlines called it commercial; its short
+    # links go to a shop of each of four distributors, and to one domain that shows nothing
+    # but the redirect: it is one carrier of its links, not the cluster most of them sit in
+    links, truth = _world([[2], [2], [2], [2]])
+    links += [
+        ("short.example", "brand_text", "zipto short links"),
+        ("short.example", ASSESSMENT, COMMERCIAL),
+        ("short.example", "gateway", "short.example>bare.test"),
+        ("bare.test", "gateway", "short.example>bare.test"),
+        ("bare.test", ASSESSMENT, COMMERCIAL),
+    ]
+    for d in range(4):
+        links += [
+            ("short.example", "gateway", f"short.example>d{d}-b0-s0.test"),
+            (f"d{d}-b0-s0.test", "gateway", f"short.example>d{d}-b0-s0.test"),
+        ]
+    result = cluster(links)
+    assert result.brand_of["short.example"] in (None, "short.example")
+    assert result.brand_of["bare.test"] != result.brand_of["short.example"] or (
+        result.brand_of["bare.test"] is None
+    )
+    found = _distributor_of(links)
+    for a, b in combinations(sorted(truth), 2):
+        assert (found[a] == found[b]) == (truth[a] == truth[b]), (a, b)
+
+
 def test_a_gateway_of_one_brand_still_joins_it() -> None:
     links, _truth = _world([[2, 2]])
     links += [
@@ -445,6 +472,31 @@ def test_a_site_that_names_nothing_joins_the_brand_its_domain_spells_only_when_v
         assert placed.brand_of[second] is None, (first, second)
 
 
+def test_a_decoy_heading_on_many_brands_disputes_itself_not_their_names() -> None:
+    # "Weekly picks" and "Our story" head inner pages of the two domains of each of six
+    # brands: they are the decoys, and each brand's own name, beside one of them on each of
+    # its domains (two other names on two carriers, the shape of a kit's title), stays a name
+    links, _truth = _world([[2, 2], [2, 2], [2, 2]])
+    for d in range(3):
+        for b in (0, 1):
+            links += [
+                (f"d{d}-b{b}-s0.test", "brand_text", "our story"),
+                (f"d{d}-b{b}-s1.test", "brand_text", "weekly picks"),
+            ]
+    result = cluster(links)
+    for d in range(3):
+        for b in (0, 1):
+            assert result.brand_of[f"d{d}-b{b}-s0.test"] == result.brand_of[f"d{d}-b{b}-s1.test"]
+            name = next(
+                e for e in result.explain(f"d{d}-b{b}-s0.test", 30) if e.kind == "brand_text"
+            )
+            assert name.discounted is None, name
+    for decoy in ("weekly picks", "our story"):
+        assert "other names" in result.notes[("brand_text", decoy)]
+    brands = {result.brand_of[f"d{d}-b{b}-s0.test"] for d in range(3) for b in (0, 1)}
+    assert len(brands) == 6
+
+
 def test_variants_of_a_brand_name_are_no_dispute() -> None:
     # one brand's domains call themselves "zorvex" (two of them), "zorvex shop" and "zorvex
     # store", one logo on all four
@@ -538,6 +590,28 @@ def test_a_lone_shop_is_not_placed_by_a_tag_that_others_carry_too() -> None:
     few, _truth = _world([[1, 1], [2, 2]])
     few = _tagged(few, "d0", "G-OPERATOR0") + _solo("solo.test")
     assert cluster(few).brand_of["solo.test"] is None
+
+
+def test_a_lone_site_that_carries_an_agencys_mailbox_is_not_placed_by_its_other_tag() -> None:
+    # a forum the hotlines misjudged, with a donation account of its own, carries an
+    # agency's analytics id (on d0's sites only) and the agency's mailbox, which is also on a
+    # site of d1 and on another forum: it is the agency's client, not d0's brand
+    links, _truth = _world([[2, 2], [2, 2]])
+    links = _tagged(links, "d0", "G-OPERATOR0") + _solo(
+        "board.test", ("merchant_id", "pay.example|DONATE1"), ("email", "hello@agency.example")
+    )
+    assert _home(cluster(links), "board.test") == _home(cluster(links), "d0-b0-s0.test")
+    agency = [
+        ("board.test", "email", "hello@agency.example"),
+        ("d1-b0-s0.test", "email", "hello@agency.example"),
+        ("other-board.test", "email", "hello@agency.example"),
+        ("other-board.test", "template", "t-board"),
+    ]
+    assert cluster(links + agency).brand_of["board.test"] is None
+    # the mailbox on d0's sites only says nothing against d0: still placed
+    own = [(f"d0-b{b}-s{n}.test", "email", "hello@agency.example") for b in (0, 1) for n in (0, 1)]
+    result = cluster(links + own)
+    assert _home(result, "board.test") == _home(result, "d0-b0-s0.test")
 
 
 def test_only_a_shop_that_names_itself_and_pays_into_no_accounts_of_its_own_is_placed() -> None:

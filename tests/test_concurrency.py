@@ -73,12 +73,16 @@ def test_two_concurrent_imports_of_overlapping_feeds(db_url: str, tmp_path: Path
     ]
     assert sum(new) == len(rows)
     assert sum(duplicates) == len(shared)
-    # ... and they really ran at the same time: their write windows overlap.
-    windows = [
-        _ingest_window(engine, [row.source_report_id for row in rows[4000 + k :: 2]])
-        for k in (0, 1)
-    ]
-    assert max(w[0] for w in windows) < min(w[1] for w in windows), windows
+    if engine.dialect.name == "postgresql":
+        # ... and they really wrote at the same time: their write windows overlap. Only on
+        # PostgreSQL, where writers do not queue for one lock: SQLite lets one writer in at a
+        # time and promises no turns, so there one importer may write all its batches while
+        # the other waits (seen under load), and the check would fail on a correct run.
+        windows = [
+            _ingest_window(engine, [row.source_report_id for row in rows[4000 + k :: 2]])
+            for k in (0, 1)
+        ]
+        assert max(w[0] for w in windows) < min(w[1] for w in windows), windows
     assert stored["urls"] == len({row.truth for row in rows})
     assert duplicated_keys(engine) == 0
     assert dangling_references(engine) == 0

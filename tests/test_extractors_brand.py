@@ -10,10 +10,13 @@ from hypothesis import strategies as st
 from hotline.captures.extractors.brand import (
     BRAND_PREFIXES,
     BRAND_SUFFIXES,
+    GENERIC_WORDS,
     MIN_BRAND_LENGTH,
+    TITLE_SEPARATORS,
     brand_name,
     extract_brand,
     normalise_brand,
+    title_brand,
     title_name,
 )
 from hotline.captures.page import CapturedPage, Selector, Strength
@@ -64,7 +67,7 @@ def test_title_normalisation(title: str, expected: str) -> None:
 
 
 def test_logo_and_heading_when_the_title_is_generic() -> None:
-    head = "<title>Home | Corner Shop</title>"
+    head = "<title>Home</title>"
     body = (
         '<img src="/img/banner.png" alt="Summer sale">'
         '<img src="/static/site-logo.svg" alt="Corner  Shop">'
@@ -83,7 +86,37 @@ def test_logo_by_class() -> None:
 )
 def test_generic_and_short_values_are_skipped(text: str) -> None:
     body = f'<img class="logo" alt="{text}"><h1>{text}</h1>'
-    assert brands(f"<title>{text} | Corner Shop</title>", body) == []
+    assert brands(f"<title>{text}</title>", body) == []
+    # a generic first part gives way to the name after the last separator
+    assert brands(f"<title>{text} | Corner Shop</title>", body) == [("corner shop", "title")]
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Contact us | Corner Shop", "corner shop"),  # an inner page names its section first
+        ("Latest updates – Corner Shop", "corner shop"),
+        ("Gallery - Corner Shop", "corner shop"),
+        ("FAQ | Help | Corner Shop", "corner shop"),  # the last part, not the middle one
+        ("Home | Corner Shop logo", "corner shop"),  # decorations go from the fallback too
+        ("| Corner Shop", "corner shop"),  # an empty first part is no name either
+        ("Corner Shop | Contact us", "corner shop"),  # the name first: as before
+        ("Corner Shop | fresh picks", "corner shop"),  # a tagline is never taken
+        ("Home | Latest updates", None),  # both generic: no value, not a generic one
+        ("Contact us", None),
+        ("Home | ab", None),  # too short to be a name
+    ],
+)
+def test_a_title_that_names_its_section_first(title: str, expected: str | None) -> None:
+    assert brands(f"<title>{title}</title>") == ([] if expected is None else [(expected, "title")])
+
+
+@pytest.mark.parametrize(
+    "heading", ["Contact us", "About Us", "Latest updates", "Terms and conditions", "FAQ"]
+)
+def test_a_section_heading_is_not_a_name(heading: str) -> None:
+    """Inner pages head their content with the section: the same words on unrelated sites."""
+    assert brands("<title>Corner Shop</title>", f"<h1>{heading}</h1>") == [("corner shop", "title")]
 
 
 def test_values_are_deduplicated_per_page() -> None:
@@ -241,3 +274,24 @@ def test_the_site_name_a_meta_tag_declares() -> None:
     assert brands('<meta property="og:title" content="Zorbel">') == []  # a page's, not a site's
     # the software's name, as often as the site's: not read
     assert brands('<meta name="application-name" content="Nextcloud">') == []
+
+
+NAMES = st.text(st.characters(categories=["Ll", "Lu", "Nd"]), min_size=3, max_size=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=NAMES,
+    section=st.sampled_from(sorted(GENERIC_WORDS)),
+    separator=st.sampled_from(TITLE_SEPARATORS),
+    name_first=st.booleans(),
+)
+def test_the_name_is_found_on_either_side_of_a_section(
+    name: str, section: str, separator: str, name_first: bool
+) -> None:
+    """Whichever side the name stands on, the title gives the name, never the section."""
+    expected = brand_name(name)
+    title = f"{name}{separator}{section}" if name_first else f"{section}{separator}{name}"
+    if len(expected) >= MIN_BRAND_LENGTH and expected not in GENERIC_WORDS:
+        assert title_brand(title) == expected
+    assert title_brand(title) not in GENERIC_WORDS or brand_name(name) in GENERIC_WORDS

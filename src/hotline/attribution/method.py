@@ -645,7 +645,9 @@ def _agglomerate(
             for other in unit.carriers[1:]:
                 forest.union(first, other)
             continue
-        sizes = [len(groups[r]) for r in standing]
+        # distinct sites: a redirecting site is one carrier of its gateway unit, however
+        # many targets it has (a link shortener is not the majority of its own links)
+        sizes = [len(set(groups[r])) for r in standing]
         if len(standing) >= 3 and max(sizes) < params.hub_major * sum(sizes):
             notes.update(dict.fromkeys(unit.values, _hub_note(len(standing))))
             continue
@@ -1403,10 +1405,14 @@ def _attach_lone(
         members = table.carriers(v)
         units = unit[members]
         outside = members[units < 0]
-        if len(outside) < params.lone_value_sites:
-            continue
         found = np.unique(distributor_root[outside])
-        if len(found) != 1 or found[0] < 0:
+        if len(found) > 1 or (len(found) == 1 and found[0] < 0):
+            # an agency's mailbox or tag, on other operators' sites or on sites nobody runs:
+            # whoever carries it is a client, and its other tags may be the agency's too
+            for u in np.unique(units[units >= 0]).tolist():
+                target[u] = -1
+            continue
+        if len(outside) < params.lone_value_sites:
             continue
         owner = int(found[0])
         kind, value = table.values[v]
@@ -1476,10 +1482,21 @@ def _disputed(
         for v in np.flatnonzero(np.isin(kind_of, naming_kinds) & strong).tolist()
         if ends[v] - starts[v] >= at_least
     ]
+    carriers_of = {v: kept_sites[starts[v] : ends[v]].tolist() for v in candidates}
+    first = {v: _other_names(v, carriers_of[v], names_of, values) for v in candidates}
+    # The most disputed first, and a name already found disputed is no "other name" of the
+    # rest: a decoy heading ("Weekly picks") on the shops of twenty brands disputes every
+    # one of their names once, but it is the decoy, not the names, that is no one's.
     disputed: dict[int, str] = {}
-    for v in candidates:
-        carriers = kept_sites[starts[v] : ends[v]].tolist()
-        matched = _other_names(v, carriers, names_of, values)
+    for v in sorted(candidates, key=lambda v: (-first[v], v)):
+        if first[v] < at_least:
+            break
+        matched = first[v]
+        if disputed:
+            kept_names = {
+                site: [n for n in names_of[site] if n not in disputed] for site in carriers_of[v]
+            }
+            matched = _other_names(v, carriers_of[v], kept_names, values)
         if matched >= at_least:
             disputed[v] = (
                 f"{HUB} {matched} shops that call themselves by other names (kit default or decoy)"

@@ -28,6 +28,32 @@ _FEATURES = (
     "Support by e-mail",
     "Instant access after payment",
 )
+# What inner pages are about. Most are words any site uses; the last few are not in the
+# extractors' list of generic words, as real sites name their sections in endless ways.
+SECTIONS: tuple[str, ...] = (
+    "Contact us",
+    "About us",
+    "Latest updates",
+    "Gallery",
+    "Members area",
+    "FAQ",
+    "New arrivals",
+    "Terms and conditions",
+    "Join",
+    "Support",
+    "Our story",
+    "Weekly picks",
+)
+SECTION_SEPARATORS: tuple[str, ...] = (" | ", " – ", " - ")
+
+
+def section_of(url: str) -> str:
+    """The section a page of a ``section_pages`` site is about: from its URL, so the same page
+    is the same section in every capture and no generator is drawn from."""
+    digest = hashlib.blake2b(url.encode(), digest_size=4).digest()
+    return SECTIONS[int.from_bytes(digest, "big") % len(SECTIONS)]
+
+
 _FORUM_LINES = (
     "Has anyone tried the new layout?",
     "Thread moved to the general board.",
@@ -56,6 +82,7 @@ def render_page(
         return full or rng.random() < 0.55
 
     title = "Catalogue"
+    label = site.key.split(".")[0]
     head = ['<meta charset="utf-8">', '<meta name="viewport" content="width=device-width">']
     if signals.brand_text and show("brand"):
         title = f"{signals.brand_text} | {site.brand.tagline if site.brand else 'welcome'}"
@@ -65,10 +92,21 @@ def render_page(
             title = decor.brand_title
         shown.append(("brand_text", brand_text(signals.brand_text)))
     elif site.role == "noise":
-        title = f"{site.site_type.replace('-', ' ').title()} | {site.key.split('.')[0]}"
+        # "Forum | <its name>": the type is a generic word, the name after it is the site's
+        title = f"{site.site_type.replace('-', ' ').title()} | {label}"
     if decor is not None and decor.title is not None:
         title = decor.title
         shown.extend(decor.title_shown)
+    section = None
+    if decor is not None and decor.section_separator is not None and not full:
+        # An inner page: "Section | Name" where the page names the brand, else the section
+        # alone (a kit's default title stays). The section is not a name, so not shown.
+        section = section_of(page.url)
+        if decor.title is None:
+            named = signals.brand_text and title != "Catalogue"
+            title = f"{section}{decor.section_separator}{signals.brand_text}" if named else section
+    if site.role == "noise" and title.endswith(f" | {label}"):
+        shown.append(("brand_text", brand_text(label)))
     head.append(f"<title>{escape(title)}</title>")
     if signals.favicon is not None and show("favicon"):
         head.append('<link rel="icon" href="/favicon.ico" type="image/png">')
@@ -106,7 +144,7 @@ def render_page(
     heading = signals.brand_text
     if decor is not None:
         logo_alt = decor.logo_alt or logo_alt
-        heading = decor.h1 or heading
+        heading = section or decor.h1 or heading
     body.append(
         f'<header class="{css["header"]}"><img class="{css["logo"]}" src="/logo.png" '
         f'alt="{escape(logo_alt)}"><nav class="{css["nav"]}"><a href="/">Home</a> '

@@ -34,7 +34,7 @@ from hotline.captures.bitcoin import random_address
 from hotline.synth import actors
 from hotline.synth.actors import Template, template_family
 from hotline.synth.hosting import CDN_DOMAIN, HostingPeriod, Provider
-from hotline.synth.html import analytics_snippet, brand_text, payment_form
+from hotline.synth.html import SECTION_SEPARATORS, analytics_snippet, brand_text, payment_form
 from hotline.synth.images import favicon_png
 from hotline.synth.names import SYLLABLES, base36, random_word, syllable_name, token
 from hotline.synth.world import WORLD_END, WORLD_START, Page, Signals, Site, World
@@ -61,6 +61,7 @@ PHENOMENA: tuple[str, ...] = (
     "misjudged",
     "known_media",
     "namesakes",
+    "section_pages",
 )
 
 DESCRIPTIONS: dict[str, str] = {
@@ -94,6 +95,8 @@ DESCRIPTIONS: dict[str, str] = {
     "reporting hotline gets it wrong (a forum with a donation button, a shop seen only dead)",
     "namesakes": "non-commercial pages whose domain spells a brand's name (reviews, mirror "
     "lists, fan pages: <name>-reviews3.test) with a generic title and no name of their own",
+    "section_pages": "inner pages name their section first ('Contact us | Name', 'Gallery – "
+    "Name') and head it with the section ('Latest updates'), on brand and non-commercial sites",
     "known_media": "each distributor's catalogue of images recurs across its sites; hash lists "
     "in hashlists/ know part of it (exact hashes, PDQ near-copies at 0-40 bits, flat "
     "low-quality images, one known-benign image)",
@@ -143,6 +146,8 @@ RATE_RANGES: dict[str, dict[str, tuple[float, float] | tuple[int, int]]] = {
         "late": (0.3, 0.7),
         "mail": (0.3, 0.6),
     },
+    # brand sites, non-commercial sites whose inner pages are titled and headed by section
+    "section_pages": {"sites": (0.3, 0.6), "noise": (0.2, 0.5)},
     "known_media": {},  # fixed shares (hotline.synth.known_media): the lists are the point
 }
 
@@ -186,6 +191,9 @@ class Decor:
     brand_title: str | None = None  # replaces "Name | tagline" where a page shows it
     logo_alt: str | None = None
     h1: str | None = None
+    # inner pages titled "<section><separator><name>" and headed by the section (see
+    # :func:`hotline.synth.html.section_of`); None: every page titled and headed as the landing page
+    section_separator: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -571,6 +579,18 @@ class Effects:
             elif self.roll("agency", site.index) < self.rates["agency.noise"]:
                 self._apply_agency(site, rng.choice(self.agencies), rng, str(site.index))
         self._consent(site)
+        self._sections(site, "noise")
+
+    def _sections(self, site: Site, rate: str) -> None:
+        if (
+            self.on("section_pages")
+            and self.roll("section_pages", site.index) < self.rates[f"section_pages.{rate}"]
+        ):
+            decor = self.decor(site)
+            decor.marks.add("section_pages")
+            decor.section_separator = SECTION_SEPARATORS[
+                self.hash64("section_pages-style", site.index) % len(SECTION_SEPARATORS)
+            ]
 
     def _brand_decor(self, site: Site) -> None:
         brand = site.brand
@@ -587,6 +607,7 @@ class Effects:
             if rng.random() < 0.85 or ("agency", brand.index) in self._anchors:
                 self._apply_agency(site, agency, rng, f"{brand.index + 1:05d}")
         self._consent(site)
+        self._sections(site, "sites")
 
     @staticmethod
     def decor(site: Site) -> Decor:
@@ -856,7 +877,9 @@ class Effects:
         )
         decor = self.decor(site)
         decor.marks.add("referral_links")
-        decor.title = f"Home | {word} link list"  # "home" is generic: no brand text
+        # "home" is generic, so the name after it is the site's own brand text
+        decor.title = f"Home | {word} link list"
+        decor.title_shown = [("brand_text", brand_text(f"{word} link list"))]
         decor.body.append(f'<section class="links"><h2>Top sites</h2><ul>{items}</ul></section>')
         email = f"{word}{number}@{actors.FREEMAIL_DOMAIN}"
         site.signals.emails = (email,)
@@ -910,6 +933,7 @@ class Effects:
         decor = self.decor(site)
         decor.marks.add("shortener")
         decor.title = f"Home | {word} short links"
+        decor.title_shown = [("brand_text", brand_text(f"{word} short links"))]
         decor.body.append(
             '<section class="shorten"><h2>Shorten your links</h2><form action="/new" '
             'method="post"><input name="url" type="text"><button type="submit">Shorten'

@@ -3,9 +3,11 @@ heading.
 
 Brands hop across domains but keep their name, so the normalised name links the domains of
 one brand. Normalisation is NFKC, lower case, whitespace collapsed; a title keeps only the
-part before its first separator ("Name | tagline" gives "name"). Generic words a page may
-show instead of a name ("home", "welcome", "logo", …) and values under three characters are
-not selectors.
+part before its first separator ("Name | tagline" gives "name"), unless that part is a generic
+word, when the part after its last separator is taken instead ("Contact us | Name" gives
+"name": inner pages name their section first). Generic words a page may show instead of a
+name ("home", "welcome", "logo", the sections of a site such as "contact us" or "latest
+updates", …) and values under three characters are not selectors.
 
 Every candidate (title, logo ``alt``, ``og:site_name``, ``h1``) then
 goes through :func:`brand_name`, which takes off the decorations pages wrap a name in, so
@@ -51,6 +53,7 @@ __all__ = [
     "brand_name",
     "extract_brand",
     "normalise_brand",
+    "title_brand",
     "title_name",
 ]
 
@@ -135,6 +138,96 @@ GENERIC_WORDS: frozenset[str] = frozenset(
         "brand name",
         "logo here",
         "lorem ipsum",
+        # the section an inner page is about, in its title ("Contact us | Zorbel") and its
+        # heading: the same words on every kind of site, never a name
+        "about",
+        "about us",
+        "contact",
+        "contact us",
+        "contacts",
+        "faq",
+        "faqs",
+        "frequently asked questions",
+        "help",
+        "support",
+        "news",
+        "latest",
+        "latest news",
+        "latest updates",
+        "updates",
+        "new arrivals",
+        "new releases",
+        "popular",
+        "most popular",
+        "top rated",
+        "terms",
+        "terms of service",
+        "terms of use",
+        "terms and conditions",
+        "terms & conditions",
+        "privacy",
+        "privacy policy",
+        "cookie policy",
+        "register",
+        "registration",
+        "sign up",
+        "signup",
+        "create account",
+        "create an account",
+        "my account",
+        "account",
+        "cart",
+        "shopping cart",
+        "basket",
+        "search",
+        "search results",
+        "categories",
+        "products",
+        "downloads",
+        "download",
+        "pricing",
+        "prices",
+        "plans",
+        "membership",
+        "payment",
+        "payment options",
+        "order",
+        "thank you",
+        "dashboard",
+        "archive",
+        "archives",
+        "videos",
+        "photos",
+        "pictures",
+        "images",
+        "upload",
+        "previews",
+        "samples",
+        "tour",
+        "links",
+        "partners",
+        "members area",
+        "member area",
+        "member login",
+        "members login",
+        "forgot password",
+        "lost password",
+        "reset password",
+        "page not found",
+        "server error",
+        "internal server error",
+        "service unavailable",
+        "bad gateway",
+        "coming soon",
+        "under construction",
+        "maintenance",
+        "reviews",
+        "mirrors",
+        "mirror list",
+        "fans",
+        "status",
+        "info",
+        "information",
     }
 )
 
@@ -186,6 +279,28 @@ def title_name(title: str) -> str:
         if 0 <= position < cut:
             cut = position
     return text[:cut].strip()
+
+
+def title_brand(title: str) -> str:
+    """The brand a title names: the part before its first separator, or, when that part is a
+    generic word or a decoration alone, the part after its last separator. Inner pages put
+    the section first ("Contact us | Zorbel", "Gallery – Zorbel": the pattern of most site
+    builders), landing pages the name ("Zorbel | tagline"). The last part is only a fallback,
+    never a second value: a tagline is not a name."""
+    cut = title_name(title)
+    first = brand_name(cut)
+    if _usable(first) and cut not in GENERIC_WORDS:  # "logo here" is no "here"
+        return first
+    text = f" {normalise_brand(title)} "
+    start = -1
+    for separator in TITLE_SEPARATORS:
+        position = text.rfind(separator)
+        if position >= 0 and position + len(separator) > start:
+            start = position + len(separator)
+    if start < 0:
+        return first
+    last = brand_name(text[start:])
+    return last if _usable(last) else first
 
 
 def _stable(text: str) -> str:
@@ -300,9 +415,7 @@ def extract_brand(page: CapturedPage) -> list[Selector]:
     title = page.tree.css_first("title")
     if title is not None:
         # Trademark signs go before the cut: NFKC in title_name would make "™" into "tm".
-        candidates.append(
-            ("title", brand_name(title_name(title.text(deep=True).translate(_MARKS))))
-        )
+        candidates.append(("title", title_brand(title.text(deep=True).translate(_MARKS))))
     candidates.append(("logo", _logo_alt(page)))
     candidates.append(("meta", _site_name(page)))
     heading = page.tree.css_first("h1")
