@@ -544,6 +544,10 @@ def _tagged(links: list[Link], distributor: str, tag: str) -> list[Link]:
     return [*links, *((site, "analytics", tag) for site in sites)]
 
 
+def _d0_sites(links: list[Link]) -> list[str]:
+    return sorted({s for s, _k, _v in links if s.startswith("d0-")})
+
+
 def _home(result: Clustering, site: str) -> str | None:
     """The distributor ``site`` was attributed to, None when unattributed."""
     brand = result.brand_of[site]
@@ -608,6 +612,13 @@ def test_a_lone_site_that_carries_an_agencys_mailbox_is_not_placed_by_its_other_
         ("other-board.test", "template", "t-board"),
     ]
     assert cluster(links + agency).brand_of["board.test"] is None
+    # a shop with two more of d0's tags: the operator's tags outnumber the shared one
+    more = [
+        *((s, "analytics", f"G-OPERATOR{n}") for n in (1, 2) for s in _d0_sites(links)),
+        *(("board.test", "analytics", f"G-OPERATOR{n}") for n in (1, 2)),
+    ]
+    result = cluster(links + agency + more)
+    assert _home(result, "board.test") == _home(result, "d0-b0-s0.test")
     # the mailbox on d0's sites only says nothing against d0: still placed
     own = [(f"d0-b{b}-s{n}.test", "email", "hello@agency.example") for b in (0, 1) for n in (0, 1)]
     result = cluster(links + own)

@@ -1401,6 +1401,8 @@ def _attach_lone(
     touched = np.unique(value_of[(unit >= 0)[site_of] & eligible[value_of]])
     target: dict[int, int] = {}
     because: dict[int, str] = {}
+    support: dict[int, int] = defaultdict(int)
+    against: dict[int, int] = defaultdict(int)
     for v in touched.tolist():
         members = table.carriers(v)
         units = unit[members]
@@ -1408,15 +1410,16 @@ def _attach_lone(
         found = np.unique(distributor_root[outside])
         if len(found) > 1 or (len(found) == 1 and found[0] < 0):
             # an agency's mailbox or tag, on other operators' sites or on sites nobody runs:
-            # whoever carries it is a client, and its other tags may be the agency's too
+            # whoever carries it may be a client, and its other tags the agency's too
             for u in np.unique(units[units >= 0]).tolist():
-                target[u] = -1
+                against[u] += 1
             continue
         if len(outside) < params.lone_value_sites:
             continue
         owner = int(found[0])
         kind, value = table.values[v]
         for u in np.unique(units[units >= 0]).tolist():
+            support[u] += 1
             target[u] = owner if target.get(u, owner) == owner else -1
             because.setdefault(
                 u,
@@ -1425,7 +1428,8 @@ def _attach_lone(
             )
     chosen: dict[int, str] = {}
     for u, d in target.items():
-        if d < 0:
+        # the operator's tags must outnumber the tags it shares with the rest of the world
+        if d < 0 or support[u] <= against[u]:
             continue
         sites = np.flatnonzero(unit == u)
         brand_root[sites] = u
