@@ -497,6 +497,25 @@ def test_a_decoy_heading_on_many_brands_disputes_itself_not_their_names() -> Non
     assert len(brands) == 6
 
 
+def test_which_of_equally_disputed_names_is_the_decoy_is_not_decided_by_spelling() -> None:
+    # two brands, two decoy headings: every name is disputed as often as every decoy; the
+    # outcome must not change when the decoys are spelt to sort before the brands' names
+    def partition(first: str, second: str) -> set[frozenset[str]]:
+        links, _truth = _world([[2], [2]])
+        for d in range(2):
+            links += [
+                (f"d{d}-b0-s0.test", "brand_text", first),
+                (f"d{d}-b0-s1.test", "brand_text", second),
+            ]
+        result = cluster(links)
+        groups: dict[str | None, set[str]] = {}
+        for site, brand in result.brand_of.items():
+            groups.setdefault(brand, set()).add(site)
+        return {frozenset(g) for b, g in groups.items() if b is not None}
+
+    assert partition("our story", "weekly picks") == partition("aaa story", "aab picks")
+
+
 def test_variants_of_a_brand_name_are_no_dispute() -> None:
     # one brand's domains call themselves "zorvex" (two of them), "zorvex shop" and "zorvex
     # store", one logo on all four
@@ -612,6 +631,9 @@ def test_a_lone_site_that_carries_an_agencys_mailbox_is_not_placed_by_its_other_
         ("other-board.test", "template", "t-board"),
     ]
     assert cluster(links + agency).brand_of["board.test"] is None
+    # the mailbox on one page nobody runs (or on d0's sites and such a page) says nothing
+    bare = [("page.test", "email", "hello@agency.example"), ("page.test", "template", "t-p")]
+    assert _home(cluster(links + bare), "board.test") == _home(cluster(links), "d0-b0-s0.test")
     # a shop with two more of d0's tags: the operator's tags outnumber the shared one
     more = [
         *((s, "analytics", f"G-OPERATOR{n}") for n in (1, 2) for s in _d0_sites(links)),

@@ -1091,8 +1091,8 @@ def cluster(
         attachable,
         params,
     )
-    # (a site that names itself: a forum or a link list with a donation button whose only
-    # tie is the tag its web designer put on several shops of one distributor names nothing)
+    # (a site that names itself; a forum does too, so a site whose tags are shared with
+    # other operators' sites moves only when its operator's tags outnumber them)
     countable_brand = strong_brand & ~_noted(brand_notes, len(table.values))
     lone = _attach_lone(
         table,
@@ -1375,9 +1375,12 @@ def _attach_lone(
     Why this is not the chaining the weak-value rules forbid: it never merges two clusters
     that each have sites or payments of their own, only places a brand that has neither; a
     value any other unattributed site or another distributor's site also carries (an
-    agency's tag on another client, a kit default on a forum) places nobody; and a site the
-    hotlines called non-commercial without commercial evidence of its own is no candidate.
-    Returns the sites placed and why."""
+    agency's tag on another client, a kit default on a forum) places nobody, and counts
+    against the unit when it is on another distributor's sites or on ``lone_value_sites``
+    sites nobody runs: the unit moves only when the values pointing at its distributor
+    outnumber those (a forum with an agency's mailbox and the agency's tag is a client, not
+    a brand); and a site the hotlines called non-commercial without commercial evidence of
+    its own is no candidate. Returns the sites placed and why."""
     count = len(table.sites)
     unit = np.full(count, -1, dtype=np.int64)
     lone = np.flatnonzero(candidate & (brand_root < 0))
@@ -1402,17 +1405,23 @@ def _attach_lone(
     target: dict[int, int] = {}
     because: dict[int, str] = {}
     support: dict[int, int] = defaultdict(int)
-    against: dict[int, int] = defaultdict(int)
+    # per unit, the distributors (or -1: many sites nobody runs) of the tags it shares
+    # with sites outside it that do not point at one distributor on their own
+    shared: dict[int, list[frozenset[int]]] = defaultdict(list)
     for v in touched.tolist():
         members = table.carriers(v)
         units = unit[members]
         outside = members[units < 0]
-        found = np.unique(distributor_root[outside])
+        owners = distributor_root[outside]
+        found = np.unique(owners)
         if len(found) > 1 or (len(found) == 1 and found[0] < 0):
             # an agency's mailbox or tag, on other operators' sites or on sites nobody runs:
             # whoever carries it may be a client, and its other tags the agency's too
+            seen = frozenset(int(d) for d in found if d >= 0)
+            if int((owners < 0).sum()) >= params.lone_value_sites:
+                seen |= {-1}
             for u in np.unique(units[units >= 0]).tolist():
-                against[u] += 1
+                shared[u].append(seen)
             continue
         if len(outside) < params.lone_value_sites:
             continue
@@ -1428,8 +1437,11 @@ def _attach_lone(
             )
     chosen: dict[int, str] = {}
     for u, d in target.items():
-        # the operator's tags must outnumber the tags it shares with the rest of the world
-        if d < 0 or support[u] <= against[u]:
+        # The operator's tags must outnumber those that say otherwise: a tag also on another
+        # distributor's sites, or on several sites nobody runs. (A tag on the same
+        # distributor's sites and one bare page, or on one bare page alone, says nothing.)
+        against = sum(1 for owners in shared.get(u, ()) if owners - {d})
+        if d < 0 or support[u] <= against:
             continue
         sites = np.flatnonzero(unit == u)
         brand_root[sites] = u
@@ -1491,20 +1503,31 @@ def _disputed(
     # The most disputed first, and a name already found disputed is no "other name" of the
     # rest: a decoy heading ("Weekly picks") on the shops of twenty brands disputes every
     # one of their names once, but it is the decoy, not the names, that is no one's.
+    # Values tied on their count are settled together, against what earlier (more
+    # disputed) rounds found: which of two equally disputed names is the decoy is not
+    # something their spelling may decide. At one count names go before logos, as a logo is
+    # disputed by its carriers' names (a kit's title, once settled, disputes no logo).
     disputed: dict[int, str] = {}
-    for v in sorted(candidates, key=lambda v: (-first[v], v)):
-        if first[v] < at_least:
-            break
-        matched = first[v]
-        if disputed:
-            kept_names = {
-                site: [n for n in names_of[site] if n not in disputed] for site in carriers_of[v]
-            }
-            matched = _other_names(v, carriers_of[v], kept_names, values)
-        if matched >= at_least:
-            disputed[v] = (
-                f"{HUB} {matched} shops that call themselves by other names (kit default or decoy)"
-            )
+    rounds: dict[tuple[int, bool], list[int]] = defaultdict(list)
+    for v in candidates:
+        if first[v] >= at_least:
+            rounds[(first[v], bool(kind_of[v] != name_kind))].append(v)
+    for count, logo in sorted(rounds, key=lambda key: (-key[0], key[1])):
+        found: dict[int, str] = {}
+        for v in rounds[(count, logo)]:
+            matched = count
+            if disputed:
+                kept_names = {
+                    site: [n for n in names_of[site] if n not in disputed]
+                    for site in carriers_of[v]
+                }
+                matched = _other_names(v, carriers_of[v], kept_names, values)
+            if matched >= at_least:
+                found[v] = (
+                    f"{HUB} {matched} shops that call themselves by other names "
+                    "(kit default or decoy)"
+                )
+        disputed.update(found)
     return disputed
 
 

@@ -3,11 +3,12 @@ heading.
 
 Brands hop across domains but keep their name, so the normalised name links the domains of
 one brand. Normalisation is NFKC, lower case, whitespace collapsed; a title keeps only the
-part before its first separator ("Name | tagline" gives "name"), unless that part is a generic
-word, when the part after its last separator is taken instead ("Contact us | Name" gives
-"name": inner pages name their section first). Generic words a page may show instead of a
-name ("home", "welcome", "logo", the sections of a site such as "contact us" or "latest
-updates", …) and values under three characters are not selectors.
+part before its first separator ("Name | tagline" gives "name"), unless that part is a
+generic word, a decoration alone or empty, when the next part that is a usable name is
+taken instead ("Contact us | Name | tagline" gives "name": inner pages name their section
+first). Generic words a page may show instead of a name ("home", "welcome", "logo", the
+sections of a site such as "contact us" or "latest updates", …) and values under three
+characters are not selectors.
 
 Every candidate (title, logo ``alt``, ``og:site_name``, ``h1``) then
 goes through :func:`brand_name`, which takes off the decorations pages wrap a name in, so
@@ -49,6 +50,7 @@ __all__ = [
     "MAX_BRAND_LENGTH",
     "MAX_DECORATED",
     "MIN_BRAND_LENGTH",
+    "TITLE_PARTS",
     "TITLE_SEPARATORS",
     "brand_name",
     "extract_brand",
@@ -282,25 +284,48 @@ def title_name(title: str) -> str:
 
 
 def title_brand(title: str) -> str:
-    """The brand a title names: the part before its first separator, or, when that part is a
-    generic word or a decoration alone, the part after its last separator. Inner pages put
-    the section first ("Contact us | Zorbel", "Gallery – Zorbel": the pattern of most site
-    builders), landing pages the name ("Zorbel | tagline"). The last part is only a fallback,
-    never a second value: a tagline is not a name."""
+    """The brand a title names, or "" when it names none: the part before its first
+    separator, unless that part is a generic word, a decoration alone or empty; then the
+    next part that is a usable name. Inner pages put the section first ("Contact us |
+    Zorbel", "Gallery – Zorbel | Best deals": the pattern of most site builders), landing
+    pages the name ("Zorbel | tagline"). A first part that is merely too short ("AB | Best
+    deals") is a name of its own, too short to use, and no fallback: the tagline after it is
+    not the name. Only the first :data:`TITLE_PARTS` parts of a title no longer than
+    :data:`MAX_DECORATED` are looked at, so a hostile title costs one pass."""
     cut = title_name(title)
     first = brand_name(cut)
     if _usable(first) and cut not in GENERIC_WORDS:  # "logo here" is no "here"
         return first
-    text = f" {normalise_brand(title)} "
-    start = -1
-    for separator in TITLE_SEPARATORS:
-        position = text.rfind(separator)
-        if position >= 0 and position + len(separator) > start:
-            start = position + len(separator)
-    if start < 0:
-        return first
-    last = brand_name(text[start:])
-    return last if _usable(last) else first
+    if cut and cut not in GENERIC_WORDS and first not in _DECORATIONS:
+        return ""  # a name too short to use (or one made of marks only): nothing after it
+    for part in _title_parts(normalise_brand(title))[1:]:
+        name = brand_name(part)
+        if _usable(name) and part not in GENERIC_WORDS:
+            return name
+    return ""
+
+
+# Parts of a title looked at for a name when the first is a generic word.
+TITLE_PARTS = 4
+
+
+def _title_parts(text: str) -> list[str]:
+    """The first :data:`TITLE_PARTS` parts of a normalised title, cut at every separator;
+    nothing for text longer than any title a site shows (a hostile one)."""
+    if len(text) > MAX_DECORATED:
+        return []
+    rest = f" {text} "
+    parts: list[str] = []
+    while len(parts) < TITLE_PARTS:
+        cuts = [(rest.find(sep), sep) for sep in TITLE_SEPARATORS]
+        found = [(position, sep) for position, sep in cuts if position >= 0]
+        if not found:
+            parts.append(rest.strip())
+            break
+        position, sep = min(found)
+        parts.append(rest[:position].strip())
+        rest = " " + rest[position + len(sep) :]
+    return parts
 
 
 def _stable(text: str) -> str:
