@@ -308,3 +308,31 @@ def test_the_name_is_found_on_either_side_of_a_section(
     )
     title = f"{name}{separator}{section}" if name_first else f"{section}{separator}{name}"
     assert title_brand(title) == (expected if usable else "")
+
+
+def _on(host: str, head: str = "", body: str = "") -> list[tuple[str, str]]:
+    html = f"<!DOCTYPE html><html><head>{head}</head><body>{body}</body></html>"
+    captured = CapturedPage.parse(f"https://{host}/item/4821", host, host, html)
+    return [(s.value, s.where) for s in extract_brand(captured)]
+
+
+def test_a_product_page_names_the_item_first_and_the_host_says_which_part_is_the_name() -> None:
+    title = "<title>Deluxe pack 4821 | Zorbel</title>"
+    assert _on("zorbel-shop3.test", title) == [("zorbel", "title")]
+    assert _on("www.zorbel.test", title) == [("zorbel", "title")]
+    # a host that spells neither part: the first part, as before
+    assert _on("dovnub4x6.test", title) == [("deluxe pack 4821", "title")]
+    # a host that spells the first part keeps it, whatever comes after
+    assert _on("www.iana.test", "<title>IANA — Root Zone Database</title>") == [("iana", "title")]
+    # a name of three letters is too short for the host to confirm: a later part the host
+    # spells wins, else the first part stays
+    assert _on("abc-zorbel.test", "<title>ABC | Zorbel</title>") == [("zorbel", "title")]
+    assert _on("abc.test", "<title>ABC | Zorbel</title>") == [("abc", "title")]
+
+
+def test_a_heading_beside_a_title_that_names_the_site_is_the_pages_own() -> None:
+    body = "<h1>Deluxe pack 4821</h1>"
+    assert _on("shop.test", "<title>Zorbel | fresh picks</title>", body) == [("zorbel", "title")]
+    # where the title names nothing, the heading is read
+    assert _on("shop.test", "<title>Home</title>", body) == [("deluxe pack 4821", "h1")]
+    assert _on("shop.test", "", "<h1>Zorbel</h1>") == [("zorbel", "h1")]

@@ -57,10 +57,12 @@ def test_every_page_of_the_iana_crawl_is_named_by_its_title_not_its_section() ->
     # the home page spells the name out; every inner page puts the short name first
     assert names.pop("http://www.iana.org/") == {"internet assigned numbers authority"}
     assert set(map(frozenset, names.values())) == {frozenset({"iana"})}, names
-    # the section ("Number Resources", "Root Zone Database") is never the title's value
+    # the section ("Number Resources", "Root Zone Database") is never a value: not from the
+    # title, and not from the heading, which beside a title that names the site is the page's
     titles = {p.title for p in pages}
     assert "IANA — Root Zone Database" in titles
-    assert all("root zone database" not in _values(p, "brand_text", "title") for p in pages)
+    assert all("root zone database" not in _values(p, "brand_text") for p in pages)
+    assert set().union(*(_values(p, "brand_text", "h1") for p in pages)) == set()
     # the one contact address on the crawl is the site's own
     mail = set().union(*(_values(p, "email") for p in pages))
     assert mail == {"tz@iana.org"}

@@ -6,9 +6,12 @@ one brand. Normalisation is NFKC, lower case, whitespace collapsed; a title keep
 part before its first separator ("Name | tagline" gives "name"), unless that part is a
 generic word, a decoration alone or empty, when the next part that is a usable name is
 taken instead ("Contact us | Name | tagline" gives "name": inner pages name their section
-first). Generic words a page may show instead of a name ("home", "welcome", "logo", the
-sections of a site such as "contact us" or "latest updates", …) and values under three
-characters are not selectors.
+first), and a later part that the page's host spells wins over a first part it does not
+("Deluxe pack 4821 | Zorbel" on zorbel-shop.test: product pages name the item first). The
+first ``h1`` is read only when the title names nothing: beside a title that names the site,
+the heading is the page's own. Generic words a page may show instead of a name ("home",
+"welcome", "logo", the sections of a site such as "contact us" or "latest updates", …) and
+values under three characters are not selectors.
 
 Every candidate (title, logo ``alt``, ``og:site_name``, ``h1``) then
 goes through :func:`brand_name`, which takes off the decorations pages wrap a name in, so
@@ -50,6 +53,7 @@ __all__ = [
     "MAX_BRAND_LENGTH",
     "MAX_DECORATED",
     "MIN_BRAND_LENGTH",
+    "MIN_SPELLED",
     "TITLE_PARTS",
     "TITLE_SEPARATORS",
     "brand_name",
@@ -283,7 +287,7 @@ def title_name(title: str) -> str:
     return text[:cut].strip()
 
 
-def title_brand(title: str) -> str:
+def title_brand(title: str, host: str = "") -> str:
     """The brand a title names, or "" when it names none: the part before its first
     separator, unless that part is a generic word, a decoration alone or empty; then the
     next part that is a usable name. Inner pages put the section first ("Contact us |
@@ -291,10 +295,19 @@ def title_brand(title: str) -> str:
     pages the name ("Zorbel | tagline"). A first part that is merely too short ("AB | Best
     deals") is a name of its own, too short to use, and no fallback: the tagline after it is
     not the name. Only the first :data:`TITLE_PARTS` parts of a title no longer than
-    :data:`MAX_DECORATED` are looked at, so a hostile title costs one pass."""
+    :data:`MAX_DECORATED` are looked at, so a hostile title costs one pass.
+
+    With the page's ``host``: when the first part is a usable name the host does not spell
+    and a later part is one it does spell, that part is the name ("Deluxe pack 4821 |
+    Zorbel" on zorbel-shop.test: a shop system's product page names the item first)."""
     cut = title_name(title)
     first = brand_name(cut)
     if _usable(first) and cut not in GENERIC_WORDS:  # "logo here" is no "here"
+        if host and not _spelled(first, host):
+            for part in _title_parts(normalise_brand(title))[1:]:
+                name = brand_name(part)
+                if _usable(name) and part not in GENERIC_WORDS and _spelled(name, host):
+                    return name
         return first
     if cut and cut not in GENERIC_WORDS and first not in _DECORATIONS:
         return ""  # a name too short to use (or one made of marks only): nothing after it
@@ -303,6 +316,19 @@ def title_brand(title: str) -> str:
         if _usable(name) and part not in GENERIC_WORDS:
             return name
     return ""
+
+
+# A name spelled by a host: its letters and digits, at least this many, in the host's.
+MIN_SPELLED = 4
+
+
+def _spelled(name: str, host: str) -> bool:
+    """Does ``host`` spell ``name`` ("zorbel shop" in zorbel-shop3.test, "iana" in
+    www.iana.org)? Letters and digits only, so spaces and hyphens do not matter."""
+    letters = "".join(char for char in name if char.isalnum())
+    return len(letters) >= MIN_SPELLED and letters in "".join(
+        char for char in host.lower() if char.isalnum()
+    )
 
 
 # Parts of a title looked at for a name when the first is a generic word.
@@ -438,12 +464,16 @@ def extract_brand(page: CapturedPage) -> list[Selector]:
     declares and the first ``h1``, deduplicated."""
     candidates: list[tuple[str, str | None]] = []
     title = page.tree.css_first("title")
+    named = ""
     if title is not None:
         # Trademark signs go before the cut: NFKC in title_name would make "™" into "tm".
-        candidates.append(("title", title_brand(title.text(deep=True).translate(_MARKS))))
+        named = title_brand(title.text(deep=True).translate(_MARKS), page.host)
+        candidates.append(("title", named))
     candidates.append(("logo", _logo_alt(page)))
     candidates.append(("meta", _site_name(page)))
-    heading = page.tree.css_first("h1")
+    # The main heading names the site only where the title does not: beside a title that
+    # names it, a different heading is the page's own (an item, a section, a slogan).
+    heading = page.tree.css_first("h1") if not _usable(named) else None
     if heading is not None:
         candidates.append(("h1", brand_name(heading.text(deep=True, separator=" "))))
     found: dict[str, Selector] = {}
