@@ -328,6 +328,8 @@ def test_a_product_page_names_the_item_first_and_the_host_says_which_part_is_the
     # spells wins, else the first part stays
     assert _on("abc-zorbel.test", "<title>ABC | Zorbel</title>") == [("zorbel", "title")]
     assert _on("abc.test", "<title>ABC | Zorbel</title>") == [("abc", "title")]
+    # the top level spells nothing: "Online deals" is not confirmed by a .online host
+    assert _on("zorbel.online", "<title>Online | Zorbel</title>") == [("zorbel", "title")]
 
 
 def test_a_heading_beside_a_title_that_names_the_site_is_the_pages_own() -> None:

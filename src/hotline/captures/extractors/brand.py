@@ -324,14 +324,16 @@ MIN_SPELLED = 4
 
 def _spelled(name: str, host: str) -> bool:
     """Does ``host`` spell ``name`` ("zorbel shop" in zorbel-shop3.test, "iana" in
-    www.iana.org)? Letters and digits only, so spaces and hyphens do not matter."""
+    www.iana.org)? Letters and digits only, so spaces and hyphens do not matter; the top
+    level is left out (a ".shop" or ".online" host spells no "shop" or "online")."""
     letters = "".join(char for char in name if char.isalnum())
+    labels = host.lower().rsplit(".", 1)[0]
     return len(letters) >= MIN_SPELLED and letters in "".join(
-        char for char in host.lower() if char.isalnum()
+        char for char in labels if char.isalnum()
     )
 
 
-# Parts of a title looked at for a name when the first is a generic word.
+# Parts of a title looked at for a name after the first (generic, or not spelled by the host).
 TITLE_PARTS = 4
 
 
