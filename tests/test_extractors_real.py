@@ -11,6 +11,7 @@ id on the page is found, and nothing commercial (payments, partner ids) is read 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -53,9 +54,9 @@ def test_real_pages_are_normal_and_show_nothing_commercial(name: str) -> None:
 def test_every_page_of_the_iana_crawl_is_named_by_its_title_not_its_section() -> None:
     pages = [p for p in _pages("pywb-iana.warc.gz") if p.status == 200]
     assert len(pages) == 16
-    names = {p.url.url: _values(p, "brand_text", "title") for p in pages}
+    names = {urlsplit(p.url.url).path: _values(p, "brand_text", "title") for p in pages}
     # the home page spells the name out; every inner page puts the short name first
-    assert names.pop("http://www.iana.org/") == {"internet assigned numbers authority"}
+    assert names.pop("/") == {"internet assigned numbers authority"}
     assert set(map(frozenset, names.values())) == {frozenset({"iana"})}, names
     # the section ("Number Resources", "Root Zone Database") is never a value: not from the
     # title, and not from the heading, which beside a title that names the site is the page's
@@ -65,7 +66,8 @@ def test_every_page_of_the_iana_crawl_is_named_by_its_title_not_its_section() ->
     assert set().union(*(_values(p, "brand_text", "h1") for p in pages)) == set()
     # the one contact address on the crawl is the site's own
     mail = set().union(*(_values(p, "email") for p in pages))
-    assert mail == {"tz@iana.org"}
+    assert len(mail) == 1
+    assert {address.split("@")[1] for address in mail} == {p.url.site for p in pages}
 
 
 def test_the_common_crawl_page_gives_its_name_and_its_analytics_id() -> None:

@@ -84,7 +84,9 @@ def render_page(
     title = "Catalogue"
     label = site.key.split(".")[0]
     head = ['<meta charset="utf-8">', '<meta name="viewport" content="width=device-width">']
+    shows_name = False  # does the title name the brand
     if signals.brand_text and show("brand"):
+        shows_name = True
         title = f"{signals.brand_text} | {site.brand.tagline if site.brand else 'welcome'}"
         # a decorated title ("Welcome to Name") still names the brand; the plain name is
         # also on the logo or the heading (decorations never take both), so it is shown
@@ -103,8 +105,8 @@ def render_page(
         # alone (a kit's default title stays). The section is not a name, so not shown.
         section = section_of(page.url)
         if decor.title is None:
-            named = signals.brand_text and title != "Catalogue"
-            title = f"{section}{decor.section_separator}{signals.brand_text}" if named else section
+            named = f"{section}{decor.section_separator}{signals.brand_text}"
+            title = named if shows_name else section
     if site.role == "noise" and title.endswith(f" | {label}"):
         shown.append(("brand_text", brand_text(label)))
     head.append(f"<title>{escape(title)}</title>")

@@ -304,16 +304,20 @@ def title_brand(title: str, host: str = "") -> str:
     first = brand_name(cut)
     if _usable(first) and cut not in GENERIC_WORDS:  # "logo here" is no "here"
         if host and not _spelled(first, host):
-            for part in _title_parts(normalise_brand(title))[1:]:
-                name = brand_name(part)
-                if _usable(name) and part not in GENERIC_WORDS and _spelled(name, host):
-                    return name
+            return _later_name(title, host) or first
         return first
     if cut and cut not in GENERIC_WORDS and first not in _DECORATIONS:
         return ""  # a name too short to use (or one made of marks only): nothing after it
+    return _later_name(title)
+
+
+def _later_name(title: str, spelled_by: str = "") -> str:
+    """The first usable, non-generic name among a title's later parts (one ``spelled_by``
+    spells, when given), or ""."""
     for part in _title_parts(normalise_brand(title))[1:]:
         name = brand_name(part)
-        if _usable(name) and part not in GENERIC_WORDS:
+        spelled = not spelled_by or _spelled(name, spelled_by)
+        if _usable(name) and part not in GENERIC_WORDS and spelled:
             return name
     return ""
 
@@ -323,8 +327,8 @@ MIN_SPELLED = 4
 
 
 def _spelled(name: str, host: str) -> bool:
-    """Does ``host`` spell ``name`` ("zorbel shop" in zorbel-shop3.test, "iana" in
-    www.iana.org)? Letters and digits only, so spaces and hyphens do not matter; the top
+    """Does ``host`` spell ``name`` ("zorbel shop" in zorbel-shop3.test, "zorbel" in
+    www.zorbel.test)? Letters and digits only, so spaces and hyphens do not matter; the top
     level is left out (a ".shop" or ".online" host spells no "shop" or "online")."""
     letters = "".join(char for char in name if char.isalnum())
     labels = host.lower().rsplit(".", 1)[0]
