@@ -61,6 +61,8 @@ ALLOWED: dict[str, frozenset[str]] = {
             "hotline.intake.models",
             "hotline.accounts",
             "hotline.captures.models",
+            "hotline.captures.page_class",
+            "hotline.captures.extractors.brand",
             "hotline.hosting.models",
         }
     ),
@@ -241,6 +243,7 @@ NO_DATABASE: frozenset[str] = frozenset(
         "hotline.hosting.rdap_cache",
         "hotline.hosting.rdap_parse",
         "hotline.attribution.method",
+        "hotline.attribution.page_names",
         "hotline.attribution.pieces",
         "hotline.attribution.table",
         "hotline.strategic.model",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import re
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ from sqlalchemy import Engine, select, text
 
 from hotline.attribution import carrier_index as carrier_index_module
 from hotline.attribution.carrier_index import INDEXES, CarrierIndex
-from hotline.attribution.links import link_table, links_from_store
+from hotline.attribution.links import link_table, links_from_store, site_page_names
 from hotline.attribution.method import (
     ASSESSMENT,
     COMMERCIAL,
@@ -30,14 +31,26 @@ from hotline.attribution.method import (
 from hotline.attribution.models import Brand, SiteAttribution
 from hotline.attribution.queries import carrier_index, keep_carrier_index, site_answer
 from hotline.attribution.table import LinkTable
+from hotline.captures.models import SelectorValue, SiteSelector
 from hotline.hosting.models import HostingObservation, IpFactsRow
 from hotline.intake.models import Site
 from hotline.sharing.selectors import selector_rows, selector_sites
 from hotline.store.engine import make_engine
 from hotline.synth.generate import generate
+from hotline.synth.html import ITEM_ADJECTIVES, ITEM_NOUNS, SHARED_ITEMS
 from hotline.synth.phenomena import PHENOMENA
 from hotline.synth.score import read_site_export, read_truth, score
 from tests.test_cli import hotline, summary_value
+
+# An item name of the synthetic world's product pages ("Deluxe pack 4821", "Gift card")
+ITEM_NAME = re.compile(
+    "("
+    + "|".join(a.lower() for a in ITEM_ADJECTIVES)
+    + ") ("
+    + "|".join(ITEM_NOUNS)
+    + ") \\d+|"
+    + "|".join(item.lower() for item in SHARED_ITEMS)
+)
 
 
 @pytest.fixture(scope="module")
@@ -230,12 +243,18 @@ def test_why_weighs_the_store_exactly_as_the_run_did(
     placed = sorted(result.placed)
     assert placed, "the world should have sites that show only hosting and get placed"
     sample += placed[:10]
+    # and sites with a page's own name (an item, a section heading), which the run left out
+    # and why lists as discounted
+    with engine.connect() as connection:
+        paged = [site for site in attributed if site_page_names(connection, site)]
+    assert paged, "the world should have sites with item pages or section headings"
+    sample += paged[:10]
     reasons: set[str] = set()
     with engine.connect() as connection:
         for site in sample:
             answer = site_answer(connection, site)
             assert answer is not None
-            assert answer.evidence == [asdict(e) for e in result.explain(site)], site
+            assert _weighed(answer.evidence) == [asdict(e) for e in result.explain(site)], site
             assert answer.confidence == result.confidence[site], site
             assert answer.commercial_score == result.scores[site], site
             reasons.update(e["discounted"] for e in answer.evidence if e["discounted"])
@@ -250,7 +269,7 @@ def test_why_weighs_the_store_exactly_as_the_run_did(
             for site in sample:
                 answer = site_answer(connection, site)
                 assert answer is not None
-                assert answer.evidence == [asdict(e) for e in result.explain(site)], site
+                assert _weighed(answer.evidence) == [asdict(e) for e in result.explain(site)]
                 # the selector rows with the index's counts: the same rows
                 assert list(
                     selector_rows(connection, site=site, carried=lambda sid: counts(index, sid))
@@ -286,14 +305,60 @@ def test_why_weighs_the_store_exactly_as_the_run_did(
         INDEXES.settle = settle
         INDEXES.forget()
     engine.dispose()
-    # why says why values were discounted: public values, weightless kinds
+    # why says why values were discounted: public values, weightless kinds, page names
     assert any("without commercial signal" in r or "no weight" in r for r in reasons), reasons
+    assert any(r.startswith("a page's own name") for r in reasons), reasons
+
+
+def _weighed(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The evidence the run weighed: without the page names, which it never read."""
+    return [e for e in evidence if not (e["discounted"] or "").startswith("a page's own name")]
 
 
 def counts(index: CarrierIndex, selector: int) -> int:
     found = index.selector_carriers(selector)
     assert found is not None, selector
     return found
+
+
+def test_both_readers_leave_out_the_same_page_names(db_url: str, real_looking: Path) -> None:
+    """Item names and section headings a site shows on one of its pages are left out of the
+    links by both readers alike, and no brand's own name is."""
+    _everything(db_url, real_looking)
+    engine = make_engine(db_url)
+    fast = link_table(engine)
+    plain = LinkTable.from_links(links_from_store(engine))
+    with engine.connect() as connection:
+        stored = set(
+            connection.execute(
+                select(Site.key, SelectorValue.value)
+                .join(SiteSelector, SiteSelector.site_id == Site.id)
+                .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
+                .where(SelectorValue.kind == "brand_text")
+            ).all()
+        )
+    engine.dispose()
+    assert fast.sites == plain.sites
+    assert fast.values == plain.values
+    assert fast.site_of.tolist() == plain.site_of.tolist()
+    assert fast.value_of.tolist() == plain.value_of.tolist()
+    linked = {
+        (fast.sites[s], fast.values[v][1])
+        for s, v in zip(fast.site_of.tolist(), fast.value_of.tolist(), strict=True)
+        if fast.values[v][0] == "brand_text"
+    }
+    left_out = stored - linked
+    items = {(site, value) for site, value in stored if ITEM_NAME.fullmatch(value)}
+    assert len(items) >= 20, "the world should have item pages"
+    assert len(items & left_out) >= 0.8 * len(items), (len(items & left_out), len(items))
+    truth: dict[str, Any] = orjson.loads((real_looking / "truth.json").read_bytes())
+    names = {brand["id"]: brand["name"].lower() for brand in truth["brands"]}
+    lost = {
+        (site, value)
+        for site, value in left_out
+        if names.get(truth["sites"][site]["brand"]) == value
+    }
+    assert not lost
 
 
 def test_the_fast_reader_reads_exactly_the_links_of_the_plain_one(db_url: str, world: Path) -> None:

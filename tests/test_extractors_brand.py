@@ -273,7 +273,9 @@ def test_the_site_name_a_meta_tag_declares() -> None:
         "<title>Best deals of the week | Zorbel</title>"
         '<meta property="og:site_name" content="Zorbel™">'
     )
-    assert brands(head) == [("best deals of the week", "title"), ("zorbel", "meta")]
+    # the declared name confirms the title's later part: the tagline first is no name
+    assert brands(head) == [("zorbel", "title")]
+    assert brands('<meta property="og:site_name" content="Zorbel">') == [("zorbel", "meta")]
     assert brands('<meta property="og:site_name" content="Home">') == []  # generic
     assert brands('<meta property="og:title" content="Zorbel">') == []  # a page's, not a site's
     # the software's name, as often as the site's: not read
@@ -338,3 +340,28 @@ def test_a_heading_beside_a_title_that_names_the_site_is_the_pages_own() -> None
     # where the title names nothing, the heading is read
     assert _on("shop.test", "<title>Home</title>", body) == [("deluxe pack 4821", "h1")]
     assert _on("shop.test", "", "<h1>Zorbel</h1>") == [("zorbel", "h1")]
+
+
+def test_the_logo_or_the_declared_site_name_says_which_title_part_is_the_name() -> None:
+    """A host that spells neither part: the page's logo or its og:site_name confirms the
+    later part, so the product page gives the shop, not the item."""
+    title = "<title>Deluxe pack 4821 | Zorbel</title>"
+    logo = '<img class="site-logo" src="/logo.png" alt="Zorbel logo">'
+    assert _on("dovnub4x6.test", title, logo) == [("zorbel", "title")]
+    meta = '<meta property="og:site_name" content="Zorbel">'
+    assert _on("dovnub4x6.test", title + meta) == [("zorbel", "title")]
+    # a logo that names the first part keeps it; one that names neither changes nothing
+    first = '<img class="logo" src="/logo.png" alt="Deluxe pack 4821">'
+    assert _on("dovnub4x6.test", title, first) == [("deluxe pack 4821", "title")]
+    other = '<img class="logo" src="/logo.png" alt="Qwixo">'
+    assert _on("dovnub4x6.test", title, other) == [
+        ("deluxe pack 4821", "title"),
+        ("qwixo", "logo"),
+    ]
+
+
+@given(st.sampled_from(["Deluxe pack 4821", "Our story", "Gallery 7", "Weekly picks"]))
+def test_a_confirmed_later_part_wins_whatever_the_first(first: str) -> None:
+    title = f"<title>{first} – Zorbel</title>"
+    logo = '<img class="logo" src="/logo.png" alt="Zorbel">'
+    assert _on("qx5x2.test", title, logo)[0] == ("zorbel", "title")

@@ -42,7 +42,7 @@ from hotline.intake.models import Site, Url
 from hotline.intake.services import ReportImporter
 from hotline.synth.baseline import read_selector_dump
 from hotline.synth.generate import generate
-from hotline.synth.html import SECTIONS
+from hotline.synth.html import ITEM_ADJECTIVES, SECTIONS, SHARED_ITEMS
 from hotline.synth.phenomena import PHENOMENA, parse_phenomena
 from hotline.synth.scales import SCALES
 from hotline.synth.world import World
@@ -70,6 +70,12 @@ CLASSIC_SEED_3 = {
     "pdns.jsonl": "5365250cf1832e435b51bee58b51738dd9ad33c6bda09cfdb755890770c36733",
 }
 SECTION_WORDS = frozenset(section.lower() for section in SECTIONS)
+ITEM_WORDS = re.compile(
+    "(?:"
+    + "|".join(a.lower() for a in ITEM_ADJECTIVES)
+    + r") [a-z]+ \d+|"
+    + "|".join(item.lower() for item in SHARED_ITEMS)
+)
 # Only the page renderer writes this exact viewport tag: it tells normal pages from decoys.
 _NORMAL_PAGE = b'<meta name="viewport" content="width=device-width">'
 _KINDS = frozenset(
@@ -470,6 +476,49 @@ def test_section_pages(world: Callable[[str], Seen]) -> None:
     assert len(seen.owners(headed["Weekly picks"])) >= 3
 
 
+def test_item_pages(world: Callable[[str], Seen]) -> None:
+    """Product pages of brand sites titled "<item><sep><name>" (or the item alone) and
+    headed by the item; the dump holds no item, the logo still names the brand, and a few
+    item names recur on unrelated brands' sites (the decoy the phenomenon is for)."""
+    seen = world("item_pages")
+    names = {brand["id"]: brand["name"] for brand in seen.truth["brands"]}
+    pattern = re.compile(
+        r"<h1>((?:"
+        + "|".join(ITEM_ADJECTIVES)
+        + r") [a-z]+ \d+|"
+        + "|".join(SHARED_ITEMS)
+        + ")</h1>"
+    )
+    titled: set[str] = set()  # brand sites with an "item | name" title
+    bare: set[str] = set()  # brand sites with a product page that does not name the brand
+    carriers: dict[str, set[str]] = defaultdict(set)  # item → sites with that product page
+    for response in seen.html():
+        if not response.normal:
+            continue
+        body = response.body.decode()
+        found = pattern.search(body)
+        if found is None:
+            continue
+        item = found.group(1)
+        entry = seen.site(response.site)
+        assert entry["brand"] is not None, response.site  # brand sites only
+        carriers[item].add(response.site)
+        name = names[entry["brand"]]
+        if any(f"<title>{item}{sep}{name}</title>" in body for sep in (" | ", " – ", " - ")):
+            titled.add(response.site)
+        elif f"<title>{item}</title>" in body:
+            bare.add(response.site)
+        if "logo" not in name.lower():
+            assert f'alt="{name}' in body or 'alt="logo"' in body, response.uri
+    assert len(titled) >= 10, len(titled)
+    assert bare, "some product pages leave the brand's name out of the title"
+    items = {item.lower() for item in carriers}
+    assert not {v for values in seen.dump.values() for _k, v in values} & items
+    shared = [item for item, sites in carriers.items() if len(seen.owners(sites)) >= 2]
+    assert shared, "a shared item name should recur on unrelated brands' sites"
+    assert set(shared) <= set(SHARED_ITEMS)
+
+
 def test_shared_kits(world: Callable[[str], Seen]) -> None:
     seen = world("shared_kits")
     kits = seen.truth["meta"]["phenomena"]["actors"]["kits"]
@@ -665,6 +714,8 @@ def test_all_phenomena_the_dump_is_what_a_correct_extractor_finds(
         for kind, value in found - seen.dump[site]:
             if kind == "brand_text" and value in SECTION_WORDS:
                 continue  # an inner page's section heading ("our story"): not a name
+            if kind == "brand_text" and ITEM_WORDS.fullmatch(value):
+                continue  # a product page's item ("deluxe pack 4821"): attribution's to drop
             if kind == "brand_text":  # "name logo", "welcome to name", "nametm"
                 assert name, (site, value)
                 assert name in value, (site, value)

@@ -19,8 +19,17 @@ from numpy.typing import NDArray
 from sqlalchemy import ColumnElement, Connection, Engine, Select, exists, select
 
 from hotline.attribution.method import ASSESSMENT, COMMERCIAL, NON_COMMERCIAL
+from hotline.attribution.page_names import (
+    NAME_KIND,
+    SitePages,
+    page_name_mask,
+    page_names,
+    site_pages,
+)
 from hotline.attribution.table import Link, LinkTable
-from hotline.captures.models import SelectorValue, SiteSelector
+from hotline.captures.extractors.brand import host_spells
+from hotline.captures.models import Capture, SelectorValue, SiteSelector
+from hotline.captures.page_class import NORMAL
 from hotline.hosting.models import HostingObservation, IpFactsRow
 from hotline.intake.models import Report, Site, Url
 
@@ -48,7 +57,7 @@ _HOSTING_KINDS = (("ip", _ADDRESSES), ("nameserver", _NAMESERVERS))
 # tuples cost a third of SQLAlchemy rows. Only constants in these statements.
 _SITES = "SELECT id, key FROM sites"
 _SELECTORS = "SELECT id, kind, value FROM selectors"
-_SITE_SELECTORS = "SELECT site_id, selector_id FROM site_selectors"
+_SITE_SELECTORS = "SELECT site_id, selector_id, captures FROM site_selectors"
 # every row, not DISTINCT: deduplicating in memory is faster than the database's sort
 _OBSERVATIONS = {
     kind: "SELECT site_key, value FROM hosting_observations WHERE status = 'ok' AND rrtype IN ("
@@ -56,6 +65,15 @@ _OBSERVATIONS = {
     + ")"
     for kind, rrtypes in _HOSTING_KINDS
 }
+# The normal pages (the only ones whose names are read: a login wall's title is its kit's) of
+# sites with more than one, and their titles: a name every page repeats is the site's, one a
+# single page shows is that page's (hotline.attribution.page_names). A site with one page
+# has nothing to settle, and most sites of a large store have one: they are not read.
+_OWN = f"page_class = '{NORMAL}'"
+_OWN_PAGES = (
+    f"SELECT site_id, title FROM captures WHERE {_OWN} AND site_id IN "
+    f"(SELECT site_id FROM captures WHERE {_OWN} GROUP BY site_id HAVING COUNT(*) > 1)"
+)
 _CDN_ADDRESSES = "SELECT ip FROM ip_facts WHERE cdn IS NOT NULL"
 # What the hotlines that reported a site said about it: one ``assessment`` link per site,
 # ``commercial`` or ``non-commercial`` by the majority of the reports that say (none on a
@@ -75,13 +93,15 @@ def majority_verdicts(rows: Iterable[tuple[Any, Any]]) -> dict[Any, str]:
     return {site: COMMERCIAL if n > 0 else NON_COMMERCIAL for site, n in votes.items() if n}
 
 
-def _integer_pairs(cursor: Any, statement: str, chunk: int = 500_000) -> NDArray[np.int64]:
+def _integer_rows(
+    cursor: Any, statement: str, columns: int, chunk: int = 500_000
+) -> NDArray[np.int64]:
     """A two-column integer result as an (n, 2) array, converted in chunks: a large store
     has ~10 M selector links, and as one list of tuples they would cost gigabytes."""
     cursor.execute(statement)
-    parts = [np.empty((0, 2), dtype=np.int64)]
+    parts = [np.empty((0, columns), dtype=np.int64)]
     while rows := cursor.fetchmany(chunk):
-        parts.append(np.asarray(rows, dtype=np.int64).reshape(-1, 2))
+        parts.append(np.asarray(rows, dtype=np.int64).reshape(-1, columns))
     return np.concatenate(parts)
 
 
@@ -103,9 +123,11 @@ def link_table(engine: Engine) -> LinkTable:
         value_at = np.full(int(selector_ids.max(initial=0)) + 1, -1, dtype=np.int64)
         value_at[selector_ids] = np.arange(len(values), dtype=np.int64)
 
-        pairs = _integer_pairs(cursor, _SITE_SELECTORS)
-        site_codes = [position[pairs[:, 0]]]
-        value_codes = [value_at[pairs[:, 1]]]
+        rows = _integer_rows(cursor, _SITE_SELECTORS, 3)
+        codes, at = position[rows[:, 0]], value_at[rows[:, 1]]
+        own = ~_page_names(cursor, values, rows, at, position, sites)
+        site_codes = [codes[own]]
+        value_codes = [at[own]]
 
         cursor.execute(_CDN_ADDRESSES)
         edges = {ip for (ip,) in cursor.fetchall()}
@@ -114,13 +136,13 @@ def link_table(engine: Engine) -> LinkTable:
         for kind, query in _OBSERVATIONS.items():
             cursor.execute(query)
             # set(): a site is seen on one address many days; each link once, before Python
-            rows = set(cursor.fetchall())
+            seen = set(cursor.fetchall())
             if kind == "ip" and edges:
-                rows = {row for row in rows if row[1] not in edges}
+                seen = {row for row in seen if row[1] not in edges}
             # comprehensions, not a loop: this is the hot path of reading the store
-            found = np.asarray([site_number.get(site, -1) for site, _v in rows], dtype=np.int64)
+            found = np.asarray([site_number.get(site, -1) for site, _v in seen], dtype=np.int64)
             numbers = np.asarray(
-                [value_number.setdefault((kind, v), len(value_number)) for _s, v in rows],
+                [value_number.setdefault((kind, v), len(value_number)) for _s, v in seen],
                 dtype=np.int64,
             )
             known = found >= 0  # observations of a site the store does not hold: ignored
@@ -144,15 +166,62 @@ def link_table(engine: Engine) -> LinkTable:
     )
 
 
+def _page_names(
+    cursor: Any,
+    values: list[tuple[str, str]],
+    rows: NDArray[np.int64],
+    at: NDArray[np.int64],
+    position: NDArray[np.int64],
+    keys: list[str],
+) -> NDArray[np.bool_]:
+    """Which (site id, selector id, captures) ``rows`` are page names (``at``: their value
+    codes; ``position``: site id → site code; ``keys``: site code → key)."""
+    is_name = np.asarray([kind == NAME_KIND for kind, _v in values], dtype=np.bool_)[at]
+    if not is_name.any():
+        return is_name
+    cursor.execute(_OWN_PAGES)
+    by_site: dict[int, list[str | None]] = {}
+    for site_id, title in cursor.fetchall():
+        by_site.setdefault(site_id, []).append(title)
+    pages = np.zeros(int(position.max(initial=-1)) + 1, dtype=np.int64)
+    titled: dict[int, SitePages] = {}
+    for site_id, titles in by_site.items():
+        if 0 <= site_id < len(position) and position[site_id] >= 0:
+            pages[position[site_id]] = len(titles)
+        titled[site_id] = site_pages((site_id, title) for title in titles)[site_id]
+    shown = rows[:, 2].copy()
+    for i in np.flatnonzero(is_name).tolist():
+        found = titled.get(int(rows[i, 0]))
+        if found is not None:
+            shown[i] = max(int(shown[i]), found.titles[values[at[i]][1]])
+    codes = position[rows[:, 0]]
+
+    def spelled(found: NDArray[np.int64]) -> NDArray[np.bool_]:
+        return np.asarray(
+            [host_spells(values[at[i]][1], keys[codes[i]]) for i in found.tolist()],
+            dtype=np.bool_,
+        )
+
+    return page_name_mask(codes, at, is_name, shown, pages, spelled)
+
+
 def links_from_store(engine: Engine) -> Iterator[Link]:
     captured = (
-        select(Site.key, SelectorValue.kind, SelectorValue.value)
+        select(Site.key, SelectorValue.kind, SelectorValue.value, SiteSelector.captures)
         .join(SiteSelector, SiteSelector.site_id == Site.id)
         .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
     )
+    own_pages = select(Site.key, Capture.title).join(Capture, Capture.site_id == Site.id)
     with engine.connect() as connection:
-        for site, kind, value in connection.execute(captured):
-            yield site, kind, value
+        rows: list[tuple[str, str, str, int]] = [
+            (site, kind, value, captures)
+            for site, kind, value, captures in connection.execute(captured)
+        ]
+        pages = site_pages(connection.execute(own_pages.where(Capture.page_class == NORMAL)).all())
+        dropped = page_names(rows, pages)
+        for site, kind, value, _captures in rows:
+            if (site, value) not in dropped or kind != NAME_KIND:
+                yield site, kind, value
         for kind, rrtypes in _HOSTING_KINDS:
             for site, value in connection.execute(_hosting(rrtypes)):
                 yield site, kind, value
@@ -195,6 +264,38 @@ def site_values(connection: Connection, site: str) -> list[tuple[str, str, Carri
         )
         out.extend((kind, value, _hosting_carriers(value, rrtypes)) for value in values)
     return out
+
+
+def site_page_names(connection: Connection, site: str) -> dict[str, str]:
+    """The site's names that are pages' own (value → why), as ``links_from_store`` leaves
+    them out: read from the site, the other carriers of its names and their pages, which
+    is all the rule looks at for these values."""
+    names = (
+        select(SiteSelector.selector_id)
+        .join(Site, Site.id == SiteSelector.site_id)
+        .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
+        .where(Site.key == site, SelectorValue.kind == NAME_KIND)
+    )
+    carriers = select(SiteSelector.site_id).where(SiteSelector.selector_id.in_(names))
+    rows: list[tuple[str, str, str, int]] = [
+        (key, kind, value, captures)
+        for key, kind, value, captures in connection.execute(
+            select(Site.key, SelectorValue.kind, SelectorValue.value, SiteSelector.captures)
+            .join(SiteSelector, SiteSelector.site_id == Site.id)
+            .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
+            .where(SelectorValue.kind == NAME_KIND, Site.id.in_(carriers))
+        )
+    ]
+    if not rows:
+        return {}
+    pages = site_pages(
+        connection.execute(
+            select(Site.key, Capture.title)
+            .join(Capture, Capture.site_id == Site.id)
+            .where(Capture.page_class == NORMAL, Site.id.in_(carriers))
+        ).all()
+    )
+    return {value: why for (key, value), why in page_names(rows, pages).items() if key == site}
 
 
 def selector_carriers(sid: int) -> Carriers:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, case, func, or_, select
 
 from hotline.attribution.carrier_index import INDEXES, CarrierCounts, CarrierIndex
-from hotline.attribution.links import Carriers, site_values
+from hotline.attribution.links import Carriers, site_page_names, site_values
 from hotline.attribution.method import (
     BRAND,
     DISTRIBUTOR,
@@ -19,8 +19,10 @@ from hotline.attribution.method import (
     Params,
     ValueSummary,
     explain_local,
+    judged,
 )
 from hotline.attribution.models import AttributionRun, Brand, Distributor, SiteAttribution
+from hotline.attribution.page_names import NAME_KIND
 from hotline.attribution.services import brand_ref, distributor_ref, params_from_json
 from hotline.captures.models import Capture, MediaHash
 from hotline.hosting.models import HostingObservation, SiteHosting
@@ -155,6 +157,7 @@ def _evidence(connection: Connection, site_key: str) -> list[dict[str, Any]]:
     run_id, params, notes = last_run(connection)
     wanted = {(kind, value) for kind, value, _carriers in values}
     held = {key: notes[key] for key in wanted if key in notes}
+    paged = site_page_names(connection, site_key)
     placed = next(
         (
             (level, notes[(f"{PLACED}:{level}", site_key)])
@@ -170,6 +173,23 @@ def _evidence(connection: Connection, site_key: str) -> list[dict[str, Any]]:
         _summary(connection, version, site, kind, value, carriers, params, index)
         for kind, value, carriers in values
     ]
+    # A page's own name (an item, a section heading) was never read by the run: listed
+    # after what it weighed, with the reason, so the list of weighed values stays the run's.
+    own_names = [
+        judged(
+            item.kind,
+            item.value,
+            item.carriers - 1,
+            0,
+            0,
+            (0.0, 0.0, paged[item.value]),
+            item.examples,
+            commercial=brand is not None,
+        )
+        for item in summaries
+        if item.kind == NAME_KIND and item.value in paged
+    ]
+    summaries = [item for item in summaries if not (item.kind == NAME_KIND and item.value in paged)]
     distributors = (
         {brand: distributor_ref(distributor_id)}
         if brand is not None and distributor_id is not None
@@ -187,7 +207,7 @@ def _evidence(connection: Connection, site_key: str) -> list[dict[str, Any]]:
             placed=placed,
             summaries=summaries,
         )
-    ]
+    ] + [asdict(e) for e in own_names]
 
 
 # Parsed once per run and process: a large run's notes are a JSON document of megabytes.

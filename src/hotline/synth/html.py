@@ -54,6 +54,36 @@ def section_of(url: str) -> str:
     return SECTIONS[int.from_bytes(digest, "big") % len(SECTIONS)]
 
 
+# What a shop system's product page is about: "<adjective> <noun> <number>" from its URL. One
+# page in :data:`SHARED_ITEM_EVERY` is about one of the few :data:`SHARED_ITEMS` instead, so
+# the same item name recurs on the shops of unrelated brands, as real shops sell the same
+# kinds of things.
+ITEM_ADJECTIVES: tuple[str, ...] = (
+    "Deluxe",
+    "Classic",
+    "Premium",
+    "Starter",
+    "Weekend",
+    "Bonus",
+    "Limited",
+    "Family",
+)
+ITEM_NOUNS: tuple[str, ...] = ("pack", "set", "bundle", "pass", "edition", "collection", "box")
+SHARED_ITEMS: tuple[str, ...] = ("Gift card", "Monthly pass", "Premium membership")
+ITEM_PAGE_KINDS: frozenset[str] = frozenset({"item", "gallery"})
+SHARED_ITEM_EVERY = 6
+
+
+def item_of(url: str) -> str:
+    """The item an ``item_pages`` product page is about: from its URL, like :func:`section_of`."""
+    number = int.from_bytes(hashlib.blake2b(url.encode(), digest_size=8).digest(), "big")
+    adjective = ITEM_ADJECTIVES[number % len(ITEM_ADJECTIVES)]
+    noun = ITEM_NOUNS[(number >> 8) % len(ITEM_NOUNS)]
+    if (number >> 16) % SHARED_ITEM_EVERY == 0:
+        return SHARED_ITEMS[(number >> 40) % len(SHARED_ITEMS)]
+    return f"{adjective} {noun} {(number >> 24) % 9999 + 1}"
+
+
 _FORUM_LINES = (
     "Has anyone tried the new layout?",
     "Thread moved to the general board.",
@@ -107,6 +137,20 @@ def render_page(
         if decor.title is None:
             named = f"{section}{decor.section_separator}{signals.brand_text}"
             title = named if shows_name else section
+    item = None
+    if (
+        decor is not None
+        and decor.item_separator is not None
+        and not full
+        and page.kind in ITEM_PAGE_KINDS
+    ):
+        # A product page: "Item | Name", or the item alone where the page does not name the
+        # brand (shop systems that leave the shop's name out); headed by the item. The item
+        # is not the brand's name, so not shown.
+        item = item_of(page.url)
+        if decor.title is None:
+            named = f"{item}{decor.item_separator}{signals.brand_text}"
+            title = named if shows_name else item
     if site.role == "noise" and title.endswith(f" | {label}"):
         shown.append(("brand_text", brand_text(label)))
     head.append(f"<title>{escape(title)}</title>")
@@ -146,7 +190,7 @@ def render_page(
     heading = signals.brand_text
     if decor is not None:
         logo_alt = decor.logo_alt or logo_alt
-        heading = section or decor.h1 or heading
+        heading = item or section or decor.h1 or heading
     body.append(
         f'<header class="{css["header"]}"><img class="{css["logo"]}" src="/logo.png" '
         f'alt="{escape(logo_alt)}"><nav class="{css["nav"]}"><a href="/">Home</a> '

@@ -62,6 +62,7 @@ PHENOMENA: tuple[str, ...] = (
     "known_media",
     "namesakes",
     "section_pages",
+    "item_pages",
 )
 
 DESCRIPTIONS: dict[str, str] = {
@@ -97,6 +98,8 @@ DESCRIPTIONS: dict[str, str] = {
     "lists, fan pages: <name>-reviews3.test) with a generic title and no name of their own",
     "section_pages": "inner pages name their section first ('Contact us | Name', 'Gallery – "
     "Name') and head it with the section ('Latest updates'), on brand and non-commercial sites",
+    "item_pages": "shop systems' product pages name the item first ('Deluxe pack 4821 | Name', "
+    "or the item alone) and head it with the item; a few item names recur across brands",
     "known_media": "each distributor's catalogue of images recurs across its sites; hash lists "
     "in hashlists/ know part of it (exact hashes, PDQ near-copies at 0-40 bits, flat "
     "low-quality images, one known-benign image)",
@@ -148,6 +151,8 @@ RATE_RANGES: dict[str, dict[str, tuple[float, float] | tuple[int, int]]] = {
     },
     # brand sites, non-commercial sites whose inner pages are titled and headed by section
     "section_pages": {"sites": (0.3, 0.6), "noise": (0.2, 0.5)},
+    # brand sites whose item and gallery pages are product pages, titled by the item
+    "item_pages": {"sites": (0.3, 0.6)},
     "known_media": {},  # fixed shares (hotline.synth.known_media): the lists are the point
 }
 
@@ -194,6 +199,9 @@ class Decor:
     # inner pages titled "<section><separator><name>" and headed by the section (see
     # :func:`hotline.synth.html.section_of`); None: every page titled and headed as the landing page
     section_separator: str | None = None
+    # item and gallery pages titled "<item><separator><name>" (or the item alone) and headed
+    # by the item (see :func:`hotline.synth.html.item_of`); None: no product pages
+    item_separator: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -608,6 +616,15 @@ class Effects:
                 self._apply_agency(site, agency, rng, f"{brand.index + 1:05d}")
         self._consent(site)
         self._sections(site, "sites")
+        if (
+            self.on("item_pages")
+            and self.roll("item_pages", site.index) < self.rates["item_pages.sites"]
+        ):
+            decor = self.decor(site)
+            decor.marks.add("item_pages")
+            decor.item_separator = SECTION_SEPARATORS[
+                self.hash64("item_pages-style", site.index) % len(SECTION_SEPARATORS)
+            ]
 
     @staticmethod
     def decor(site: Site) -> Decor:

@@ -58,9 +58,11 @@ __all__ = [
     "TITLE_SEPARATORS",
     "brand_name",
     "extract_brand",
+    "host_spells",
     "normalise_brand",
     "title_brand",
     "title_name",
+    "title_names",
 ]
 
 TITLE_SEPARATORS: tuple[str, ...] = (" | ", " - ", " — ", " – ", " :: ", " · ", " • ", " ~ ")
@@ -287,7 +289,7 @@ def title_name(title: str) -> str:
     return text[:cut].strip()
 
 
-def title_brand(title: str, host: str = "") -> str:
+def title_brand(title: str, host: str = "", named: frozenset[str] = frozenset()) -> str:
     """The brand a title names, or "" when it names none: the part before its first
     separator, unless that part is a generic word, a decoration alone or empty; then the
     next part that is a usable name. Inner pages put the section first ("Contact us |
@@ -299,31 +301,55 @@ def title_brand(title: str, host: str = "") -> str:
 
     With the page's ``host``: when the first part is a usable name the host does not spell
     and a later part is one it does spell, that part is the name ("Deluxe pack 4821 |
-    Zorbel" on zorbel-shop.test: a shop system's product page names the item first)."""
+    Zorbel" on zorbel-shop.test: a shop system's product page names the item first). The
+    names the page ``named`` elsewhere (its logo's alt text, its declared site name) confirm a
+    later part the same way, whatever the host spells."""
     cut = title_name(title)
     first = brand_name(cut)
     if _usable(first) and cut not in GENERIC_WORDS:  # "logo here" is no "here"
-        if host and not _spelled(first, host):
-            return _later_name(title, host) or first
+        if (host or named) and not _confirmed(first, host, named):
+            return _later_name(title, host, named) or first
         return first
     if cut and cut not in GENERIC_WORDS and first not in _DECORATIONS:
         return ""  # a name too short to use (or one made of marks only): nothing after it
     return _later_name(title)
 
 
-def _later_name(title: str, spelled_by: str = "") -> str:
-    """The first usable, non-generic name among a title's later parts (one ``spelled_by``
-    spells, when given), or ""."""
+def _later_name(title: str, host: str = "", named: frozenset[str] | None = None) -> str:
+    """The first usable, non-generic name among a title's later parts (one the ``host``
+    spells or the page ``named``, when either is given), or ""."""
+    confirm = bool(host) or named is not None
     for part in _title_parts(normalise_brand(title))[1:]:
         name = brand_name(part)
-        spelled = not spelled_by or _spelled(name, spelled_by)
-        if _usable(name) and part not in GENERIC_WORDS and spelled:
+        if not _usable(name) or part in GENERIC_WORDS:
+            continue
+        if not confirm or _confirmed(name, host, named or frozenset()):
             return name
     return ""
 
 
+def _confirmed(name: str, host: str, named: frozenset[str]) -> bool:
+    """Is ``name`` the site's by the page's other evidence: the host spells it, or the page
+    names it elsewhere (logo, declared site name)?"""
+    return name in named or (bool(host) and _spelled(name, host))
+
+
+def title_names(title: str) -> frozenset[str]:
+    """Every usable, non-generic name among a title's first :data:`TITLE_PARTS` parts
+    ("Deluxe pack 4821 | Zorbel" → deluxe pack 4821, zorbel): what attribution counts over
+    a site's pages to tell the name every page repeats from a page's own."""
+    parts = _title_parts(normalise_brand(title.translate(_MARKS)))
+    names = (brand_name(part) for part in parts if part not in GENERIC_WORDS)
+    return frozenset(name for name in names if _usable(name))
+
+
 # A name spelled by a host: its letters and digits, at least this many, in the host's.
 MIN_SPELLED = 4
+
+
+def host_spells(name: str, host: str) -> bool:
+    """Does ``host`` spell ``name``? (:func:`_spelled`, for attribution's page names.)"""
+    return _spelled(name, host)
 
 
 def _spelled(name: str, host: str) -> bool:
@@ -470,13 +496,16 @@ def extract_brand(page: CapturedPage) -> list[Selector]:
     declares and the first ``h1``, deduplicated."""
     candidates: list[tuple[str, str | None]] = []
     title = page.tree.css_first("title")
+    logo, meta = _logo_alt(page), _site_name(page)
     named = ""
     if title is not None:
         # Trademark signs go before the cut: NFKC in title_name would make "™" into "tm".
-        named = title_brand(title.text(deep=True).translate(_MARKS), page.host)
+        # The logo and the declared site name confirm which part of the title is the name.
+        elsewhere = frozenset(name for name in (logo, meta) if name)
+        named = title_brand(title.text(deep=True).translate(_MARKS), page.host, elsewhere)
         candidates.append(("title", named))
-    candidates.append(("logo", _logo_alt(page)))
-    candidates.append(("meta", _site_name(page)))
+    candidates.append(("logo", logo))
+    candidates.append(("meta", meta))
     # The main heading names the site only where the title does not: beside a title that
     # names it, a different heading is the page's own (an item, a section, a slogan).
     heading = page.tree.css_first("h1") if not _usable(named) else None
