@@ -360,6 +360,14 @@ def test_the_logo_or_the_declared_site_name_says_which_title_part_is_the_name() 
     ]
 
 
+def test_after_a_generic_part_a_confirmed_part_wins_over_the_first_usable_one() -> None:
+    title = "<title>Gallery | Deluxe pack 4821 | Zorbel</title>"
+    logo = '<img class="logo" src="/logo.png" alt="Zorbel">'
+    assert _on("qx5x2.test", title, logo) == [("zorbel", "title")]
+    assert _on("zorbel-shop.test", title) == [("zorbel", "title")]
+    assert _on("qx5x2.test", title) == [("deluxe pack 4821", "title")]  # nothing confirms
+
+
 @given(st.sampled_from(["Deluxe pack 4821", "Our story", "Gallery 7", "Weekly picks"]))
 def test_a_confirmed_later_part_wins_whatever_the_first(first: str) -> None:
     title = f"<title>{first} – Zorbel</title>"

@@ -70,7 +70,7 @@ def test_a_value_that_is_a_pages_own_on_most_sites_is_one_everywhere() -> None:
     ]
     found = page_names(rows, {})
     assert set(found) == {("a.test", "our story"), ("b.test", "our story"), ("c.test", "our story")}
-    assert "most of the sites" in found[("c.test", "our story")]
+    assert "half of the sites" in found[("c.test", "our story")]
     # on one site of three it is a page's own: the other two may call themselves so
     rows = [
         *_rows("a.test", {"alpha": 4, "our story": 1}),
@@ -115,4 +115,4 @@ def test_every_site_keeps_its_most_shown_name_unless_it_is_paged_elsewhere(
         most = max(values.values())
         for value, captures in values.items():
             if captures == most and (site, value) in found:
-                assert "most of the sites" in found[(site, value)], (site, value, found)
+                assert "half of the sites" in found[(site, value)], (site, value, found)

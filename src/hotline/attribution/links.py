@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, Select, exists, select
 
 from hotline.attribution.method import ASSESSMENT, COMMERCIAL, NON_COMMERCIAL
 from hotline.attribution.page_names import (
+    MIN_PAGES,
     NAME_KIND,
     SitePages,
     page_name_mask,
@@ -70,9 +71,11 @@ _OBSERVATIONS = {
 # single page shows is that page's (hotline.attribution.page_names). A site with one page
 # has nothing to settle, and most sites of a large store have one: they are not read.
 _OWN = f"page_class = '{NORMAL}'"
+# (A site with one page is read too if MIN_PAGES is ever one: its page count matters then.)
 _OWN_PAGES = (
     f"SELECT site_id, title FROM captures WHERE {_OWN} AND site_id IN "
-    f"(SELECT site_id FROM captures WHERE {_OWN} GROUP BY site_id HAVING COUNT(*) > 1)"
+    f"(SELECT site_id FROM captures WHERE {_OWN} GROUP BY site_id "
+    f"HAVING COUNT(*) >= {min(2, MIN_PAGES)})"
 )
 _CDN_ADDRESSES = "SELECT ip FROM ip_facts WHERE cdn IS NOT NULL"
 # What the hotlines that reported a site said about it: one ``assessment`` link per site,
@@ -96,7 +99,7 @@ def majority_verdicts(rows: Iterable[tuple[Any, Any]]) -> dict[Any, str]:
 def _integer_rows(
     cursor: Any, statement: str, columns: int, chunk: int = 500_000
 ) -> NDArray[np.int64]:
-    """A two-column integer result as an (n, 2) array, converted in chunks: a large store
+    """An integer result of ``columns`` columns as an (n, columns) array, in chunks: a large store
     has ~10 M selector links, and as one list of tuples they would cost gigabytes."""
     cursor.execute(statement)
     parts = [np.empty((0, columns), dtype=np.int64)]
@@ -245,10 +248,14 @@ class Carriers:
     has: ColumnElement[bool]
 
 
-def site_values(connection: Connection, site: str) -> list[tuple[str, str, Carriers]]:
+def site_values(
+    connection: Connection, site: str, paged: PageNames | None = None
+) -> list[tuple[str, str, Carriers]]:
     """The site's links as (kind, value, its carriers): what ``hotline why`` weighs, with
-    the same filters as ``links_from_store``. The carriers stay in the database, to be
-    counted there: a public script host is on most sites of a store."""
+    the same filters as ``links_from_store`` when given the site's ``paged`` names (from
+    :func:`site_page_names`): its own page names are left out, and a name's carriers are
+    counted without the sites where it is a page's own. The carriers stay in the database,
+    to be counted there: a public script host is on most sites of a store."""
     own = (
         select(SelectorValue.id, SelectorValue.kind, SelectorValue.value)
         .join(SiteSelector, SiteSelector.selector_id == SelectorValue.id)
@@ -256,7 +263,14 @@ def site_values(connection: Connection, site: str) -> list[tuple[str, str, Carri
         .where(Site.key == site)
         .order_by(SelectorValue.id)
     )
-    out = [(kind, value, selector_carriers(sid)) for sid, kind, value in connection.execute(own)]
+    out: list[tuple[str, str, Carriers]] = []
+    for sid, kind, value in connection.execute(own):
+        if paged is not None and kind == NAME_KIND:
+            if value in paged.own:
+                continue
+            out.append((kind, value, selector_carriers(sid, paged.elsewhere.get(value, ()))))
+        else:
+            out.append((kind, value, selector_carriers(sid)))
     obs = HostingObservation
     for kind, rrtypes in _HOSTING_KINDS:
         values = sorted(
@@ -266,10 +280,24 @@ def site_values(connection: Connection, site: str) -> list[tuple[str, str, Carri
     return out
 
 
-def site_page_names(connection: Connection, site: str) -> dict[str, str]:
-    """The site's names that are pages' own (value → why), as ``links_from_store`` leaves
-    them out: read from the site, the other carriers of its names and their pages, which
-    is all the rule looks at for these values."""
+@dataclass(frozen=True)
+class PageNames:
+    """One site's names as the page-name rule judges them across the store."""
+
+    own: dict[str, str]  # the site's own page names: value → why
+    shared: dict[str, int]  # such a name → how many other sites show it (as any kind of name)
+    examples: dict[str, tuple[str, ...]]  # such a name → the first few of those, by key
+    elsewhere: dict[str, frozenset[int]]  # the site's name → ids of sites where it is a page's
+
+
+# Other carriers of a page name listed as examples by ``why``
+PAGE_NAME_EXAMPLES = 3
+
+
+def site_page_names(connection: Connection, site: str) -> PageNames:
+    """The site's names judged as ``links_from_store`` judges them: read from the site, the
+    other carriers of its names and their pages, which is all the rule looks at for these
+    values."""
     names = (
         select(SiteSelector.selector_id)
         .join(Site, Site.id == SiteSelector.site_id)
@@ -277,17 +305,18 @@ def site_page_names(connection: Connection, site: str) -> dict[str, str]:
         .where(Site.key == site, SelectorValue.kind == NAME_KIND)
     )
     carriers = select(SiteSelector.site_id).where(SiteSelector.selector_id.in_(names))
-    rows: list[tuple[str, str, str, int]] = [
-        (key, kind, value, captures)
-        for key, kind, value, captures in connection.execute(
-            select(Site.key, SelectorValue.kind, SelectorValue.value, SiteSelector.captures)
-            .join(SiteSelector, SiteSelector.site_id == Site.id)
-            .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
-            .where(SelectorValue.kind == NAME_KIND, Site.id.in_(carriers))
-        )
-    ]
+    ids: dict[str, int] = {}
+    rows: list[tuple[str, str, str, int]] = []
+    for site_id, key, kind, value, captures in connection.execute(
+        select(Site.id, Site.key, SelectorValue.kind, SelectorValue.value, SiteSelector.captures)
+        .join(SiteSelector, SiteSelector.site_id == Site.id)
+        .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
+        .where(SelectorValue.kind == NAME_KIND, Site.id.in_(carriers))
+    ):
+        ids[key] = site_id
+        rows.append((key, kind, value, captures))
     if not rows:
-        return {}
+        return PageNames({}, {}, {}, {})
     pages = site_pages(
         connection.execute(
             select(Site.key, Capture.title)
@@ -295,14 +324,35 @@ def site_page_names(connection: Connection, site: str) -> dict[str, str]:
             .where(Capture.page_class == NORMAL, Site.id.in_(carriers))
         ).all()
     )
-    return {value: why for (key, value), why in page_names(rows, pages).items() if key == site}
-
-
-def selector_carriers(sid: int) -> Carriers:
-    return Carriers(
-        select(SiteSelector.site_id.label("id")).where(SiteSelector.selector_id == sid),
-        exists().where(SiteSelector.site_id == Site.id, SiteSelector.selector_id == sid),
+    dropped = page_names(rows, pages)
+    mine = {value for key, _kind, value, _captures in rows if key == site}
+    others: dict[str, list[str]] = {}
+    for key, _kind, value, _captures in rows:
+        if key != site and value in mine:
+            others.setdefault(value, []).append(key)
+    own = {value: why for (key, value), why in dropped.items() if key == site}
+    elsewhere: dict[str, frozenset[int]] = {}
+    for (key, value), _why in dropped.items():
+        if key != site and value in mine and value not in own:
+            elsewhere[value] = elsewhere.get(value, frozenset()) | {ids[key]}
+    return PageNames(
+        own,
+        {value: len(others.get(value, ())) for value in own},
+        {value: tuple(sorted(others.get(value, ()))[:PAGE_NAME_EXAMPLES]) for value in own},
+        elsewhere,
     )
+
+
+def selector_carriers(sid: int, without: Iterable[int] = ()) -> Carriers:
+    """The sites that carry a captured value, ``without`` these (sites where the value is a
+    page's own name, which the links leave out)."""
+    left_out = sorted(without)
+    ids = select(SiteSelector.site_id.label("id")).where(SiteSelector.selector_id == sid)
+    has = exists().where(SiteSelector.site_id == Site.id, SiteSelector.selector_id == sid)
+    if left_out:
+        ids = ids.where(SiteSelector.site_id.not_in(left_out))
+        has = has.where(SiteSelector.site_id.not_in(left_out))
+    return Carriers(ids, has)
 
 
 def _hosting_carriers(value: str, rrtypes: tuple[str, ...]) -> Carriers:

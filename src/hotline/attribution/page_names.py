@@ -149,7 +149,7 @@ def page_names(
         if not dropped:
             continue
         if not here:
-            found[(site, value)] = "a page's own name on most of the sites that show it"
+            found[(site, value)] = "a page's own name on at least half of the sites that show it"
             continue
         most, name = top[site]
         of_pages = pages[site].pages if site in pages else 0

@@ -153,11 +153,11 @@ def _evidence(connection: Connection, site_key: str) -> list[dict[str, Any]]:
     brand_id = own.brand_id if own is not None else None
     distributor_id = own.distributor_id if own is not None and brand_id is not None else None
     brand = brand_ref(brand_id) if brand_id is not None else None
-    values = site_values(connection, site_key)
+    paged = site_page_names(connection, site_key)
+    values = site_values(connection, site_key, paged)
     run_id, params, notes = last_run(connection)
     wanted = {(kind, value) for kind, value, _carriers in values}
     held = {key: notes[key] for key in wanted if key in notes}
-    paged = site_page_names(connection, site_key)
     placed = next(
         (
             (level, notes[(f"{PLACED}:{level}", site_key)])
@@ -177,19 +177,17 @@ def _evidence(connection: Connection, site_key: str) -> list[dict[str, Any]]:
     # after what it weighed, with the reason, so the list of weighed values stays the run's.
     own_names = [
         judged(
-            item.kind,
-            item.value,
-            item.carriers - 1,
+            NAME_KIND,
+            value,
+            paged.shared[value],
             0,
             0,
-            (0.0, 0.0, paged[item.value]),
-            item.examples,
+            (0.0, 0.0, why),
+            paged.examples[value],
             commercial=brand is not None,
         )
-        for item in summaries
-        if item.kind == NAME_KIND and item.value in paged
+        for value, why in sorted(paged.own.items())
     ]
-    summaries = [item for item in summaries if not (item.kind == NAME_KIND and item.value in paged)]
     distributors = (
         {brand: distributor_ref(distributor_id)}
         if brand is not None and distributor_id is not None

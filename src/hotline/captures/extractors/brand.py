@@ -312,6 +312,10 @@ def title_brand(title: str, host: str = "", named: frozenset[str] = frozenset())
         return first
     if cut and cut not in GENERIC_WORDS and first not in _DECORATIONS:
         return ""  # a name too short to use (or one made of marks only): nothing after it
+    # after a generic first part, a later part the page confirms wins over the first usable
+    # one ("Gallery | Deluxe pack 4821 | Zorbel" beside a logo that says Zorbel)
+    if host or named:
+        return _later_name(title, host, named) or _later_name(title)
     return _later_name(title)
 
 
