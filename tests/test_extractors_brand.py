@@ -51,7 +51,13 @@ def test_synthetic_style_landing_page() -> None:
         ("Corner Shop - new arrivals", "corner shop"),
         ("Corner Shop — members save more", "corner shop"),
         ("Corner Shop :: catalogue", "corner shop"),
-        ("Shoes » Corner Shop", "shoes » corner shop"),  # breadcrumbs: page first, not cut
+        ("Shoes » Corner Shop", "shoes"),  # a breadcrumb: the page first (the site's pages
+        # tell which part repeats: hotline.attribution.page_names)
+        ("Corner Shop: fresh picks", "corner shop"),
+        ("Corner Shop|fresh picks", "corner shop"),
+        ("Corner Shop / Gallery", "corner shop"),
+        ("24/7 Corner Shop", "24/7 corner shop"),  # no space after it: part of the name
+        ("Corner Shop open 10:30", "corner shop open 10:30"),
         ("Corner Shop · gifts", "corner shop"),
         ("Corner Shop • gifts", "corner shop"),
         ("Corner Shop ~ since 1999", "corner shop"),

@@ -42,7 +42,7 @@ from hotline.intake.models import Site, Url
 from hotline.intake.services import ReportImporter
 from hotline.synth.baseline import read_selector_dump
 from hotline.synth.generate import generate
-from hotline.synth.html import ITEM_ADJECTIVES, SECTIONS, SHARED_ITEMS
+from hotline.synth.html import ITEM_ADJECTIVES, SECTION_SEPARATORS, SECTIONS, SHARED_ITEMS
 from hotline.synth.phenomena import PHENOMENA, parse_phenomena
 from hotline.synth.scales import SCALES
 from hotline.synth.world import World
@@ -460,7 +460,7 @@ def test_section_pages(world: Callable[[str], Seen]) -> None:
                 continue
             headed[section].add(response.site)
             name = names.get(entry["brand"])
-            for separator in (" | ", " – ", " - "):
+            for separator in SECTION_SEPARATORS:
                 if name is not None and f"<title>{section}{separator}{name}</title>" in body:
                     titled["brand"].add(response.site)
             if entry["brand"] is None:
@@ -504,7 +504,7 @@ def test_item_pages(world: Callable[[str], Seen]) -> None:
         assert entry["brand"] is not None, response.site  # brand sites only
         carriers[item].add(response.site)
         name = names[entry["brand"]]
-        if any(f"<title>{item}{sep}{name}</title>" in body for sep in (" | ", " – ", " - ")):
+        if any(f"<title>{item}{sep}{name}</title>" in body for sep in SECTION_SEPARATORS):
             titled.add(response.site)
         elif f"<title>{item}</title>" in body:
             bare.add(response.site)

@@ -44,7 +44,9 @@ SECTIONS: tuple[str, ...] = (
     "Our story",
     "Weekly picks",
 )
-SECTION_SEPARATORS: tuple[str, ...] = (" | ", " – ", " - ")
+# Per site, as themes differ: the common dashes and bars, and the sloppier ": ", "|" and
+# " » " (a breadcrumb) that a reader cutting only at " | " or " - " would not cut.
+SECTION_SEPARATORS: tuple[str, ...] = (" | ", " – ", " - ", ": ", "|", " » ")
 
 
 def section_of(url: str) -> str:

@@ -65,7 +65,23 @@ __all__ = [
     "title_names",
 ]
 
-TITLE_SEPARATORS: tuple[str, ...] = (" | ", " - ", " — ", " – ", " :: ", " · ", " • ", " ~ ")
+# What stands between a title's parts. Sloppy themes write "Zorbel|Best deals" and
+# "Zorbel: Best deals", breadcrumbs "Zorbel » Gallery" or "Zorbel / Gallery"; a colon or
+# slash inside a word ("24/7", "10:30") is no separator, as it has no space after it.
+TITLE_SEPARATORS: tuple[str, ...] = (
+    " | ",
+    " - ",
+    " — ",
+    " – ",
+    " :: ",
+    " · ",
+    " • ",
+    " ~ ",
+    " » ",
+    " / ",
+    ": ",
+    "|",
+)
 MIN_BRAND_LENGTH = 3
 MAX_BRAND_LENGTH = 128
 MAX_DECORATED = 4 * MAX_BRAND_LENGTH
