@@ -53,7 +53,7 @@ def test_synthetic_style_landing_page() -> None:
         ("Corner Shop :: catalogue", "corner shop"),
         ("Shoes » Corner Shop", "shoes"),  # a breadcrumb: the page first (the site's pages
         # tell which part repeats: hotline.attribution.page_names)
-        ("Corner Shop: fresh picks", "corner shop"),
+        ("Corner Shop: fresh picks", "corner shop: fresh picks"),  # a colon cuts nothing
         ("Corner Shop|fresh picks", "corner shop"),
         ("Corner Shop / Gallery", "corner shop"),
         ("24/7 Corner Shop", "24/7 corner shop"),  # no space after it: part of the name
@@ -364,6 +364,21 @@ def test_the_logo_or_the_declared_site_name_says_which_title_part_is_the_name() 
         ("deluxe pack 4821", "title"),
         ("qwixo", "logo"),
     ]
+
+
+def test_a_colon_is_no_separator_and_a_short_first_part_keeps_a_confirmed_name() -> None:
+    """ "Re: …" and "Video: …" name a reply or a category, not the site: not cut, so each
+    page's own words stay whole (attribution drops them as pages' own); a too-short first
+    part gives a later part only when the page confirms it."""
+    assert _on("qx5x2.test", "<title>Video: Birds</title>") == [("video: birds", "title")]
+    reply = "<title>Re: Summer meetup | Vaxpel Board</title>"
+    assert _on("qx5x2.test", reply) == [("re: summer meetup", "title")]
+    assert _on("vaxpel-board.test", reply) == [("vaxpel board", "title")]
+    short = "<title>Q | Zorbel</title>"
+    assert _on("zorbel.test", short) == [("zorbel", "title")]
+    logo = '<img class="logo" src="/logo.png" alt="Zorbel">'
+    assert _on("qx5x2.test", short, logo) == [("zorbel", "title")]
+    assert _on("qx5x2.test", "<title>AB | Best deals</title>") == []  # nothing confirms
 
 
 def test_after_a_generic_part_a_confirmed_part_wins_over_the_first_usable_one() -> None:

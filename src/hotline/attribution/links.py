@@ -292,6 +292,8 @@ class PageNames:
 
 # Other carriers of a page name listed as examples by ``why``
 PAGE_NAME_EXAMPLES = 3
+# Sites a name's carriers are counted without, at most, in one query (bound parameters)
+MAX_LEFT_OUT = 900
 
 
 def site_page_names(connection: Connection, site: str) -> PageNames:
@@ -349,7 +351,9 @@ def selector_carriers(sid: int, without: Iterable[int] = ()) -> Carriers:
     left_out = sorted(without)
     ids = select(SiteSelector.site_id.label("id")).where(SiteSelector.selector_id == sid)
     has = exists().where(SiteSelector.site_id == Site.id, SiteSelector.selector_id == sid)
-    if left_out:
+    # (one bound parameter per site left out: past MAX_LEFT_OUT the count keeps them, an
+    # approximation only for a name that is a page's own on that many sites)
+    if 0 < len(left_out) <= MAX_LEFT_OUT:
         ids = ids.where(SiteSelector.site_id.not_in(left_out))
         has = has.where(SiteSelector.site_id.not_in(left_out))
     return Carriers(ids, has)

@@ -65,9 +65,11 @@ __all__ = [
     "title_names",
 ]
 
-# What stands between a title's parts. Sloppy themes write "Zorbel|Best deals" and
-# "Zorbel: Best deals", breadcrumbs "Zorbel » Gallery" or "Zorbel / Gallery"; a colon or
-# slash inside a word ("24/7", "10:30") is no separator, as it has no space after it.
+# What stands between a title's parts. Sloppy themes write "Zorbel|Best deals", breadcrumbs
+# "Zorbel » Gallery" or "Zorbel / Gallery"; a slash inside a word ("24/7") is no separator.
+# A colon is not one either: it is as often a category or a reply before the page's own
+# words ("Video: Birds", "Re: Summer meetup") or part of a name ("Mission: Impossible") as a
+# separator after the site's name; the site-level rule drops such whole titles as pages' own.
 TITLE_SEPARATORS: tuple[str, ...] = (
     " | ",
     " - ",
@@ -79,7 +81,6 @@ TITLE_SEPARATORS: tuple[str, ...] = (
     " ~ ",
     " » ",
     " / ",
-    ": ",
     "|",
 )
 MIN_BRAND_LENGTH = 3
@@ -327,7 +328,9 @@ def title_brand(title: str, host: str = "", named: frozenset[str] = frozenset())
             return _later_name(title, host, named) or first
         return first
     if cut and cut not in GENERIC_WORDS and first not in _DECORATIONS:
-        return ""  # a name too short to use (or one made of marks only): nothing after it
+        # a name too short to use (or one made of marks only): nothing after it, unless the
+        # page confirms a later part ("Q | Zorbel" on zorbel.test)
+        return _later_name(title, host, named) if host or named else ""
     # after a generic first part, a later part the page confirms wins over the first usable
     # one ("Gallery | Deluxe pack 4821 | Zorbel" beside a logo that says Zorbel)
     if host or named:
