@@ -116,3 +116,50 @@ def test_every_site_keeps_its_most_shown_name_unless_it_is_paged_elsewhere(
         for value, captures in values.items():
             if captures == most and (site, value) in found:
                 assert "half of the sites" in found[(site, value)], (site, value, found)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["s1.test", "s2.test", "zorbel-s3.test"]),
+        st.tuples(
+            st.dictionaries(
+                st.sampled_from(["zorbel", "gift card", "our story", "qwixo"]),
+                st.integers(1, 5),
+                min_size=1,
+                max_size=4,
+            ),
+            st.lists(
+                st.sampled_from(["Zorbel | Deals", "Gift card", "Our story | Qwixo"]), max_size=6
+            ),
+        ),
+        max_size=3,
+    )
+)
+def test_the_per_site_rules_keep_what_a_site_shows_most_or_on_its_only_page(
+    sites: dict[str, tuple[dict[str, int], list[str]]],
+) -> None:
+    """With any pages and titles: a site with at most one page loses a name only to the
+    rule across sites; a name a site shows on two pages or more, and on at least as many as
+    any other, is never dropped by the per-site rules; the rule across sites drops a value
+    on every site or on none of the sites where the per-site rules kept it."""
+    # a name is shown on no more captures than the site has pages (one, if none is normal)
+    sites = {
+        site: ({v: min(n, max(1, len(titles))) for v, n in shown.items()}, titles)
+        for site, (shown, titles) in sites.items()
+    }
+    rows = [row for site, (shown, _t) in sites.items() for row in _rows(site, shown)]
+    pages = site_pages((site, title) for site, (_s, titles) in sites.items() for title in titles)
+    found = page_names(rows, pages)
+    everywhere = {value for (_site, value), why in found.items() if "half of the sites" in why}
+    for site, (shown, titles) in sites.items():
+        counted = {
+            value: max(count, pages[site].titles[value] if site in pages else 0)
+            for value, count in shown.items()
+        }
+        most = max(counted.values())
+        for value, count in counted.items():
+            why = found.get((site, value), "")
+            if len(titles) <= 1 or (count >= 2 and count == most):
+                assert not why.startswith("a page's own name: shown on"), (site, value, why)
+            if value in everywhere:
+                assert why, (site, value)  # dropped on this site too, by one rule or another
