@@ -294,38 +294,61 @@ class PageNames:
 PAGE_NAME_EXAMPLES = 3
 # Sites a name's carriers are counted without, at most, in one query (bound parameters)
 MAX_LEFT_OUT = 900
+# Site ids per query when reading a name's carriers (bound parameters)
+_CHUNK = 500
 
 
 def site_page_names(connection: Connection, site: str) -> PageNames:
     """The site's names judged as ``links_from_store`` judges them: read from the site, the
     other carriers of its names and their pages, which is all the rule looks at for these
     values."""
-    names = (
-        select(SiteSelector.selector_id)
-        .join(Site, Site.id == SiteSelector.site_id)
-        .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
-        .where(Site.key == site, SelectorValue.kind == NAME_KIND)
+    names = [
+        sid
+        for (sid,) in connection.execute(
+            select(SiteSelector.selector_id)
+            .join(Site, Site.id == SiteSelector.site_id)
+            .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
+            .where(Site.key == site, SelectorValue.kind == NAME_KIND)
+        )
+    ]
+    if not names:
+        return PageNames({}, {}, {}, {})
+    # Plain id lists, in chunks: as nested sub-selects SQLite planned these reads as scans,
+    # 20 s for a name on 1,800 sites of a medium store (now 0.1 s).
+    carriers = sorted(
+        {
+            site_id
+            for (site_id,) in connection.execute(
+                select(SiteSelector.site_id).where(SiteSelector.selector_id.in_(names))
+            )
+        }
     )
-    carriers = select(SiteSelector.site_id).where(SiteSelector.selector_id.in_(names))
     ids: dict[str, int] = {}
     rows: list[tuple[str, str, str, int]] = []
-    for site_id, key, kind, value, captures in connection.execute(
-        select(Site.id, Site.key, SelectorValue.kind, SelectorValue.value, SiteSelector.captures)
-        .join(SiteSelector, SiteSelector.site_id == Site.id)
-        .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
-        .where(SelectorValue.kind == NAME_KIND, Site.id.in_(carriers))
-    ):
-        ids[key] = site_id
-        rows.append((key, kind, value, captures))
-    if not rows:
-        return PageNames({}, {}, {}, {})
-    pages = site_pages(
-        connection.execute(
-            select(Site.key, Capture.title)
-            .join(Capture, Capture.site_id == Site.id)
-            .where(Capture.page_class == NORMAL, Site.id.in_(carriers))
-        ).all()
-    )
+    titles: list[tuple[str, str | None]] = []
+    shown = (Site.id, Site.key, SelectorValue.kind, SelectorValue.value, SiteSelector.captures)
+    for start in range(0, len(carriers), _CHUNK):
+        chunk = carriers[start : start + _CHUNK]
+        # every kind, the names kept here: asked for the kind, the planners start from the
+        # selectors' kind index and read every name of the store
+        for site_id, key, kind, value, captures in connection.execute(
+            select(*shown)
+            .join(SiteSelector, SiteSelector.site_id == Site.id)
+            .join(SelectorValue, SelectorValue.id == SiteSelector.selector_id)
+            .where(SiteSelector.site_id.in_(chunk))
+        ):
+            if kind == NAME_KIND:
+                ids[key] = site_id
+                rows.append((key, kind, value, captures))
+        titles.extend(
+            (key, title)
+            for key, title in connection.execute(
+                select(Site.key, Capture.title)
+                .join(Capture, Capture.site_id == Site.id)
+                .where(Capture.page_class == NORMAL, Capture.site_id.in_(chunk))
+            )
+        )
+    pages = site_pages(titles)
     dropped = page_names(rows, pages)
     mine = {value for key, _kind, value, _captures in rows if key == site}
     others: dict[str, list[str]] = {}
@@ -333,15 +356,15 @@ def site_page_names(connection: Connection, site: str) -> PageNames:
         if key != site and value in mine:
             others.setdefault(value, []).append(key)
     own = {value: why for (key, value), why in dropped.items() if key == site}
-    elsewhere: dict[str, frozenset[int]] = {}
+    elsewhere: dict[str, set[int]] = {}
     for (key, value), _why in dropped.items():
         if key != site and value in mine and value not in own:
-            elsewhere[value] = elsewhere.get(value, frozenset()) | {ids[key]}
+            elsewhere.setdefault(value, set()).add(ids[key])
     return PageNames(
         own,
         {value: len(others.get(value, ())) for value in own},
         {value: tuple(sorted(others.get(value, ()))[:PAGE_NAME_EXAMPLES]) for value in own},
-        elsewhere,
+        {value: frozenset(found) for value, found in elsewhere.items()},
     )
 
 
