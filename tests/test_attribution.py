@@ -319,6 +319,14 @@ def _weighed(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in evidence if not (e["discounted"] or "").startswith("a page's own name")]
 
 
+def assert_same_links(fast: LinkTable, plain: LinkTable) -> None:
+    """The two store readers gave the same links: sites, values and every pair."""
+    assert fast.sites == plain.sites
+    assert fast.values == plain.values
+    assert fast.site_of.tolist() == plain.site_of.tolist()
+    assert fast.value_of.tolist() == plain.value_of.tolist()
+
+
 def counts(index: CarrierIndex, selector: int) -> int:
     found = index.selector_carriers(selector)
     assert found is not None, selector
@@ -342,10 +350,7 @@ def test_both_readers_leave_out_the_same_page_names(db_url: str, real_looking: P
             ).all()
         )
     engine.dispose()
-    assert fast.sites == plain.sites
-    assert fast.values == plain.values
-    assert fast.site_of.tolist() == plain.site_of.tolist()
-    assert fast.value_of.tolist() == plain.value_of.tolist()
+    assert_same_links(fast, plain)
     linked = {
         (fast.sites[s], fast.values[v][1])
         for s, v in zip(fast.site_of.tolist(), fast.value_of.tolist(), strict=True)
@@ -382,10 +387,7 @@ def test_the_fast_reader_reads_exactly_the_links_of_the_plain_one(db_url: str, w
     engine.dispose()
     assert edges, "the world should put some sites behind a CDN, so the filter is exercised"
     assert len(fast) > 1000
-    assert fast.sites == plain.sites
-    assert fast.values == plain.values
-    assert fast.site_of.tolist() == plain.site_of.tolist()
-    assert fast.value_of.tolist() == plain.value_of.tolist()
+    assert_same_links(fast, plain)
     assert not {value for kind, value in fast.values if kind == "ip"} & {e for (e,) in edges}
     # the hotlines' verdicts: one per site, by the majority of the reports that gave one
     verdicts = [

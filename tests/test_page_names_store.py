@@ -16,6 +16,7 @@ from hotline.captures.extractors import default_extractors
 from hotline.captures.services import CaptureImporter
 from hotline.store.engine import make_engine
 from hotline.synth.warc import WarcWriter
+from tests.test_attribution import assert_same_links
 from tests.test_cli import hotline
 
 WHEN = datetime(2026, 3, 1, tzinfo=UTC)
@@ -65,9 +66,7 @@ def test_page_names_through_the_store_and_why(db_url: str, tmp_path: Path) -> No
     engine = make_engine(db_url)
     fast = link_table(engine)
     plain = LinkTable.from_links(links_from_store(engine))
-    assert (fast.sites, fast.values) == (plain.sites, plain.values)
-    assert fast.site_of.tolist() == plain.site_of.tolist()
-    assert fast.value_of.tolist() == plain.value_of.tolist()
+    assert_same_links(fast, plain)
     names = {
         (fast.sites[s], fast.values[v][1])
         for s, v in zip(fast.site_of.tolist(), fast.value_of.tolist(), strict=True)

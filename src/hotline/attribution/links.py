@@ -22,7 +22,7 @@ from hotline.attribution.method import ASSESSMENT, COMMERCIAL, NON_COMMERCIAL
 from hotline.attribution.page_names import (
     MIN_PAGES,
     NAME_KIND,
-    SitePages,
+    across_sites,
     page_name_mask,
     page_names,
     site_pages,
@@ -183,20 +183,16 @@ def _page_names(
     if not is_name.any():
         return is_name
     cursor.execute(_OWN_PAGES)
-    by_site: dict[int, list[str | None]] = {}
-    for site_id, title in cursor.fetchall():
-        by_site.setdefault(site_id, []).append(title)
-    pages = np.zeros(int(position.max(initial=-1)) + 1, dtype=np.int64)
-    titled: dict[int, SitePages] = {}
-    for site_id, titles in by_site.items():
+    titled = site_pages(cursor.fetchall())
+    pages = np.zeros(len(keys), dtype=np.int64)
+    for site_id, found in titled.items():
         if 0 <= site_id < len(position) and position[site_id] >= 0:
-            pages[position[site_id]] = len(titles)
-        titled[site_id] = site_pages((site_id, title) for title in titles)[site_id]
+            pages[position[site_id]] = found.pages
     shown = rows[:, 2].copy()
     for i in np.flatnonzero(is_name).tolist():
-        found = titled.get(int(rows[i, 0]))
-        if found is not None:
-            shown[i] = max(int(shown[i]), found.titles[values[at[i]][1]])
+        site_pages_of = titled.get(int(rows[i, 0]))
+        if site_pages_of is not None:
+            shown[i] = max(int(shown[i]), site_pages_of.titles[values[at[i]][1]])
     codes = position[rows[:, 0]]
 
     def spelled(found: NDArray[np.int64]) -> NDArray[np.bool_]:
@@ -205,7 +201,7 @@ def _page_names(
             dtype=np.bool_,
         )
 
-    return page_name_mask(codes, at, is_name, shown, pages, spelled)
+    return across_sites(page_name_mask(codes, is_name, shown, pages, spelled), at, is_name)
 
 
 def links_from_store(engine: Engine) -> Iterator[Link]:

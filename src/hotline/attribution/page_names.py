@@ -77,17 +77,15 @@ def site_pages(rows: Iterable[tuple[_Site, str | None]]) -> dict[_Site, SitePage
 
 def page_name_mask(
     sites: NDArray[np.int64],
-    values: NDArray[np.int64],
     is_name: NDArray[np.bool_],
     shown: NDArray[np.int64],
     pages: NDArray[np.int64],
     spelled: Callable[[NDArray[np.int64]], NDArray[np.bool_]],
-    everywhere: bool = True,
 ) -> NDArray[np.bool_]:
-    """Which link rows are page names. Per row: the site's and the value's codes, whether
+    """Which link rows the per-site rules make page names. Per row: the site's code, whether
     the value is a name, on how many of the site's pages it is shown; ``pages`` holds each
-    site's normal pages (by site code); ``spelled`` tells for some rows (their indices) whether
-    the site's host spells the value. ``everywhere=False``: the per-site rules alone."""
+    site's normal pages (by site code); ``spelled`` tells for some rows (their indices)
+    whether the site's host spells the value."""
     if not is_name.any():
         return np.zeros(len(sites), dtype=np.bool_)
     most = np.zeros(len(pages), dtype=np.int64)
@@ -96,12 +94,22 @@ def page_name_mask(
     once = np.flatnonzero(is_name & ~mask & (shown == 1) & (pages[sites] >= MIN_PAGES))
     if len(once):
         mask[once[~spelled(once)]] = True
-    if everywhere and mask.any():
-        count = int(values.max()) + 1
-        paged = np.bincount(values[mask], minlength=count)
-        carriers = np.bincount(values[is_name], minlength=count)
-        mask |= is_name & (paged[values] > 0) & (2 * paged[values] >= carriers[values])
     return mask
+
+
+def across_sites(
+    mask: NDArray[np.bool_], values: NDArray[np.int64], is_name: NDArray[np.bool_]
+) -> NDArray[np.bool_]:
+    """``mask`` (the per-site rules) with the rule across sites: a value that is a page's
+    own on at least half of the sites that show it is one on all of them (``values``: the
+    rows' value codes)."""
+    if not mask.any():
+        return mask
+    count = int(values.max()) + 1
+    paged = np.bincount(values[mask], minlength=count)
+    carriers = np.bincount(values[is_name], minlength=count)
+    widely: NDArray[np.bool_] = (paged > 0) & (2 * paged >= carriers)
+    return mask | (is_name & widely[values])
 
 
 def page_names(
@@ -122,23 +130,18 @@ def page_names(
         for site, _kind, value, captures in named
     ]
     own = [pages[site].pages if site in pages else 0 for site in site_code]
-    arrays = (
-        np.asarray([site_code[row[0]] for row in named], dtype=np.int64),
-        np.asarray([value_code[row[2]] for row in named], dtype=np.int64),
-        np.ones(len(named), dtype=np.bool_),
-        np.asarray(shown, dtype=np.int64),
-        np.asarray(own, dtype=np.int64),
-    )
-    keys = list(site_code)
+    sites = np.asarray([site_code[row[0]] for row in named], dtype=np.int64)
+    is_name = np.ones(len(named), dtype=np.bool_)
 
     def spelled(rows: NDArray[np.int64]) -> NDArray[np.bool_]:
-        return np.asarray(
-            [host_spells(named[i][2], str(keys[arrays[0][i]])) for i in rows.tolist()],
-            dtype=np.bool_,
-        )
+        return np.asarray([host_spells(named[i][2], str(named[i][0])) for i in rows.tolist()])
 
-    mask = page_name_mask(*arrays, spelled)
-    on_site = page_name_mask(*arrays, spelled, everywhere=False).tolist()
+    here = page_name_mask(
+        sites, is_name, np.asarray(shown, dtype=np.int64), np.asarray(own, dtype=np.int64), spelled
+    )
+    values = np.asarray([value_code[row[2]] for row in named], dtype=np.int64)
+    mask = across_sites(here, values, is_name)
+    on_site = here.tolist()
     top: dict[_Site, tuple[int, str]] = {}
     for (site, _kind, value, _captures), count in zip(named, shown, strict=True):
         top[site] = max(top.get(site, (0, "")), (count, value))
