@@ -15,23 +15,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from hotline.accounts.roles import Actor, Permission
 from hotline.accounts.services import audited_run, counts, require
-from hotline.attribution.services import AttributeSummary, Attributor
-from hotline.captures.extractors import default_extractors
-from hotline.captures.extractors.payments import ProcessorTable
-from hotline.captures.services import CaptureImporter, CaptureSummary
-from hotline.hosting import providers as provider_table
-from hotline.hosting.enrich import Enricher, EnrichOptions, EnrichSummary
-from hotline.hosting.pdns_import import PdnsImporter, PdnsSummary
-from hotline.intake.services import IngestSummary, ReportImporter
 from hotline.store.uow import unit_of_work
-from hotline.strategic.build import Scope, build_assessment
-from hotline.strategic.model import Assessment
+
+# Each stage's own modules are imported by the step that runs it: every command of the CLI
+# imports this module, and importing every stage (captures, hosting, strategic, attribution)
+# would cost each of them about half a second before it does anything.
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from hotline.attribution.services import AttributeSummary
+    from hotline.captures.extractors.payments import ProcessorTable
+    from hotline.captures.services import CaptureSummary
+    from hotline.hosting.enrich import Enricher, EnrichOptions, EnrichSummary
+    from hotline.hosting.pdns_import import PdnsSummary
+    from hotline.hosting.providers import ProviderEntry
+    from hotline.intake.services import IngestSummary, ReportImporter
+    from hotline.strategic.build import Scope
+    from hotline.strategic.model import Assessment
 
 
 class Progress(Protocol):
@@ -80,6 +84,8 @@ def import_reports(
     importer: ReportImporter | None = None,
 ) -> IngestSummary:
     """Report feeds (CSV, JSON Lines) into the store; refused rows go to the quarantine."""
+    from hotline.intake.services import IngestSummary, ReportImporter
+
     object_ = files_object(files)
     require(engine, actor, Permission.IMPORT, "intake.reports", object_)
     importer = importer or ReportImporter(engine)
@@ -125,6 +131,10 @@ def _capture_run(
     progress: Progress,
     object_: str,
 ) -> Generator[tuple[Path, CaptureSummary], None, None]:
+    from hotline.captures.extractors import default_extractors
+    from hotline.captures.extractors.payments import ProcessorTable
+    from hotline.captures.services import CaptureImporter, CaptureSummary
+
     extractors = default_extractors(processors or ProcessorTable.load(None))
     total = CaptureSummary(file="all files")
     with (
@@ -148,6 +158,8 @@ def import_pdns(
     engine: Engine, actor: Actor, files: Sequence[Path], progress: Progress = _quiet
 ) -> PdnsSummary:
     """Passive-DNS files (COF, dnsdbq) into hosting observations."""
+    from hotline.hosting.pdns_import import PdnsImporter, PdnsSummary
+
     object_ = files_object(files)
     require(engine, actor, Permission.IMPORT, "hosting.pdns", object_)
     importer = PdnsImporter(engine)
@@ -167,10 +179,10 @@ def import_pdns(
     return total
 
 
-def save_providers(
-    engine: Engine, actor: Actor, entries: Sequence[provider_table.ProviderEntry]
-) -> int:
+def save_providers(engine: Engine, actor: Actor, entries: Sequence[ProviderEntry]) -> int:
     """Add or change entries of the provider table (one audit event)."""
+    from hotline.hosting import providers as provider_table
+
     shown = f"AS{entries[0].asn}" if len(entries) == 1 else f"{len(entries)} ASes"
     require(engine, actor, Permission.DECIDE, "providers.set", shown)
     with unit_of_work(engine) as connection:
@@ -178,6 +190,8 @@ def save_providers(
 
 
 def remove_provider(engine: Engine, actor: Actor, asn: int) -> bool:
+    from hotline.hosting import providers as provider_table
+
     require(engine, actor, Permission.DECIDE, "providers.remove", f"AS{asn}")
     with unit_of_work(engine) as connection:
         return provider_table.remove(connection, asn, actor)
@@ -194,6 +208,8 @@ def enrich(
 
     Errors of the IP databases raise :class:`~hotline.hosting.ipdb.IpDatabaseError` before
     anything is written (the run is audited as failed)."""
+    from hotline.hosting.enrich import Enricher
+
     require(engine, actor, Permission.PROCESS, "hosting.enrich", "all sites")
     with audited_run(engine, actor, "hosting.enrich", "all sites") as result:
         enricher = Enricher(engine, options, lambda step, done, total: progress(step, done, total))
@@ -209,6 +225,8 @@ def enrich(
 
 def attribute(engine: Engine, actor: Actor, progress: Progress = _quiet) -> AttributeSummary:
     """Sites into brands and distributors, from every piece of evidence in the store."""
+    from hotline.attribution.services import Attributor
+
     require(engine, actor, Permission.PROCESS, "attribution.run", "all sites")
     with audited_run(engine, actor, "attribution.run", "all sites") as result:
         summary = Attributor(engine, progress=lambda step: progress(step, 0, 0)).run()
@@ -227,6 +245,8 @@ def assess(
 
     ``deliver`` (writing the files, printing) runs inside the run, so a report that could not
     be written is audited as ``failed``, not ``ok``; what it returns joins the event."""
+    from hotline.strategic.build import build_assessment
+
     require(engine, actor, Permission.PROCESS, "strategic.assessment", "strategic assessment")
     shown = {"from": scope.date_from, "to": scope.date_to, "as_of": scope.as_of,
              "sources": list(scope.sources)}  # fmt: skip

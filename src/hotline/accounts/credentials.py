@@ -17,6 +17,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -40,9 +41,15 @@ SCOPES = ("read", "write")
 TOKEN_PREFIX = "hlt_"  # noqa: S105 -- a marker, not a secret; recognisable in a leaked log or a secret scanner
 
 _HASHER = PasswordHasher()  # argon2id with the library's current (RFC 9106) parameters
-# Verified against when the user does not exist or has no password, so that an unknown
-# name costs the same time as a wrong password and names cannot be probed by timing.
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def dummy_hash() -> str:
+    """Verified against when the user does not exist or has no password, so that an unknown
+    name costs the same time as a wrong password and names cannot be probed by timing. Made
+    on first use, not at import: one argon2 hash costs a quarter of a second, and every
+    command of the CLI imports this module."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 def digest(secret: str) -> str:
@@ -131,7 +138,7 @@ def authenticate(
     with engine.connect() as connection:
         user = connection.execute(select(User).where(User.name == claimed)).first()
     stored = user.password_hash if user is not None else None
-    matches = _verify(stored or _DUMMY_HASH, password[:MAX_PASSWORD]) and stored is not None
+    matches = _verify(stored or dummy_hash(), password[:MAX_PASSWORD]) and stored is not None
     actor: Actor | None = None
     with unit_of_work(engine) as connection:
         # read again in the write transaction: a concurrent failure may have counted

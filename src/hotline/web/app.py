@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from hotline import __version__
-from hotline.accounts.credentials import users_with_password
+from hotline.accounts.credentials import dummy_hash, users_with_password
 from hotline.accounts.services import NotAllowed, has_users
 from hotline.accounts.sso import OidcConfig, load_config
 from hotline.store.engine import make_engine
@@ -122,6 +122,7 @@ def create_app(
     check_database(engine)
     settings = settings or Settings()
     private_folder(settings.upload_dir)
+    dummy_hash()  # made now, so the first sign-in of an unknown name costs what later ones do
     app = FastAPI(
         title="hotline",
         version=__version__,
