@@ -242,6 +242,7 @@ NO_DATABASE: frozenset[str] = frozenset(
         "hotline.hosting.rdap_bootstrap",
         "hotline.hosting.rdap_cache",
         "hotline.hosting.rdap_parse",
+        "hotline.attribution.domain_words",
         "hotline.attribution.method",
         "hotline.attribution.page_names",
         "hotline.attribution.pieces",

@@ -398,6 +398,8 @@ def test_a_site_showing_only_hosting_joins_the_brand_its_domain_spells() -> None
     links += [
         ("zorvexal-shop7.test", "ip", "192.0.2.7"),  # taken down: only its address is known
         ("xn--zorvexal-club2-kvc.test", "ip", "192.0.2.8"),  # a look-alike spelling
+        ("xn--bzorvexal-zone3-zvb.test", "ip", "192.0.2.11"),  # "büzorvexal": two added
+        ("xn--zrvexl-club4-19j0p.test", "ip", "192.0.2.12"),  # Cyrillic о and а
         ("zorvexalfans.test", "ip", "192.0.2.9"),  # one word: not the name
         ("zorvexal-board.test", "ip", "192.0.2.10"),
         ("zorvexal-board.test", "brand_text", "a board"),  # shows a page of its own
@@ -406,6 +408,8 @@ def test_a_site_showing_only_hosting_joins_the_brand_its_domain_spells() -> None
     home = result.brand_of["d0-b0-s0.test"]
     assert result.brand_of["zorvexal-shop7.test"] == home
     assert result.brand_of["xn--zorvexal-club2-kvc.test"] == home
+    assert result.brand_of["xn--bzorvexal-zone3-zvb.test"] == home
+    assert result.brand_of["xn--zrvexl-club4-19j0p.test"] == home
     assert band(result.confidence["zorvexal-shop7.test"]) == "low"
     (how,) = [e for e in result.explain("zorvexal-shop7.test") if e.kind == PLACED]
     assert how.level == "brand"
@@ -470,6 +474,39 @@ def test_a_site_that_names_nothing_joins_the_brand_its_domain_spells_only_when_v
         placed = cluster(pair)
         assert placed.brand_of[first] == placed.brand_of["d0-b0-s0.test"], first
         assert placed.brand_of[second] is None, (first, second)
+
+
+def test_a_nameless_brand_of_one_joins_the_brand_its_domain_spells() -> None:
+    # A site that names nothing and pays into its distributor's account and an address of
+    # its own is a brand of one: nothing at the brand level ties it to the others. Its domain
+    # spelling one brand's name places it in that brand, unless its payments tie it to
+    # another distributor's brands.
+    links, _truth = _world([[3], [2]])
+    links = [(s, k, "zorvexal" if v == "name0x0" else v) for s, k, v in links]
+    links += [
+        ("zorvexal-plus7.test", "merchant_id", "pay.d0.test|M0"),  # its distributor's
+        ("zorvexal-plus7.test", "btc_address", "bc1qownaddress7"),
+        ("zorvexal-hub8.test", "merchant_id", "pay.d1.test|M1"),  # the other distributor's
+        ("zorvexal-hub8.test", "btc_address", "bc1qownaddress8"),
+    ]
+    without = cluster(links, params=Params(spell_nameless=False))
+    home = without.brand_of["d0-b0-s0.test"]
+    alone = without.brand_of["zorvexal-plus7.test"]
+    assert alone is not None
+    assert home is not None
+    assert alone != home  # the trap: a brand of one in the right distributor
+    assert without.distributor_of[alone] == without.distributor_of[home]
+    result = cluster(links)
+    assert result.brand_of["zorvexal-plus7.test"] == result.brand_of["d0-b0-s0.test"]
+    (how,) = [e for e in result.explain("zorvexal-plus7.test") if e.kind == PLACED]
+    assert "spells the brand's name 'zorvexal'" in how.value
+    assert band(result.confidence["zorvexal-plus7.test"]) == "low"
+    hub = result.brand_of["zorvexal-hub8.test"]
+    other = result.brand_of["d1-b0-s0.test"]
+    assert hub is not None
+    assert other is not None
+    assert hub != result.brand_of["d0-b0-s0.test"]
+    assert result.distributor_of[hub] == result.distributor_of[other]
 
 
 def test_a_decoy_heading_on_many_brands_disputes_itself_not_their_names() -> None:

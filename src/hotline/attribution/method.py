@@ -27,7 +27,6 @@ The method in brief (docs/attribution-method.md has the reasoning and the measur
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from types import MappingProxyType
 import numpy as np
 from numpy.typing import NDArray
 
+from hotline.attribution.domain_words import MIN_NAME_IN_DOMAIN, name_tokens
 from hotline.attribution.pieces import pieces
 from hotline.attribution.table import Ints, Link, LinkTable, pointers
 
@@ -1207,28 +1207,6 @@ def _blind(table: LinkTable, kinds: list[str], kind_of: Ints) -> NDArray[np.bool
     return blind
 
 
-def _name_tokens(site: str) -> list[str]:
-    """The words of a domain name without its last label, in plain letters: the
-    ``xn--`` labels decoded, accents dropped, split at hyphens, dots and digits; each word
-    also without its first or its last letter (a look-alike domain adds one)."""
-    labels = site.lower().rstrip(".").split(".")[:-1]
-    words: list[str] = []
-    for label in labels:
-        if label.startswith("xn--"):
-            try:
-                label = label.encode("ascii").decode("idna")
-            except UnicodeError:
-                continue
-        plain = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
-        for word in re.split(r"[^a-z]+", plain):
-            if len(word) >= MIN_NAME_IN_DOMAIN:
-                words += [word, word[1:], word[:-1]]
-    return words
-
-
-MIN_NAME_IN_DOMAIN = 6
-
-
 def _attach_by_domain_name(
     table: LinkTable,
     kind_of: Ints,
@@ -1246,7 +1224,13 @@ def _attach_by_domain_name(
     the brand that calls itself "Zorvex"): names of at least ``MIN_NAME_IN_DOMAIN`` letters
     that one brand alone carries. A nameless site must also be vouched for
     (:func:`_vouched_for`). Returns the sites."""
-    candidates = np.flatnonzero((blind | nameless) & (brand_root < 0)).tolist()
+    # a nameless site that stands alone as a brand of one (its own payment account kept it
+    # apart) is no brand of its own either: it may join the brand its domain spells, when
+    # that keeps its distributor or it had none beside itself
+    root_size = np.bincount(brand_root[brand_root >= 0], minlength=len(table.sites))
+    alone = (brand_root >= 0) & (root_size[np.maximum(brand_root, 0)] == 1)
+    dist_size = np.bincount(distributor_root[distributor_root >= 0], minlength=len(table.sites))
+    candidates = np.flatnonzero((blind | nameless) & ((brand_root < 0) | alone)).tolist()
     if not candidates or name_kind < 0:
         return {}
     owner: dict[str, int] = {}
@@ -1264,9 +1248,17 @@ def _attach_by_domain_name(
     # vouches for (or against) another, whatever order their keys come in
     before = brand_root.copy()
     for s in candidates:
-        words = [w for w in _name_tokens(table.sites[s]) if w in owner]
+        # the first tier that names a brand: whole words before look-alike cuts
+        tiers = ([w for w in tier if w in owner] for tier in name_tokens(table.sites[s]))
+        words = next((named for named in tiers if named), [])
         found = {owner[w] for w in words}
         if len(found) == 1 and (root := found.pop()) >= 0:
+            if root == before[s]:
+                continue
+            if before[s] >= 0 and (
+                dist_size[distributor_root[s]] > 1 and distributor_root[s] != dist_of_root[root]
+            ):
+                continue  # its payments tie it to another distributor's brands
             if not blind[s] and not _vouched_for(table, s, root, brand_level, before, vouched):
                 continue
             brand_root[s] = root
@@ -1290,7 +1282,8 @@ def _vouched_for(
     own = False
     for v in table.site_values(site).tolist():
         if brand_level[v]:
-            roots = brand_root[table.carriers(v)]
+            carriers = table.carriers(v)
+            roots = brand_root[carriers[carriers != site]]
             if ((roots >= 0) & (roots != root)).any():
                 return False
             own = own or bool((roots == root).any())

@@ -1,0 +1,64 @@
+"""The words of a domain name, as a reader would take them when looking for a brand's name
+in it: ``zorvexal-shop7.test`` says "zorvexal"; so do its look-alikes.
+
+Look-alike domains are registered to catch the brand's visitors or to dodge a block list:
+an accented letter or two put in front (``xn--bzorvexal-...``: "büzorvexal"), letters that
+look Latin but are Cyrillic or Greek ("zоrvexal" with a Cyrillic о), one or two letters
+added at an end. The words are folded back to plain Latin letters so that they compare
+with a brand's name as it shows on its pages.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# a name shorter than this is too easily found inside an unrelated domain by chance
+MIN_NAME_IN_DOMAIN = 6
+# letters a look-alike may add at either end of the name ("bü" + name)
+MAX_ADDED = 2
+
+# Cyrillic and Greek letters drawn like a Latin one (Unicode's confusables, the lower-case
+# letters that look alike in the fonts browsers use for addresses), and Latin letters that
+# Unicode does not decompose into a base letter and an accent.
+_LOOK_ALIKE = str.maketrans(
+    {
+        "а": "a", "в": "b", "е": "e", "ё": "e", "і": "i", "ї": "i", "ј": "j", "к": "k",
+        "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "ѕ": "s", "ԁ": "d", "ԛ": "q",
+        "ԝ": "w", "һ": "h", "ӏ": "l", "ɡ": "g", "ı": "i",
+        "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
+        "τ": "t", "υ": "u", "χ": "x",
+        "ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ß": "ss", "æ": "ae", "œ": "oe",
+    }
+)  # fmt: skip
+
+
+def plain_label(label: str) -> str | None:
+    """A domain label in plain lower-case Latin letters and digits (``xn--`` decoded,
+    look-alike letters folded, accents dropped); None when its ``xn--`` form is broken."""
+    label = label.lower()
+    if label.startswith("xn--"):
+        try:
+            label = label.encode("ascii").decode("idna")
+        except UnicodeError:
+            return None
+    folded = unicodedata.normalize("NFKD", label.translate(_LOOK_ALIKE))
+    return folded.translate(_LOOK_ALIKE).encode("ascii", "ignore").decode()
+
+
+def name_tokens(site: str) -> list[list[str]]:
+    """The words of a domain name without its last label, in plain letters, split at
+    hyphens, dots and digits; then, as later tiers, each word without one letter at either
+    end, and without two (a look-alike domain adds them). A reader takes the first tier
+    that names something: ``zorvexal-shop.test`` is Zorvexal's even where a brand calls
+    itself "Zorvex"."""
+    words: list[str] = []
+    for label in site.lower().rstrip(".").split(".")[:-1]:
+        plain = plain_label(label)
+        if plain is not None:
+            words += [w for w in re.split(r"[^a-z]+", plain) if len(w) >= MIN_NAME_IN_DOMAIN]
+    tiers = [words]
+    for cut in range(1, MAX_ADDED + 1):
+        kept = [w for w in words if len(w) - cut >= MIN_NAME_IN_DOMAIN]
+        tiers.append([part for w in kept for part in (w[cut:], w[:-cut])])
+    return tiers

@@ -1,0 +1,50 @@
+"""The words of a domain name as attribution reads them: look-alikes folded back."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hotline.attribution.domain_words import MIN_NAME_IN_DOMAIN, name_tokens, plain_label
+
+NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=MIN_NAME_IN_DOMAIN, max_size=14)
+ADDED = st.text(alphabet="bmfnceoüöäñçøé", min_size=0, max_size=2)
+
+
+def _ascii(domain: str) -> str:
+    return ".".join(label.encode("idna").decode("ascii") for label in domain.split("."))
+
+
+def test_plain_words_come_first_then_the_look_alike_cuts() -> None:
+    exact, one, two = name_tokens("zorvexal-shop7.test")
+    assert exact == ["zorvexal"]  # "shop" is too short to be a name
+    assert one == ["orvexal", "zorvexa"]
+    assert two == ["rvexal", "zorvex"]
+
+
+def test_look_alikes_fold_back_to_the_name() -> None:
+    cyrillic = _ascii("z\u043ervex\u0430l-club2.test")  # Cyrillic о and а
+    assert cyrillic.startswith("xn--")
+    assert name_tokens(cyrillic)[0] == ["zorvexal"]
+    assert "zorvexal" in name_tokens(_ascii("büzorvexal-zone3.test"))[2]  # two letters added
+    assert "zorvexal" in name_tokens(_ascii("ørzorvexal.example"))[2]  # ø is read as o
+    assert name_tokens(_ascii("zörvexal.test"))[0] == ["zorvexal"]
+
+
+def test_broken_or_short_labels_give_nothing() -> None:
+    assert plain_label("xn--zz-broken-") is None
+    assert name_tokens("xn--zz-broken-.test") == [[], [], []]
+    assert name_tokens("abc-12-de.test") == [[], [], []]
+    assert name_tokens("zorvexal") == [[], [], []]  # the last label is the top level
+
+
+@given(name=NAMES, added=ADDED, word=st.sampled_from(["shop", "club", "zone", "hub"]))
+def test_a_name_with_up_to_two_letters_added_is_found(name: str, added: str, word: str) -> None:
+    domain = _ascii(f"{added}{name}-{word}3.test")
+    assert any(name in tier for tier in name_tokens(domain))
+
+
+@given(name=NAMES, other=NAMES)
+def test_the_whole_word_is_the_first_tier(name: str, other: str) -> None:
+    exact = name_tokens(f"{name}-{other}.example")[0]
+    assert exact == [name, other]
