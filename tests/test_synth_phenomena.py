@@ -28,6 +28,7 @@ import pytest
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
+from hotline.attribution.domain_words import plain_label
 from hotline.captures.extractors import (
     Processor,
     ProcessorTable,
@@ -43,6 +44,7 @@ from hotline.intake.services import ReportImporter
 from hotline.synth.baseline import read_selector_dump
 from hotline.synth.generate import generate
 from hotline.synth.html import ITEM_ADJECTIVES, SECTION_SEPARATORS, SECTIONS, SHARED_ITEMS
+from hotline.synth.names import HOMOGLYPHS
 from hotline.synth.phenomena import PHENOMENA, parse_phenomena
 from hotline.synth.scales import SCALES
 from hotline.synth.world import World
@@ -474,6 +476,27 @@ def test_section_pages(world: Callable[[str], Seen]) -> None:
     # a section no extractor knows as generic ("Weekly picks") is on many unrelated sites: the
     # decoy this phenomenon is for
     assert len(seen.owners(headed["Weekly picks"])) >= 3
+
+
+def test_look_alikes(world: Callable[[str], Seen]) -> None:
+    """Half of the internationalised brand domains swap letters for Cyrillic ones drawn
+    the same; the truth marks them, and folded back they spell their brand's name."""
+    seen = world("look_alikes")
+    cyrillic = set(HOMOGLYPHS.values())
+    names = {brand["id"]: brand["brand_text"] for brand in seen.truth["brands"]}
+    idn = [key for key in seen.truth["sites"] if key.startswith("xn--")]
+    marked = [k for k in idn if "look_alikes" in seen.site(k).get("phenomena", [])]
+    assert 0 < len(marked) < len(idn)  # the others keep the two letters in front
+    spelled = 0
+    for key in marked:
+        label = key.split(".")[0]
+        unicode_label = label.encode("ascii").decode("idna")
+        assert set(unicode_label) & cyrillic, key
+        plain = plain_label(label)
+        assert plain is not None
+        assert plain.isascii()
+        spelled += names[seen.site(key)["brand"]].replace(" ", "") in plain
+    assert spelled * 2 >= len(marked)  # most labels are the brand's name and a shop word
 
 
 def test_item_pages(world: Callable[[str], Seen]) -> None:

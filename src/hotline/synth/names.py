@@ -14,6 +14,31 @@ SYLLABLES = (
     "pel", "rin", "tav", "gos", "nub", "wex", "cal", "dov", "hil", "jun", "mar", "sep",
 )  # fmt: skip
 IDN_PREFIXES = ("bü", "mö", "fä", "ñu", "çe", "ør")
+# Cyrillic letters drawn like Latin ones: a look-alike domain swaps one or two of them in
+HOMOGLYPHS = {
+    "a": "\u0430",
+    "c": "\u0441",
+    "e": "\u0435",
+    "o": "\u043e",
+    "p": "\u0440",
+    "x": "\u0445",
+    "y": "\u0443",
+}
+
+
+def look_alike(rng: random.Random, label: str) -> str:
+    """``label`` as a look-alike domain spells it (the ``look_alikes`` phenomenon): two
+    letters put in front ("bü"), or, on half of them, one or two letters swapped for
+    Cyrillic ones that look the same."""
+    swappable = [at for at, char in enumerate(label) if char in HOMOGLYPHS]
+    if rng.random() < 0.5 or not swappable:
+        return rng.choice(IDN_PREFIXES) + label
+    chars = list(label)
+    for at in rng.sample(swappable, min(len(swappable), rng.choice((1, 2)))):
+        chars[at] = HOMOGLYPHS[chars[at]]
+    return "".join(chars)
+
+
 SHOP_WORDS = ("shop", "club", "store", "online", "plus", "market", "zone", "hub")
 _RADIX = len(SYLLABLES)
 _SPACE = _RADIX**4

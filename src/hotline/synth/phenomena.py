@@ -36,12 +36,20 @@ from hotline.synth.actors import Template, template_family
 from hotline.synth.hosting import CDN_DOMAIN, HostingPeriod, Provider
 from hotline.synth.html import SECTION_SEPARATORS, analytics_snippet, brand_text, payment_form
 from hotline.synth.images import favicon_png
-from hotline.synth.names import SYLLABLES, base36, random_word, syllable_name, token
+from hotline.synth.names import (
+    HOMOGLYPHS,
+    SYLLABLES,
+    base36,
+    random_word,
+    syllable_name,
+    token,
+)
 from hotline.synth.world import WORLD_END, WORLD_START, Page, Signals, Site, World
 
 Selector = tuple[str, str]
 _T = TypeVar("_T")
 _MASK = 2**64 - 1
+_CYRILLIC_LOOK_ALIKES = frozenset(HOMOGLYPHS.values())
 _PAGES = 1024  # more pages than any site has: (site, page) → one roll index
 
 PHENOMENA: tuple[str, ...] = (
@@ -63,6 +71,7 @@ PHENOMENA: tuple[str, ...] = (
     "namesakes",
     "section_pages",
     "item_pages",
+    "look_alikes",
 )
 
 DESCRIPTIONS: dict[str, str] = {
@@ -100,6 +109,9 @@ DESCRIPTIONS: dict[str, str] = {
     "Name') and head it with the section ('Latest updates'), on brand and non-commercial sites",
     "item_pages": "shop systems' product pages name the item first ('Deluxe pack 4821 | Name', "
     "or the item alone) and head it with the item; a few item names recur across brands",
+    "look_alikes": "half of the internationalised brand domains swap one or two letters for "
+    "Cyrillic ones drawn the same (zorve\u0445al-shop3.test) instead of putting two letters "
+    "in front",
     "known_media": "each distributor's catalogue of images recurs across its sites; hash lists "
     "in hashlists/ know part of it (exact hashes, PDQ near-copies at 0-40 bits, flat "
     "low-quality images, one known-benign image)",
@@ -154,6 +166,7 @@ RATE_RANGES: dict[str, dict[str, tuple[float, float] | tuple[int, int]]] = {
     # brand sites whose item and gallery pages are product pages, titled by the item
     "item_pages": {"sites": (0.3, 0.6)},
     "known_media": {},  # fixed shares (hotline.synth.known_media): the lists are the point
+    "look_alikes": {},  # fixed: half of the internationalised brand domains (about 6 %)
 }
 
 
@@ -551,6 +564,9 @@ class Effects:
         self._own_ns_kinds = set()
 
     def brand_site(self, site: Site) -> None:
+        host = site.pages[0].host_unicode if site.pages else ""
+        if self.on("look_alikes") and any(char in _CYRILLIC_LOOK_ALIKES for char in host):
+            self.decor(site).marks.add("look_alikes")
         self._fate(site)
         self._challenge(site)
         self._brand_decor(site)

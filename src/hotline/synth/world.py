@@ -25,7 +25,7 @@ from hotline.synth.hosting import (
     Provider,
     build_providers,
 )
-from hotline.synth.names import IDN_PREFIXES, SHOP_WORDS, random_word, syllable_name
+from hotline.synth.names import IDN_PREFIXES, SHOP_WORDS, look_alike, random_word, syllable_name
 from hotline.synth.scales import Scale
 from hotline.urls.onion import onion_v3_address
 
@@ -249,7 +249,10 @@ class World:
         else:
             label = f"{brand.slug}-{rng.choice(SHOP_WORDS)}{k}"
         if rng.random() < 0.06:
-            unicode_label = rng.choice(IDN_PREFIXES) + label
+            if self.effects is not None and self.effects.on("look_alikes"):
+                unicode_label = look_alike(rng, label)
+            else:  # the classic world's draws, so that it keeps its bytes
+                unicode_label = rng.choice(IDN_PREFIXES) + label
             return f"{unicode_label}.{tld}", f"{unicode_label.encode('idna').decode()}.{tld}"
         return f"{label}.{tld}", f"{label}.{tld}"
 
