@@ -176,6 +176,12 @@ DECORATED = [
     "Official Zorbel Logo",
     "Welcome to the official Zorbel home page",
     "  ZORBEL   LOGO ",
+    "Welcome to Zorbel!",
+    "“Zorbel”",
+    "Zorbel...",
+    "zorbel.test",
+    "www.Zorbel.example",
+    "Welcome to zorbel.test!",
 ]
 
 
@@ -193,6 +199,20 @@ def test_decorated_candidates_give_one_brand_value(text: str) -> None:
     assert brands(f"<title>{text}</title>") == [("zorbel", "title")]
     assert brands(body=f'<img class="logo" alt="{text}">') == [("zorbel", "logo")]
     assert brands(body=f"<h1>{text}</h1>") == [("zorbel", "h1")]
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["zorbel-shop7.test", "Zorbel-Shop7.test", "xn--zorbl-shop3-egk0g.test", "www.zorbel2.test"],
+)
+def test_a_title_that_is_an_address_of_several_words_names_nothing(title: str) -> None:
+    # a site that calls itself by its address: the address is no brand's name (each of a
+    # brand's domains would have its own); the logo still names it, the domain may place it
+    assert brands(f"<title>{title}</title>") == []
+    assert brands(f"<title>{title}</title>", '<img class="logo" alt="Zorbel">') == [
+        ("zorbel", "logo")
+    ]
+    assert brands(f"<title>{title} | Zorbel</title>") == [("zorbel", "title")]
 
 
 def test_a_trademark_sign_in_a_title_is_not_glued_to_the_name() -> None:

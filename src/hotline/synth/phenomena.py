@@ -85,8 +85,8 @@ DESCRIPTIONS: dict[str, str] = {
     "with status 403, 503 or 200 on some captures",
     "referral_links": "forums and new link-list sites tag outbound shop links with "
     "?ref=<own name> (or utm_source), many brands per page",
-    "logo_alt": "brand names decorated: logo alt 'Name logo', titles 'Welcome to Name' or "
-    "'Name - official site', headings 'Name™'",
+    "logo_alt": "brand names decorated: logo alt 'Name logo', titles 'Welcome to Name(!)', "
+    "'Name - official site', 'Name™' or the site's own address, headings 'Name™'",
     "shared_kits": "2-5 more template kits with default analytics id, favicon, CSS host and a "
     "default title ('Demo Store') on brands of different distributors",
     "agency": "web-design agencies' 'Site by' credits, e-mail and analytics on unrelated "
@@ -724,9 +724,14 @@ class Effects:
         decor.marks.add("logo_alt")
         style = (bits & 0xFFFF) / 0x10000
         if style < 0.35:
-            decor.brand_title = f"Welcome to {name}"
-        elif style < 0.75:
+            decor.brand_title = f"Welcome to {name}{('', '!')[bits >> 36 & 1]}"
+        elif style < 0.65:
             decor.brand_title = f"{name} - {('official site', 'Official Site')[bits >> 16 & 1]}"
+        elif style < 0.75:
+            decor.brand_title = f"{name}™"
+        elif style < 0.85:  # the site called by its address, as a theme's default title does
+            host = site.pages[0].host_unicode if site.pages else site.key
+            decor.brand_title = (host, host[:1].upper() + host[1:])[bits >> 37 & 1]
         # Never both the logo and the heading: the plain name stays on every page.
         if (bits >> 20 & 0xFFFF) / 0x10000 < 0.6:
             decor.logo_alt = f"{name} {('logo', 'Logo')[bits >> 17 & 1]}"

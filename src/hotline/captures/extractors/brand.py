@@ -41,6 +41,7 @@ no difference; :func:`brand_name` is the decoration-aware form.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from hotline.captures.extractors._common import MAX_ATTRIBUTE
@@ -286,6 +287,13 @@ BRAND_SUFFIXES: tuple[str, ...] = (
 )
 # Signs that are never part of a name; dropped from the raw text, before NFKC.
 _MARKS = str.maketrans("", "", "\u2122\u00ae\u2120\u00a9")  # ™ ® ℠ ©
+# Sentence marks and quotes around a name ("Welcome to Zorbel!", "“Zorbel”"): taken off its
+# ends, so that the exclaimed name is the plain one.
+_END_MARKS = "!?.,;:…\"'«»“”‘’„"
+# A title that is a host name ("zorbel.test", "www.zorbel.test", "zorbel-shop7.test"): a
+# site that calls itself by its address. Its one-word label is the name; a label of several
+# words or with digits names the address, not a brand, and is no name at all.
+_HOST = re.compile(r"(?:www\.)?([^\s./]+)(?:\.[^\s./]+)*\.[^\W\d_]{2,63}")
 # What may stand between a decoration and the name, and goes with the decoration.
 _DECORATION_SEPARATORS = " -|:,·•–—/"
 
@@ -297,7 +305,7 @@ def normalise_brand(text: str) -> str:
 
 def title_name(title: str) -> str:
     """The normalised part of a title before its first separator."""
-    text = f" {normalise_brand(title)} "  # a separator may open or close the title
+    text = f" {normalise_brand(title.translate(_MARKS))} "  # a separator may open or close it
     cut = len(text)
     for separator in TITLE_SEPARATORS:
         position = text.find(separator)
@@ -327,12 +335,18 @@ def title_brand(title: str, host: str = "", named: frozenset[str] = frozenset())
         if (host or named) and not _confirmed(first, host, named):
             return _later_name(title, host, named) or first
         return first
-    if cut and cut not in GENERIC_WORDS and first not in _DECORATIONS:
+    if (
+        cut
+        and cut not in GENERIC_WORDS
+        and first not in _DECORATIONS
+        and not _HOST.fullmatch(first)
+    ):
         # a name too short to use (or one made of marks only): nothing after it, unless the
         # page confirms a later part ("Q | Zorbel" on zorbel.test)
         return _later_name(title, host, named) if host or named else ""
-    # after a generic first part, a later part the page confirms wins over the first usable
-    # one ("Gallery | Deluxe pack 4821 | Zorbel" beside a logo that says Zorbel)
+    # after a generic first part (or an address: "zorbel-shop7.test | Zorbel"), a later part
+    # the page confirms wins over the first usable one ("Gallery | Deluxe pack 4821 | Zorbel"
+    # beside a logo that says Zorbel)
     if host or named:
         return _later_name(title, host, named) or _later_name(title)
     return _later_name(title)
@@ -342,7 +356,7 @@ def _later_name(title: str, host: str = "", named: frozenset[str] | None = None)
     """The first usable, non-generic name among a title's later parts (one the ``host``
     spells or the page ``named``, when either is given), or ""."""
     confirm = bool(host) or named is not None
-    for part in _title_parts(normalise_brand(title))[1:]:
+    for part in _title_parts(normalise_brand(title.translate(_MARKS)))[1:]:
         name = brand_name(part)
         if not _usable(name) or part in GENERIC_WORDS:
             continue
@@ -445,6 +459,12 @@ def _without(value: str, decoration: str, at_start: bool) -> str | None:
 
 
 def _strip_once(value: str) -> str | None:
+    trimmed = _stable(value.strip(_END_MARKS))
+    if trimmed != value and len(trimmed) >= MIN_BRAND_LENGTH:
+        return trimmed
+    host = _HOST.fullmatch(value)
+    if host is not None and host.group(1).isalpha() and len(host.group(1)) >= MIN_BRAND_LENGTH:
+        return host.group(1)
     for prefix in BRAND_PREFIXES:
         rest = _without(value, prefix, at_start=True)
         if rest is not None:
@@ -481,6 +501,7 @@ def _usable(value: str) -> bool:
         MIN_BRAND_LENGTH <= len(value) <= MAX_BRAND_LENGTH
         and value not in GENERIC_WORDS
         and value not in _DECORATIONS
+        and _HOST.fullmatch(value) is None  # an address of several words ("zorbel-shop7.test")
     )
 
 
