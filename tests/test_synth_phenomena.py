@@ -430,14 +430,15 @@ def test_logo_alt(world: Callable[[str], Seen]) -> None:
             ("official", f"<title>{name} - official site</title>"),
             ("official", f"<title>{name} - Official Site</title>"),
             ("tm", f"<h1>{name}™</h1>"),
-            ("tm title", f"<title>{name}™</title>"),
+            ("symbol title", f"<title>{name}™</title>"),
+            ("symbol title", f"<title>★ {name} ★</title>"),
             ("address", f"<title>{response.site}</title>"),
             ("address", f"<title>{response.site.capitalize()}</title>"),
         ):
             if text in body:
                 styles.add(style)
                 assert f">{name}</h1>" in body or f'alt="{name}"' in body  # plain name stays
-    assert styles == {"alt", "welcome", "exclaimed", "official", "tm", "tm title", "address"}
+    assert styles == {"alt", "welcome", "exclaimed", "official", "tm", "symbol title", "address"}
     plain = {brand["brand_text"] for brand in seen.truth["brands"]}
     dumped = {
         v

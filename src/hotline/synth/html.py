@@ -46,7 +46,7 @@ SECTIONS: tuple[str, ...] = (
 )
 # Per site, as themes differ: the common dashes and bars, and the sloppier ": ", "|" and
 # " » " (a breadcrumb) that a reader cutting only at " | " or " - " would not cut.
-SECTION_SEPARATORS: tuple[str, ...] = (" | ", " – ", " - ", ": ", "|", " » ")
+SECTION_SEPARATORS: tuple[str, ...] = (" | ", " – ", " - ", ": ", "|", " » ", " › ", " > ")
 
 
 def section_of(url: str) -> str:

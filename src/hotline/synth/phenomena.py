@@ -86,7 +86,7 @@ DESCRIPTIONS: dict[str, str] = {
     "referral_links": "forums and new link-list sites tag outbound shop links with "
     "?ref=<own name> (or utm_source), many brands per page",
     "logo_alt": "brand names decorated: logo alt 'Name logo', titles 'Welcome to Name(!)', "
-    "'Name - official site', 'Name™' or the site's own address, headings 'Name™'",
+    "'Name - official site', 'Name™', '★ Name ★' or the site's own address, headings 'Name™'",
     "shared_kits": "2-5 more template kits with default analytics id, favicon, CSS host and a "
     "default title ('Demo Store') on brands of different distributors",
     "agency": "web-design agencies' 'Site by' credits, e-mail and analytics on unrelated "
@@ -728,7 +728,7 @@ class Effects:
         elif style < 0.65:
             decor.brand_title = f"{name} - {('official site', 'Official Site')[bits >> 16 & 1]}"
         elif style < 0.75:
-            decor.brand_title = f"{name}™"
+            decor.brand_title = (f"{name}™", f"★ {name} ★")[bits >> 38 & 1]
         elif style < 0.85:  # the site called by its address, as a theme's default title does
             host = site.pages[0].host_unicode if site.pages else site.key
             decor.brand_title = (host, host[:1].upper() + host[1:])[bits >> 37 & 1]

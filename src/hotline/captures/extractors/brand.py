@@ -81,6 +81,10 @@ TITLE_SEPARATORS: tuple[str, ...] = (
     " • ",
     " ~ ",
     " » ",
+    " « ",
+    " › ",
+    " ‹ ",
+    " > ",
     " / ",
     "|",
 )
@@ -287,9 +291,27 @@ BRAND_SUFFIXES: tuple[str, ...] = (
 )
 # Signs that are never part of a name; dropped from the raw text, before NFKC.
 _MARKS = str.maketrans("", "", "\u2122\u00ae\u2120\u00a9")  # ™ ® ℠ ©
-# Sentence marks and quotes around a name ("Welcome to Zorbel!", "“Zorbel”"): taken off its
-# ends, so that the exclaimed name is the plain one.
-_END_MARKS = "!?.,;:…\"'«»“”‘’„"
+# Sentence marks, quotes and symbols around a name ("Welcome to Zorbel!", "“Zorbel”",
+# "★ Zorbel ★"): taken off its ends, so that the exclaimed name is the plain one. By Unicode
+# category: other punctuation, opening and closing quotes, symbols (emoji, stars, arrows),
+# and the marks and format characters that ride on them (an emoji's variation selector, a
+# zero-width joiner). Brackets stay: "(official)" is a decoration the suffix list takes.
+_END_CATEGORIES = frozenset({"Po", "Pi", "Pf", "So", "Sm", "Sk", "Mn", "Cf"})
+
+
+def _trim_ends(value: str) -> str:
+    start, end = 0, len(value)
+    while start < end and (value[start].isspace() or _end_mark(value[start])):
+        start += 1
+    while end > start and (value[end - 1].isspace() or _end_mark(value[end - 1])):
+        end -= 1
+    return value[start:end]
+
+
+def _end_mark(char: str) -> bool:
+    return unicodedata.category(char) in _END_CATEGORIES
+
+
 # A title that is a host name ("zorbel.test", "www.zorbel.test", "zorbel-shop7.test"): a
 # site that calls itself by its address. Its one-word label is the name; a label of several
 # words or with digits names the address, not a brand, and is no name at all.
@@ -459,7 +481,7 @@ def _without(value: str, decoration: str, at_start: bool) -> str | None:
 
 
 def _strip_once(value: str) -> str | None:
-    trimmed = _stable(value.strip(_END_MARKS))
+    trimmed = _stable(_trim_ends(value))
     if trimmed != value and len(trimmed) >= MIN_BRAND_LENGTH:
         return trimmed
     host = _HOST.fullmatch(value)
