@@ -509,6 +509,36 @@ def test_a_nameless_brand_of_one_joins_the_brand_its_domain_spells() -> None:
     assert result.distributor_of[hub] == result.distributor_of[other]
 
 
+def test_placements_after_the_clustering_keep_the_analysts_cannot_links() -> None:
+    # The placements by domain name, name servers and a lone brand's tag come after the
+    # clustering; an analyst's "not the same" must hold for them as it does for merges.
+    links, _truth = _world([[3, 2], [2]])
+    links = [(s, k, "zorvexal" if v == "name0x0" else v) for s, k, v in links]
+    links += [
+        ("zorvexal-plus7.test", "merchant_id", "pay.d0.test|M0"),
+        ("zorvexal-plus7.test", "btc_address", "bc1qownaddress7"),
+        ("zorvexal-shop9.test", "ip", "192.0.2.9"),  # shows only hosting
+    ]
+    free = cluster(links)
+    home = free.brand_of["d0-b0-s0.test"]
+    assert free.brand_of["zorvexal-plus7.test"] == home
+    assert free.brand_of["zorvexal-shop9.test"] == home
+    apart = cluster(
+        links,
+        Constraints(
+            not_same_brand=(("zorvexal-plus7.test", "d0-b0-s1.test"),),
+            not_same_distributor=(("zorvexal-shop9.test", "d0-b1-s0.test"),),
+        ),
+    )
+    home = apart.brand_of["d0-b0-s0.test"]
+    assert home is not None
+    assert apart.brand_of["zorvexal-plus7.test"] != home  # its own brand, its distributor's
+    assert "zorvexal-plus7.test" not in apart.placed
+    assert apart.brand_of["zorvexal-shop9.test"] is None
+    shop9 = [e for e in apart.explain("zorvexal-shop9.test") if e.kind == PLACED]
+    assert shop9 == []
+
+
 def test_a_decoy_heading_on_many_brands_disputes_itself_not_their_names() -> None:
     # "Weekly picks" and "Our story" head inner pages of the two domains of each of six
     # brands: they are the decoys, and each brand's own name, beside one of them on each of

@@ -5,7 +5,12 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hotline.attribution.domain_words import MIN_NAME_IN_DOMAIN, name_tokens, plain_label
+from hotline.attribution.domain_words import (
+    MIN_NAME_IN_DOMAIN,
+    name_tokens,
+    plain_label,
+    plain_text,
+)
 
 NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=MIN_NAME_IN_DOMAIN, max_size=14)
 ADDED = st.text(alphabet="bmfnceoüöäñçøé", min_size=0, max_size=2)
@@ -19,7 +24,7 @@ def test_plain_words_come_first_then_the_look_alike_cuts() -> None:
     exact, one, two = name_tokens("zorvexal-shop7.test")
     assert exact == ["zorvexal"]  # "shop" is too short to be a name
     assert one == ["orvexal", "zorvexa"]
-    assert two == ["rvexal", "zorvex"]
+    assert two == ["rvexal", "orvexa", "zorvex"]  # one letter off each end too
 
 
 def test_look_alikes_fold_back_to_the_name() -> None:
@@ -31,8 +36,21 @@ def test_look_alikes_fold_back_to_the_name() -> None:
     assert name_tokens(_ascii("zörvexal.test"))[0] == ["zorvexal"]
 
 
+def test_labels_that_idna_2003_refuses_are_read() -> None:
+    # ß and the zero-width joiner are valid in today's registries; Python's idna codec is not
+    assert plain_label("zorveßal".encode("punycode").decode().join(("xn--", ""))) == "zorvessal"
+    assert plain_label("xn--zorveal-4va") == "zorvessal"
+
+
+def test_a_brand_name_folds_like_a_domain() -> None:
+    assert plain_text("Zörvexal") == "zorvexal"
+    assert plain_text("z\u043ervex\u0430l") == "zorvexal"
+    assert "zorvexal" in name_tokens(_ascii("zörvexal-shop.test"))[0]
+
+
 def test_broken_or_short_labels_give_nothing() -> None:
     assert plain_label("xn--zz-broken-") is None
+    assert plain_label("xn--") is None
     assert name_tokens("xn--zz-broken-.test") == [[], [], []]
     assert name_tokens("abc-12-de.test") == [[], [], []]
     assert name_tokens("zorvexal") == [[], [], []]  # the last label is the top level

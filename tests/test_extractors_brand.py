@@ -212,7 +212,30 @@ def test_a_title_that_is_an_address_of_several_words_names_nothing(title: str) -
     assert brands(f"<title>{title}</title>", '<img class="logo" alt="Zorbel">') == [
         ("zorbel", "logo")
     ]
-    assert brands(f"<title>{title} | Zorbel</title>") == [("zorbel", "title")]
+    # after an address only a part the page confirms is a name: a tagline is not
+    logo = '<img class="logo" alt="Zorbel">'
+    assert brands(f"<title>{title} | Zorbel</title>", logo) == [("zorbel", "title")]
+    assert brands(f"<title>{title} | Best deals online</title>") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Dr.Oetker", "dr.oetker"),  # initials and a dot: a name, not an address
+        ("J.Crew", "j.crew"),
+        ("shop.zorbel.test", "shop.zorbel.test"),  # several labels: kept as written
+        ("नमस्ते", "नमस्ते"),  # a final vowel sign is part of the word
+        ("สวัสดี", "สวัสดี"),
+    ],
+)
+def test_names_that_look_like_addresses_or_end_in_marks_are_kept(text: str, expected: str) -> None:
+    assert brand_name(text) == expected
+    assert brands(f"<title>{text}</title>") == [(expected, "title")]
+
+
+@pytest.mark.parametrize("title", ["★★★", "...", "!!!", "🔥"])
+def test_a_title_of_marks_only_names_nothing(title: str) -> None:
+    assert brands(f"<title>{title}</title>") == []
 
 
 def test_a_trademark_sign_in_a_title_is_not_glued_to_the_name() -> None:
@@ -261,8 +284,11 @@ def test_a_megabyte_of_decorations_is_cheap() -> None:
 
 
 PIECES = st.sampled_from(
-    [*BRAND_PREFIXES, *BRAND_SUFFIXES, "zorbel", "ab", "x", " ", "-", "|", ":", "™", "®", "©"]
-)
+    [
+        *BRAND_PREFIXES, *BRAND_SUFFIXES, "zorbel", "ab", "x", " ", "-", "|", ":", "™", "®",
+        "©", ".", "www.", ".test", "!", "★", "“", "\ufe0f", "\u0947",
+    ]
+)  # fmt: skip
 
 
 @settings(max_examples=500, deadline=None)

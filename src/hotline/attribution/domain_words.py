@@ -35,21 +35,33 @@ _LOOK_ALIKE = str.maketrans(
 
 def plain_label(label: str) -> str | None:
     """A domain label in plain lower-case Latin letters and digits (``xn--`` decoded,
-    look-alike letters folded, accents dropped); None when its ``xn--`` form is broken."""
+    look-alike letters folded, accents dropped); None when its ``xn--`` form is broken.
+    Punycode is decoded as such, not by IDNA 2003's rules, which refuse labels that today's
+    registries accept (with ß, a final sigma or a zero-width joiner)."""
     label = label.lower()
     if label.startswith("xn--"):
         try:
-            label = label.encode("ascii").decode("idna")
-        except UnicodeError:
+            label = label[4:].encode("ascii").decode("punycode")
+        except (UnicodeError, ValueError):
             return None
-    folded = unicodedata.normalize("NFKD", label.translate(_LOOK_ALIKE))
+        if label.isascii():  # an xn-- label holds something that is not ASCII, or is broken
+            return None
+    return plain_text(label)
+
+
+def plain_text(text: str) -> str:
+    """``text`` folded to plain Latin: look-alike letters read as the Latin ones, accents
+    dropped, whatever else is not ASCII left out; so a brand's name as its pages show it
+    ("Zörvexal") compares with the words of its domains."""
+    folded = unicodedata.normalize("NFKD", text.lower().translate(_LOOK_ALIKE))
     return folded.translate(_LOOK_ALIKE).encode("ascii", "ignore").decode()
 
 
 def name_tokens(site: str) -> list[list[str]]:
     """The words of a domain name without its last label, in plain letters, split at
     hyphens, dots and digits; then, as later tiers, each word without one letter at either
-    end, and without two (a look-alike domain adds them). A reader takes the first tier
+    end, and without two (at the start, at the end, or one at each: a look-alike domain
+    adds them). A reader takes the first tier
     that names something: ``zorvexal-shop.test`` is Zorvexal's even where a brand calls
     itself "Zorvex"."""
     words: list[str] = []
@@ -60,5 +72,6 @@ def name_tokens(site: str) -> list[list[str]]:
     tiers = [words]
     for cut in range(1, MAX_ADDED + 1):
         kept = [w for w in words if len(w) - cut >= MIN_NAME_IN_DOMAIN]
-        tiers.append([part for w in kept for part in (w[cut:], w[:-cut])])
+        # cut letters at the start, at the end, or (two) one at each end
+        tiers.append([w[a : len(w) - (cut - a)] for w in kept for a in range(cut, -1, -1)])
     return tiers

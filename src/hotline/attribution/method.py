@@ -36,7 +36,7 @@ from types import MappingProxyType
 import numpy as np
 from numpy.typing import NDArray
 
-from hotline.attribution.domain_words import MIN_NAME_IN_DOMAIN, name_tokens
+from hotline.attribution.domain_words import MIN_NAME_IN_DOMAIN, name_tokens, plain_text
 from hotline.attribution.pieces import pieces
 from hotline.attribution.table import Ints, Link, LinkTable, pointers
 
@@ -1069,6 +1069,9 @@ def cluster(
     nameless = np.zeros(len(table.sites), dtype=np.bool_)
     if params.spell_nameless:
         nameless = ~blind & ~_named_sites(table, is_name) & (assessed >= 0)
+    # the analyst's cannot-links hold for these placements too: they are often exactly why
+    # a site stands alone
+    apart = _Apart.of(constraints, index)
     spelled = _attach_by_domain_name(
         table,
         kind_of,
@@ -1080,6 +1083,7 @@ def cluster(
         nameless=nameless,
         brand_level=strong_brand & ~is_name,
         vouched=score >= params.noise_below - 1e-9,
+        apart=apart,
     )
     attached = _attach_by_name_server(
         table,
@@ -1090,6 +1094,7 @@ def cluster(
         blind,
         attachable,
         params,
+        apart,
     )
     # (a site that names itself; a forum does too, so a site whose tags are shared with
     # other operators' sites moves only when its operator's tags outnumber them)
@@ -1104,6 +1109,7 @@ def cluster(
         commercial & ~blind & ~forced & _named_sites(table, is_name & countable_brand),
         kind_dist >= params.threshold,
         params,
+        apart,
     )
     if params.verdict_needs_firm_tie:
         # what the hotlines called non-commercial is not placed by one tag either: only
@@ -1207,6 +1213,51 @@ def _blind(table: LinkTable, kinds: list[str], kind_of: Ints) -> NDArray[np.bool
     return blind
 
 
+@dataclass(frozen=True, slots=True)
+class _Apart:
+    """The analyst's cannot-links by site number, both ways, for the placements made after
+    the clustering (by domain name, name servers, a lone brand's tag)."""
+
+    brand: Mapping[int, tuple[int, ...]]
+    distributor: Mapping[int, tuple[int, ...]]
+
+    @classmethod
+    def of(cls, constraints: Constraints, index: Mapping[str, int]) -> _Apart:
+        pairs: dict[str, dict[int, list[int]]] = {"brand": {}, "distributor": {}}
+        for level, given in (
+            ("brand", constraints.not_same_brand),
+            ("distributor", constraints.not_same_distributor),
+        ):
+            for a, b in given:
+                if a in index and b in index:
+                    pairs[level].setdefault(index[a], []).append(index[b])
+                    pairs[level].setdefault(index[b], []).append(index[a])
+        return cls(
+            {s: tuple(p) for s, p in pairs["brand"].items()},
+            {s: tuple(p) for s, p in pairs["distributor"].items()},
+        )
+
+    def allows(
+        self,
+        sites: Iterable[int],
+        brand: int | None,
+        distributor: int,
+        brand_root: Ints,
+        distributor_root: Ints,
+    ) -> bool:
+        """May ``sites`` join brand root ``brand`` (None: a brand of their own) in
+        distributor root ``distributor``? Not when one of them was ruled apart from a site
+        of that brand, or (distributor level) from a site of that distributor."""
+        for s in sites:
+            for p in self.brand.get(s, ()):
+                if brand is not None and brand_root[p] == brand:
+                    return False
+            for p in self.distributor.get(s, ()):
+                if distributor_root[p] == distributor:
+                    return False
+        return True
+
+
 def _attach_by_domain_name(
     table: LinkTable,
     kind_of: Ints,
@@ -1218,6 +1269,7 @@ def _attach_by_domain_name(
     nameless: NDArray[np.bool_],
     brand_level: NDArray[np.bool_],
     vouched: NDArray[np.bool_],
+    apart: _Apart | None = None,
 ) -> dict[int, str]:
     """An unattributed site that shows only hosting (``blind``) or names nothing
     (``nameless``) joins the brand whose name its domain spells (``zorvex-shop7.test`` for
@@ -1236,7 +1288,7 @@ def _attach_by_domain_name(
     owner: dict[str, int] = {}
     for v in np.flatnonzero((kind_of == name_kind) & counted).tolist():
         roots = {int(r) for r in brand_root[table.carriers(v)].tolist() if r >= 0}
-        word = re.sub(r"[^a-z]", "", table.values[v][1])
+        word = re.sub(r"[^a-z]", "", plain_text(table.values[v][1]))
         if len(word) < MIN_NAME_IN_DOMAIN or not roots:
             continue
         owner[word] = roots.pop() if len(roots) == 1 and owner.get(word, -2) == -2 else -1
@@ -1261,8 +1313,13 @@ def _attach_by_domain_name(
                 continue  # its payments tie it to another distributor's brands
             if not blind[s] and not _vouched_for(table, s, root, brand_level, before, vouched):
                 continue
+            target = dist_of_root[root]
+            if apart is not None and not apart.allows(
+                [s], root, target, brand_root, distributor_root
+            ):
+                continue
             brand_root[s] = root
-            distributor_root[s] = dist_of_root[root]
+            distributor_root[s] = target
             shows = "shows only hosting" if blind[s] else "names nothing itself"
             chosen[s] = f"{shows}; its domain name spells the brand's name {words[0]!r}"
     return chosen
@@ -1299,6 +1356,7 @@ def _attach_by_name_server(
     blind: NDArray[np.bool_],
     attachable: NDArray[np.bool_],
     params: Params,
+    apart: _Apart | None = None,
 ) -> dict[int, str]:
     """Sites that show nothing but hosting (every capture an error, parked or suspended
     page) join the distributor whose own name servers they use: a name server that at least
@@ -1330,6 +1388,8 @@ def _attach_by_name_server(
             server.setdefault(s, table.values[v][1])
     chosen: dict[int, str] = {}
     for s, d in target.items():
+        if apart is not None and not apart.allows([s], None, d, brand_root, distributor_root):
+            continue
         if d >= 0 and brand_root[s] < 0:
             brand_root[s] = s
             distributor_root[s] = d
@@ -1355,6 +1415,7 @@ def _attach_lone(
     candidate: NDArray[np.bool_],
     paying: NDArray[np.bool_],
     params: Params,
+    apart: _Apart | None = None,
 ) -> dict[int, str]:
     """Brands that stand alone — a commercial site tied to no other site, or a brand that
     is a distributor of its own — join the distributor whose sites, ``lone_value_sites`` or
@@ -1437,6 +1498,10 @@ def _attach_lone(
         if d < 0 or support[u] <= against:
             continue
         sites = np.flatnonzero(unit == u)
+        if apart is not None and not apart.allows(
+            sites.tolist(), None, d, brand_root, distributor_root
+        ):
+            continue
         brand_root[sites] = u
         distributor_root[sites] = d
         chosen.update(dict.fromkeys(sites.tolist(), because[u]))

@@ -166,7 +166,7 @@ RATE_RANGES: dict[str, dict[str, tuple[float, float] | tuple[int, int]]] = {
     # brand sites whose item and gallery pages are product pages, titled by the item
     "item_pages": {"sites": (0.3, 0.6)},
     "known_media": {},  # fixed shares (hotline.synth.known_media): the lists are the point
-    "look_alikes": {},  # fixed: half of the internationalised brand domains (about 6 %)
+    "look_alikes": {},  # fixed: half of the internationalised brand domains (about 3 %)
 }
 
 

@@ -296,7 +296,10 @@ _MARKS = str.maketrans("", "", "\u2122\u00ae\u2120\u00a9")  # ™ ® ℠ ©
 # category: other punctuation, opening and closing quotes, symbols (emoji, stars, arrows),
 # and the marks and format characters that ride on them (an emoji's variation selector, a
 # zero-width joiner). Brackets stay: "(official)" is a decoration the suffix list takes.
-_END_CATEGORIES = frozenset({"Po", "Pi", "Pf", "So", "Sm", "Sk", "Mn", "Cf"})
+_END_CATEGORIES = frozenset({"Po", "Pi", "Pf", "So", "Sm", "Sk", "Me", "Cf"})
+# Combining marks are letters' parts in many scripts (a Hindi or Thai vowel sign ends a
+# word); only the emoji variation selectors among them ride on symbols.
+_VARIATION_SELECTORS = frozenset("\ufe0e\ufe0f")
 
 
 def _trim_ends(value: str) -> str:
@@ -309,13 +312,26 @@ def _trim_ends(value: str) -> str:
 
 
 def _end_mark(char: str) -> bool:
-    return unicodedata.category(char) in _END_CATEGORIES
+    return char in _VARIATION_SELECTORS or unicodedata.category(char) in _END_CATEGORIES
 
 
-# A title that is a host name ("zorbel.test", "www.zorbel.test", "zorbel-shop7.test"): a
-# site that calls itself by its address. Its one-word label is the name; a label of several
-# words or with digits names the address, not a brand, and is no name at all.
-_HOST = re.compile(r"(?:www\.)?([^\s./]+)(?:\.[^\s./]+)*\.[^\W\d_]{2,63}")
+# A candidate that is a host name: "zorbel.test" or "www.zorbel.test" (one plain label
+# before the top level) is the site calling itself by its name; an address whose labels hold
+# digits, hyphens or punycode ("zorbel-shop7.test", "xn--zorbl-shop3-egk0g.test") names the
+# address, not a brand (each of a brand's domains would have its own), and is no name at
+# all. "Dr.Oetker" and "shop.zorbel.test" are neither, and stay as they are.
+_HOST = re.compile(r"(?:www\.)?([^\s./]+(?:\.[^\s./]+)*)\.[^\W\d_]{2,63}")
+_ONE_LABEL = re.compile(r"(?:www\.)?([^\W\d_]+)\.[^\W\d_]{2,63}")
+
+
+def _address(value: str) -> bool:
+    host = _HOST.fullmatch(value)
+    if host is None:
+        return False
+    labels = host.group(1)
+    return "xn--" in labels or any(char.isdigit() or char == "-" for char in labels)
+
+
 # What may stand between a decoration and the name, and goes with the decoration.
 _DECORATION_SEPARATORS = " -|:,·•–—/"
 
@@ -357,18 +373,13 @@ def title_brand(title: str, host: str = "", named: frozenset[str] = frozenset())
         if (host or named) and not _confirmed(first, host, named):
             return _later_name(title, host, named) or first
         return first
-    if (
-        cut
-        and cut not in GENERIC_WORDS
-        and first not in _DECORATIONS
-        and not _HOST.fullmatch(first)
-    ):
-        # a name too short to use (or one made of marks only): nothing after it, unless the
-        # page confirms a later part ("Q | Zorbel" on zorbel.test)
+    if cut and cut not in GENERIC_WORDS and first not in _DECORATIONS:
+        # a name too short to use, one made of marks only, or an address: nothing after it,
+        # unless the page confirms a later part ("Q | Zorbel" or "zorbel-shop7.test |
+        # Zorbel" on zorbel-shop7.test; an unconfirmed "Best deals" is a tagline)
         return _later_name(title, host, named) if host or named else ""
-    # after a generic first part (or an address: "zorbel-shop7.test | Zorbel"), a later part
-    # the page confirms wins over the first usable one ("Gallery | Deluxe pack 4821 | Zorbel"
-    # beside a logo that says Zorbel)
+    # after a generic first part, a later part the page confirms wins over the first usable
+    # one ("Gallery | Deluxe pack 4821 | Zorbel" beside a logo that says Zorbel)
     if host or named:
         return _later_name(title, host, named) or _later_name(title)
     return _later_name(title)
@@ -484,8 +495,8 @@ def _strip_once(value: str) -> str | None:
     trimmed = _stable(_trim_ends(value))
     if trimmed != value and len(trimmed) >= MIN_BRAND_LENGTH:
         return trimmed
-    host = _HOST.fullmatch(value)
-    if host is not None and host.group(1).isalpha() and len(host.group(1)) >= MIN_BRAND_LENGTH:
+    host = _ONE_LABEL.fullmatch(value)
+    if host is not None and len(host.group(1)) >= MIN_BRAND_LENGTH:
         return host.group(1)
     for prefix in BRAND_PREFIXES:
         rest = _without(value, prefix, at_start=True)
@@ -523,7 +534,8 @@ def _usable(value: str) -> bool:
         MIN_BRAND_LENGTH <= len(value) <= MAX_BRAND_LENGTH
         and value not in GENERIC_WORDS
         and value not in _DECORATIONS
-        and _HOST.fullmatch(value) is None  # an address of several words ("zorbel-shop7.test")
+        and any(char.isalnum() for char in value)  # "★★★" or "..." names nothing
+        and not _address(value)  # "zorbel-shop7.test"
     )
 
 
