@@ -233,6 +233,16 @@ def test_names_that_look_like_addresses_or_end_in_marks_are_kept(text: str, expe
     assert brands(f"<title>{text}</title>") == [(expected, "title")]
 
 
+def test_a_name_spoofed_with_cyrillic_letters_is_the_latin_name() -> None:
+    # a look-alike domain's address as its title, or a spoofed name: the Latin name it copies
+    spoofed = "Gosw\u0435xdovdra"  # a Cyrillic е
+    assert brand_name(spoofed) == "goswexdovdra"
+    assert brands(f"<title>{spoofed}.test | Best deals</title>") == [("goswexdovdra", "title")]
+    # a name wholly in another script is that script's name, and Latin extras stay
+    assert brand_name("Зорвексал") == "зорвексал"
+    assert brand_name("Øresund") == "øresund"
+
+
 @pytest.mark.parametrize("title", ["★★★", "...", "!!!", "🔥"])
 def test_a_title_of_marks_only_names_nothing(title: str) -> None:
     assert brands(f"<title>{title}</title>") == []
@@ -286,7 +296,7 @@ def test_a_megabyte_of_decorations_is_cheap() -> None:
 PIECES = st.sampled_from(
     [
         *BRAND_PREFIXES, *BRAND_SUFFIXES, "zorbel", "ab", "x", " ", "-", "|", ":", "™", "®",
-        "©", ".", "www.", ".test", "!", "★", "“", "\ufe0f", "\u0947",
+        "©", ".", "www.", ".test", "!", "★", "“", "\ufe0f", "\u0947", "\u043e", "\u0415",
     ]
 )  # fmt: skip
 

@@ -13,24 +13,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from hotline.urls.look_alike import HOMOGLYPHS, LATIN_EXTRA
+
 # a name shorter than this is too easily found inside an unrelated domain by chance
 MIN_NAME_IN_DOMAIN = 6
 # letters a look-alike may add at either end of the name ("bü" + name)
 MAX_ADDED = 2
 
-# Cyrillic and Greek letters drawn like a Latin one (Unicode's confusables, the lower-case
-# letters that look alike in the fonts browsers use for addresses), and Latin letters that
-# Unicode does not decompose into a base letter and an accent.
-_LOOK_ALIKE = str.maketrans(
-    {
-        "а": "a", "в": "b", "е": "e", "ё": "e", "і": "i", "ї": "i", "ј": "j", "к": "k",
-        "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "ѕ": "s", "ԁ": "d", "ԛ": "q",
-        "ԝ": "w", "һ": "h", "ӏ": "l", "ɡ": "g", "ı": "i",
-        "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
-        "τ": "t", "υ": "u", "χ": "x",
-        "ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ß": "ss", "æ": "ae", "œ": "oe",
-    }
-)  # fmt: skip
+# every letter a look-alike domain borrows, read as the Latin one
+_LOOK_ALIKE = str.maketrans({**HOMOGLYPHS, **LATIN_EXTRA})
 
 
 def plain_label(label: str) -> str | None:

@@ -46,6 +46,7 @@ import unicodedata
 
 from hotline.captures.extractors._common import MAX_ATTRIBUTE
 from hotline.captures.page import CapturedPage, Selector, Strength
+from hotline.urls.look_alike import unspoofed
 
 __all__ = [
     "BRAND_PREFIXES",
@@ -519,6 +520,7 @@ def brand_name(text: str) -> str:
     value = _stable(text.translate(_MARKS))
     if len(value) > MAX_DECORATED:
         return value
+    value = unspoofed(value)  # "goswеxdovdra" with a Cyrillic е is the Latin name
     # Each round takes off one decoration, so the rounds are bounded by the text's length.
     while (rest := _strip_once(value)) is not None:
         value = rest
