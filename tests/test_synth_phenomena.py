@@ -429,6 +429,12 @@ def test_logo_alt(world: Callable[[str], Seen]) -> None:
             ("exclaimed", f"<title>Welcome to {name}!</title>"),
             ("official", f"<title>{name} - official site</title>"),
             ("official", f"<title>{name} - Official Site</title>"),
+            ("abroad", f"<title>Willkommen bei {name}</title>"),
+            ("abroad", f"<title>Bienvenue sur {name}</title>"),
+            ("abroad", f"<title>Bienvenido a {name}</title>"),
+            ("abroad", f"<title>Welkom bij {name}</title>"),
+            ("abroad", f"<title>{name} - offizielle Seite</title>"),
+            ("abroad", f"<title>{name} - site officiel</title>"),
             ("tm", f"<h1>{name}™</h1>"),
             ("symbol title", f"<title>{name}™</title>"),
             ("symbol title", f"<title>★ {name} ★</title>"),
@@ -438,7 +444,9 @@ def test_logo_alt(world: Callable[[str], Seen]) -> None:
             if text in body:
                 styles.add(style)
                 assert f">{name}</h1>" in body or f'alt="{name}"' in body  # plain name stays
-    assert styles == {"alt", "welcome", "exclaimed", "official", "tm", "symbol title", "address"}
+    assert styles == {
+        "alt", "welcome", "exclaimed", "official", "abroad", "tm", "symbol title", "address"
+    }  # fmt: skip
     plain = {brand["brand_text"] for brand in seen.truth["brands"]}
     dumped = {
         v

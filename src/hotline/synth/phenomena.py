@@ -50,6 +50,16 @@ Selector = tuple[str, str]
 _T = TypeVar("_T")
 _MASK = 2**64 - 1
 _CYRILLIC_LOOK_ALIKES = frozenset(HOMOGLYPHS.values())
+# logo_alt's decorated titles, in English and in some of the hotlines' other languages
+_GREETINGS = (
+    "Welcome to",
+    "Welcome to",
+    "Willkommen bei",
+    "Bienvenue sur",
+    "Bienvenido a",
+    "Welkom bij",
+)
+_OFFICIAL = ("official site", "Official Site", "offizielle Seite", "site officiel")
 _PAGES = 1024  # more pages than any site has: (site, page) → one roll index
 
 PHENOMENA: tuple[str, ...] = (
@@ -85,7 +95,8 @@ DESCRIPTIONS: dict[str, str] = {
     "with status 403, 503 or 200 on some captures",
     "referral_links": "forums and new link-list sites tag outbound shop links with "
     "?ref=<own name> (or utm_source), many brands per page",
-    "logo_alt": "brand names decorated: logo alt 'Name logo', titles 'Welcome to Name(!)', "
+    "logo_alt": "brand names decorated: logo alt 'Name logo', titles 'Welcome to Name(!)' (or "
+    "'Willkommen bei Name', 'Bienvenue sur Name', ...), "
     "'Name - official site', 'Name™', '★ Name ★' or the site's own address, headings 'Name™'",
     "shared_kits": "2-5 more template kits with default analytics id, favicon, CSS host and a "
     "default title ('Demo Store') on brands of different distributors",
@@ -723,10 +734,11 @@ class Effects:
         decor = self.decor(site)
         decor.marks.add("logo_alt")
         style = (bits & 0xFFFF) / 0x10000
-        if style < 0.35:
-            decor.brand_title = f"Welcome to {name}{('', '!')[bits >> 36 & 1]}"
+        if style < 0.35:  # greeted in English or in the language of the site's audience
+            greeting = _GREETINGS[(bits >> 39) % len(_GREETINGS)]
+            decor.brand_title = f"{greeting} {name}{('', '!')[bits >> 36 & 1]}"
         elif style < 0.65:
-            decor.brand_title = f"{name} - {('official site', 'Official Site')[bits >> 16 & 1]}"
+            decor.brand_title = f"{name} - {_OFFICIAL[bits >> 16 & 3]}"
         elif style < 0.75:
             decor.brand_title = (f"{name}™", f"★ {name} ★")[bits >> 38 & 1]
         elif style < 0.85:  # the site called by its address, as a theme's default title does
