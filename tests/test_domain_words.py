@@ -21,10 +21,18 @@ def _ascii(domain: str) -> str:
 
 
 def test_plain_words_come_first_then_the_look_alike_cuts() -> None:
-    exact, one, two = name_tokens("zorvexal-shop7.test")
+    exact, one, two, glued = name_tokens("zorvexal-shop7.test")
     assert exact == ["zorvexal"]  # "shop" is too short to be a name
     assert one == ["orvexal", "zorvexa"]
     assert two == ["rvexal", "orvexa", "zorvex"]  # one letter off each end too
+    assert glued == []
+
+
+def test_a_shop_word_glued_to_the_name_comes_off_last() -> None:
+    assert name_tokens("zorvexalshop7.test")[-1] == ["zorvexal"]
+    assert name_tokens("getzorvexal.example")[-1] == ["zorvexal"]
+    assert name_tokens("zorvexalfans.test")[-1] == []  # a fan page is not the brand's
+    assert name_tokens("myshop.test")[-1] == []  # too short once the word is off
 
 
 def test_look_alikes_fold_back_to_the_name() -> None:
@@ -51,9 +59,9 @@ def test_a_brand_name_folds_like_a_domain() -> None:
 def test_broken_or_short_labels_give_nothing() -> None:
     assert plain_label("xn--zz-broken-") is None
     assert plain_label("xn--") is None
-    assert name_tokens("xn--zz-broken-.test") == [[], [], []]
-    assert name_tokens("abc-12-de.test") == [[], [], []]
-    assert name_tokens("zorvexal") == [[], [], []]  # the last label is the top level
+    assert name_tokens("xn--zz-broken-.test") == [[], [], [], []]
+    assert name_tokens("abc-12-de.test") == [[], [], [], []]
+    assert name_tokens("zorvexal") == [[], [], [], []]  # the last label is the top level
 
 
 @given(name=NAMES, added=ADDED, word=st.sampled_from(["shop", "club", "zone", "hub"]))

@@ -512,6 +512,25 @@ def test_look_alikes(world: Callable[[str], Seen]) -> None:
     assert spelled * 2 >= len(marked)  # most labels are the brand's name and a shop word
 
 
+def test_glued_names(world: Callable[[str], Seen]) -> None:
+    """Half of the brand domains with a shop word glue it to the name or put a word in
+    front; the truth marks them, and the name is still in the label."""
+    seen = world("glued_names")
+    slugs = {brand["id"]: brand["name"].lower() for brand in seen.truth["brands"]}
+    marked = [k for k, e in seen.truth["sites"].items() if "glued_names" in e.get("phenomena", [])]
+    hyphenated = [
+        k for k, e in seen.truth["sites"].items()
+        if e["brand"] is not None and k.startswith(f"{slugs[e['brand']]}-")
+    ]  # fmt: skip
+    assert marked
+    assert hyphenated  # the other half keep the hyphen
+    for key in marked:
+        label = key.split(".")[0]
+        assert "-" not in label, key
+        assert slugs[seen.site(key)["brand"]] in label, key
+    assert any(key.startswith(("get", "my", "buy")) for key in marked)
+
+
 def test_item_pages(world: Callable[[str], Seen]) -> None:
     """Product pages of brand sites titled "<item><sep><name>" (or the item alone) and
     headed by the item; the dump holds no item, the logo still names the brand, and a few

@@ -20,6 +20,14 @@ MIN_NAME_IN_DOMAIN = 6
 # letters a look-alike may add at either end of the name ("bü" + name)
 MAX_ADDED = 2
 
+# Words shops glue to their name in a domain ("zorvexalshop7", "getzorvexal"); a word left
+# after one comes off is read only when no tier before found a name. Reviews, fans, mirrors
+# and status pages are not here: a page about a brand is not the brand's.
+GLUED_AFTER = (
+    "shop", "store", "club", "online", "plus", "market", "zone", "hub", "official", "vip",
+    "world", "land", "city", "pro", "top", "best", "site", "web", "now", "here",
+)  # fmt: skip
+GLUED_BEFORE = ("get", "my", "the", "buy", "go", "best", "top", "new", "official")
 # every letter a look-alike domain borrows, read as the Latin one
 _LOOK_ALIKE = str.maketrans({**HOMOGLYPHS, **LATIN_EXTRA})
 
@@ -52,7 +60,8 @@ def name_tokens(site: str) -> list[list[str]]:
     """The words of a domain name without its last label, in plain letters, split at
     hyphens, dots and digits; then, as later tiers, each word without one letter at either
     end, and without two (at the start, at the end, or one at each: a look-alike domain
-    adds them). A reader takes the first tier
+    adds them); last, each word without a shop word glued to it (:data:`GLUED_AFTER`,
+    :data:`GLUED_BEFORE`). A reader takes the first tier
     that names something: ``zorvexal-shop.test`` is Zorvexal's even where a brand calls
     itself "Zorvex"."""
     words: list[str] = []
@@ -65,4 +74,7 @@ def name_tokens(site: str) -> list[list[str]]:
         kept = [w for w in words if len(w) - cut >= MIN_NAME_IN_DOMAIN]
         # cut letters at the start, at the end, or (two) one at each end
         tiers.append([w[a : len(w) - (cut - a)] for w in kept for a in range(cut, -1, -1)])
+    glued = [w[: -len(end)] for w in words for end in GLUED_AFTER if w.endswith(end)]
+    glued += [w[len(start) :] for w in words for start in GLUED_BEFORE if w.startswith(start)]
+    tiers.append([w for w in glued if len(w) >= MIN_NAME_IN_DOMAIN])
     return tiers

@@ -14,6 +14,18 @@ SYLLABLES = (
     "pel", "rin", "tav", "gos", "nub", "wex", "cal", "dov", "hil", "jun", "mar", "sep",
 )  # fmt: skip
 IDN_PREFIXES = ("bü", "mö", "fä", "ñu", "çe", "ør")
+GLUED_PREFIXES = ("get", "my", "buy")
+
+
+def glued(rng: random.Random, slug: str, word: str, k: int) -> str:
+    """A brand's k-th domain label with its shop word glued to the name (the
+    ``glued_names`` phenomenon): "zorvexalshop7", or a word put in front, "getzorvexal7".
+    Unique like the hyphenated label: no syllable name holds a shop word or these words."""
+    if rng.random() < 0.7:
+        return f"{slug}{word}{k}"
+    return f"{rng.choice(GLUED_PREFIXES)}{slug}{k}"
+
+
 # Cyrillic letters drawn like Latin ones: a look-alike domain swaps one or two of them in
 HOMOGLYPHS = {
     "a": "\u0430",

@@ -37,7 +37,9 @@ from hotline.synth.hosting import CDN_DOMAIN, HostingPeriod, Provider
 from hotline.synth.html import SECTION_SEPARATORS, analytics_snippet, brand_text, payment_form
 from hotline.synth.images import favicon_png
 from hotline.synth.names import (
+    GLUED_PREFIXES,
     HOMOGLYPHS,
+    SHOP_WORDS,
     SYLLABLES,
     base36,
     random_word,
@@ -50,6 +52,15 @@ Selector = tuple[str, str]
 _T = TypeVar("_T")
 _MASK = 2**64 - 1
 _CYRILLIC_LOOK_ALIKES = frozenset(HOMOGLYPHS.values())
+
+
+def _glued(key: str, slug: str) -> bool:
+    label = key.split(".")[0]
+    return any(label.startswith(f"{prefix}{slug}") for prefix in GLUED_PREFIXES) or any(
+        label.startswith(f"{slug}{word}") for word in SHOP_WORDS
+    )
+
+
 # logo_alt's decorated titles, in English and in some of the hotlines' other languages
 _GREETINGS = (
     "Welcome to",
@@ -82,6 +93,7 @@ PHENOMENA: tuple[str, ...] = (
     "section_pages",
     "item_pages",
     "look_alikes",
+    "glued_names",
 )
 
 DESCRIPTIONS: dict[str, str] = {
@@ -120,6 +132,8 @@ DESCRIPTIONS: dict[str, str] = {
     "Name') and head it with the section ('Latest updates'), on brand and non-commercial sites",
     "item_pages": "shop systems' product pages name the item first ('Deluxe pack 4821 | Name', "
     "or the item alone) and head it with the item; a few item names recur across brands",
+    "glued_names": "half of the brand domains with a shop word glue it to the name "
+    "(zorvexalshop7.test) or put get/my/buy in front (getzorvexal7.test)",
     "look_alikes": "half of the internationalised brand domains swap one or two letters for "
     "Cyrillic ones drawn the same (zorve\u0445al-shop3.test) instead of putting two letters "
     "in front",
@@ -178,6 +192,7 @@ RATE_RANGES: dict[str, dict[str, tuple[float, float] | tuple[int, int]]] = {
     "item_pages": {"sites": (0.3, 0.6)},
     "known_media": {},  # fixed shares (hotline.synth.known_media): the lists are the point
     "look_alikes": {},  # fixed: half of the internationalised brand domains (about 3 %)
+    "glued_names": {},  # fixed: half of the brand domains that carry a shop word
 }
 
 
@@ -578,6 +593,8 @@ class Effects:
         host = site.pages[0].host_unicode if site.pages else ""
         if self.on("look_alikes") and any(char in _CYRILLIC_LOOK_ALIKES for char in host):
             self.decor(site).marks.add("look_alikes")
+        if self.on("glued_names") and site.brand is not None and _glued(site.key, site.brand.slug):
+            self.decor(site).marks.add("glued_names")
         self._fate(site)
         self._challenge(site)
         self._brand_decor(site)

@@ -25,7 +25,14 @@ from hotline.synth.hosting import (
     Provider,
     build_providers,
 )
-from hotline.synth.names import IDN_PREFIXES, SHOP_WORDS, look_alike, random_word, syllable_name
+from hotline.synth.names import (
+    IDN_PREFIXES,
+    SHOP_WORDS,
+    glued,
+    look_alike,
+    random_word,
+    syllable_name,
+)
 from hotline.synth.scales import Scale
 from hotline.urls.onion import onion_v3_address
 
@@ -247,7 +254,10 @@ class World:
         elif rng.random() < 0.3:
             label = f"{random_word(rng, 2)}{brand.index}x{k}"
         else:
-            label = f"{brand.slug}-{rng.choice(SHOP_WORDS)}{k}"
+            word = rng.choice(SHOP_WORDS)
+            label = f"{brand.slug}-{word}{k}"
+            if self.effects is not None and self.effects.on("glued_names") and rng.random() < 0.5:
+                label = glued(rng, brand.slug, word, k)
         if rng.random() < 0.06:
             if self.effects is not None and self.effects.on("look_alikes"):
                 unicode_label = look_alike(rng, label)
