@@ -149,6 +149,56 @@ def test_checkout_form_with_hidden_merchant_id() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("clientAccnum", "951234"),  # processors' own names for the account
+        ("co_code", "ab12cd"),
+        ("hosted_button_id", "QX7RT2"),
+        ("business", "sales@zorbel.test"),
+        ("sellerAccountRef", "S-40021"),  # a name no list knows, by its stem
+        ("merchantRef", "77120"),
+        ("storeNumber", "0042"),
+    ],
+)
+def test_a_processor_names_the_merchant_account_its_own_way(field: str, value: str) -> None:
+    body = (
+        '<form method="post" action="https://pay.bigpay.example/checkout">'
+        f'<input type="hidden" name="{field}" value="{value}">'
+        '<input type="hidden" name="amount" value="19.95"></form>'
+    )
+    assert ("merchant_id", f"pay.bigpay.example|{value}", "form", "card") in found(body)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("return_url", "https://zorbel.test/thanks/1"),
+        ("account_type", "premium2"),  # what kind of account, not whose
+        ("shop_name", "Zorbel 24"),
+        ("client_ip", "192.0.2.1"),
+        ("storefront", "main"),  # no digit: a word, not an account number
+        ("session_account", "8812"),
+    ],
+)
+def test_fields_that_hold_something_else_name_no_account(field: str, value: str) -> None:
+    body = (
+        '<form method="post" action="https://pay.bigpay.example/checkout">'
+        f'<input type="hidden" name="{field}" value="{value}"></form>'
+    )
+    assert {kind for kind, *_ in found(body)} == {"payment_host"}
+
+
+def test_a_known_field_wins_over_a_stem() -> None:
+    body = (
+        '<form method="post" action="https://pay.bigpay.example/checkout">'
+        '<input type="hidden" name="merchant_id" value="M0012345">'
+        '<input type="hidden" name="client_ref" value="order-8812"></form>'
+    )
+    ids = {value for kind, value, *_ in found(body) if kind == "merchant_id"}
+    assert ids == {"pay.bigpay.example|M0012345"}
+
+
 def test_iframe_with_merchant_in_the_query() -> None:
     body = (
         '<div class="checkout"><iframe src="https://wallet.pocket.test/pay?merchant_id=K7Q2'

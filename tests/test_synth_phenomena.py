@@ -45,7 +45,7 @@ from hotline.synth.baseline import read_selector_dump
 from hotline.synth.generate import generate
 from hotline.synth.html import ITEM_ADJECTIVES, SECTION_SEPARATORS, SECTIONS, SHARED_ITEMS
 from hotline.synth.names import HOMOGLYPHS
-from hotline.synth.phenomena import PHENOMENA, parse_phenomena
+from hotline.synth.phenomena import MERCHANT_FIELDS, PHENOMENA, parse_phenomena
 from hotline.synth.scales import SCALES
 from hotline.synth.world import World
 from hotline.urls import CanonicalURL, canonicalize
@@ -529,6 +529,24 @@ def test_glued_names(world: Callable[[str], Seen]) -> None:
         assert "-" not in label, key
         assert slugs[seen.site(key)["brand"]] in label, key
     assert any(key.startswith(("get", "my", "buy")) for key in marked)
+
+
+def test_processor_fields(world: Callable[[str], Seen]) -> None:
+    """Processors name the merchant account their own way; the extractors still find every
+    merchant id the dump holds."""
+    seen = world("processor_fields")
+    fields: set[str] = set()
+    for response in seen.html():
+        body = response.body.decode()
+        for name in MERCHANT_FIELDS:
+            if f'name="{name}"' in body or f"?{name}=" in body:
+                fields.add(name)
+        assert 'name="merchant_id"' not in body or "Donate" in body, response.site
+    assert len(fields) >= 2
+    for site, values in seen.dump.items():
+        for kind, value in values:
+            if kind == "merchant_id":
+                assert (kind, value) in seen.found[site], (site, value)
 
 
 def test_item_pages(world: Callable[[str], Seen]) -> None:

@@ -204,7 +204,8 @@ def render_page(
     for block in template.blocks:
         body.append(_block(block, css, rng, site))
     if signals.merchant is not None and show("merchant"):
-        body.append(_payment(signals.merchant, rng))
+        field = decor.merchant_field if decor is not None else None
+        body.append(_payment(signals.merchant, rng, field or "merchant_id"))
         host = signals.merchant.processor.host
         shown.append(("payment_host", host))
         shown.append(("merchant_id", f"{host}|{signals.merchant.merchant_id}"))
@@ -285,7 +286,7 @@ def analytics_snippet(tag: str) -> str:
     )
 
 
-def _payment(merchant: actors.Merchant, rng: random.Random) -> str:
+def _payment(merchant: actors.Merchant, rng: random.Random, field: str = "merchant_id") -> str:
     processor = merchant.processor
     plan = rng.choice(("month", "quarter", "year"))
     price = f"{rng.randrange(9, 90)}.95"
@@ -297,19 +298,23 @@ def _payment(merchant: actors.Merchant, rng: random.Random) -> str:
         )
     if processor.style == "iframe":
         return (
-            f'<div class="checkout"><iframe src="https://{processor.host}/pay?merchant_id='
+            f'<div class="checkout"><iframe src="https://{processor.host}/pay?{field}='
             f'{merchant.merchant_id}&amp;plan={plan}" width="400" height="300"></iframe></div>'
         )
-    return payment_form(merchant, plan, price)
+    return payment_form(merchant, plan, price, field=field)
 
 
 def payment_form(
-    merchant: actors.Merchant, plan: str, price: str, button: str = "Buy access"
+    merchant: actors.Merchant,
+    plan: str,
+    price: str,
+    button: str = "Buy access",
+    field: str = "merchant_id",
 ) -> str:
     """A processor's checkout form handing it the merchant id (also a forum's donate button)."""
     return (
         f'<form class="checkout" method="post" action="https://{merchant.processor.host}/checkout">'
-        f'<input type="hidden" name="merchant_id" value="{merchant.merchant_id}">'
+        f'<input type="hidden" name="{field}" value="{merchant.merchant_id}">'
         f'<input type="hidden" name="plan" value="{plan}"><input type="hidden" name="amount" '
         f'value="{price}"><button type="submit">{button}</button></form>'
     )

@@ -54,6 +54,14 @@ _MASK = 2**64 - 1
 _CYRILLIC_LOOK_ALIKES = frozenset(HOMOGLYPHS.values())
 
 
+# What processors call the merchant account in their checkout forms and links, one per
+# processor: some names any reader knows, some only their stem tells ("sellerAccountRef").
+MERCHANT_FIELDS = (
+    "clientAccnum", "co_code", "sellerId", "acct", "storeNumber", "merchantRef",
+    "sellerAccountRef", "hosted_button_id",
+)  # fmt: skip
+
+
 def _glued(key: str, slug: str) -> bool:
     label = key.split(".")[0]
     return any(label.startswith(f"{prefix}{slug}") for prefix in GLUED_PREFIXES) or any(
@@ -94,6 +102,7 @@ PHENOMENA: tuple[str, ...] = (
     "item_pages",
     "look_alikes",
     "glued_names",
+    "processor_fields",
 )
 
 DESCRIPTIONS: dict[str, str] = {
@@ -132,6 +141,8 @@ DESCRIPTIONS: dict[str, str] = {
     "Name') and head it with the section ('Latest updates'), on brand and non-commercial sites",
     "item_pages": "shop systems' product pages name the item first ('Deluxe pack 4821 | Name', "
     "or the item alone) and head it with the item; a few item names recur across brands",
+    "processor_fields": "each processor names the merchant account its own way in its forms "
+    "and links (clientAccnum, co_code, sellerAccountRef, ...) instead of merchant_id",
     "glued_names": "half of the brand domains with a shop word glue it to the name "
     "(zorvexalshop7.test) or put get/my/buy in front (getzorvexal7.test)",
     "look_alikes": "half of the internationalised brand domains swap one or two letters for "
@@ -193,6 +204,7 @@ RATE_RANGES: dict[str, dict[str, tuple[float, float] | tuple[int, int]]] = {
     "known_media": {},  # fixed shares (hotline.synth.known_media): the lists are the point
     "look_alikes": {},  # fixed: half of the internationalised brand domains (about 3 %)
     "glued_names": {},  # fixed: half of the brand domains that carry a shop word
+    "processor_fields": {},  # fixed: every site with a merchant account
 }
 
 
@@ -241,6 +253,9 @@ class Decor:
     # item and gallery pages titled "<item><separator><name>" (or the item alone) and headed
     # by the item (see :func:`hotline.synth.html.item_of`); None: no product pages
     item_separator: str | None = None
+    # the field the site's processor names the merchant account by (``processor_fields``);
+    # None: ``merchant_id``
+    merchant_field: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -595,6 +610,7 @@ class Effects:
             self.decor(site).marks.add("look_alikes")
         if self.on("glued_names") and site.brand is not None and _glued(site.key, site.brand.slug):
             self.decor(site).marks.add("glued_names")
+        self._processor_field(site)
         self._fate(site)
         self._challenge(site)
         self._brand_decor(site)
@@ -602,7 +618,17 @@ class Effects:
         if self._target_share and self.roll("shortener", site.index) < self._target_share:
             self._targets.append(site)
 
+    def _processor_field(self, site: Site) -> None:
+        merchant = site.signals.merchant
+        if not self.on("processor_fields") or merchant is None:
+            return
+        digest = hashlib.blake2b(merchant.processor.host.encode(), digest_size=4).digest()
+        decor = self.decor(site)
+        decor.merchant_field = MERCHANT_FIELDS[int.from_bytes(digest, "big") % len(MERCHANT_FIELDS)]
+        decor.marks.add("processor_fields")
+
     def mirror(self, site: Site) -> None:
+        self._processor_field(site)
         self._brand_decor(site)
 
     def gateway(self, site: Site) -> None:

@@ -28,7 +28,9 @@ from hotline.urls import CanonicalURL, canonicalize
 __all__ = [
     "MERCHANT_DATA_ATTRIBUTES",
     "MERCHANT_PARAMS",
+    "MERCHANT_STEMS",
     "METHODS",
+    "NOT_MERCHANT_STEMS",
     "PaymentExtractor",
     "Processor",
     "ProcessorTable",
@@ -50,8 +52,40 @@ MERCHANT_PARAMS: tuple[str, ...] = (
     "store_id",
     "seller",
     "seller_id",
+    "sellerid",
     "vendor_id",
+    "vendor",
+    "payee",
+    "acct",
+    "acct_id",
+    "merchant_code",
+    "merchantcode",
+    "merchant_account",
+    "merchantaccount",
+    "mch_id",
+    "store_number",
+    "storenumber",
+    # the fields some processors of the field name their merchant account by
+    "clientaccnum",  # and its sub-account, clientsubacc
+    "clientsubacc",
+    "co_code",
+    "pi_code",
+    "eticketid",
+    "hosted_button_id",
+    "business",
 )
+# A field no list knows can still name the account: its name holds one of these stems, and
+# none of the words that say it holds something else (an address, a plan, a session), and
+# its value holds a digit or an "@" (an account number or a business e-mail, not a word).
+MERCHANT_STEMS: tuple[str, ...] = (
+    "merchant", "account", "acct", "accnum", "seller", "vendor", "payee", "shop", "store",
+    "client",
+)  # fmt: skip
+NOT_MERCHANT_STEMS: tuple[str, ...] = (
+    "url", "uri", "name", "mail", "type", "plan", "lang", "currency", "country", "return",
+    "cancel", "success", "fail", "notify", "callback", "redirect", "session", "token", "ip",
+    "hash", "sign", "key", "secret", "time", "date",
+)  # fmt: skip
 # Attributes a payment widget's element carries its merchant account in.
 MERCHANT_DATA_ATTRIBUTES: tuple[str, ...] = (
     "data-merchant",
@@ -209,17 +243,29 @@ def _merchant_id(value: str | None) -> str | None:
     return value
 
 
+def _stem_field(name: str, value: str) -> bool:
+    """Does a field no list knows name a merchant account (see :data:`MERCHANT_STEMS`)?"""
+    plain = "".join(char for char in name.lower() if char.isalnum())
+    return (
+        any(stem in plain for stem in MERCHANT_STEMS)
+        and not any(word in plain for word in NOT_MERCHANT_STEMS)
+        and any(char.isdigit() or char == "@" for char in value)
+        and "/" not in value
+    )
+
+
 def _merchant_ids(node: LexborNode, params: Iterable[tuple[str, str]]) -> list[str]:
-    ids = [value for name, value in params if name.lower() in MERCHANT_PARAMS]
+    fields = list(params)
     own = node.attributes
-    ids.extend(own.get(name) or "" for name in MERCHANT_DATA_ATTRIBUTES)
     if node.tag == "form":
         for field in node.css("input"):
             attrs = field.attributes
-            kind = (attrs.get("type") or "").strip().lower()
-            name = (attrs.get("name") or "").strip().lower()
-            if kind == "hidden" and name in MERCHANT_PARAMS:
-                ids.append(attrs.get("value") or "")
+            if (attrs.get("type") or "").strip().lower() == "hidden":
+                fields.append(((attrs.get("name") or "").strip(), attrs.get("value") or ""))
+    ids = [value for name, value in fields if name.lower() in MERCHANT_PARAMS]
+    ids.extend(own.get(name) or "" for name in MERCHANT_DATA_ATTRIBUTES)
+    if not any(ids):  # only when no known field names the account
+        ids = [value for name, value in fields if _stem_field(name, value)]
     valid = (_merchant_id(value) for value in ids)
     return list(dict.fromkeys(value for value in valid if value is not None))
 
