@@ -189,6 +189,16 @@ def test_fields_that_hold_something_else_name_no_account(field: str, value: str)
     assert {kind for kind, *_ in found(body)} == {"payment_host"}
 
 
+def test_a_stem_counts_only_for_a_known_processor() -> None:
+    # an ad network's or a hosting panel's script on a host no table knows
+    body = (
+        '<script src="https://ads.adnet.test/show.js?client=ca-pub-1234"></script>'
+        '<form action="https://stats.panel.test/hit"><input type="hidden" name="account_ref" '
+        'value="8812"></form>'
+    )
+    assert found(body) == set()
+
+
 def test_a_known_field_wins_over_a_stem() -> None:
     body = (
         '<form method="post" action="https://pay.bigpay.example/checkout">'

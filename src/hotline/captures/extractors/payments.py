@@ -74,9 +74,10 @@ MERCHANT_PARAMS: tuple[str, ...] = (
     "hosted_button_id",
     "business",
 )
-# A field no list knows can still name the account: its name holds one of these stems, and
-# none of the words that say it holds something else (an address, a plan, a session), and
-# its value holds a digit or an "@" (an account number or a business e-mail, not a word).
+# On a known processor's form or link, a field no list knows can still name the account:
+# its name holds one of these stems and none of the words that say it holds something else
+# (an address, a plan, a session), and its value holds a digit or an "@" (an account number
+# or a business e-mail, not a word).
 MERCHANT_STEMS: tuple[str, ...] = (
     "merchant", "account", "acct", "accnum", "seller", "vendor", "payee", "shop", "store",
     "client",
@@ -254,7 +255,9 @@ def _stem_field(name: str, value: str) -> bool:
     )
 
 
-def _merchant_ids(node: LexborNode, params: Iterable[tuple[str, str]]) -> list[str]:
+def _merchant_ids(
+    node: LexborNode, params: Iterable[tuple[str, str]], stems: bool = False
+) -> list[str]:
     fields = list(params)
     own = node.attributes
     if node.tag == "form":
@@ -264,7 +267,7 @@ def _merchant_ids(node: LexborNode, params: Iterable[tuple[str, str]]) -> list[s
                 fields.append(((attrs.get("name") or "").strip(), attrs.get("value") or ""))
     ids = [value for name, value in fields if name.lower() in MERCHANT_PARAMS]
     ids.extend(own.get(name) or "" for name in MERCHANT_DATA_ATTRIBUTES)
-    if not any(ids):  # only when no known field names the account
+    if stems and not any(ids):  # a known processor, and no known field names the account
         ids = [value for name, value in fields if _stem_field(name, value)]
     valid = (_merchant_id(value) for value in ids)
     return list(dict.fromkeys(value for value in valid if value is not None))
@@ -287,8 +290,10 @@ class PaymentExtractor:
             link = resolve(page, attribute(node, _URL_ATTRIBUTE[tag]))
             if link is None or not link.third_party(page):
                 continue
-            ids = _merchant_ids(node, link.params)
             processor = self.table.lookup(link.host)
+            # a field read by its stem only for a known processor: a stats script's or an ad
+            # network's "?client=ca-pub-1234" on an unknown host is no merchant account
+            ids = _merchant_ids(node, link.params, stems=processor is not None)
             if processor is not None:
                 host, method = processor.host, processor.method
             elif ids and tag != "a":  # a form, iframe or widget handing over an account
