@@ -44,7 +44,7 @@ from hotline.intake.services import ReportImporter
 from hotline.synth.baseline import read_selector_dump
 from hotline.synth.generate import generate
 from hotline.synth.html import ITEM_ADJECTIVES, SECTION_SEPARATORS, SECTIONS, SHARED_ITEMS
-from hotline.synth.names import HOMOGLYPHS
+from hotline.synth.names import CYRILLIC_FOR
 from hotline.synth.phenomena import MERCHANT_FIELDS, PHENOMENA, parse_phenomena
 from hotline.synth.scales import SCALES
 from hotline.synth.world import World
@@ -495,7 +495,7 @@ def test_look_alikes(world: Callable[[str], Seen]) -> None:
     """Half of the internationalised brand domains swap letters for Cyrillic ones drawn
     the same; the truth marks them, and folded back they spell their brand's name."""
     seen = world("look_alikes")
-    cyrillic = set(HOMOGLYPHS.values())
+    cyrillic = set(CYRILLIC_FOR.values())
     names = {brand["id"]: brand["brand_text"] for brand in seen.truth["brands"]}
     idn = [key for key in seen.truth["sites"] if key.startswith("xn--")]
     marked = [k for k in idn if "look_alikes" in seen.site(k).get("phenomena", [])]

@@ -52,7 +52,8 @@ def plain_text(text: str) -> str:
     """``text`` folded to plain Latin: look-alike letters read as the Latin ones, accents
     dropped, whatever else is not ASCII left out; so a brand's name as its pages show it
     ("Zörvexal") compares with the words of its domains."""
-    folded = unicodedata.normalize("NFKD", text.lower().translate(_LOOK_ALIKE))
+    # after NFKD, so that an accented look-alike ("ё", "ά") is its base letter first
+    folded = unicodedata.normalize("NFKD", text.lower())
     return folded.translate(_LOOK_ALIKE).encode("ascii", "ignore").decode()
 
 

@@ -1388,9 +1388,9 @@ def _attach_by_name_server(
             server.setdefault(s, table.values[v][1])
     chosen: dict[int, str] = {}
     for s, d in target.items():
-        if apart is not None and not apart.allows([s], None, d, brand_root, distributor_root):
+        if d < 0 or brand_root[s] >= 0:
             continue
-        if d >= 0 and brand_root[s] < 0:
+        if apart is None or apart.allows([s], None, d, brand_root, distributor_root):
             brand_root[s] = s
             distributor_root[s] = d
             chosen[s] = (

@@ -26,8 +26,9 @@ def glued(rng: random.Random, slug: str, word: str, k: int) -> str:
     return f"{rng.choice(GLUED_PREFIXES)}{slug}{k}"
 
 
-# Cyrillic letters drawn like Latin ones: a look-alike domain swaps one or two of them in
-HOMOGLYPHS = {
+# Latin letters → the Cyrillic ones drawn the same, which a look-alike domain swaps in (the
+# generator's own table: the reader's, hotline.urls.look_alike, maps the other way)
+CYRILLIC_FOR = {
     "a": "\u0430",
     "c": "\u0441",
     "e": "\u0435",
@@ -42,12 +43,12 @@ def look_alike(rng: random.Random, label: str) -> str:
     """``label`` as a look-alike domain spells it (the ``look_alikes`` phenomenon): two
     letters put in front ("bü"), or, on half of them, one or two letters swapped for
     Cyrillic ones that look the same."""
-    swappable = [at for at, char in enumerate(label) if char in HOMOGLYPHS]
+    swappable = [at for at, char in enumerate(label) if char in CYRILLIC_FOR]
     if rng.random() < 0.5 or not swappable:
         return rng.choice(IDN_PREFIXES) + label
     chars = list(label)
     for at in rng.sample(swappable, min(len(swappable), rng.choice((1, 2)))):
-        chars[at] = HOMOGLYPHS[chars[at]]
+        chars[at] = CYRILLIC_FOR[chars[at]]
     return "".join(chars)
 
 

@@ -37,8 +37,8 @@ from hotline.synth.hosting import CDN_DOMAIN, HostingPeriod, Provider
 from hotline.synth.html import SECTION_SEPARATORS, analytics_snippet, brand_text, payment_form
 from hotline.synth.images import favicon_png
 from hotline.synth.names import (
+    CYRILLIC_FOR,
     GLUED_PREFIXES,
-    HOMOGLYPHS,
     SHOP_WORDS,
     SYLLABLES,
     base36,
@@ -51,7 +51,7 @@ from hotline.synth.world import WORLD_END, WORLD_START, Page, Signals, Site, Wor
 Selector = tuple[str, str]
 _T = TypeVar("_T")
 _MASK = 2**64 - 1
-_CYRILLIC_LOOK_ALIKES = frozenset(HOMOGLYPHS.values())
+_CYRILLIC_LOOK_ALIKES = frozenset(CYRILLIC_FOR.values())
 
 
 # What processors call the merchant account in their checkout forms and links, one per

@@ -547,8 +547,8 @@ def _without(value: str, decoration: str, at_start: bool) -> str | None:
 
 
 def _strip_once(value: str) -> str | None:
-    trimmed = _stable(_trim_ends(value))
-    if trimmed != value and len(trimmed) >= MIN_BRAND_LENGTH:
+    trimmed = _trim_ends(value)
+    if trimmed != value and len(trimmed := _stable(trimmed)) >= MIN_BRAND_LENGTH:
         return trimmed
     host = _ONE_LABEL.fullmatch(value)
     if host is not None and len(host.group(1)) >= MIN_BRAND_LENGTH:

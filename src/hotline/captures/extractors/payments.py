@@ -65,7 +65,7 @@ MERCHANT_PARAMS: tuple[str, ...] = (
     "mch_id",
     "store_number",
     "storenumber",
-    # the fields some processors of the field name their merchant account by
+    # the names some processors give the merchant-account field
     "clientaccnum",  # and its sub-account, clientsubacc
     "clientsubacc",
     "co_code",
