@@ -764,3 +764,52 @@ def test_why_names_the_rule_that_held_a_site_back() -> None:
     assert "confidence under" in unattributed_needs(held["lone-shop.test"], 0, 0)
     # the verdict only explains what it decided: a site under the floor needs a score first
     assert "commercial score of" in unattributed_needs(held["link-list.test"], 0, 3)
+
+
+def test_an_operators_tag_and_its_own_name_servers_are_two_witnesses() -> None:
+    # two of d0's sites and a lone shop carry the operator's analytics id and sit on its
+    # own name servers: the tag alone (0.8) is too light, the hosting adds a second origin
+    links, _truth = _world([[2, 2], [2, 2]])
+    own = [
+        (site, kind, value)
+        for site in ("d0-b0-s0.test", "d0-b1-s0.test")
+        for kind, value in (
+            ("analytics", "G-OPERATOR0"),
+            ("nameserver", "ns1.op-dns.test"),
+            ("nameserver", "ns2.op-dns.test"),
+        )
+    ]
+    shop = _solo("solo.test")
+    assert cluster(links + own + shop).brand_of["solo.test"] is None  # the tag alone
+    hosted = _hosted(shop, "solo.test", "ns1.op-dns.test", "ns2.op-dns.test")
+    result = cluster(links + own + hosted)
+    assert _home(result, "solo.test") == _home(result, "d0-b0-s0.test")
+    assert _home(result, "solo.test") != _home(result, "d1-b0-s0.test")
+    # a kit's default tag and logo on the same sites stay one witness: not enough
+    kit = [(s, "favicon_md5", "kit-logo") for s in ("d0-b0-s0.test", "d0-b1-s0.test")]
+    kit += [(s, "analytics", "G-OPERATOR0") for s in ("d0-b0-s0.test", "d0-b1-s0.test")]
+    kit_shop = [*shop, ("solo.test", "favicon_md5", "kit-logo")]
+    assert cluster(links + kit + kit_shop).brand_of["solo.test"] is None
+
+
+def test_a_shop_like_page_nobody_runs_does_not_speak_for_an_agency() -> None:
+    # a domain of d0's that the hotlines called non-commercial (its pages name a shop and
+    # redirect to one) carries d0's tag too and stays unplaced: the lone shop still joins d0
+    links, _truth = _world([[2, 2], [2, 2]])
+    links = _tagged(links, "d0", "G-OPERATOR0") + _solo("solo.test")
+    misjudged = [
+        ("d0-shop.test", "analytics", "G-OPERATOR0"),
+        ("d0-shop.test", "brand_text", "another name"),
+        ("d0-shop.test", "gateway", "d0-shop.test>elsewhere.test"),
+        ("d0-shop.test", ASSESSMENT, NON_COMMERCIAL),
+    ]
+    result = cluster(links + misjudged)
+    assert result.brand_of["d0-shop.test"] is None
+    assert _home(result, "solo.test") == _home(result, "d0-b0-s0.test")
+    # a forum carrying the tag (its pages sell nothing) still says it may be an agency's
+    forum = [
+        ("forum.test", "analytics", "G-OPERATOR0"),
+        ("forum.test", "brand_text", "the forum"),
+        ("forum.test", ASSESSMENT, NON_COMMERCIAL),
+    ]
+    assert cluster(links + forum).brand_of["solo.test"] is None

@@ -730,18 +730,27 @@ def _corroboration(
 ) -> float:
     """How much independent evidence two clusters share: per kind the sum of its values'
     weights, capped; a value counts only when its carriers are not mostly the same sites as
-    those of a value already counted (a kit's default analytics id and logo, or an agency's
-    e-mail and tag, are one witness, not two), and held-back values only add to evidence
-    that is not held back."""
+    those of a value of the same origin already counted (a kit's default analytics id and
+    logo, or an agency's e-mail and tag, are one witness, not two), and held-back values
+    only add to evidence that is not held back.
+
+    Origins: what the pages carry (put there by whoever built the site: the operator, a
+    kit, an agency) and where the site is hosted (put there by whoever runs its DNS and
+    servers). An operator's analytics id and its own name servers sit on the same sites and
+    are still two witnesses: a kit or an agency plants the one, never the other."""
     if all(u.held for u in units):
         return 0.0
-    chosen: list[frozenset[int]] = []
+    chosen: list[tuple[bool, frozenset[int]]] = []
     totals: dict[str, float] = {}
     for unit in sorted(units, key=lambda u: (u.held, -u.weight, u.values)):
         carriers = frozenset(unit.carriers)
-        if any(len(carriers & seen) * 2 > len(carriers | seen) for seen in chosen):
+        hosting = unit.kind in HOSTING_KINDS
+        if any(
+            origin == hosting and len(carriers & seen) * 2 > len(carriers | seen)
+            for origin, seen in chosen
+        ):
             continue
-        chosen.append(carriers)
+        chosen.append((hosting, carriers))
         totals[unit.kind] = totals.get(unit.kind, 0.0) + unit.weight
     if len(chosen) < 2 and all(t < 1.0 for t in totals.values()):
         return 0.0
@@ -1108,6 +1117,7 @@ def cluster(
         distributor_root,
         commercial & ~blind & ~forced & _named_sites(table, is_name & countable_brand),
         kind_dist >= params.threshold,
+        shown & (brand_root < 0),
         params,
         apart,
     )
@@ -1414,6 +1424,7 @@ def _attach_lone(
     distributor_root: Ints,
     candidate: NDArray[np.bool_],
     paying: NDArray[np.bool_],
+    shop_like: NDArray[np.bool_],
     params: Params,
     apart: _Apart | None = None,
 ) -> dict[int, str]:
@@ -1468,6 +1479,13 @@ def _attach_lone(
         outside = members[units < 0]
         owners = distributor_root[outside]
         found = np.unique(owners)
+        # a shop-like page nobody runs (its pages alone look commercial: a domain of the
+        # operator's that the hotlines misjudged) speaks neither for an agency nor against
+        # the operator; a forum or a blog carrying the tag does (a web designer's client)
+        drop = (owners < 0) & shop_like[outside]
+        if drop.any():
+            outside, owners = outside[~drop], owners[~drop]
+            found = np.unique(owners)
         if len(found) > 1 or (len(found) == 1 and found[0] < 0):
             # an agency's mailbox or tag, on other operators' sites or on sites nobody runs:
             # whoever carries it may be a client, and its other tags the agency's too
