@@ -813,3 +813,37 @@ def test_a_shop_like_page_nobody_runs_does_not_speak_for_an_agency() -> None:
         ("forum.test", ASSESSMENT, NON_COMMERCIAL),
     ]
     assert cluster(links + forum).brand_of["solo.test"] is None
+
+
+def test_a_site_showing_only_hosting_joins_the_distributor_whose_own_server_it_is_on() -> None:
+    # d0's shops sit on one server address; a site of d0's taken down before its first
+    # capture is known only by its public name servers and that address
+    links, _truth = _world([[3, 3], [3, 3]])
+    for n, site in enumerate(sorted({s for s, _k, _v in links})):
+        server = "198.51.100.1" if site.startswith("d0-") else f"203.0.113.{n}"
+        links += [(site, "ip", server), (site, "nameserver", "ns1.popular-dns.example")]
+    gone = [
+        ("gone.test", "ip", "198.51.100.1"),
+        ("gone.test", "nameserver", "ns1.popular-dns.example"),
+    ]
+    result = cluster(links + gone)
+    brand = result.brand_of["gone.test"]
+    assert brand == "gone.test"
+    assert result.distributor_of[brand] == _home(result, "d0-b0-s0.test")
+    (how,) = [e for e in result.explain("gone.test") if e.kind == PLACED]
+    assert "198.51.100.1" in how.value
+    assert "server address" in how.value
+    # switched off, the address places nothing
+    names_only = Params(placing_kinds=frozenset({"nameserver"}))
+    assert cluster(links + gone, params=names_only).brand_of["gone.test"] is None
+    # a shared host's address, where sites that show something but are nobody's shops sit
+    # beside d0's, places nobody
+    others = [(f"blog{n}.test", kind, value) for n in range(2) for kind, value in (
+        ("ip", "198.51.100.1"), ("brand_text", f"a blog {n}"), ("template", f"t-blog{n}"),
+    )]  # fmt: skip
+    assert cluster(links + gone + others).brand_of["gone.test"] is None
+    # an address pointing at d0 and a name server pointing at d1: it stays where it is
+    split = [(s, "nameserver", "ns1.d1-dns.test") for s in sorted({s for s, _k, _v in links})
+             if s.startswith("d1-")]  # fmt: skip
+    torn = [*gone, ("gone.test", "nameserver", "ns1.d1-dns.test")]
+    assert cluster(links + split + torn).brand_of["gone.test"] is None

@@ -154,10 +154,12 @@ class Params:
     assessed_commercial: float = 0.4
     # ... "non-commercial" takes this off (hotlines misjudge: a shop that pays out shows it)
     assessed_non_commercial: float = 0.6
-    # a site showing only hosting joins a distributor through a name server that at least
-    # this many of its sites use, and that share of all the sites on it that show anything
+    # a site showing only hosting joins a distributor through a name server (or an address,
+    # one of ``placing_kinds``) that at least this many of its sites use, and that share of
+    # all the sites on it that show anything
     private_ns_sites: int = 5
     private_ns_share: float = 0.9
+    placing_kinds: frozenset[str] = frozenset({"nameserver", "ip"})
     attach_confidence: float = 0.4
     # a commercial site tied to no other site joins the distributor whose sites, at least
     # this many and no others, carry the same analytics id or mailbox (``_attach_lone``)
@@ -1094,10 +1096,9 @@ def cluster(
         vouched=score >= params.noise_below - 1e-9,
         apart=apart,
     )
-    attached = _attach_by_name_server(
+    attached = _attach_by_hosting(
         table,
-        kind_of,
-        kind_number.get("nameserver", -1),
+        np.isin(kind_of, [kind_number.get(k, -1) for k in sorted(params.placing_kinds)]),
         brand_root,
         distributor_root,
         blind,
@@ -1357,10 +1358,9 @@ def _vouched_for(
     return own or bool(vouched[site])
 
 
-def _attach_by_name_server(
+def _attach_by_hosting(
     table: LinkTable,
-    kind_of: Ints,
-    ns_kind: int,
+    placing: NDArray[np.bool_],
     brand_root: Ints,
     distributor_root: Ints,
     blind: NDArray[np.bool_],
@@ -1369,15 +1369,18 @@ def _attach_by_name_server(
     apart: _Apart | None = None,
 ) -> dict[int, str]:
     """Sites that show nothing but hosting (every capture an error, parked or suspended
-    page) join the distributor whose own name servers they use: a name server that at least
-    ``private_ns_sites`` sites of one distributor use, and ``private_ns_share`` of all the
-    sites on it that show anything. Each such site is a brand of its own. Returns them."""
+    page) join the distributor whose own name servers or server addresses they use: one
+    that at least ``private_ns_sites`` sites of one distributor use, and ``private_ns_share``
+    of all the sites on it that show anything (``placing`` marks the values that may place:
+    name servers and addresses; CDN edges are not among the addresses). A site whose values
+    point at two distributors stays where it is. Each such site is a brand of its own.
+    Returns them and why."""
     shows = ~blind
-    if not attachable.any() or ns_kind < 0:
+    if not attachable.any():
         return {}
     target: dict[int, int] = {}
-    server: dict[int, str] = {}
-    for v in np.flatnonzero(kind_of == ns_kind).tolist():
+    server: dict[int, tuple[str, str]] = {}
+    for v in np.flatnonzero(placing).tolist():
         members = table.carriers(v)
         seen = members[shows[members]]
         if len(seen) < params.private_ns_sites or not attachable[members].any():
@@ -1395,7 +1398,7 @@ def _attach_by_name_server(
         owner = int(owners[top])
         for s in members[attachable[members]].tolist():
             target[s] = owner if target.get(s, owner) == owner else -1
-            server.setdefault(s, table.values[v][1])
+            server.setdefault(s, table.values[v])
     chosen: dict[int, str] = {}
     for s, d in target.items():
         if d < 0 or brand_root[s] >= 0:
@@ -1403,9 +1406,9 @@ def _attach_by_name_server(
         if apart is None or apart.allows([s], None, d, brand_root, distributor_root):
             brand_root[s] = s
             distributor_root[s] = d
-            chosen[s] = (
-                f"shows only hosting; uses name servers only this distributor uses ({server[s]})"
-            )
+            kind, value = server[s]
+            what = "name servers" if kind == "nameserver" else "a server address"
+            chosen[s] = f"shows only hosting; uses {what} only this distributor uses ({value})"
     return chosen
 
 
