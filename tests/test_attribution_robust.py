@@ -847,3 +847,30 @@ def test_a_site_showing_only_hosting_joins_the_distributor_whose_own_server_it_i
              if s.startswith("d1-")]  # fmt: skip
     torn = [*gone, ("gone.test", "nameserver", "ns1.d1-dns.test")]
     assert cluster(links + split + torn).brand_of["gone.test"] is None
+
+
+def test_a_misjudged_shop_joins_its_brand_when_a_second_value_of_the_brand_backs_its_name() -> None:
+    # the hotlines called a domain of d0's first brand non-commercial; its pages show the
+    # brand's name and its operator's tag, but no payment
+    links, _truth = _world([[3, 3], [2, 2]])
+    links = _tagged(links, "d0", "G-OPERATOR0")
+    shop = [
+        ("misjudged.test", "brand_text", "name0x0"),
+        ("misjudged.test", "analytics", "G-OPERATOR0"),
+        ("misjudged.test", ASSESSMENT, NON_COMMERCIAL),
+    ]
+    result = cluster(links + shop)
+    assert result.brand_of["misjudged.test"] == result.brand_of["d0-b0-s0.test"]
+    assert result.confidence["misjudged.test"] >= Params().confidence_floor
+    # the name alone is not enough against the hotlines' word
+    assert cluster(links + shop[::2]).brand_of["misjudged.test"] is None
+    # nor is a review page naming the brand with a tag of its own, or one a few shops share
+    review = [
+        ("review.test", "brand_text", "name0x0"),
+        ("review.test", "analytics", "G-REVIEWS"),
+        ("review.test", "template", "t-reviews"),
+        ("review.test", ASSESSMENT, NON_COMMERCIAL),
+    ]
+    assert cluster(links + review).brand_of["review.test"] is None
+    few = [("d0-b0-s0.test", "template", "t-reviews")]  # one of the brand's three sites
+    assert cluster(links + review + few).brand_of["review.test"] is None

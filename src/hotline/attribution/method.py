@@ -857,7 +857,8 @@ def cluster(
     commercial = score >= params.commercial_floor - 1e-9
     # ... and what they called non-commercial joins no brand by a logo or a redirect (a
     # forum showing a hosting panel's logo next to a shop's), by a shared name only when
-    # its pages alone look commercial (a shop domain the hotlines misjudged)
+    # its pages alone look commercial or a second value of the name's shops backs it (a
+    # shop domain the hotlines misjudged; see ``_second_witness``)
     ruled_out = (assessed < 0) & ~commercial
     named_in = ~ruled_out | shown
     forced = np.zeros(len(sites), dtype=bool)
@@ -882,8 +883,19 @@ def cluster(
 
     kind_brand = per_kind(lambda k: params.brand_weights.get(k, 0.0))
     kind_dist = per_kind(lambda k: params.distributor_weights.get(k, 0.0))
-    # a site sharing a strong, untainted brand value with a commercial site is a candidate
     is_name = kind_of == kind_number.get("brand_text", -1)
+    if ruled_out.any():
+        kept = commercial_carriers()
+        named_in |= _second_witness(
+            table,
+            ruled_out & ~named_in,
+            is_name & (carriers > 1) & (kept > 0),
+            np.isin(kind_of, [kind_number.get(k, -1) for k in SECOND_WITNESS_KINDS])
+            & (kept > 0)
+            & ~tainted(kept),
+            commercial,
+        )
+    # a site sharing a strong, untainted brand value with a commercial site is a candidate
     is_gateway = kind_of == kind_number.get("gateway", -1)
     # (untainted, or a name most of whose carriers are commercial: a brand's name also sits
     # on its domains that showed no payment, and those must not make the name look like a
@@ -1356,6 +1368,68 @@ def _vouched_for(
                 return False
             own = own or bool((roots == root).any())
     return own or bool(vouched[site])
+
+
+# what backs a shared name on a page the hotlines called non-commercial: the brand's logo,
+# its template, its operator's tag or mailbox (what the shop system puts on every page)
+SECOND_WITNESS_KINDS = ("favicon_md5", "template", "analytics", "email")
+
+
+def _second_witness(
+    table: LinkTable,
+    asked: NDArray[np.bool_],
+    names: NDArray[np.bool_],
+    seconds: NDArray[np.bool_],
+    commercial: NDArray[np.bool_],
+) -> NDArray[np.bool_]:
+    """Per site (only ``asked`` ones can be True): does it carry a shared name (one of
+    ``names``) and a second value (one of ``seconds``) that at least half of the commercial
+    sites carrying that name carry too? A shop domain the hotlines misjudged shows its
+    brand's name with the brand's logo, template or operator's tag; a review or a fan page
+    that names the brand shows its own. One join over the links of the names in question,
+    so it stays linear in the store."""
+    found = np.zeros(len(table.sites), dtype=np.bool_)
+    site_of, value_of = table.site_of, table.value_of
+    asked_links = asked[site_of]
+    wanted_names = np.zeros(len(table.values), dtype=np.bool_)
+    wanted_names[value_of[asked_links & names[value_of]]] = True
+    wanted_seconds = np.zeros(len(table.values), dtype=np.bool_)
+    wanted_seconds[value_of[asked_links & seconds[value_of]]] = True
+    if not wanted_names.any() or not wanted_seconds.any():
+        return found
+    # commercial carriers of the names in question, sorted by site
+    on_name = commercial[site_of] & wanted_names[value_of]
+    name_sites, name_values = site_of[on_name], value_of[on_name]
+    order = np.argsort(name_sites, kind="stable")
+    name_sites, name_values = name_sites[order], name_values[order]
+    named_count = np.bincount(name_values, minlength=len(table.values))
+    # the second values those same sites carry: one (name, second) pair per site
+    on_second = commercial[site_of] & wanted_seconds[value_of] & np.isin(site_of, name_sites)
+    second_sites, second_values = site_of[on_second], value_of[on_second]
+    low = np.searchsorted(name_sites, second_sites, side="left")
+    high = np.searchsorted(name_sites, second_sites, side="right")
+    spans = high - low
+    starts = np.repeat(low - np.cumsum(spans) + spans, spans) + np.arange(int(spans.sum()))
+    width = len(table.values)
+    pair_keys, pair_counts = np.unique(
+        name_values[starts] * width + np.repeat(second_values, spans), return_counts=True
+    )
+    for site in np.flatnonzero(asked).tolist():
+        values = table.site_values(site)
+        mine = values[wanted_names[values]]
+        other = values[wanted_seconds[values]]
+        if not len(mine) or not len(other):
+            continue
+        keys = (mine[:, None] * width + other[None, :]).ravel()
+        at = np.searchsorted(pair_keys, keys)
+        hit = at < len(pair_keys)
+        hit[hit] = pair_keys[at[hit]] == keys[hit]
+        together = np.zeros(len(keys), dtype=np.int64)
+        together[hit] = pair_counts[at[hit]]
+        needed = np.repeat(named_count[mine], len(other))
+        if bool(((2 * together >= needed) & (together > 0)).any()):
+            found[site] = True
+    return found
 
 
 def _attach_by_hosting(
