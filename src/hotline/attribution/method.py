@@ -1390,6 +1390,11 @@ def _second_witness(
     so it stays linear in the store."""
     found = np.zeros(len(table.sites), dtype=np.bool_)
     site_of, value_of = table.site_of, table.value_of
+    # only sites carrying both a name and a second value in question are asked
+    count = len(table.sites)
+    with_name = np.bincount(site_of[asked[site_of] & names[value_of]], minlength=count) > 0
+    with_second = np.bincount(site_of[asked[site_of] & seconds[value_of]], minlength=count) > 0
+    asked = asked & with_name & with_second
     asked_links = asked[site_of]
     wanted_names = np.zeros(len(table.values), dtype=np.bool_)
     wanted_names[value_of[asked_links & names[value_of]]] = True
@@ -1452,9 +1457,15 @@ def _attach_by_hosting(
     shows = ~blind
     if not attachable.any():
         return {}
+    # only values with enough sites that show something and a site to place are asked (a
+    # store holds an address per site: most are on one site or two)
+    site_of, value_of = table.site_of, table.value_of
+    seen_count = np.bincount(value_of[shows[site_of]], minlength=len(table.values))
+    to_place = np.bincount(value_of[attachable[site_of]], minlength=len(table.values))
+    asked = placing & (seen_count >= params.private_ns_sites) & (to_place > 0)
     target: dict[int, int] = {}
     server: dict[int, tuple[str, str]] = {}
-    for v in np.flatnonzero(placing).tolist():
+    for v in np.flatnonzero(asked).tolist():
         members = table.carriers(v)
         seen = members[shows[members]]
         if len(seen) < params.private_ns_sites or not attachable[members].any():
