@@ -813,6 +813,16 @@ def test_a_shop_like_page_nobody_runs_does_not_speak_for_an_agency() -> None:
         ("forum.test", ASSESSMENT, NON_COMMERCIAL),
     ]
     assert cluster(links + forum).brand_of["solo.test"] is None
+    # and so does another operator's shop left unattributed (it pays into two accounts of
+    # its own): the tag may be an agency's on two clients
+    other = [
+        ("other.test", "brand_text", "another shop"),
+        ("other.test", "merchant_id", "pay.other.test|O1"),
+        ("other.test", "btc_address", "bc1qother"),
+        ("other.test", "analytics", "G-OPERATOR0"),
+    ]
+    assert cluster(links + other).brand_of["other.test"] is None
+    assert cluster(links + other).brand_of["solo.test"] is None
 
 
 def test_a_site_showing_only_hosting_joins_the_distributor_whose_own_server_it_is_on() -> None:
@@ -874,3 +884,6 @@ def test_a_misjudged_shop_joins_its_brand_when_a_second_value_of_the_brand_backs
     assert cluster(links + review).brand_of["review.test"] is None
     few = [("d0-b0-s0.test", "template", "t-reviews")]  # one of the brand's three sites
     assert cluster(links + review + few).brand_of["review.test"] is None
+    # nor a kit's default template that every shop of every brand carries, the review too
+    kit = [(s, "template", "t-reviews") for s in sorted({s for s, _k, _v in links})]
+    assert cluster(links + review + kit).brand_of["review.test"] is None

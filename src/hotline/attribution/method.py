@@ -21,7 +21,7 @@ The method in brief (docs/attribution-method.md has the reasoning and the measur
    does a site the reporting hotlines called non-commercial that no strong value ties to
    its brand or distributor.
 7. A site that shows nothing but hosting joins the brand its domain spells, or else the
-   distributor whose own name servers it uses, with low confidence.
+   distributor whose own name servers or server address it uses, with low confidence.
 """
 
 from __future__ import annotations
@@ -258,7 +258,7 @@ class Clustering:
     # the sites the run treated as commercial (score, shared strong value, analyst)
     candidates: frozenset[str] = frozenset()
     # site → (level, how) for a site that shows only hosting, placed by its domain name
-    # (brand) or its distributor's name servers (distributor)
+    # (brand) or its distributor's name servers or server address (distributor)
     placed: dict[str, tuple[str, str]] = field(default_factory=dict)
     _table: LinkTable | None = field(default=None, repr=False)
     _brand_weight: Sequence[float] | NDArray[np.float64] = field(default=(), repr=False)
@@ -746,7 +746,7 @@ def _corroboration(
     totals: dict[str, float] = {}
     for unit in sorted(units, key=lambda u: (u.held, -u.weight, u.values)):
         carriers = frozenset(unit.carriers)
-        hosting = unit.kind in HOSTING_KINDS
+        hosting = unit.kind in WHERE_HOSTED
         if any(
             origin == hosting and len(carriers & seen) * 2 > len(carriers | seen)
             for origin, seen in chosen
@@ -893,6 +893,7 @@ def cluster(
             np.isin(kind_of, [kind_number.get(k, -1) for k in SECOND_WITNESS_KINDS])
             & (kept > 0)
             & ~tainted(kept),
+            np.isin(kind_of, [kind_number.get(k, -1) for k in BRAND_LEVEL_WITNESSES]),
             commercial,
         )
     # a site sharing a strong, untainted brand value with a commercial site is a candidate
@@ -1130,7 +1131,7 @@ def cluster(
         distributor_root,
         commercial & ~blind & ~forced & _named_sites(table, is_name & countable_brand),
         kind_dist >= params.threshold,
-        shown & (brand_root < 0),
+        shown & (assessed < 0) & (brand_root < 0),
         params,
         apart,
     )
@@ -1214,6 +1215,9 @@ def cluster(
 
 
 HOSTING_KINDS = frozenset({"ip", "nameserver", "script_host"})
+# the hosting origin of a witness: what the site's DNS and servers say (a script host is
+# what its pages load: a kit's or an agency's, the pages' origin)
+WHERE_HOSTED = frozenset({"ip", "nameserver"})
 # kinds that say nothing about what a site's pages show
 NOT_SHOWN = HOSTING_KINDS | {ASSESSMENT}
 
@@ -1239,7 +1243,7 @@ def _blind(table: LinkTable, kinds: list[str], kind_of: Ints) -> NDArray[np.bool
 @dataclass(frozen=True, slots=True)
 class _Apart:
     """The analyst's cannot-links by site number, both ways, for the placements made after
-    the clustering (by domain name, name servers, a lone brand's tag)."""
+    the clustering (by domain name, name servers or address, a lone brand's tag)."""
 
     brand: Mapping[int, tuple[int, ...]]
     distributor: Mapping[int, tuple[int, ...]]
@@ -1373,6 +1377,9 @@ def _vouched_for(
 # what backs a shared name on a page the hotlines called non-commercial: the brand's logo,
 # its template, its operator's tag or mailbox (what the shop system puts on every page)
 SECOND_WITNESS_KINDS = ("favicon_md5", "template", "analytics", "email")
+# ... of which the brand's own (a logo, a template) must also sit mostly on that name's
+# shops: a kit's default logo or template on many brands' shops backs none of their names
+BRAND_LEVEL_WITNESSES = ("favicon_md5", "template")
 
 
 def _second_witness(
@@ -1380,14 +1387,16 @@ def _second_witness(
     asked: NDArray[np.bool_],
     names: NDArray[np.bool_],
     seconds: NDArray[np.bool_],
+    own: NDArray[np.bool_],
     commercial: NDArray[np.bool_],
 ) -> NDArray[np.bool_]:
     """Per site (only ``asked`` ones can be True): does it carry a shared name (one of
     ``names``) and a second value (one of ``seconds``) that at least half of the commercial
-    sites carrying that name carry too? A shop domain the hotlines misjudged shows its
-    brand's name with the brand's logo, template or operator's tag; a review or a fan page
-    that names the brand shows its own. One join over the links of the names in question,
-    so it stays linear in the store."""
+    sites carrying that name carry too — and, for a value in ``own`` (a logo, a template),
+    that sits on the name's shops for at least half of its commercial carriers? A shop
+    domain the hotlines misjudged shows its brand's name with the brand's logo, template or
+    operator's tag; a review or a fan page that names the brand shows its own. One join over
+    the links of the names in question, so it stays linear in the store."""
     found = np.zeros(len(table.sites), dtype=np.bool_)
     site_of, value_of = table.site_of, table.value_of
     # only sites carrying both a name and a second value in question are asked
@@ -1408,6 +1417,7 @@ def _second_witness(
     order = np.argsort(name_sites, kind="stable")
     name_sites, name_values = name_sites[order], name_values[order]
     named_count = np.bincount(name_values, minlength=len(table.values))
+    carried = np.bincount(value_of[commercial[site_of]], minlength=len(table.values))
     # the second values those same sites carry: one (name, second) pair per site
     on_second = commercial[site_of] & wanted_seconds[value_of] & np.isin(site_of, name_sites)
     second_sites, second_values = site_of[on_second], value_of[on_second]
@@ -1432,7 +1442,10 @@ def _second_witness(
         together = np.zeros(len(keys), dtype=np.int64)
         together[hit] = pair_counts[at[hit]]
         needed = np.repeat(named_count[mine], len(other))
-        if bool(((2 * together >= needed) & (together > 0)).any()):
+        second = np.tile(other, len(mine))
+        backs = (2 * together >= needed) & (together > 0)
+        backs &= ~own[second] | (2 * together >= carried[second])
+        if bool(backs.any()):
             found[site] = True
     return found
 
@@ -1528,7 +1541,9 @@ def _attach_lone(
     Why this is not the chaining the weak-value rules forbid: it never merges two clusters
     that each have sites or payments of their own, only places a brand that has neither; a
     value any other unattributed site or another distributor's site also carries (an
-    agency's tag on another client, a kit default on a forum) places nobody, and counts
+    agency's tag on another client, a kit default on a forum) places nobody — except a page
+    in ``shop_like`` (called non-commercial by the hotlines, its pages alone commercial: a
+    domain of the operator's they misjudged), which is left out of the count — and counts
     against the unit when it is on another distributor's sites or on ``lone_value_sites``
     sites nobody runs: the unit moves only when the values pointing at its distributor
     outnumber those (a forum with an agency's mailbox and the agency's tag is a client, not
@@ -1567,11 +1582,13 @@ def _attach_lone(
         outside = members[units < 0]
         owners = distributor_root[outside]
         found = np.unique(owners)
-        # a shop-like page nobody runs (its pages alone look commercial: a domain of the
-        # operator's that the hotlines misjudged) speaks neither for an agency nor against
-        # the operator; a forum or a blog carrying the tag does (a web designer's client)
+        # a page nobody runs that the hotlines called non-commercial but whose pages alone
+        # look commercial (a domain of the operator's they misjudged) speaks neither for an
+        # agency nor against the operator; a forum or a blog carrying the tag does (a web
+        # designer's client), and so does another operator's shop left unattributed
         drop = (owners < 0) & shop_like[outside]
-        if drop.any():
+        dropped = int(drop.sum())
+        if dropped:
             outside, owners = outside[~drop], owners[~drop]
             found = np.unique(owners)
         if len(found) > 1 or (len(found) == 1 and found[0] < 0):
@@ -1590,10 +1607,15 @@ def _attach_lone(
         for u in np.unique(units[units >= 0]).tolist():
             support[u] += 1
             target[u] = owner if target.get(u, owner) == owner else -1
+            misjudged = (
+                f" (and on {dropped} misjudged shop page{'s' if dropped != 1 else ''} nobody runs)"
+                if dropped
+                else ""
+            )
             because.setdefault(
                 u,
                 f"stands alone; its {kind} {value} is on {len(outside)} other sites, all of "
-                "this distributor, and on no other",
+                f"this distributor, and on no other{misjudged}",
             )
     chosen: dict[int, str] = {}
     for u, d in target.items():
