@@ -895,6 +895,7 @@ def cluster(
             & ~tainted(kept),
             np.isin(kind_of, [kind_number.get(k, -1) for k in BRAND_LEVEL_WITNESSES]),
             commercial,
+            kept,
         )
     # a site sharing a strong, untainted brand value with a commercial site is a candidate
     is_gateway = kind_of == kind_number.get("gateway", -1)
@@ -1389,11 +1390,13 @@ def _second_witness(
     seconds: NDArray[np.bool_],
     own: NDArray[np.bool_],
     commercial: NDArray[np.bool_],
+    kept: Ints,
 ) -> NDArray[np.bool_]:
     """Per site (only ``asked`` ones can be True): does it carry a shared name (one of
     ``names``) and a second value (one of ``seconds``) that at least half of the commercial
     sites carrying that name carry too — and, for a value in ``own`` (a logo, a template),
-    that sits on the name's shops for at least half of its commercial carriers? A shop
+    that sits on the name's shops for at least half of its commercial carriers (``kept``:
+    commercial carriers per value)? A shop
     domain the hotlines misjudged shows its brand's name with the brand's logo, template or
     operator's tag; a review or a fan page that names the brand shows its own. One join over
     the links of the names in question, so it stays linear in the store."""
@@ -1417,7 +1420,6 @@ def _second_witness(
     order = np.argsort(name_sites, kind="stable")
     name_sites, name_values = name_sites[order], name_values[order]
     named_count = np.bincount(name_values, minlength=len(table.values))
-    carried = np.bincount(value_of[commercial[site_of]], minlength=len(table.values))
     # the second values those same sites carry: one (name, second) pair per site
     on_second = commercial[site_of] & wanted_seconds[value_of] & np.isin(site_of, name_sites)
     second_sites, second_values = site_of[on_second], value_of[on_second]
@@ -1431,10 +1433,8 @@ def _second_witness(
     )
     for site in np.flatnonzero(asked).tolist():
         values = table.site_values(site)
-        mine = values[wanted_names[values]]
+        mine = values[wanted_names[values]]  # neither is empty: ``asked`` says so
         other = values[wanted_seconds[values]]
-        if not len(mine) or not len(other):
-            continue
         keys = (mine[:, None] * width + other[None, :]).ravel()
         at = np.searchsorted(pair_keys, keys)
         hit = at < len(pair_keys)
@@ -1444,7 +1444,7 @@ def _second_witness(
         needed = np.repeat(named_count[mine], len(other))
         second = np.tile(other, len(mine))
         backs = (2 * together >= needed) & (together > 0)
-        backs &= ~own[second] | (2 * together >= carried[second])
+        backs &= ~own[second] | (2 * together >= kept[second])
         if bool(backs.any()):
             found[site] = True
     return found
@@ -1481,8 +1481,6 @@ def _attach_by_hosting(
     for v in np.flatnonzero(asked).tolist():
         members = table.carriers(v)
         seen = members[shows[members]]
-        if len(seen) < params.private_ns_sites or not attachable[members].any():
-            continue
         owners, counts = np.unique(distributor_root[seen], return_counts=True)
         if owners[0] < 0:  # sites that show something but were left unattributed
             owners, counts = owners[1:], counts[1:]
@@ -1604,14 +1602,14 @@ def _attach_lone(
             continue
         owner = int(found[0])
         kind, value = table.values[v]
+        misjudged = (
+            f" (and on {dropped} misjudged shop page{'s' if dropped != 1 else ''} nobody runs)"
+            if dropped
+            else ""
+        )
         for u in np.unique(units[units >= 0]).tolist():
             support[u] += 1
             target[u] = owner if target.get(u, owner) == owner else -1
-            misjudged = (
-                f" (and on {dropped} misjudged shop page{'s' if dropped != 1 else ''} nobody runs)"
-                if dropped
-                else ""
-            )
             because.setdefault(
                 u,
                 f"stands alone; its {kind} {value} is on {len(outside)} other sites, all of "
