@@ -26,6 +26,7 @@ import json
 import shutil
 import sqlite3
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +76,11 @@ def _replay(db: str, world: Path, out: Path, everything: bool) -> dict[str, Any]
             moments = decision_moments(connection)
         started = time.perf_counter()
         replayed = 0
+        # a private copy imported before the first run: nothing can commit while a run reads
+        actor = local_admin("bench")
         for moment in [*moments, WORLD_END]:
-            replayed += advance.run(engine, local_admin("bench"), rules, out, now=moment).cases
+            done = advance.run(engine, actor, rules, out, now=moment, lookback=timedelta(0))
+            replayed += done.cases
         seconds = time.perf_counter() - started
     finally:
         advance._active = original

@@ -19,7 +19,15 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from hotline.accounts.audit import GENESIS, canonical_json, event_hash, record_event, verify
+from hotline.accounts.audit import (
+    GENESIS,
+    Entry,
+    canonical_json,
+    event_hash,
+    record_event,
+    record_events,
+    verify,
+)
 from hotline.accounts.models import AuditEvent
 from hotline.accounts.roles import Actor, Role, local_admin
 from hotline.cli.app import app
@@ -284,6 +292,23 @@ def test_the_chain_verifies_and_links_each_event_to_the_one_before(engine: Engin
     assert verdict.ok
     assert verdict.events == 5
     assert verdict.head_hash == rows[-1].hash
+
+
+def test_a_batch_of_events_is_chained_as_if_appended_one_by_one(engine: Engine) -> None:
+    """``record_events`` (one statement for many) continues the chain where it stands."""
+    _chain(engine, 2)
+    actor = local_admin("batch")
+    entries = [Entry("test.batch", f"object {n}", after={"n": n}) for n in range(4)]
+    with unit_of_work(engine) as connection:
+        assert record_events(connection, actor, []) == 0  # nothing to append: no event
+        assert record_events(connection, actor, entries) == 6
+        assert record_event(connection, actor, "test.after", "object last") == 7
+    rows = _events(engine)
+    assert [r.id for r in rows] == [1, 2, 3, 4, 5, 6, 7]
+    assert [r.object for r in rows[2:6]] == [f"object {n}" for n in range(4)]
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(rows))
+    with engine.connect() as connection:
+        assert verify(connection).ok
 
 
 def _tamper(engine: Engine, *statements: str) -> None:

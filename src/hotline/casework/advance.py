@@ -32,7 +32,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
-from hotline.accounts.audit import record_event
+from hotline.accounts.audit import Entry, record_event, record_events
 from hotline.accounts.roles import Actor, Permission
 from hotline.accounts.services import require
 from hotline.captures.models import Capture
@@ -72,6 +72,9 @@ from hotline.store.upsert import insert_ignore
 DOWN_CLASSES = frozenset({ERROR, PLACEHOLDER, SUSPENDED})
 _NOTICE_KINDS_FOR_CLOCK = frozenset({"hotline", "provider", "cdn", "unroutable"})
 _EPISODES = tuple(r for r in NOTICE_REASONS if r != "renotice")  # the notices not repeats
+# Facts are stamped before their transaction commits: a run looks back this far before the
+# previous run started, so an import that committed while that run was reading is not missed.
+COMMIT_MARGIN = timedelta(minutes=10)
 
 
 @dataclass(slots=True)
@@ -114,7 +117,16 @@ def run(
     sender: Sender | None = None,
     smtp: SmtpSettings | None = None,
     progress: Progress = _quiet,
+    lookback: timedelta = COMMIT_MARGIN,
 ) -> RunSummary:
+    """Bring every case up to ``now`` and write the notices due (see the module's text).
+
+    ``lookback``: how far before the previous run's start a fact recorded then may still have
+    been invisible to it. Only a caller that owns the store alone and imported everything
+    before its first run (the demo's replay of a world's history, its tests) may pass zero;
+    with the default, runs made within ten minutes of an import replay every case it
+    touched, which is right when someone else may be writing.
+    """
     require(engine, actor, Permission.DECIDE, "casework.run", str(out))
     moment = now or utcnow()
     summary = RunSummary(moment)
@@ -128,7 +140,7 @@ def run(
     out = final / f".pending-{uuid.uuid4().hex}"
     try:
         summary = _run_in(engine, actor, rules, out, moment, started, fingerprint, who, summary,
-                          progress)  # fmt: skip
+                          progress, lookback)  # fmt: skip
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise
@@ -159,6 +171,7 @@ def _run_in(
     who: Sender,
     summary: RunSummary,
     progress: Progress,
+    lookback: timedelta,
 ) -> RunSummary:
     with unit_of_work(engine) as connection:
         every = {
@@ -169,7 +182,7 @@ def _run_in(
             if isinstance(decided, Counted)
         }
         summary.evidence = _collect_evidence(connection, actor, list(every))
-        active = _active(connection, set(every), moment, rules, fingerprint)
+        active = _active(connection, set(every), moment, rules, fingerprint, lookback)
         counted = {url_id: every[url_id] for url_id in sorted(active)}
         progress("cases", 0, len(counted), 0)
         hosting = _hosting(connection, list(counted))
@@ -236,7 +249,12 @@ def _fingerprint(rules: Rules) -> str:
 
 
 def _active(
-    connection: Connection, ids: set[int], now: datetime, rules: Rules, fingerprint: str
+    connection: Connection,
+    ids: set[int],
+    now: datetime,
+    rules: Rules,
+    fingerprint: str,
+    lookback: timedelta = COMMIT_MARGIN,
 ) -> set[int]:
     """The classified URLs whose history may have moved since the last run: new cases, and
     those with a decision, clearance or sighting that took effect since its moment or was
@@ -250,9 +268,7 @@ def _active(
     ).first()
     if last is None or last.rules != fingerprint or last.now > now:
         return set(ids)
-    # facts are stamped before their transaction commits: look back a margin before the
-    # previous run started, so an import that committed while it ran is not missed
-    then, since = last.now, last.started_at - timedelta(minutes=10)
+    then, since = last.now, last.started_at - lookback
     known = set(connection.scalars(select(Case.url_id)))
     found = ids - known
     for table, at in (
@@ -818,6 +834,7 @@ def _store(
     updates: list[dict[str, Any]] = []
     urls = _url_texts(connection, ids)
     stale: list[dict[str, Any]] = []
+    audited: list[Entry] = []
     for url_id, line in lines.items():
         decided = counted[url_id]
         replayed = {(event.state.value, event.at) for event in line.events}
@@ -844,17 +861,14 @@ def _store(
                     "recorded_at": moment,
                 }
             )
-            record_event(
-                connection,
-                actor,
-                "casework.state",
-                urls.get(url_id, str(url_id))[:500],
-                after={
-                    "state": event.state.value,
-                    "at": event.at.isoformat(),
-                    "by": name,
-                    "reason": event.reason,
-                },
+            changes = {
+                "state": event.state.value,
+                "at": event.at.isoformat(),
+                "by": name,
+                "reason": event.reason,
+            }
+            audited.append(
+                Entry("casework.state", urls.get(url_id, str(url_id))[:500], after=changes)
             )
         row = _case_values(cases.get(url_id), decided, line, hosting.get(url_id), moment)
         if url_id in sequences:
@@ -874,6 +888,7 @@ def _store(
         )
     if new_events:
         connection.execute(insert(CaseEvent), new_events)
+    record_events(connection, actor, audited)
     if inserts:
         connection.execute(insert(Case), inserts)
     for keys, group in _by_keys(updates).items():
