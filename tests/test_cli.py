@@ -23,7 +23,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from hotline.cli import console
-from hotline.cli.app import app
+from hotline.cli.app import app, build, command_named
 from hotline.intake.models import Report, Site, Source, Url
 from hotline.quarantine import QuarantineEntry, entries
 from hotline.sharing.formats import csv_safe, write_rows
@@ -995,3 +995,34 @@ def test_paths_and_labels_print_literally(db_url: str, clean_feed: Path, tmp_pat
     exported = hotline(db_url, "export", "urls", "--out", str(target))
     assert exported.code == 0
     assert str(target) in exported.err
+
+
+# --- the console script imports only the command it runs -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["attribute"], "attribute"),
+        (["--db", "sqlite:///x.db", "-q", "why", "a.test"], "why"),
+        (["--as", "ingest", "--org", "north", "export", "urls"], "export"),  # values skipped
+        (["--db=sqlite:///x.db", "init"], "init"),
+        (["--help"], None),
+        (["-q"], None),
+        (["nosuch", "attribute"], None),  # a typo: the whole app says what exists
+    ],
+)
+def test_the_command_run_is_found_among_the_main_options(
+    args: list[str], named: str | None
+) -> None:
+    assert command_named(args) == named
+
+
+def test_an_app_built_for_one_command_runs_it_and_the_whole_app_holds_every_command() -> None:
+    single: Any = get_command(build("why"))
+    assert sorted(single.commands) == ["init", "why"]
+    whole: Any = get_command(app)
+    assert {"why", "init", "demo", "casework", "export"} <= set(whole.commands)
+    result = runner.invoke(build("why"), ["why", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example" in result.stdout

@@ -58,7 +58,8 @@ _HOSTING_KINDS = (("ip", _ADDRESSES), ("nameserver", _NAMESERVERS))
 # tuples cost a third of SQLAlchemy rows. Only constants in these statements.
 _SITES = "SELECT id, key FROM sites"
 _SELECTORS = "SELECT id, kind, value FROM selectors"
-_SITE_SELECTORS = "SELECT site_id, selector_id, captures FROM site_selectors"
+_SITE_SELECTOR_COLUMNS = ("site_id", "selector_id", "captures")
+_SITE_SELECTORS = f"SELECT {', '.join(_SITE_SELECTOR_COLUMNS)} FROM site_selectors"
 # every row, not DISTINCT: deduplicating in memory is faster than the database's sort
 _OBSERVATIONS = {
     kind: "SELECT site_key, value FROM hosting_observations WHERE status = 'ok' AND rrtype IN ("
@@ -108,6 +109,29 @@ def _integer_rows(
     return np.concatenate(parts)
 
 
+def _sqlite_integer_rows(
+    cursor: Any, table: str, columns: tuple[str, ...], chunk: int = 500_000
+) -> NDArray[np.int64]:
+    """SQLite: the integer ``columns`` of every row of ``table`` as an (n, columns) array. Each
+    chunk of rows comes as one text the database joins and numpy parses, not as a Python
+    tuple per row: a third of the time on a medium store, and the same numbers (a test holds
+    the two readers equal)."""
+    joined = " || ',' || ".join(columns)
+    cursor.execute(f"SELECT MAX(rowid) FROM {table}")  # table and columns: constants
+    (last,) = cursor.fetchone()
+    parts = [np.empty((0, len(columns)), dtype=np.int64)]
+    for start in range(0, int(last or 0), chunk):
+        cursor.execute(
+            f"SELECT group_concat({joined}, ',') FROM {table} WHERE rowid > ? AND rowid <= ?",
+            (start, start + chunk),
+        )
+        (text_,) = cursor.fetchone()
+        if text_:
+            numbers = np.fromstring(text_, dtype=np.int64, sep=",")
+            parts.append(numbers.reshape(-1, len(columns)))
+    return np.concatenate(parts)
+
+
 def link_table(engine: Engine) -> LinkTable:
     """Every link of the store as a ``LinkTable``: the same links as ``links_from_store``
     (a test holds them equal), read as integers where the store has them."""
@@ -126,7 +150,10 @@ def link_table(engine: Engine) -> LinkTable:
         value_at = np.full(int(selector_ids.max(initial=0)) + 1, -1, dtype=np.int64)
         value_at[selector_ids] = np.arange(len(values), dtype=np.int64)
 
-        rows = _integer_rows(cursor, _SITE_SELECTORS, 3)
+        if connection.dialect.name == "sqlite":
+            rows = _sqlite_integer_rows(cursor, "site_selectors", _SITE_SELECTOR_COLUMNS)
+        else:
+            rows = _integer_rows(cursor, _SITE_SELECTORS, 3)
         codes, at = position[rows[:, 0]], value_at[rows[:, 1]]
         own = ~_page_names(cursor, values, rows, at, position, sites)
         site_codes = [codes[own]]

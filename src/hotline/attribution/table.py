@@ -22,10 +22,19 @@ Ints = NDArray[np.int64]
 
 def _sorted(items: Sequence[Any]) -> tuple[list[Any], Ints]:
     """The items sorted, and each item's position in that order (items unique)."""
-    order = sorted(range(len(items)), key=items.__getitem__)
+    order = sorted(range(len(items)), key=_sort_keys(items).__getitem__)
     ranks = np.empty(len(items), dtype=np.int64)
     ranks[np.asarray(order, dtype=np.int64)] = np.arange(len(items), dtype=np.int64)
     return [items[i] for i in order], ranks
+
+
+def _sort_keys(items: Sequence[Any]) -> Sequence[Any]:
+    """Keys that sort like ``items``: a (kind, value) pair as one text, kind and value joined
+    by NUL, which sorts below every other character (a kind has none), so the order is the
+    pairs' own. Texts compare far faster than tuples: a large store has millions of values."""
+    if items and all(type(item) is tuple and len(item) == 2 for item in items):
+        return [f"{kind}\0{value}" for kind, value in items]
+    return items
 
 
 def pointers(groups: Ints, count: int) -> Ints:

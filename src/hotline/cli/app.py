@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+from collections.abc import Sequence
 from typing import Annotated, NoReturn
 
 import typer
@@ -11,67 +13,50 @@ from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
 
 from hotline import __version__
-from hotline.cli import (
-    accounts,
-    attribution,
-    casework,
-    credentials,
-    demo,
-    exports,
-    hosting,
-    ingest,
-    lists,
-    quarantine,
-    report,
-    selectors,
-    serve,
-    synth,
-)
 from hotline.cli.console import USAGE, err, fail, out
 from hotline.cli.context import AppState, short_error, state
 from hotline.store.engine import DEFAULT_DB, database_url
-from hotline.store.migrate import upgrade
 
-app = typer.Typer(
-    name="hotline",
-    help=(
-        "Content-free intelligence for internet hotlines: canonical URLs, sites, hosting, "
-        "brands and distributors, from the reports and captures hotlines already hold.\n\n"
-        "Start with [bold]hotline demo[/] to see it work on a synthetic world.\n\n"
-        "[bold]Examples[/]\n\n"
-        "  hotline demo\n\n"
-        "  hotline init && hotline ingest reports feeds/*.csv\n\n"
-        "  hotline --db postgresql://hotline@db.example/hotline quarantine list"
-    ),
-    rich_markup_mode="rich",
-    no_args_is_help=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    pretty_exceptions_enable=False,
+# Every command, in the order --help lists them: name → (module in hotline.cli, attribute,
+# whether it is a group of subcommands). A command's module is imported only when it runs
+# (or when the whole app is built: --help, the tests), so `hotline why` does not pay for
+# the demo's, the web server's and the report's imports — about a second on every run.
+_COMMANDS: dict[str, tuple[str, str, bool]] = {
+    "ingest": ("ingest", "app", True),
+    "quarantine": ("quarantine", "app", True),
+    "export": ("exports", "app", True),
+    "demo": ("demo", "demo", False),
+    "synth": ("synth", "synth", False),
+    "score": ("synth", "score_command", False),
+    "selectors": ("selectors", "selectors", False),
+    "enrich": ("hosting", "enrich", False),
+    "hosting": ("hosting", "hosting", False),
+    "providers": ("hosting", "providers_app", True),
+    "attribute": ("attribution", "attribute", False),
+    "why": ("attribution", "why", False),
+    "link": ("attribution", "link", False),
+    "unlink": ("attribution", "unlink", False),
+    "label": ("attribution", "label", False),
+    "report": ("report", "report", False),
+    "orgs": ("accounts", "orgs_app", True),
+    "users": ("accounts", "users_app", True),
+    "audit": ("accounts", "audit_app", True),
+    "tokens": ("credentials", "tokens_app", True),
+    "serve": ("serve", "serve", False),
+    "lists": ("lists", "lists_app", True),
+    "match": ("lists", "match", False),
+    "casework": ("casework", "app", True),
+}
+_HELP = (
+    "Content-free intelligence for internet hotlines: canonical URLs, sites, hosting, "
+    "brands and distributors, from the reports and captures hotlines already hold.\n\n"
+    "Start with [bold]hotline demo[/] to see it work on a synthetic world.\n\n"
+    "[bold]Examples[/]\n\n"
+    "  hotline demo\n\n"
+    "  hotline init && hotline ingest reports feeds/*.csv\n\n"
+    "  hotline --db postgresql://hotline@db.example/hotline quarantine list"
 )
-app.add_typer(ingest.app, name="ingest")
-app.add_typer(quarantine.app, name="quarantine")
-app.add_typer(exports.app, name="export")
-app.command("demo")(demo.demo)
-app.command("synth")(synth.synth)
-app.command("score")(synth.score_command)
-app.command("selectors")(selectors.selectors)
-app.command("enrich")(hosting.enrich)
-app.command("hosting")(hosting.hosting)
-app.add_typer(hosting.providers_app, name="providers")
-app.command("attribute")(attribution.attribute)
-app.command("why")(attribution.why)
-app.command("link")(attribution.link)
-app.command("unlink")(attribution.unlink)
-app.command("label")(attribution.label)
-app.command("report")(report.report)
-app.add_typer(accounts.orgs_app, name="orgs")
-app.add_typer(accounts.users_app, name="users")
-app.add_typer(accounts.audit_app, name="audit")
-app.add_typer(credentials.tokens_app, name="tokens")
-app.command("serve")(serve.serve)
-app.add_typer(lists.lists_app, name="lists")
-app.command("match")(lists.match)
-app.add_typer(casework.app, name="casework")
+_VALUED_OPTIONS = frozenset({"--db", "--as", "--org"})  # the main options that take a value
 
 
 def _version(value: bool) -> None:
@@ -80,7 +65,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def main_options(
     ctx: typer.Context,
     db: Annotated[
@@ -131,7 +115,6 @@ def main_options(
     ctx.obj = AppState(db=database_url(db), quiet=quiet, as_user=as_user, org=org)
 
 
-@app.command()
 def init(ctx: typer.Context) -> None:
     """Create the database, or migrate it to this version's schema. Safe to run again.
 
@@ -140,6 +123,8 @@ def init(ctx: typer.Context) -> None:
       hotline init
       hotline --db postgresql://hotline@127.0.0.1/hotline init
     """
+    from hotline.store.migrate import upgrade
+
     app_state = state(ctx)
     engine = app_state.engine()
     try:
@@ -154,6 +139,56 @@ def init(ctx: typer.Context) -> None:
         out.print(f"migrated the database from schema {before} to {after}")
 
 
+def build(only: str | None = None) -> typer.Typer:
+    """The command line: every command, or with ``only`` just that one (and ``init``)."""
+    built = typer.Typer(
+        name="hotline",
+        help=_HELP,
+        rich_markup_mode="rich",
+        no_args_is_help=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        pretty_exceptions_enable=False,
+    )
+    built.callback()(main_options)
+    for name, (module, attribute, group) in _COMMANDS.items():
+        if only is not None and name != only:
+            continue
+        target = getattr(importlib.import_module(f"hotline.cli.{module}"), attribute)
+        if group:
+            built.add_typer(target, name=name)
+        else:
+            built.command(name)(target)
+    built.command()(init)
+    return built
+
+
+def command_named(args: Sequence[str]) -> str | None:
+    """The command ``args`` run (the first word that is not a main option or its value), if
+    it is one; ``None`` otherwise (help, a typo: the whole app answers those)."""
+    value_next = False
+    for arg in args:
+        if value_next:
+            value_next = False
+        elif arg in _VALUED_OPTIONS:
+            value_next = True
+        elif not arg.startswith("-"):
+            return arg if arg in _COMMANDS or arg == "init" else None
+    return None
+
+
+_APP: typer.Typer | None = None
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``app``: the whole command line, built on first use (tests, documentation tools)."""
+    global _APP
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if _APP is None:
+        _APP = build()
+    return _APP
+
+
 def main() -> None:
     """Console entry point: Click's usage errors exit 2; everything else maps to an exit code.
 
@@ -161,7 +196,7 @@ def main() -> None:
     traceback: 2 for the environment (database, files), 130 for Ctrl-C.
     """
     try:
-        app(standalone_mode=True)
+        build(command_named(sys.argv[1:]))(standalone_mode=True)
     except KeyboardInterrupt:
         err.print("interrupted; batches already committed are kept, rerun to complete")
         sys.exit(130)
