@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotline.attribution.pieces import pieces
+from hotline.attribution.pieces import Pieces, pieces
 
 
 def _oracle(units: list[list[int]], own: list[int], at: int) -> list[tuple[list[int], bool]]:
@@ -63,3 +63,36 @@ def test_a_value_between_two_brands_splits_them_and_one_inside_a_brand_does_not(
     assert sorted(map(sorted, found[2].carriers)) == [[1], [2]]
     assert found[2].standing == [True, True]
     assert found[3].carriers == [[0, 1]]
+
+
+def _shape(found: list[Pieces]) -> list[list[tuple[list[int], bool]]]:
+    return [
+        sorted((sorted(c), s) for c, s in zip(p.carriers, p.standing, strict=True)) for p in found
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(2, 14).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.lists(st.integers(0, n - 1), min_size=2, max_size=4), max_size=12),
+            st.lists(st.integers(0, 1), min_size=n, max_size=n),
+            st.sets(st.integers(0, 11)),
+        )
+    )
+)
+def test_asking_again_only_the_parts_a_value_left_gives_the_whole_answer(
+    case: tuple[list[list[int]], list[int], set[int]],
+) -> None:
+    """What the clustering relies on when it takes values out and asks again: values in
+    other connected parts keep their answers, so only the touched parts are searched."""
+    units, own, taken = case
+    before = pieces(units, own)
+    out = {i for i in taken if i < len(units)}
+    kept = [i for i in range(len(units)) if i not in out]
+    touched = {before[i].component for i in out}
+    again = [i for i in kept if before[i].component in touched]
+    fresh = dict(zip(again, pieces([units[i] for i in again], own), strict=True))
+    partial = [fresh.get(i, before[i]) for i in kept]
+    whole = pieces([units[i] for i in kept], own)
+    assert _shape(partial) == _shape(whole)

@@ -486,7 +486,7 @@ def test_every_command_shows_planted_values_safely(planted: Planted, tmp_path: P
 @example(value=EVERYTHING)
 @example(value="\x1b]8;;https://evil.example.test/\x07www.bank.example\x1b]8;;\x07")
 @settings(
-    max_examples=12,
+    max_examples=6,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
@@ -132,10 +133,36 @@ def _sqlite_integer_rows(
     return np.concatenate(parts)
 
 
+def _site_selector_rows(dialect: str, cursor: Any) -> NDArray[np.int64]:
+    """(site id, selector id, captures) of every site-selector link."""
+    if dialect == "sqlite":
+        return _sqlite_integer_rows(cursor, "site_selectors", _SITE_SELECTOR_COLUMNS)
+    return _integer_rows(cursor, _SITE_SELECTORS, 3)
+
+
+def _site_selector_rows_apart(engine: Engine) -> NDArray[np.int64]:
+    """The same on a connection of its own: SQLite joins the text without holding Python's
+    lock, so this runs in a thread while the other tables are read."""
+    with engine.connect() as connection, closing(connection.connection.cursor()) as cursor:
+        return _site_selector_rows(engine.dialect.name, cursor)
+
+
+def _file_database(engine: Engine) -> bool:
+    """A database a second connection sees the same (not SQLite's per-connection memory)."""
+    name = engine.url.database
+    return engine.dialect.name != "sqlite" or name not in (None, "", ":memory:")
+
+
 def link_table(engine: Engine) -> LinkTable:
     """Every link of the store as a ``LinkTable``: the same links as ``links_from_store``
     (a test holds them equal), read as integers where the store has them."""
-    with engine.connect() as connection, closing(connection.connection.cursor()) as cursor:
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="links") as pool,
+        engine.connect() as connection,
+        closing(connection.connection.cursor()) as cursor,
+    ):
+        parallel = _file_database(engine)
+        pending = pool.submit(_site_selector_rows_apart, engine) if parallel else None
         cursor.execute(_SITES)
         site_rows = cursor.fetchall()
         sites: list[str] = [key for _id, key in site_rows]
@@ -150,15 +177,8 @@ def link_table(engine: Engine) -> LinkTable:
         value_at = np.full(int(selector_ids.max(initial=0)) + 1, -1, dtype=np.int64)
         value_at[selector_ids] = np.arange(len(values), dtype=np.int64)
 
-        if connection.dialect.name == "sqlite":
-            rows = _sqlite_integer_rows(cursor, "site_selectors", _SITE_SELECTOR_COLUMNS)
-        else:
-            rows = _integer_rows(cursor, _SITE_SELECTORS, 3)
-        codes, at = position[rows[:, 0]], value_at[rows[:, 1]]
-        own = ~_page_names(cursor, values, rows, at, position, sites)
-        site_codes = [codes[own]]
-        value_codes = [at[own]]
-
+        site_codes: list[NDArray[np.int64]] = []
+        value_codes: list[NDArray[np.int64]] = []
         cursor.execute(_CDN_ADDRESSES)
         edges = {ip for (ip,) in cursor.fetchall()}
         site_number = {key: i for i, key in enumerate(sites)}
@@ -180,16 +200,30 @@ def link_table(engine: Engine) -> LinkTable:
             value_codes.append(numbers[known])
         cursor.execute(_ASSESSMENTS)
         verdicts = majority_verdicts(cursor.fetchall())
-        site_codes.append(np.asarray([position[site_id] for site_id in verdicts], dtype=np.int64))
+        voted = [s for s in verdicts if 0 <= s < len(position) and position[s] >= 0]
+        site_codes.append(position[np.asarray(voted, dtype=np.int64)])
         value_codes.append(
             np.asarray(
                 [
-                    value_number.setdefault((ASSESSMENT, v), len(value_number))
-                    for v in verdicts.values()
+                    value_number.setdefault((ASSESSMENT, verdicts[s]), len(value_number))
+                    for s in voted
                 ],
                 dtype=np.int64,
             )
         )
+
+        if pending is not None:
+            rows = pending.result()
+        else:
+            rows = _site_selector_rows(engine.dialect.name, cursor)
+        # links of a site or selector written after those tables were read (an import
+        # running beside this one) wait for the next run
+        rows = rows[(rows[:, 0] < len(position)) & (rows[:, 1] < len(value_at))]
+        rows = rows[(position[rows[:, 0]] >= 0) & (value_at[rows[:, 1]] >= 0)]
+        codes, at = position[rows[:, 0]], value_at[rows[:, 1]]
+        own = ~_page_names(cursor, values, rows, at, position, sites)
+        site_codes.append(codes[own])
+        value_codes.append(at[own])
     values = list(value_number)
     return LinkTable.from_codes(
         sites, values, np.concatenate(site_codes), np.concatenate(value_codes)

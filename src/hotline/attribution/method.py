@@ -628,8 +628,15 @@ def _agglomerate(
         if not out:
             break
         held_out.extend(active[i] for i in sorted(out))
-        active = [u for i, u in enumerate(active) if i not in out]
-        answers = pieces([u.carriers for u in active], forest.own, forest.mass)
+        # only the values of the parts of the graph a value was taken from are asked again:
+        # the search over every other part would give the same answers
+        touched = {answers[i].component for i in out}
+        kept = [i for i in range(len(active)) if i not in out]
+        again = [i for i in kept if answers[i].component in touched]
+        fresh = pieces([active[i].carriers for i in again], forest.own, forest.mass)
+        renewed = dict(zip(again, fresh, strict=True))
+        answers = [renewed.get(i, answers[i]) for i in kept]
+        active = [active[i] for i in kept]
     for unit, answer in zip(active, answers, strict=True):
         if sum(answer.standing) > allowed:
             held_out.append(unit)

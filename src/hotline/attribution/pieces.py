@@ -27,6 +27,9 @@ class Pieces:
 
     carriers: list[list[int]]
     standing: list[bool]
+    # the connected part of the graph the value sits in, named by one of its nodes: a value
+    # taken out changes the answers of the values of its own part only
+    component: int = -1
 
 
 def pieces(
@@ -125,7 +128,9 @@ def pieces(
         rest_own = count(own_prefix, disc[root], end[root]) - own_in
         standing.append(rest_nodes >= 2 or rest_own > 0)
         kept = [i for i, group in enumerate(groups) if group]
-        answers.append(Pieces([groups[i] for i in kept], [standing[i] for i in kept]))
+        answers.append(
+            Pieces([groups[i] for i in kept], [standing[i] for i in kept], original[root])
+        )
     return answers
 
 
