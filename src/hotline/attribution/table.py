@@ -88,14 +88,15 @@ class LinkTable:
         """Links given as positions in unsorted, unique ``sites`` and ``values``. Kept: the
         sites that carry a link, plus ``extra_sites``; values without a link are dropped.
         Duplicate links count once."""
-        used_sites = np.unique(site_codes)
+        # which positions occur, in order: a count per position, not a sort of every link
+        used_sites = np.flatnonzero(np.bincount(site_codes, minlength=len(sites)))
         keep = {sites[i] for i in used_sites.tolist()}
         kept_sites = [sites[i] for i in used_sites.tolist()]
         kept_sites.extend(s for s in dict.fromkeys(extra_sites) if s not in keep)
         site_at = np.full(len(sites), -1, dtype=np.int64)
         site_at[used_sites] = np.arange(len(used_sites), dtype=np.int64)
         order_sites, site_rank = _sorted(kept_sites)
-        used_values = np.unique(value_codes)
+        used_values = np.flatnonzero(np.bincount(value_codes, minlength=len(values)))
         kept_values = [values[i] for i in used_values.tolist()]
         value_at = np.full(len(values), -1, dtype=np.int64)
         value_at[used_values] = np.arange(len(used_values), dtype=np.int64)
