@@ -1008,6 +1008,8 @@ def test_paths_and_labels_print_literally(db_url: str, clean_feed: Path, tmp_pat
         (["--as", "ingest", "--org", "north", "export", "urls"], "export"),  # values skipped
         (["--db=sqlite:///x.db", "init"], "init"),
         (["--help"], None),
+        (["--help", "casework"], None),  # the main help lists every command
+        (["-q", "-h", "why"], None),
         (["-q"], None),
         (["nosuch", "attribute"], None),  # a typo: the whole app says what exists
     ],

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotline.attribution.links import _integer_rows, _sqlite_integer_rows
+from hotline.attribution.links import _file_database, _integer_rows, _sqlite_integer_rows
 from hotline.attribution.table import _sorted
+from hotline.store.engine import make_engine
 
 _ROWS = st.lists(
     st.tuples(
@@ -56,3 +59,36 @@ def test_links_are_numbered_in_the_order_of_their_kind_and_value(
     ordered, ranks = _sorted(values)
     assert ordered == sorted(values)
     assert [ordered[r] for r in ranks.tolist()] == values
+
+
+def test_row_ids_written_far_apart_are_read_row_by_row() -> None:
+    """A row id set by hand (SQLite then picks the next ones at random) would make a read by
+    ranges of row ids run for ever; the rows are read one by one instead, all of them."""
+    with closing(sqlite3.connect(":memory:")) as connection:
+        connection.execute("CREATE TABLE t (a INTEGER NOT NULL, b INTEGER NOT NULL)")
+        connection.executemany("INSERT INTO t VALUES (?, ?)", [(1, 2), (3, 4)])
+        connection.execute("INSERT INTO t (rowid, a, b) VALUES (?, 5, 6)", (2**62,))
+        connection.execute("INSERT INTO t (rowid, a, b) VALUES (?, 7, 8)", (-5,))
+        found = _sqlite_integer_rows(connection.cursor(), "t", ("a", "b"), chunk=10)
+        connection.execute("CREATE TABLE u (a INTEGER NOT NULL)")
+        nothing = _sqlite_integer_rows(connection.cursor(), "u", ("a",))
+    assert sorted(map(tuple, found.tolist())) == [(1, 2), (3, 4), (5, 6), (7, 8)]
+    assert nothing.shape == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("url", "apart"),
+    [
+        ("sqlite://", False),
+        ("sqlite:///:memory:", False),
+        ("sqlite:///{tmp}/links.db", True),
+    ],
+)
+def test_links_are_read_on_a_second_connection_only_where_it_sees_the_same_store(
+    url: str, apart: bool, tmp_path: Path
+) -> None:
+    engine = make_engine(url.format(tmp=tmp_path))
+    try:
+        assert _file_database(engine) is apart
+    finally:
+        engine.dispose()

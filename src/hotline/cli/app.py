@@ -57,6 +57,7 @@ _HELP = (
     "  hotline --db postgresql://hotline@db.example/hotline quarantine list"
 )
 _VALUED_OPTIONS = frozenset({"--db", "--as", "--org"})  # the main options that take a value
+_HELP_OPTIONS = frozenset({"-h", "--help"})
 
 
 def _version(value: bool) -> None:
@@ -171,6 +172,8 @@ def command_named(args: Sequence[str]) -> str | None:
             value_next = False
         elif arg in _VALUED_OPTIONS:
             value_next = True
+        elif arg in _HELP_OPTIONS:
+            return None  # the main help, whatever follows: it lists every command
         elif not arg.startswith("-"):
             return arg if arg in _COMMANDS or arg == "init" else None
     return None
