@@ -25,7 +25,7 @@ from hotline.casework import queries
 from hotline.casework.advance import run
 from hotline.casework.decisions import DecisionError, classify
 from hotline.casework.facts import import_facts, record_check, record_clearance
-from hotline.casework.models import Case, CaseEvent, NoticeRow
+from hotline.casework.models import Case, CaseEvent, CaseworkRun, NoticeRow, RemovalEvidence
 from hotline.casework.rules import Member, Rules
 from hotline.casework.states import check_transitions
 from hotline.cli.app import app
@@ -560,6 +560,40 @@ def test_a_late_sighting_from_before_the_notice_rewrites_the_history(world: Worl
         "reported", "classified", "gone-before-notice"
     ]  # fmt: skip
     assert queries.stats(world.engine.connect(), "overall") == []
+
+
+@pytest.mark.parametrize(
+    ("lookback", "state"),
+    [(None, "gone-before-notice"), (timedelta(0), "notified")],
+    ids=["default look-back", "none"],
+)
+def test_a_fact_that_committed_while_the_previous_run_read_is_not_missed(
+    world: World, lookback: timedelta | None, state: str
+) -> None:
+    """An import stamps its facts before it commits: one stamped just before a run started
+    may still have been invisible to it. The next run looks back ten minutes before that
+    start and replays the case; without a look-back (for a store nobody else writes to) it
+    would keep the history the first run wrote."""
+    classify(world.engine, ANNA, URLS["abroad"], "interpol", "baseline", at=T0)
+    _run(world, T0 + timedelta(hours=1))
+    assert _case(world, "abroad").state == "notified"
+    record_check(world.engine, BORIS, URLS["abroad"], up=False, at=T0 + timedelta(minutes=30))
+    with world.engine.begin() as connection:
+        started = connection.scalar(
+            select(CaseworkRun.started_at).order_by(CaseworkRun.id.desc()).limit(1)
+        )
+        assert started is not None
+        connection.execute(
+            update(RemovalEvidence)
+            .where(RemovalEvidence.url_id == world.ids["abroad"])
+            .values(recorded_at=started - timedelta(minutes=5))
+        )
+    later = T0 + timedelta(hours=2)
+    if lookback is None:
+        run(world.engine, ADMIN, RULES, world.out, now=later)
+    else:
+        run(world.engine, ADMIN, RULES, world.out, now=later, lookback=lookback)
+    assert _case(world, "abroad").state == state
 
 
 def test_an_earlier_report_imported_late_moves_the_report_clock(
