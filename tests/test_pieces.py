@@ -35,24 +35,34 @@ def _oracle(units: list[list[int]], own: list[int], at: int) -> list[tuple[list[
     return sorted(answer)
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    st.integers(2, 12).flatmap(
+def _graphs(
+    most_nodes: int, largest_unit: int, most_units: int
+) -> st.SearchStrategy[tuple[list[list[int]], list[int]]]:
+    """Units (the carrier nodes of each value) over a few nodes, and each node's own count."""
+    return st.integers(2, most_nodes).flatmap(
         lambda n: st.tuples(
-            st.lists(st.lists(st.integers(0, n - 1), min_size=2, max_size=5), max_size=10),
+            st.lists(
+                st.lists(st.integers(0, n - 1), min_size=2, max_size=largest_unit),
+                max_size=most_units,
+            ),
             st.lists(st.integers(0, 1), min_size=n, max_size=n),
         )
     )
-)
+
+
+def _shape(found: list[Pieces]) -> list[list[tuple[list[int], bool]]]:
+    return [
+        sorted((sorted(c), s) for c, s in zip(p.carriers, p.standing, strict=True)) for p in found
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_graphs(12, 5, 10))
 def test_pieces_equal_the_brute_force_answer(case: tuple[list[list[int]], list[int]]) -> None:
     units, own = case
     found = pieces(units, own)
     assert len(found) == len(units)
-    for at, answer in enumerate(found):
-        mine = sorted(
-            (sorted(carriers), standing)
-            for carriers, standing in zip(answer.carriers, answer.standing, strict=True)
-        )
+    for at, mine in enumerate(_shape(found)):
         assert mine == _oracle(units, own, at), (units, own, at)
 
 
@@ -65,28 +75,14 @@ def test_a_value_between_two_brands_splits_them_and_one_inside_a_brand_does_not(
     assert found[3].carriers == [[0, 1]]
 
 
-def _shape(found: list[Pieces]) -> list[list[tuple[list[int], bool]]]:
-    return [
-        sorted((sorted(c), s) for c, s in zip(p.carriers, p.standing, strict=True)) for p in found
-    ]
-
-
 @settings(max_examples=300, deadline=None)
-@given(
-    st.integers(2, 14).flatmap(
-        lambda n: st.tuples(
-            st.lists(st.lists(st.integers(0, n - 1), min_size=2, max_size=4), max_size=12),
-            st.lists(st.integers(0, 1), min_size=n, max_size=n),
-            st.sets(st.integers(0, 11)),
-        )
-    )
-)
+@given(_graphs(14, 4, 12), st.sets(st.integers(0, 11)))
 def test_asking_again_only_the_parts_a_value_left_gives_the_whole_answer(
-    case: tuple[list[list[int]], list[int], set[int]],
+    case: tuple[list[list[int]], list[int]], taken: set[int]
 ) -> None:
     """What the clustering relies on when it takes values out and asks again: values in
     other connected parts keep their answers, so only the touched parts are searched."""
-    units, own, taken = case
+    units, own = case
     before = pieces(units, own)
     out = {i for i in taken if i < len(units)}
     kept = [i for i in range(len(units)) if i not in out]

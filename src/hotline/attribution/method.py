@@ -609,10 +609,7 @@ def _agglomerate(
             together[key] = unit
         else:
             together[key] = _Unit(seen.kind, seen.carriers, seen.weight, seen.values + unit.values)
-    # a value on one site joins nothing and is never a bridge: it stays out of the search
-    # (a leaf of the graph, so the other values' pieces are the same without it); most of
-    # a store's strong values are one site's own
-    strong = [unit for key, unit in together.items() if len(key) > 1]
+    strong = list(together.values())
 
     # Every strong value against the pieces its carriers fall into without it (order-free).
     # Values that would join more pieces standing on their own than ``allowed`` — two among
