@@ -254,7 +254,7 @@ def _active(
     now: datetime,
     rules: Rules,
     fingerprint: str,
-    lookback: timedelta = COMMIT_MARGIN,
+    lookback: timedelta,
 ) -> set[int]:
     """The classified URLs whose history may have moved since the last run: new cases, and
     those with a decision, clearance or sighting that took effect since its moment or was
