@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from benchmarks.memory import run_measured
+from benchmarks.memory import measure, run_measured
 from hotline.captures.warc_reader import WarcRecord, read_warc
 from hotline.synth.generate import generate
 from hotline.synth.phenomena import PHENOMENA, parse_phenomena
@@ -119,11 +119,12 @@ def build(
 
 
 def step(name: str, command: list[str], db: Path) -> dict[str, object]:
-    seconds, peak, code = run_measured(command)
+    run = measure(command)
+    code = run.code
     row: dict[str, object] = {
         "step": name,
-        "seconds": round(seconds, 2),
-        "peak_mb": round(peak / 2**20),
+        "seconds": round(run.seconds, 2),
+        "peak_mb": round(run.tree / 2**20),
         "exit": code,
     }
     if name.startswith("attribute"):
@@ -137,7 +138,7 @@ def step(name: str, command: list[str], db: Path) -> dict[str, object]:
         row.update(zip(keys, last, strict=True))
     print(json.dumps(row), flush=True)
     if code != 0:
-        raise SystemExit(f"{name} failed with exit code {code}")
+        raise SystemExit(f"{name} failed with exit code {code}:\n{run.stderr[-4000:]}")
     return row
 
 
