@@ -94,6 +94,7 @@ class Params:
                 "affiliate": 1.0,
                 "btc_address": 1.0,
                 "eth_address": 1.0,
+                "crypto_address": 1.0,
                 "email": 0.8,
                 "analytics": 0.8,
                 "payment_host": 0.3,
@@ -119,6 +120,7 @@ class Params:
                 "merchant_id": 1.0,
                 "btc_address": 1.0,
                 "eth_address": 1.0,
+                "crypto_address": 1.0,
                 "payment_host": 0.6,
                 "affiliate": 0.4,
                 "brand_text": 0.4,
@@ -978,9 +980,7 @@ def cluster(
     own_brand = np.bincount(kept_sites[own_link], minlength=len(sites))
     # a site with no name of its own whose payment identities are all its own (a forum's
     # donation address or donate button) stands apart: a shared logo alone is no tie
-    paying = np.isin(
-        kind_of, [kind_number.get(k, -1) for k in ("merchant_id", "btc_address", "eth_address")]
-    )[kept_values]
+    paying = np.isin(kind_of, [kind_number.get(k, -1) for k in PAYMENT_IDENTITIES])[kept_values]
     own_pay = np.bincount(kept_sites[paying & private], minlength=len(sites))
     shared_pay = np.bincount(kept_sites[paying & ~private], minlength=len(sites))
     has_name = np.bincount(
@@ -1226,6 +1226,8 @@ HOSTING_KINDS = frozenset({"ip", "nameserver", "script_host"})
 # the hosting origin of a witness: what the site's DNS and servers say (a script host is
 # what its pages load: a kit's or an agency's, the pages' origin)
 WHERE_HOSTED = frozenset({"ip", "nameserver"})
+# what a buyer pays into: the operator's own accounts
+PAYMENT_IDENTITIES = ("merchant_id", "btc_address", "eth_address", "crypto_address")
 # kinds that say nothing about what a site's pages show
 NOT_SHOWN = HOSTING_KINDS | {ASSESSMENT}
 

@@ -125,7 +125,7 @@ def distributor(connection: Connection, number: int) -> DistributorView | None:
 # name servers, script hosts) ties unrelated sites and would only draw noise
 EVIDENCE_KINDS = (
     "brand_text", "favicon_md5", "template", "analytics", "email", "merchant_id",
-    "btc_address", "eth_address", "affiliate", "payment_host", "gateway",
+    "btc_address", "eth_address", "crypto_address", "affiliate", "payment_host", "gateway",
 )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ import random
 from html import escape
 from typing import TYPE_CHECKING
 
+from hotline.captures.altcoins import altcoin_address, monero_address
 from hotline.synth import actors
 from hotline.synth.world import Page, Site
 
@@ -19,6 +20,23 @@ if TYPE_CHECKING:  # phenomena builds on this module: a type-only import keeps i
     from hotline.synth.phenomena import Injection
 
 Selector = tuple[str, str]
+
+# coin → (its name on a page, its payment URI scheme)
+_COINS = {
+    "LTC": ("Litecoin", "litecoin"),
+    "XMR": ("Monero", "monero"),
+    "TRX": ("USDT (TRC-20)", "tron"),
+}
+
+
+def coin_address(coin: str, bitcoin: str) -> str:
+    """The address of ``coin`` an operator shows where it would show ``bitcoin``: derived
+    from it, so a distributor's pool of Bitcoin addresses becomes a pool in that coin."""
+    digest = hashlib.sha256(f"{coin}:{bitcoin}".encode()).digest()
+    if coin == "XMR":
+        return monero_address(18, digest + hashlib.sha256(digest).digest())
+    return altcoin_address(coin, digest[:20])
+
 
 _ITEM_WORDS = ("classic", "deluxe", "starter", "premium", "compact", "bundle", "edition", "pack")
 _FEATURES = (
@@ -209,7 +227,23 @@ def render_page(
         host = signals.merchant.processor.host
         shown.append(("payment_host", host))
         shown.append(("merchant_id", f"{host}|{signals.merchant.merchant_id}"))
-    if signals.btc is not None and show("btc"):
+    coin = decor.coin if decor is not None else None
+    # ``show`` draws from the page's generator: asked once, so worlds without the other coins
+    # keep their bytes
+    paid = signals.btc is not None and show("btc")
+    if paid and signals.btc is not None and coin is not None:
+        address = coin_address(coin, signals.btc)
+        name, scheme = _COINS[coin]
+        amount = f"0.{rng.randrange(10, 99)}"
+        if rng.random() < 0.5:
+            body.append(
+                f'<p class="pay-crypto">Pay with {name}: <a href="{scheme}:{address}?amount='
+                f'{amount}">{address}</a></p>'
+            )
+        else:
+            body.append(f'<p class="pay-crypto">Send {amount} {coin} to <code>{address}</code></p>')
+        shown.append(("crypto_address", f"{coin}:{address}"))
+    elif paid and signals.btc is not None:
         amount = f"0.00{rng.randrange(10, 99)}"
         if rng.random() < 0.5:
             body.append(

@@ -79,6 +79,7 @@ _GREETINGS = (
     "Welkom bij",
 )
 _OFFICIAL = ("official site", "Official Site", "offizielle Seite", "site officiel")
+OTHER_COINS = ("LTC", "XMR", "TRX")
 _PAGES = 1024  # more pages than any site has: (site, page) → one roll index
 
 PHENOMENA: tuple[str, ...] = (
@@ -103,6 +104,7 @@ PHENOMENA: tuple[str, ...] = (
     "look_alikes",
     "glued_names",
     "processor_fields",
+    "other_coins",
 )
 
 DESCRIPTIONS: dict[str, str] = {
@@ -148,6 +150,9 @@ DESCRIPTIONS: dict[str, str] = {
     "look_alikes": "half of the internationalised brand domains swap one or two letters for "
     "Cyrillic ones drawn the same (zorve\u0445al-shop3.test) instead of putting two letters "
     "in front",
+    "other_coins": "some distributors take Litecoin, Monero or Tron (USDT) instead of Bitcoin: "
+    "their shops show an address of that coin, with its own payment URI, where others show a "
+    "Bitcoin one",
     "known_media": "each distributor's catalogue of images recurs across its sites; hash lists "
     "in hashlists/ know part of it (exact hashes, PDQ near-copies at 0-40 bits, flat "
     "low-quality images, one known-benign image)",
@@ -155,6 +160,8 @@ DESCRIPTIONS: dict[str, str] = {
 
 # Rates are uniform in these ranges, drawn per world from the seed.
 RATE_RANGES: dict[str, dict[str, tuple[float, float] | tuple[int, int]]] = {
+    # share of distributors that take another coin instead of Bitcoin
+    "other_coins": {"distributors": (0.15, 0.35)},
     # brand sites taken down (abandoned domains weigh 1.4x, live ones 0.6x), soft-404 share,
     # share of them down before their first capture (hotlines capture a site when it is
     # reported, mostly while it is up: a site seen only dead is the exception; the benchmark
@@ -256,6 +263,9 @@ class Decor:
     # the field the site's processor names the merchant account by (``processor_fields``);
     # None: ``merchant_id``
     merchant_field: str | None = None
+    # the coin the site's operator takes instead of Bitcoin (``other_coins``): "LTC", "XMR"
+    # or "TRX"; None: Bitcoin
+    coin: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -673,6 +683,15 @@ class Effects:
     def _brand_decor(self, site: Site) -> None:
         brand = site.brand
         assert brand is not None
+        owner = site.distributor
+        if (
+            self.on("other_coins")
+            and owner is not None
+            and self.roll("other_coins", owner.index) < self.rates["other_coins.distributors"]
+        ):
+            decor = self.decor(site)
+            decor.marks.add("other_coins")
+            decor.coin = OTHER_COINS[self.hash64("other_coins-coin", owner.index) % 3]
         if self.on("logo_alt") and self.roll("logo_alt", site.index) < self.rates["logo_alt.sites"]:
             self._logo(site)
         kit = self.kit_of.get(brand.index)

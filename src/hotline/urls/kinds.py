@@ -16,6 +16,7 @@ class SelectorKind(StrEnum):
     MERCHANT_ID = "merchant_id"  # a payment processor's account id for the shop
     BTC_ADDRESS = "btc_address"
     ETH_ADDRESS = "eth_address"
+    CRYPTO_ADDRESS = "crypto_address"  # another coin's address: "LTC:…", "XMR:…", "TRX:…"
     PAYMENT_HOST = "payment_host"  # a payment processor's host the page sends buyers to
     GATEWAY = "gateway"  # a redirect from one site to another
     AFFILIATE = "affiliate"  # a programme's referral id in a link

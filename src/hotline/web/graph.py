@@ -28,6 +28,7 @@ COLOURS = {
     "merchant_id": "#8b1e3f",
     "btc_address": "#a4133c",
     "eth_address": "#a4133c",
+    "crypto_address": "#a4133c",
     "affiliate": "#5a189a",
     "payment_host": "#7b2cbf",
     "gateway": "#1d4e89",
