@@ -115,7 +115,12 @@ ALLOWED: dict[str, frozenset[str]] = {
         }
     ),
     "hotline.synth": frozenset(
-        {"hotline.urls", "hotline.captures.bitcoin", "hotline.captures.media"}
+        {
+            "hotline.urls",
+            "hotline.captures.bitcoin",
+            "hotline.captures.altcoins",
+            "hotline.captures.media",
+        }
     ),
     "hotline.pipeline": frozenset(
         {
@@ -231,6 +236,7 @@ NO_DATABASE: frozenset[str] = frozenset(
         "hotline.captures.media",
         "hotline.captures.neardup",
         "hotline.captures.bitcoin",
+        "hotline.captures.altcoins",
         "hotline.captures.recorders",
         "hotline.captures.revisits",
         "hotline.hosting.pdns",

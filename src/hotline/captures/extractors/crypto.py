@@ -40,10 +40,15 @@ _BECH32 = re.compile(_B + r"(?:bc|tb)1[02-9ac-hj-np-z]{11,71}" + _E, re.IGNORECA
 _ETH = re.compile(_B + r"0x[0-9A-Fa-f]{40}" + _E)
 # Litecoin (L…, M…), Dogecoin (D…, 9…, A…) and Tron (T…): base58check, 33 or 34 characters;
 # Litecoin segwit ("ltc1…"); Monero: 95 characters, 106 with a payment id (4…, 8…).
-_ALT_BASE58 = re.compile(_B + r"[LMD9AT][1-9A-HJ-NP-Za-km-z]{32,33}" + _E)
-_LTC_BECH32 = re.compile(_B + r"ltc1[02-9ac-hj-np-z]{11,71}" + _E, re.IGNORECASE)
 _SCHEMES = ("litecoin:", "dogecoin:", "monero:", "tron:")
-_MONERO = re.compile(_B + r"[48][1-9A-HJ-NP-Za-km-z]{94}(?:[1-9A-HJ-NP-Za-km-z]{11})?" + _E)
+# one pattern for the three shapes: one pass over the text
+_ALTCOIN = re.compile(
+    _B
+    + r"(?:[LMD9AT][1-9A-HJ-NP-Za-km-z]{32,33}"
+    + r"|(?i:ltc1[02-9ac-hj-np-z]{11,71})"
+    + r"|[48][1-9A-HJ-NP-Za-km-z]{94}(?:[1-9A-HJ-NP-Za-km-z]{11})?)"
+    + _E
+)
 # BIP-21 "bitcoin:ADDR?amount=…" and EIP-681 "ethereum:[pay-]ADDR[@chain][/fn][?…]".
 _BTC_URI = re.compile(_B + r"bitcoin:(?://)?([0-9A-Za-z]{14,90})" + _E, re.IGNORECASE)
 _ETH_URI = re.compile(_B + r"ethereum:(?:pay-)?(0x[0-9A-Fa-f]{40})" + _E, re.IGNORECASE)
@@ -111,16 +116,15 @@ def _scan(text: str, where: str, rank: int) -> Iterator[tuple[int, Selector]]:
             value = normalise_eth_address(match.group())
             if value is not None:
                 yield rank, _selector("eth_address", value, where, METHOD_ETH)
-    for pattern in (_ALT_BASE58, _LTC_BECH32, _MONERO):
-        for match in pattern.finditer(text):
-            found = classify_altcoin(match.group())
-            if found is not None:
-                coin, value = found
-                # a payment URI ("litecoin:ADDR?amount=…") is the address after its scheme
-                uri = text[max(0, match.start() - 9) : match.start()].lower().endswith(_SCHEMES)
-                place = "uri" if uri else where
-                best = _RANK_URI if place == "uri" else rank
-                yield best, _selector(CRYPTO_ADDRESS, f"{coin}:{value}", place, f"crypto:{coin}")
+    for match in _ALTCOIN.finditer(text):
+        found = classify_altcoin(match.group())
+        if found is not None:
+            coin, value = found
+            # a payment URI ("litecoin:ADDR?amount=…") is the address after its scheme
+            uri = text[max(0, match.start() - 9) : match.start()].lower().endswith(_SCHEMES)
+            place = "uri" if uri else where
+            best = _RANK_URI if place == "uri" else rank
+            yield best, _selector(CRYPTO_ADDRESS, f"{coin}:{value}", place, f"crypto:{coin}")
 
 
 def _selector(kind: str, value: str, where: str, method: str) -> Selector:
