@@ -174,3 +174,40 @@ def test_another_coins_address_ties_brands_like_a_bitcoin_one() -> None:
     assert len(alpha) == 1  # one operator's brands, tied only by its Monero address
     assert len(beta) == 1
     assert alpha != beta
+
+
+@pytest.mark.parametrize(
+    "contract",
+    [
+        "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",  # USDT on Tron
+        "TEkxiTehnzSmSe2XqrBj4w32RUN966rdz8",  # USDC on Tron
+        "0xdAC17F958D2ee523a2206206994597C13D831ec7",  # USDT on Ethereum (EIP-55)
+        "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48",  # USDC on Ethereum (EIP-55)
+        "0x0000000000000000000000000000000000000000",
+    ],
+)
+def test_a_token_contract_is_nobodys_wallet(contract: str) -> None:
+    """Shops that take a stablecoin print its contract or link to it; every one of them
+    would be tied to every other by it."""
+    body = (
+        f"<p>We take USDT. Contract: <code>{contract}</code></p>"
+        f'<a href="https://tronscan.example/#/token20/{contract}">token</a>'
+    )
+    assert extract_crypto(page(body)) == []
+
+
+def test_the_zero_hash_of_a_base58check_coin_is_no_wallet() -> None:
+    for coin in ("LTC", "DOGE", "TRX"):
+        assert classify_altcoin(altcoin_address(coin, bytes(20))) is None
+
+
+def test_a_uri_counts_only_for_its_own_coin() -> None:
+    rng = random.Random(13)
+    ltc = altcoin_address("LTC", _keys(rng, 20))
+    xmr = monero_address(18, _keys(rng, 64))
+    found = {
+        (s.value, s.where) for s in extract_crypto(page(f"<p>tron:{ltc}</p><p>xmonero:{xmr}</p>"))
+    }
+    assert found == {(f"LTC:{ltc}", "text"), (f"XMR:{xmr}", "text")}
+    found = {(s.value, s.where) for s in extract_crypto(page(f"<p>litecoin://{ltc}</p>"))}
+    assert found == {(f"LTC:{ltc}", "uri")}

@@ -71,7 +71,8 @@ def test_demo_world_captures_yield_every_planted_payment_signal(
             select(func.count()).select_from(Capture).where(Capture.redirect_chain.is_not(None))
         )
         ips = connection.scalar(select(func.count()).where(Capture.ip.is_not(None)))
-    assert set(truth["payment_addresses"]) <= stored["btc_address"]
+    wallets = stored["btc_address"] | stored.get("crypto_address", set())
+    assert set(truth["payment_addresses"]) <= wallets
     planted_merchants = {m for d in truth["distributors"] for m in d["merchant_ids"]}
     assert stored["merchant_id"] <= planted_merchants  # nothing invented
     assert len(stored["merchant_id"]) >= len(planted_merchants) // 2

@@ -25,6 +25,7 @@ COMMERCIAL_KINDS = {
     "payment_host",
     "btc_address",
     "eth_address",
+    "crypto_address",
     "affiliate",
     "gateway",
 }

@@ -69,6 +69,29 @@ def test_extractors_find_exactly_what_the_world_planted(seed: int) -> None:
     assert planted_kinds == KINDS  # every kind was exercised
 
 
+@pytest.mark.parametrize("seed", [2013, 7])
+def test_other_coins_are_found_exactly_where_planted(seed: int) -> None:
+    """With ``other_coins`` some distributors show Litecoin, Monero or Tron addresses where
+    the others show Bitcoin ones: every one is found, with its coin, and nothing else."""
+    world = World(seed, SCALES["small"], frozenset({"other_coins"}))
+    extractors = default_extractors(world_table(world))
+    wallets = {"btc_address", "crypto_address", "eth_address"}
+    coins: set[str] = set()
+    for site in world.sites():
+        landing = site.pages[0]
+        html, shown = render_page(site, landing, random.Random(0), full=True)
+        canonical = canonicalize(landing.url)
+        assert isinstance(canonical, CanonicalURL)
+        captured = CapturedPage.parse(
+            landing.url, canonical.host, canonical.site, html.decode("utf-8")
+        )
+        planted = {(k, v) for k, v in shown if k in wallets}
+        found = {(s.kind, s.value) for s in extract_all(captured, extractors) if s.kind in wallets}
+        assert found == planted, (captured.url, found ^ planted)
+        coins.update(v.split(":", 1)[0] for k, v in planted if k == "crypto_address")
+    assert coins  # the world put some other coin on some shop
+
+
 def test_methods_follow_the_world_table() -> None:
     world = World(7, SCALES["small"])
     methods = {p.host: p.method for p in world.processors}

@@ -29,6 +29,7 @@ from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from hotline.attribution.domain_words import plain_label
+from hotline.captures.altcoins import classify_altcoin
 from hotline.captures.extractors import (
     Processor,
     ProcessorTable,
@@ -85,6 +86,7 @@ _KINDS = frozenset(
         "brand_text",
         "analytics",
         "btc_address",
+        "crypto_address",
         "merchant_id",
         "affiliate",
         "email",
@@ -865,3 +867,24 @@ def test_misjudged(world: Callable[[str], Seen]) -> None:
         assert bool(marked) == wrong_somewhere
         for site in marked & set(flags):
             assert wrong[site] == len(flags[site])
+
+
+def test_other_coins(world: Callable[[str], Seen]) -> None:
+    """Some distributors are paid in Litecoin, Monero or Tron: their shops show that coin's
+    valid address where the others show Bitcoin, one coin per distributor, each address
+    in the dump as the extractors find it and in the truth's payment addresses."""
+    seen = world("all")
+    coin_of: defaultdict[str, set[str]] = defaultdict(set)
+    for site, shown in seen.dump.items():
+        for kind, value in shown:
+            if kind != "crypto_address":
+                continue
+            coin, address = value.split(":", 1)
+            assert classify_altcoin(address) == (coin, address), value
+            assert (kind, value) in seen.found[site]
+            assert seen.truth["payment_addresses"][value] == seen.distributor(site)
+            coin_of[seen.distributor(site) or ""].add(coin)
+    assert coin_of  # the world has such distributors
+    assert all(len(coins) == 1 for coins in coin_of.values())
+    world_none = world("none")
+    assert not any(k == "crypto_address" for shown in world_none.dump.values() for k, _ in shown)

@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import Engine, select
 from warcio.archiveiterator import ArchiveIterator
 
+from hotline.captures.altcoins import classify_altcoin
 from hotline.captures.bitcoin import classify_bitcoin_address
 from hotline.intake.models import Site, Url
 from hotline.intake.services import ReportImporter
@@ -318,11 +319,16 @@ def test_onions_and_payment_addresses_are_valid(truth: dict[str, Any]) -> None:
     assert onions
     assert all(onion_v3_error(site.removesuffix(".onion")) is None for site in onions)
     assert len(truth["payment_addresses"]) >= 8
+    bitcoin = [a for a in truth["payment_addresses"] if ":" not in a]
     for address in truth["payment_addresses"]:
+        if ":" in address:  # another coin's, "XMR:4…" as the selector is stored
+            coin, plain = address.split(":", 1)
+            assert classify_altcoin(plain) == (coin, plain), address
+            continue
         info = classify_bitcoin_address(address)
         assert info is not None, address
         assert info.network == "main", address
-    kinds = {classify_bitcoin_address(a).type for a in truth["payment_addresses"]}  # type: ignore[union-attr]
+    kinds = {classify_bitcoin_address(a).type for a in bitcoin}  # type: ignore[union-attr]
     assert kinds >= {"p2pkh", "p2wpkh"} or len(kinds) >= 3
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from hotline.captures.bitcoin import base58check_decode, base58check_encode, segwit_decode
 
 __all__ = [
+    "NOT_WALLETS",
     "altcoin_address",
     "classify_altcoin",
     "monero_address",
@@ -36,6 +37,17 @@ _VERSIONS: dict[int, str] = {
     0x16: "DOGE",  # 9… / A… (P2SH)
     0x41: "TRX",  # T…
 }
+
+# Tron addresses that are nobody's wallet: the contracts of the stablecoins shops name when
+# they ask for USDT or USDC on Tron ("send USDT, contract TR7NH…"), and the zero address.
+# Printed or linked by every shop that takes the token, they would tie unrelated operators.
+NOT_WALLETS: frozenset[str] = frozenset(
+    {
+        "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",  # USDT (TRC-20)
+        "TEkxiTehnzSmSe2XqrBj4w32RUN966rdz8",  # USDC (TRC-20)
+        "T9yD14Nj9j7xAB4dbGeiX9h8unkKHxuWwb",  # version 0x41, twenty zero bytes
+    }
+)
 
 _ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _INDEX = {char: value for value, char in enumerate(_ALPHABET)}
@@ -110,8 +122,8 @@ def _monero(text: str) -> str | None:
 
 def classify_altcoin(text: str) -> tuple[str, str] | None:
     """``(coin, normalised address)`` for a valid Litecoin, Dogecoin, Tron or Monero main
-    network address, else None. Base58 is case-sensitive and kept as seen; bech32 is
-    lower-cased."""
+    network address, else None (also for a token contract or an all-zero hash: no one's
+    wallet). Base58 is case-sensitive and kept as seen; bech32 is lower-cased."""
     if text[:4].lower() == "ltc1":
         if segwit_decode("ltc", text) is not None:
             return "LTC", text.lower()
@@ -124,7 +136,7 @@ def classify_altcoin(text: str) -> tuple[str, str] | None:
         return None
     version, payload = decoded
     coin = _VERSIONS.get(version)
-    if coin is None or len(payload) != 20:
+    if coin is None or len(payload) != 20 or text in NOT_WALLETS or not any(payload):
         return None
     return coin, text
 

@@ -28,7 +28,8 @@ class Selector:
     ``where`` says where it was found (``text``, ``attr:href``, ``form``, ``script``,
     ``uri``, ``title``, ...) so an analyst can find it again in the capture. ``method`` is set
     for payment selectors only: ``card``, ``e-wallet``, ``crypto:BTC``, ``crypto:ETH``,
-    ``money-transfer`` or ``other``.
+    ``crypto:LTC``, ``crypto:DOGE``, ``crypto:TRX``, ``crypto:XMR``, ``money-transfer`` or
+    ``other``.
     """
 
     kind: str

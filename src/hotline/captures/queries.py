@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Connection, func, select
 
+from hotline.captures.altcoins import classify_altcoin
 from hotline.captures.models import Capture, SelectorValue, SiteSelector
 from hotline.captures.page_class import PAGE_CLASSES
 from hotline.intake.models import Site, Url
@@ -194,12 +195,18 @@ def selectors_by_kind(connection: Connection) -> dict[str, int]:
 
 def sites_with_value(connection: Connection, value: str, limit: int = 50) -> list[tuple[str, str]]:
     """(kind, site) of every site that shows a selector value exactly as stored, of any
-    kind: what an analyst pastes (a wallet, a merchant id) to ask "where else?"."""
+    kind: what an analyst pastes (a wallet, a merchant id) to ask "where else?". A Litecoin,
+    Dogecoin, Tron or Monero address is stored with its coin in front ("XMR:4…"): pasted
+    bare, as a page shows it, it is found as well."""
+    values = [value]
+    coin = classify_altcoin(value)
+    if coin is not None:
+        values.append(f"{coin[0]}:{coin[1]}")
     rows = connection.execute(
         select(SelectorValue.kind, Site.key)
         .join(SiteSelector, SiteSelector.selector_id == SelectorValue.id)
         .join(Site, Site.id == SiteSelector.site_id)
-        .where(SelectorValue.value == value)
+        .where(SelectorValue.value.in_(values))
         .order_by(SelectorValue.kind, Site.key)
         .limit(limit)
     )

@@ -222,7 +222,10 @@ def _captures(app_state: AppState, engine: Engine, out_dir: Path, truth: dict[st
     table = ProcessorTable.load(out_dir / "processors.json")
     total = import_captures(app_state, engine, files, table)
     with engine.connect() as connection:
-        found = selector_values(connection, "btc_address")
+        # Bitcoin, and other coins' addresses ("XMR:4…") where a world has them
+        found = selector_values(connection, "btc_address") | selector_values(
+            connection, "crypto_address"
+        )
         kinds = selectors_by_kind(connection)
     planted = set(truth["payment_addresses"])
     out.print(

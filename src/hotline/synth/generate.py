@@ -484,7 +484,7 @@ class _Writers:
                 + b"\n"
             )
             self.counts["selector_links"] += 1
-            if kind == "btc_address" and site.distributor is not None:
+            if kind in ("btc_address", "crypto_address") and site.distributor is not None:
                 self.payment_addresses[value] = site.distributor.id
 
     def _pdns(self, rng: random.Random, site: Site) -> None:

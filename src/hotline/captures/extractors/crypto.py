@@ -6,7 +6,8 @@ a selector (Bitcoin through :func:`classify_bitcoin_address`, Ethereum through E
 the address is mixed case), so random tokens of the right shape are not reported. Mainnet
 and testnet Bitcoin addresses are both kept; the value is the normalised address only.
 
-``where`` is ``uri`` for ``bitcoin:``/``ethereum:`` payment URIs, else ``text`` or
+``where`` is ``uri`` for payment URIs (``bitcoin:``, ``ethereum:``, ``litecoin:``,
+``dogecoin:``, ``monero:``, ``tron:``), else ``text`` or
 ``attr:<name>``; when one address shows in several places, the most specific wins (a URI,
 then text, then an attribute).
 """
@@ -38,13 +39,16 @@ _BASE58 = re.compile(_B + r"[123mn][1-9A-HJ-NP-Za-km-z]{24,34}" + _E)
 # Bech32/bech32m segwit: "bc1"/"tb1" and 11 to 71 data characters (14 to 74 in all).
 _BECH32 = re.compile(_B + r"(?:bc|tb)1[02-9ac-hj-np-z]{11,71}" + _E, re.IGNORECASE)
 _ETH = re.compile(_B + r"0x[0-9A-Fa-f]{40}" + _E)
-# Litecoin (L…, M…), Dogecoin (D…, 9…, A…) and Tron (T…): base58check, 33 or 34 characters;
-# Litecoin segwit ("ltc1…"); Monero: 95 characters, 106 with a payment id (4…, 8…).
-_SCHEMES = ("litecoin:", "dogecoin:", "monero:", "tron:")
+# Litecoin (L…, M…), Dogecoin (D…, 9…, A…) and Tron (T…): base58check of a version byte and
+# 20 bytes, always 34 characters; Litecoin segwit ("ltc1…"); Monero: 95 characters, 106
+# with a payment id (4…, 8…).
+# a payment URI's scheme right before an address ("monero:4…?tx_amount=…"), and its coin
+_URI_BEFORE = re.compile(r"(?<![0-9A-Za-z_])(litecoin|dogecoin|monero|tron):(?://)?\Z", re.I)
+_SCHEME_COIN = {"litecoin": "LTC", "dogecoin": "DOGE", "monero": "XMR", "tron": "TRX"}
 # one pattern for the three shapes: one pass over the text
 _ALTCOIN = re.compile(
     _B
-    + r"(?:[LMD9AT][1-9A-HJ-NP-Za-km-z]{32,33}"
+    + r"(?:[LMD9AT][1-9A-HJ-NP-Za-km-z]{33}"
     + r"|(?i:ltc1[02-9ac-hj-np-z]{11,71})"
     + r"|[48][1-9A-HJ-NP-Za-km-z]{94}(?:[1-9A-HJ-NP-Za-km-z]{11})?)"
     + _E
@@ -52,6 +56,16 @@ _ALTCOIN = re.compile(
 # BIP-21 "bitcoin:ADDR?amount=…" and EIP-681 "ethereum:[pay-]ADDR[@chain][/fn][?…]".
 _BTC_URI = re.compile(_B + r"bitcoin:(?://)?([0-9A-Za-z]{14,90})" + _E, re.IGNORECASE)
 _ETH_URI = re.compile(_B + r"ethereum:(?:pay-)?(0x[0-9A-Fa-f]{40})" + _E, re.IGNORECASE)
+
+# Ethereum addresses that are nobody's wallet: the stablecoin contracts a shop names when it
+# asks for USDT or USDC, and the zero address (lower-cased, as values are stored).
+_ETH_NOT_WALLETS = frozenset(
+    {
+        "0xdac17f958d2ee523a2206206994597c13d831ec7",  # USDT (ERC-20)
+        "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48",  # USDC (ERC-20)
+        "0x" + "0" * 40,
+    }
+)
 
 # Lower rank wins when an address is found in several places.
 _RANK_URI, _RANK_TEXT, _RANK_ATTR = 0, 1, 2
@@ -101,7 +115,7 @@ def _scan(text: str, where: str, rank: int) -> Iterator[tuple[int, Selector]]:
                 yield _RANK_URI, _selector("btc_address", value, "uri", METHOD_BTC)
         for match in _ETH_URI.finditer(text):
             value = normalise_eth_address(match.group(1))
-            if value is not None:
+            if value is not None and value not in _ETH_NOT_WALLETS:
                 yield _RANK_URI, _selector("eth_address", value, "uri", METHOD_ETH)
     for match in _BASE58.finditer(text):
         value = _btc(match.group())
@@ -114,14 +128,15 @@ def _scan(text: str, where: str, rank: int) -> Iterator[tuple[int, Selector]]:
     if "0x" in text:
         for match in _ETH.finditer(text):
             value = normalise_eth_address(match.group())
-            if value is not None:
+            if value is not None and value not in _ETH_NOT_WALLETS:
                 yield rank, _selector("eth_address", value, where, METHOD_ETH)
     for match in _ALTCOIN.finditer(text):
         found = classify_altcoin(match.group())
         if found is not None:
             coin, value = found
-            # a payment URI ("litecoin:ADDR?amount=…") is the address after its scheme
-            uri = text[max(0, match.start() - 9) : match.start()].lower().endswith(_SCHEMES)
+            # a payment URI ("litecoin:ADDR?amount=…") of the address's own coin
+            scheme = _URI_BEFORE.search(text, max(0, match.start() - 11), match.start())
+            uri = scheme is not None and _SCHEME_COIN[scheme.group(1).lower()] == coin
             place = "uri" if uri else where
             best = _RANK_URI if place == "uri" else rank
             yield best, _selector(CRYPTO_ADDRESS, f"{coin}:{value}", place, f"crypto:{coin}")
