@@ -35,7 +35,9 @@ def world_table(world: World) -> ProcessorTable:
     return ProcessorTable(Processor(p.host, p.name, p.method) for p in world.processors)
 
 
-def landing_pages(world: World) -> list[tuple[str, CapturedPage, set[tuple[str, str]]]]:
+def landing_pages(
+    world: World, kinds: frozenset[str] = KINDS
+) -> list[tuple[str, CapturedPage, set[tuple[str, str]]]]:
     """(role, page, shown) for every site's landing page: the small world has a few hundred
     sites (brands, mirrors, gateways, then the noise sites) and renders in about a second."""
     pages = []
@@ -47,7 +49,7 @@ def landing_pages(world: World) -> list[tuple[str, CapturedPage, set[tuple[str, 
         captured = CapturedPage.parse(
             landing.url, canonical.host, canonical.site, html.decode("utf-8")
         )
-        pages.append((site.role, captured, {(k, v) for k, v in shown if k in KINDS}))
+        pages.append((site.role, captured, {(k, v) for k, v in shown if k in kinds}))
     return pages
 
 
@@ -75,17 +77,9 @@ def test_other_coins_are_found_exactly_where_planted(seed: int) -> None:
     the others show Bitcoin ones: every one is found, with its coin, and nothing else."""
     world = World(seed, SCALES["small"], frozenset({"other_coins"}))
     extractors = default_extractors(world_table(world))
-    wallets = {"btc_address", "crypto_address", "eth_address"}
+    wallets = frozenset({"btc_address", "crypto_address", "eth_address"})
     coins: set[str] = set()
-    for site in world.sites():
-        landing = site.pages[0]
-        html, shown = render_page(site, landing, random.Random(0), full=True)
-        canonical = canonicalize(landing.url)
-        assert isinstance(canonical, CanonicalURL)
-        captured = CapturedPage.parse(
-            landing.url, canonical.host, canonical.site, html.decode("utf-8")
-        )
-        planted = {(k, v) for k, v in shown if k in wallets}
+    for _role, captured, planted in landing_pages(world, wallets):
         found = {(s.kind, s.value) for s in extract_all(captured, extractors) if s.kind in wallets}
         assert found == planted, (captured.url, found ^ planted)
         coins.update(v.split(":", 1)[0] for k, v in planted if k == "crypto_address")
