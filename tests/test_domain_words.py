@@ -21,18 +21,34 @@ def _ascii(domain: str) -> str:
 
 
 def test_plain_words_come_first_then_the_look_alike_cuts() -> None:
-    exact, one, two, glued = name_tokens("zorvexal-shop7.test")
+    exact, one, two, glued, glued_cut = name_tokens("zorvexal-shop7.test")
     assert exact == ["zorvexal"]  # "shop" is too short to be a name
     assert one == ["orvexal", "zorvexa"]
     assert two == ["rvexal", "orvexa", "zorvex"]  # one letter off each end too
-    assert glued == []
+    assert glued == glued_cut == []
 
 
-def test_a_shop_word_glued_to_the_name_comes_off_last() -> None:
-    assert name_tokens("zorvexalshop7.test")[-1] == ["zorvexal"]
-    assert name_tokens("getzorvexal.example")[-1] == ["zorvexal"]
-    assert name_tokens("zorvexalfans.test")[-1] == []  # a fan page is not the brand's
-    assert name_tokens("myshop.test")[-1] == []  # too short once the word is off
+def test_a_shop_word_glued_to_the_name_comes_off_after_the_cuts() -> None:
+    assert name_tokens("zorvexalshop7.test")[3] == ["zorvexal"]
+    assert name_tokens("getzorvexal.example")[3] == ["zorvexal"]
+    assert name_tokens("zorvexalfans.test")[3] == []  # a fan page is not the brand's
+    assert name_tokens("myshop.test")[3] == []  # too short once the word is off
+
+
+def test_a_look_alike_of_a_glued_name_is_read_last() -> None:
+    """Letters added in front and a shop word glued behind ("ör" + name + "online"): the
+    shop word comes off, then the letters, and only when nothing before named a brand."""
+    tiers = name_tokens(_ascii("öryarjungosjunonline157.test"))
+    assert not any("yarjungosjun" in tier for tier in tiers[:4])
+    assert "yarjungosjun" in tiers[4]
+    assert "zorvexal" in name_tokens("bzorvexalshop.test")[4]
+    assert name_tokens("zorvexalshop.test")[4] == [
+        "orvexal",
+        "zorvexa",
+        "rvexal",
+        "orvexa",
+        "zorvex",
+    ]
 
 
 def test_look_alikes_fold_back_to_the_name() -> None:
@@ -59,9 +75,9 @@ def test_a_brand_name_folds_like_a_domain() -> None:
 def test_broken_or_short_labels_give_nothing() -> None:
     assert plain_label("xn--zz-broken-") is None
     assert plain_label("xn--") is None
-    assert name_tokens("xn--zz-broken-.test") == [[], [], [], []]
-    assert name_tokens("abc-12-de.test") == [[], [], [], []]
-    assert name_tokens("zorvexal") == [[], [], [], []]  # the last label is the top level
+    assert name_tokens("xn--zz-broken-.test") == [[], [], [], [], []]
+    assert name_tokens("abc-12-de.test") == [[], [], [], [], []]
+    assert name_tokens("zorvexal") == [[], [], [], [], []]  # the last label is the top level
 
 
 @given(name=NAMES, added=ADDED, word=st.sampled_from(["shop", "club", "zone", "hub"]))
@@ -74,3 +90,11 @@ def test_a_name_with_up_to_two_letters_added_is_found(name: str, added: str, wor
 def test_the_whole_word_is_the_first_tier(name: str, other: str) -> None:
     exact = name_tokens(f"{name}-{other}.example")[0]
     assert exact == [name, other]
+
+
+@given(name=NAMES, added=ADDED, word=st.sampled_from(["shop", "online", "store", "zone"]))
+def test_a_glued_name_with_up_to_two_letters_added_is_found(
+    name: str, added: str, word: str
+) -> None:
+    domain = _ascii(f"{added}{name}{word}7.test")
+    assert any(name in tier for tier in name_tokens(domain))

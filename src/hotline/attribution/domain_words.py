@@ -61,8 +61,9 @@ def name_tokens(site: str) -> list[list[str]]:
     """The words of a domain name without its last label, in plain letters, split at
     hyphens, dots and digits; then, as later tiers, each word without one letter at either
     end, and without two (at the start, at the end, or one at each: a look-alike domain
-    adds them); last, each word without a shop word glued to it (:data:`GLUED_AFTER`,
-    :data:`GLUED_BEFORE`). A reader takes the first tier
+    adds them); then each word without a shop word glued to it (:data:`GLUED_AFTER`,
+    :data:`GLUED_BEFORE`); last, those without one or two letters at either end (a
+    look-alike of a glued name). A reader takes the first tier
     that names something: ``zorvexal-shop.test`` is Zorvexal's even where a brand calls
     itself "Zorvex"."""
     words: list[str] = []
@@ -77,5 +78,16 @@ def name_tokens(site: str) -> list[list[str]]:
         tiers.append([w[a : len(w) - (cut - a)] for w in kept for a in range(cut, -1, -1)])
     glued = [w[: -len(end)] for w in words for end in GLUED_AFTER if w.endswith(end)]
     glued += [w[len(start) :] for w in words for start in GLUED_BEFORE if w.startswith(start)]
-    tiers.append([w for w in glued if len(w) >= MIN_NAME_IN_DOMAIN])
+    glued = [w for w in glued if len(w) >= MIN_NAME_IN_DOMAIN]
+    tiers.append(glued)
+    # a look-alike of a glued name ("bü" + name + "online"): both, the shop word first
+    tiers.append(
+        [
+            w[a : len(w) - (cut - a)]
+            for cut in range(1, MAX_ADDED + 1)
+            for w in glued
+            if len(w) - cut >= MIN_NAME_IN_DOMAIN
+            for a in range(cut, -1, -1)
+        ]
+    )
     return tiers
