@@ -887,3 +887,42 @@ def test_a_misjudged_shop_joins_its_brand_when_a_second_value_of_the_brand_backs
     # nor a kit's default template that every shop of every brand carries, the review too
     kit = [(s, "template", "t-reviews") for s in sorted({s for s, _k, _v in links})]
     assert cluster(links + review + kit).brand_of["review.test"] is None
+
+
+def test_a_redirect_and_its_target_that_name_nothing_join_the_brand_one_spells() -> None:
+    """A doorway and the shop it sends to, both seen only without a name (the shop's pages
+    dead), are a brand of two tied by the redirect alone: the shop's domain spelling one
+    brand's name takes both there; two names spelt, or none, leave them where they are."""
+    links, _truth = _world([[3], [2]])
+    links = [(s, k, "zorvexal" if v == "name0x0" else v) for s, k, v in links]
+    links = [(s, k, "quandorel" if v == "name1x0" else v) for s, k, v in links]
+
+    def doorway(source: str, target: str) -> list[Link]:
+        value = f"{source}>{target}"
+        return [
+            (source, "gateway", value),
+            (target, "gateway", value),
+            (source, ASSESSMENT, COMMERCIAL),
+            (target, ASSESSMENT, COMMERCIAL),
+        ]
+
+    links += doorway("go-kx41.test", "zorvexalonline3.test")
+    links += doorway("go-kx52.test", "wexdratel4.test")  # spells nothing
+    links += doorway("zorvexal-go.test", "quandorel-shop5.test")  # spells two brands
+    without = cluster(links, params=Params(spell_nameless=False))
+    pair = without.brand_of["zorvexalonline3.test"]
+    assert pair is not None
+    assert pair == without.brand_of["go-kx41.test"]  # the trap: a brand of its own
+    assert pair != without.brand_of["d0-b0-s0.test"]
+    result = cluster(links)
+    home = result.brand_of["d0-b0-s0.test"]
+    assert result.brand_of["zorvexalonline3.test"] == home
+    assert result.brand_of["go-kx41.test"] == home
+    (how,) = [e for e in result.explain("go-kx41.test") if e.kind == PLACED]
+    assert "tied to zorvexalonline3.test" in how.value
+    assert result.brand_of["wexdratel4.test"] not in (home, result.brand_of["d1-b0-s0.test"])
+    assert result.brand_of["wexdratel4.test"] == result.brand_of["go-kx52.test"]
+    # named after one brand, sending to another: neither is placed by its name
+    apart = result.brand_of["zorvexal-go.test"]
+    assert apart == result.brand_of["quandorel-shop5.test"]
+    assert apart not in (home, result.brand_of["d1-b0-s0.test"])

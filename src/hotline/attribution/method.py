@@ -21,7 +21,8 @@ The method in brief (docs/attribution-method.md has the reasoning and the measur
    does a site the reporting hotlines called non-commercial that no strong value ties to
    its brand or distributor.
 7. A site that shows nothing but hosting joins the brand its domain spells, or else the
-   distributor whose own name servers or server address it uses, with low confidence.
+   distributor whose own name servers or server address it uses, with low confidence; so
+   do sites that name nothing (a brand of one, or a doorway and its dead target).
 """
 
 from __future__ import annotations
@@ -1318,8 +1319,15 @@ def _attach_by_domain_name(
     # that keeps its distributor or it had none beside itself
     root_size = np.bincount(brand_root[brand_root >= 0], minlength=len(table.sites))
     alone = (brand_root >= 0) & (root_size[np.maximum(brand_root, 0)] == 1)
+    # ... and neither is a brand whose every domain names nothing: a redirect and its
+    # target, both seen only dead, tied by the redirect alone
+    placed = brand_root >= 0
+    named_members = np.bincount(
+        brand_root[placed & ~(blind | nameless)], minlength=len(table.sites)
+    )
+    unnamed = placed & (named_members[np.maximum(brand_root, 0)] == 0) & ~alone
     dist_size = np.bincount(distributor_root[distributor_root >= 0], minlength=len(table.sites))
-    candidates = np.flatnonzero((blind | nameless) & ((brand_root < 0) | alone)).tolist()
+    candidates = np.flatnonzero((blind | nameless) & ((brand_root < 0) | alone | unnamed)).tolist()
     if not candidates or name_kind < 0:
         return {}
     owner: dict[str, int] = {}
@@ -1336,16 +1344,29 @@ def _attach_by_domain_name(
     # vouching reads the brands as they were before this pass: a site placed here never
     # vouches for (or against) another, whatever order their keys come in
     before = brand_root.copy()
+    spelled: dict[int, tuple[set[int], list[str]]] = {}
     for s in candidates:
         # the first tier that names a brand: whole words before look-alike cuts
         tiers = ([w for w in tier if w in owner] for tier in name_tokens(table.sites[s]))
         words = next((named for named in tiers if named), [])
-        found = {owner[w] for w in words}
+        spelled[s] = ({owner[w] for w in words}, words)
+    # a brand that names nothing whose domains spell two brands (a doorway named after one
+    # that sends to another) says nothing: none of its members is placed by its name
+    spelt_by: dict[int, set[int]] = defaultdict(set)
+    for s, (found, _words) in spelled.items():
+        if unnamed[s]:
+            spelt_by[int(before[s])] |= found
+    for s in candidates:
+        found, words = spelled[s]
+        found = set(found)
+        if unnamed[s] and len(spelt_by[int(before[s])]) > 1:
+            continue
         if len(found) == 1 and (root := found.pop()) >= 0:
             if root == before[s]:
                 continue
             if before[s] >= 0 and (
-                dist_size[distributor_root[s]] > 1 and distributor_root[s] != dist_of_root[root]
+                dist_size[distributor_root[s]] > root_size[before[s]]
+                and distributor_root[s] != dist_of_root[root]
             ):
                 continue  # its payments tie it to another distributor's brands
             if not blind[s] and not _vouched_for(table, s, root, brand_level, before, vouched):
@@ -1359,6 +1380,31 @@ def _attach_by_domain_name(
             distributor_root[s] = target
             shows = "shows only hosting" if blind[s] else "names nothing itself"
             chosen[s] = f"{shows}; its domain name spells the brand's name {words[0]!r}"
+    # the rest of a brand that names nothing follows its members that were placed, when
+    # they all went to one brand: what tied them (a redirect) ties them to it
+    followers: dict[int, list[int]] = defaultdict(list)
+    for s in np.flatnonzero(unnamed).tolist():
+        followers[int(before[s])].append(s)
+    for members in followers.values():
+        went = {int(brand_root[m]) for m in members if m in chosen}
+        if len(went) != 1:
+            continue
+        (root,) = went
+        guide = next(m for m in members if m in chosen)
+        target = dist_of_root[root]
+        for m in members:
+            if m in chosen or brand_root[m] != before[m]:
+                continue
+            if apart is not None and not apart.allows(
+                [m], root, target, brand_root, distributor_root
+            ):
+                continue
+            brand_root[m] = root
+            distributor_root[m] = target
+            chosen[m] = (
+                f"names nothing itself; tied to {table.sites[guide]}, whose domain name "
+                "spells a brand's name"
+            )
     return chosen
 
 
@@ -1371,14 +1417,16 @@ def _vouched_for(
     vouched: NDArray[np.bool_],
 ) -> bool:
     """May a nameless ``site`` join brand ``root`` by its domain name? Not when a logo or
-    redirect it shows sits on another brand's site; yes when it shows commercial evidence
-    or one of them sits on a site of ``root``."""
+    redirect it shows sits on another brand's site (its own nameless brand's apart: the
+    redirect that made it); yes when it shows commercial evidence or one of them sits on a
+    site of ``root``."""
     own = False
+    mine = brand_root[site]
     for v in table.site_values(site).tolist():
         if brand_level[v]:
             carriers = table.carriers(v)
             roots = brand_root[carriers[carriers != site]]
-            if ((roots >= 0) & (roots != root)).any():
+            if ((roots >= 0) & (roots != root) & (roots != mine)).any():
                 return False
             own = own or bool((roots == root).any())
     return own or bool(vouched[site])
