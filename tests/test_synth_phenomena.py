@@ -118,6 +118,11 @@ class Response:
         return self.status == 200 and _NORMAL_PAGE in self.body
 
 
+def _redirecting(body: bytes) -> bool:
+    """A doorway's own page: a meta refresh or a script setting the location."""
+    return b'http-equiv="refresh"' in body or b"window.location.href" in body
+
+
 @dataclass
 class Seen:
     """A world read back from its WARC files, with its truth and selector dump."""
@@ -142,8 +147,8 @@ class Seen:
         return [r for r in self.responses if r.body.lstrip().startswith(b"<")]
 
     def decoys(self) -> list[Response]:
-        """Pages served in place of the site's own (a gateway's meta refresh is no decoy)."""
-        return [r for r in self.html() if not r.normal and b'http-equiv="refresh"' not in r.body]
+        """Pages served in place of the site's own (a gateway's redirecting page is no decoy)."""
+        return [r for r in self.html() if not r.normal and not _redirecting(r.body)]
 
     def showing(self, text: str, pages: list[Response] | None = None) -> set[str]:
         """Sites whose pages (normal ones unless given) hold ``text``."""
@@ -888,3 +893,19 @@ def test_other_coins(world: Callable[[str], Seen]) -> None:
     assert all(len(coins) == 1 for coins in coin_of.values())
     world_none = world("none")
     assert not any(k == "crypto_address" for shown in world_none.dump.values() for k, _ in shown)
+
+
+def test_client_redirects(world: Callable[[str], Seen]) -> None:
+    """Doorways whose page redirects: some by a script, the rest by a meta refresh; every
+    such doorway is still tied to its shop in the dump, and the capture reader finds the
+    relation on both sites, also where the shop's capture came with no Referer."""
+    seen = world("all")
+    doorways = {r.site: r for r in seen.html() if _redirecting(r.body)}
+    scripted = {site for site, r in doorways.items() if b"window.location.href" in r.body}
+    assert scripted
+    assert set(doorways) - scripted  # meta refreshes too
+    assert all("client_redirects" in seen.site(site)["phenomena"] for site in doorways)
+    for site in doorways:
+        (target,) = {v.split(">", 1)[1] for k, v in seen.dump[site] if k == "gateway"}
+        relation = ("gateway", f"{site}>{target}")
+        assert relation in seen.dump[target]

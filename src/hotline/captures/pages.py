@@ -16,7 +16,7 @@ import dataclasses
 import ipaddress
 import re
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urljoin
 
+from hotline.captures.client_redirects import client_redirect
 from hotline.captures.extractors import Extractor, extract_all
 from hotline.captures.extractors.favicon import favicon_hashes
 from hotline.captures.http import (
@@ -494,6 +495,16 @@ def _read_payload(
     if record.type == "resource":
         flags.append("resource_record")
     page = CapturedPage.parse(canonical.url, canonical.host, canonical.site, html)
+    # a page that sends its visitor on by itself (meta refresh, a script setting location)
+    # joins its target as an HTTP redirect does, Referer or not
+    sent_to = client_redirect(page.tree, uri)
+    if sent_to is not None:
+        try:
+            sent = canonicalize(sent_to)
+        except ValueError:
+            sent = None
+        if isinstance(sent, CanonicalURL) and sent.url != canonical.url:
+            redirects.setdefault(canonical.url, sent.url)
     title_node = page.tree.css_first("title")
     title = clean_text(" ".join(title_node.text().split()), 500) if title_node else None
     page_class = classify_page(message.status, message.headers, title or "", page.tree)
@@ -697,8 +708,12 @@ def _link(
             media.is_favicon, media.favicon = True, media.icon_hashes
         media.icon_hashes = []
     back: dict[str, str] = {}
+    # every page that redirects to a URL, not only the first: two doorways that send to one
+    # shop are both its gateways, whichever of them a given capture of it came through
+    into: dict[str, list[str]] = {}
     for source, target in redirects.items():
         back.setdefault(target, source)
+        into.setdefault(target, []).append(source)
     for page in result.pages:
         referer = referers.get(page.record_id) or referers_by_uri.get(page.url.url)
         page.referer = clean_text(referer) if referer else None
@@ -711,7 +726,7 @@ def _link(
             seen.add(previous)
             chain.insert(0, found)
         page.chain = chain
-        page.selectors.extend(_gateway_selectors(page))
+        page.selectors.extend(_gateway_selectors(page, into))
     pages_by_url: dict[str, list[Page]] = {}
     for page in result.pages:
         pages_by_url.setdefault(page.url.url, []).append(page)
@@ -736,9 +751,15 @@ def _nearest(pages: list[Page], moment: datetime) -> Page | None:
     return min(pages, key=lambda page: abs(page.captured_at - moment), default=None)
 
 
-def _gateway_selectors(page: Page) -> Iterable[Selector]:
-    """A redirect or Referer from another site ties the two: the same value on both sites."""
+def _gateway_selectors(page: Page, into: Mapping[str, list[str]]) -> Iterable[Selector]:
+    """A redirect or Referer from another site ties the two: the same value on both sites.
+    ``into``: URL → the URLs that redirect to it (an HTTP 3xx, a meta refresh or a script)."""
     sources = {url.site for url in page.chain[:-1]}
+    for url in page.chain:
+        for source in into.get(url.url, ()):
+            found = canonicalize(source)
+            if isinstance(found, CanonicalURL):
+                sources.add(found.site)
     if page.referer:
         found = canonicalize(page.referer)
         if isinstance(found, CanonicalURL):

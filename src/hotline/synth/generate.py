@@ -268,7 +268,7 @@ class _Writers:
         period = site.period_at(when)
         ip = period.ip if period else None
         if site.redirect_to is not None:
-            return self._gateway_capture(rng, site, page, when, ip)
+            return self._gateway_capture(rng, site, page, when, ip, number)
         effects = self.effects
         if effects is not None and page.kind == "short":
             return self._short_capture(rng, site, page, when, ip, number)
@@ -318,7 +318,13 @@ class _Writers:
         return shown
 
     def _gateway_capture(
-        self, rng: random.Random, site: Site, page: Page, when: datetime, ip: str | None
+        self,
+        rng: random.Random,
+        site: Site,
+        page: Page,
+        when: datetime,
+        ip: str | None,
+        number: int,
     ) -> list[tuple[str, str]]:
         target_site = site.redirect_to
         assert target_site is not None
@@ -329,17 +335,21 @@ class _Writers:
             )
             referer = None
         else:
+            script, bare = (False, False)
+            if self.effects is not None and self.effects.on("client_redirects"):
+                script, bare = self.effects.client_redirect(site, number)
+                self.marks.add("client_redirects")
             self._exchange(
                 page.url,
                 when,
                 200,
                 "OK",
                 "text/html; charset=utf-8",
-                redirect_page(target.url),
+                redirect_page(target.url, script),
                 ip,
                 None,
             )
-            referer = page.url
+            referer = None if bare else page.url
         later = when + timedelta(seconds=1)
         target_period = target_site.period_at(later)
         target_ip = target_period.ip if target_period else None

@@ -291,10 +291,16 @@ def render_page(
     return html.encode("utf-8"), shown
 
 
-def redirect_page(target: str) -> bytes:
+def redirect_page(target: str, script: bool = False) -> bytes:
+    """A doorway's page: a meta refresh, or (``script``) a script that sets the location."""
+    how = (
+        f'<script>window.location.href = "{escape(target)}";</script>'
+        if script
+        else f'<meta http-equiv="refresh" content="0;url={escape(target)}">'
+    )
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
-        f'<meta http-equiv="refresh" content="0;url={escape(target)}"><title>Redirecting</title>'
+        f"{how}<title>Redirecting</title>"
         f'</head><body><p>Redirecting to <a href="{escape(target)}">the shop</a>.</p>'
         "</body></html>\n"
     ).encode()

@@ -105,6 +105,7 @@ PHENOMENA: tuple[str, ...] = (
     "glued_names",
     "processor_fields",
     "other_coins",
+    "client_redirects",
 )
 
 DESCRIPTIONS: dict[str, str] = {
@@ -150,6 +151,9 @@ DESCRIPTIONS: dict[str, str] = {
     "look_alikes": "half of the internationalised brand domains swap one or two letters for "
     "Cyrillic ones drawn the same (zorve\u0445al-shop3.test) instead of putting two letters "
     "in front",
+    "client_redirects": "doorways that send visitors on with a page of their own (a meta "
+    "refresh or a script setting location) are followed with no Referer on some captures, as "
+    "browsers' referrer policies do",
     "other_coins": "some distributors take Litecoin, Monero or Tron (USDT) instead of Bitcoin: "
     "their shops show an address of that coin, with its own payment URI, where others show a "
     "Bitcoin one",
@@ -160,6 +164,9 @@ DESCRIPTIONS: dict[str, str] = {
 
 # Rates are uniform in these ranges, drawn per world from the seed.
 RATE_RANGES: dict[str, dict[str, tuple[float, float] | tuple[int, int]]] = {
+    # doorways whose page redirects by a script instead of a meta refresh; captures of the
+    # target through such a page that carry no Referer
+    "client_redirects": {"script": (0.3, 0.7), "no_referer": (0.4, 0.8)},
     # share of distributors that take another coin instead of Bitcoin
     "other_coins": {"distributors": (0.15, 0.35)},
     # brand sites taken down (abandoned domains weigh 1.4x, live ones 0.6x), soft-404 share,
@@ -1063,6 +1070,20 @@ class Effects:
         if site.challenge and self.challenged(site, number):
             return self._challenge_page(site, page, number)
         return None
+
+    def client_redirect(self, site: Site, number: int) -> tuple[bool, bool]:
+        """For a doorway whose page redirects (not an HTTP 302): (by a script instead of a
+        meta refresh, the target's capture ``number`` without a Referer)."""
+        if not self.on("client_redirects"):
+            return False, False
+        script = (
+            self.roll("client_redirects.script", site.index) < self.rates["client_redirects.script"]
+        )
+        bare = (
+            self.roll("client_redirects.referer", site.index * _PAGES + number)
+            < self.rates["client_redirects.no_referer"]
+        )
+        return script, bare
 
     def redirect_decoy(self, site: Site, page: Page, when: datetime) -> Decoy | None:
         """The target of a gateway or short link, reached through the redirect. A site with a

@@ -1,0 +1,118 @@
+"""Redirects a page makes itself (meta refresh, a script setting ``location``): read from
+the page, and joined to the target's capture as an HTTP redirect is, with no Referer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from selectolax.lexbor import LexborHTMLParser
+
+from hotline.captures.client_redirects import client_redirect, refresh_target
+from hotline.captures.extractors import default_extractors
+from hotline.captures.pages import read_capture_file
+from hotline.synth.warc import WarcWriter
+
+BASE = "https://doorway.test/dir/page"
+WHEN = datetime(2026, 3, 1, tzinfo=UTC)
+HTML = [("Content-Type", "text/html; charset=utf-8")]
+
+
+@pytest.mark.parametrize(
+    ("content", "url"),
+    [
+        ("0;url=https://shop.test/", "https://shop.test/"),
+        ("0; URL='https://shop.test/a?b=1'", "https://shop.test/a?b=1"),
+        ('5 ; url = "/local"', "/local"),
+        ("0,https://shop.test/", "https://shop.test/"),
+        ("1.5; https://shop.test/", "https://shop.test/"),
+        ("30", None),  # reloads itself
+        ("0;", None),
+        ("url=https://shop.test/", None),  # no delay: browsers ignore it
+        ("", None),
+    ],
+)
+def test_refresh_content(content: str, url: str | None) -> None:
+    assert refresh_target(content) == url
+
+
+@pytest.mark.parametrize(
+    ("html", "url"),
+    [
+        ('<meta http-equiv="refresh" content="0;url=https://shop.test/">', "https://shop.test/"),
+        ('<meta http-equiv="REFRESH" content="0; url=../up">', "https://doorway.test/up"),
+        ('<script>window.location.href = "https://shop.test/";</script>', "https://shop.test/"),
+        ("<script>location='https://shop.test/x'</script>", "https://shop.test/x"),
+        ("<script>top.location.replace('https://shop.test/')</script>", "https://shop.test/"),
+        ('<script>document.location = "/next"</script>', "https://doorway.test/next"),
+        ("<script>window.location.assign(`https://shop.test/`)</script>", "https://shop.test/"),
+        # not a redirect: a comparison, another object's property, a computed target, a
+        # script loaded from elsewhere, a scheme a browser would not navigate to here
+        ('<script>if (location == "https://shop.test/") {}</script>', None),
+        ('<script>frame.mylocation = "https://shop.test/"</script>', None),
+        ("<script>location.href = base + path</script>", None),
+        ('<script src="https://cdn.test/r.js">location="https://shop.test/"</script>', None),
+        ('<meta http-equiv="refresh" content="0;url=javascript:alert(1)">', None),
+        ('<meta name="refresh" content="0;url=https://shop.test/">', None),
+        ("<p>location = 'https://shop.test/'</p>", None),
+    ],
+)
+def test_client_redirect(html: str, url: str | None) -> None:
+    assert client_redirect(LexborHTMLParser(html), BASE) == url
+
+
+def test_a_meta_refresh_wins_over_a_script() -> None:
+    html = (
+        '<meta http-equiv="refresh" content="0;url=https://first.test/">'
+        '<script>location.href="https://second.test/"</script>'
+    )
+    assert client_redirect(LexborHTMLParser(html), BASE) == "https://first.test/"
+
+
+@settings(max_examples=200)
+@given(st.text(max_size=300))
+def test_any_refresh_content_or_script_is_read_without_error(text: str) -> None:
+    found = refresh_target(text)
+    assert found is None or found.strip() == found
+    for html in (f'<meta http-equiv="refresh" content="{text}">', f"<script>{text}</script>"):
+        url = client_redirect(LexborHTMLParser(html), BASE)
+        assert url is None or url.startswith(("http://", "https://"))
+
+
+def _capture(tmp_path: Path, doorway: bytes) -> list[tuple[str, set[tuple[str, str]]]]:
+    """A doorway page and, a second later, the shop's page, captured with no Referer."""
+    shop = (
+        b"<!DOCTYPE html><html><head><title>Zorbel | Weekly offers</title></head><body>"
+        b'<img class="logo" src="/logo.png" alt="Zorbel"><p>Fresh picks.</p></body></html>'
+    )
+    warc = tmp_path / "doorway.warc.gz"
+    with WarcWriter(warc, namespace="doorway") as writer:
+        writer.response("https://go-zorbel.test/", WHEN, 200, "OK", HTML, doorway, "192.0.2.1")
+        writer.response(
+            "https://zorbel.test/", WHEN + timedelta(seconds=1), 200, "OK", HTML, shop, "192.0.2.2"
+        )
+    pages = read_capture_file(warc, default_extractors()).pages
+    return [(p.url.site, {(s.kind, s.value) for s in p.selectors}) for p in pages]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<html><head><meta http-equiv="refresh" content="0;url=https://zorbel.test/">'
+        b"<title>Redirecting</title></head><body></body></html>",
+        b'<html><head><title>One moment</title><script>window.location.href="https://zorbel.test/";'
+        b"</script></head><body></body></html>",
+    ],
+)
+def test_a_doorway_page_joins_its_target_without_a_referer(tmp_path: Path, body: bytes) -> None:
+    seen = dict(_capture(tmp_path, body))
+    assert ("gateway", "go-zorbel.test>zorbel.test") in seen["zorbel.test"]
+
+
+def test_a_page_without_a_client_redirect_joins_nothing(tmp_path: Path) -> None:
+    body = b"<html><head><title>Links</title></head><body><a href='https://zorbel.test/'>x</a>"
+    seen = dict(_capture(tmp_path, body + b"</body></html>"))
+    assert not any(kind == "gateway" for kind, _ in seen["zorbel.test"])
