@@ -413,6 +413,10 @@ def _resource_message(record: WarcRecord) -> HttpMessage:
     return HttpMessage(200, "", "", "", [("Content-Type", content_type)], record.block)
 
 
+# what a page that redirects by itself must contain (one pass in C; most pages hold neither)
+_MAY_REDIRECT = re.compile("refresh|location", re.IGNORECASE)
+
+
 def _read_payload(
     record: WarcRecord,
     file: str,
@@ -497,7 +501,7 @@ def _read_payload(
     page = CapturedPage.parse(canonical.url, canonical.host, canonical.site, html)
     # a page that sends its visitor on by itself (meta refresh, a script setting location)
     # joins its target as an HTTP redirect does, Referer or not
-    sent_to = client_redirect(page.tree, uri)
+    sent_to = client_redirect(page.tree, uri) if _MAY_REDIRECT.search(html) else None
     if sent_to is not None:
         try:
             sent = canonicalize(sent_to)
