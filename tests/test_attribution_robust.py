@@ -919,10 +919,40 @@ def test_a_redirect_and_its_target_that_name_nothing_join_the_brand_one_spells()
     assert result.brand_of["zorvexalonline3.test"] == home
     assert result.brand_of["go-kx41.test"] == home
     (how,) = [e for e in result.explain("go-kx41.test") if e.kind == PLACED]
-    assert "tied to zorvexalonline3.test" in how.value
+    assert "a redirect ties it to zorvexalonline3.test" in how.value
     assert result.brand_of["wexdratel4.test"] not in (home, result.brand_of["d1-b0-s0.test"])
     assert result.brand_of["wexdratel4.test"] == result.brand_of["go-kx52.test"]
     # named after one brand, sending to another: neither is placed by its name
     apart = result.brand_of["zorvexal-go.test"]
     assert apart == result.brand_of["quandorel-shop5.test"]
     assert apart not in (home, result.brand_of["d1-b0-s0.test"])
+
+
+def test_only_a_doorway_pair_follows_the_name_a_member_spells() -> None:
+    """A brand held together by a logo and a merchant account of its own is an operator,
+    not a doorway: one of its domains spelling another brand's name moves nothing. Nor do
+    parked domains that all send to one parking service; nor does a pair an analyst ruled
+    apart from the brand, on either of its two sites."""
+    links, _truth = _world([[3], [2]])
+    links = [(s, k, "zorvexal" if v == "name0x0" else v) for s, k, v in links]
+    for site in ("pix-a1.test", "pix-b2.test", "pix-c3.test", "zorvexal-outlet.test"):
+        links += [(site, "favicon_md5", "logo-own"), (site, "merchant_id", "pay.own.test|M7")]
+    parked = ["ab-travel.test", "cd-garden.test", "ef-music.test", "zorvexal-deals.test"]
+    for site in parked:
+        value = f"{site}>parkingco.test"
+        links += [(site, "gateway", value), ("parkingco.test", "gateway", value)]
+        links += [(site, ASSESSMENT, COMMERCIAL)]
+    value = "go-kx41.test>zorvexalonline3.test"
+    links += [("go-kx41.test", "gateway", value), ("zorvexalonline3.test", "gateway", value)]
+    links += [("go-kx41.test", ASSESSMENT, COMMERCIAL)]
+    result = cluster(links)
+    home = result.brand_of["d0-b0-s0.test"]
+    assert result.brand_of["zorvexal-outlet.test"] != home
+    assert result.brand_of["pix-a1.test"] != home
+    assert all(result.brand_of[site] != home for site in [*parked, "parkingco.test"])
+    assert result.brand_of["go-kx41.test"] == result.brand_of["zorvexalonline3.test"] == home
+    for ruled in ("go-kx41.test", "zorvexalonline3.test"):
+        kept = cluster(links, Constraints(not_same_brand=((ruled, "d0-b0-s0.test"),)))
+        pair = {kept.brand_of["go-kx41.test"], kept.brand_of["zorvexalonline3.test"]}
+        assert kept.brand_of["d0-b0-s0.test"] not in pair, ruled
+        assert len(pair) == 1, ruled  # both stay, together

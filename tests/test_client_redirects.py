@@ -58,10 +58,40 @@ def test_refresh_content(content: str, url: str | None) -> None:
         ('<meta http-equiv="refresh" content="0;url=javascript:alert(1)">', None),
         ('<meta name="refresh" content="0;url=https://shop.test/">', None),
         ("<p>location = 'https://shop.test/'</p>", None),
+        # code a browser does not run by itself, or not as a redirect
+        ('<script>function leave() { location.href = "https://exit.test/"; }</script>', None),
+        ("<script>btn.onclick = () => { window.location = 'https://exit.test/' }</script>", None),
+        ('<script>if (!ok) location.replace("https://exit.test/")</script>', None),
+        ('<script>// location.href = "https://exit.test/"\n</script>', None),
+        ('<script>/* location = "https://exit.test/" */</script>', None),
+        ("<script>var help = \"location = 'https://exit.test/'\";</script>", None),
+        ('<script>var location = "https://exit.test/";</script>', None),
+        ('<script type="text/template">location = "https://exit.test/"</script>', None),
+        (
+            '<noscript><meta http-equiv="refresh" content="0;url=https://exit.test/"></noscript>',
+            None,
+        ),
+        # ... and what it does run: a statement of its own after a comment and a function
+        (
+            '<script>// go on\nfunction f() { return 1 }\nlocation.href = "https://shop.test/";'
+            "</script>",
+            "https://shop.test/",
+        ),
     ],
 )
 def test_client_redirect(html: str, url: str | None) -> None:
     assert client_redirect(LexborHTMLParser(html), BASE) == url
+
+
+def test_hostile_scripts_and_refreshes_are_read_in_one_pass() -> None:
+    """Thousands of candidate statements inside a block, a refresh padded with blanks: each
+    is read once (the scanner never starts over), and none is a redirect."""
+    inside = "function f() {" + "location.href='https://x.test/';" * 2_000 + "}"
+    assert client_redirect(LexborHTMLParser(f"<script>{inside}</script>"), BASE) is None
+    padded = "0;a" + " " * 2_100 + "x'"
+    assert refresh_target(padded) is None
+    html = "".join(f'<meta http-equiv="refresh" content="{padded}">' for _ in range(10))
+    assert client_redirect(LexborHTMLParser(html), BASE) is None
 
 
 def test_a_meta_refresh_wins_over_a_script() -> None:
@@ -116,3 +146,42 @@ def test_a_page_without_a_client_redirect_joins_nothing(tmp_path: Path) -> None:
     body = b"<html><head><title>Links</title></head><body><a href='https://zorbel.test/'>x</a>"
     seen = dict(_capture(tmp_path, body + b"</body></html>"))
     assert not any(kind == "gateway" for kind, _ in seen["zorbel.test"])
+
+
+def test_a_client_redirect_ties_but_never_becomes_the_capture_s_chain(tmp_path: Path) -> None:
+    """The doorway is a gateway of the shop's capture; the shop's capture is still stored
+    under its own URL (its redirect chain holds only HTTP redirects)."""
+    body = (
+        b'<html><head><meta http-equiv="refresh" content="0;url=https://zorbel.test/">'
+        b"<title>Redirecting</title></head><body></body></html>"
+    )
+    warc = tmp_path / "chain.warc.gz"
+    with WarcWriter(warc, namespace="chain") as writer:
+        writer.response("https://go-zorbel.test/", WHEN, 200, "OK", HTML, body, "192.0.2.1")
+        shop = b"<html><head><title>Zorbel</title></head><body><p>Hi.</p></body></html>"
+        writer.response("https://zorbel.test/", WHEN, 200, "OK", HTML, shop, "192.0.2.2")
+    (page,) = [
+        p
+        for p in read_capture_file(warc, default_extractors()).pages
+        if p.url.site == "zorbel.test"
+    ]
+    assert [url.url for url in page.chain] == ["https://zorbel.test/"]
+    assert ("gateway", "go-zorbel.test>zorbel.test") in {(s.kind, s.value) for s in page.selectors}
+
+
+def test_a_doorway_captured_twice_with_two_targets_is_a_gateway_of_both(tmp_path: Path) -> None:
+    warc = tmp_path / "twice.warc.gz"
+    with WarcWriter(warc, namespace="twice") as writer:
+        for number, target in enumerate(("https://first.test/", "https://second.test/")):
+            body = f'<html><head><meta http-equiv="refresh" content="0;url={target}"></head></html>'
+            when = WHEN + timedelta(days=number)
+            writer.response("https://go-two.test/", when, 200, "OK", HTML, body.encode(), None)
+            shop = b"<html><head><title>Shop</title></head><body><p>Hi.</p></body></html>"
+            writer.response(target, when + timedelta(seconds=1), 200, "OK", HTML, shop, None)
+    gateways = {
+        s.value
+        for p in read_capture_file(warc, default_extractors()).pages
+        for s in p.selectors
+        if s.kind == "gateway"
+    }
+    assert gateways == {"go-two.test>first.test", "go-two.test>second.test"}

@@ -62,15 +62,19 @@ def name_tokens(site: str) -> list[list[str]]:
     hyphens, dots and digits; then, as later tiers, each word without one letter at either
     end, and without two (at the start, at the end, or one at each: a look-alike domain
     adds them); then each word without a shop word glued to it (:data:`GLUED_AFTER`,
-    :data:`GLUED_BEFORE`); last, those without one or two letters at either end (a
-    look-alike of a glued name). A reader takes the first tier
+    :data:`GLUED_BEFORE`); last, in a look-alike label only (``xn--``), those without one or
+    two letters at either end (a look-alike of a glued name). A reader takes the first tier
     that names something: ``zorvexal-shop.test`` is Zorvexal's even where a brand calls
     itself "Zorvex"."""
     words: list[str] = []
+    spoofed: list[str] = []  # words of labels that are look-alikes (xn--, folded letters)
     for label in site.lower().rstrip(".").split(".")[:-1]:
         plain = plain_label(label)
         if plain is not None:
-            words += [w for w in re.split(r"[^a-z]+", plain) if len(w) >= MIN_NAME_IN_DOMAIN]
+            found = [w for w in re.split(r"[^a-z]+", plain) if len(w) >= MIN_NAME_IN_DOMAIN]
+            words += found
+            if label.startswith("xn--") or not label.isascii():
+                spoofed += found
     tiers = [words]
     for cut in range(1, MAX_ADDED + 1):
         kept = [w for w in words if len(w) - cut >= MIN_NAME_IN_DOMAIN]
@@ -80,12 +84,17 @@ def name_tokens(site: str) -> list[list[str]]:
     glued += [w[len(start) :] for w in words for start in GLUED_BEFORE if w.startswith(start)]
     glued = [w for w in glued if len(w) >= MIN_NAME_IN_DOMAIN]
     tiers.append(glued)
-    # a look-alike of a glued name ("bü" + name + "online"): both, the shop word first
+    # a look-alike of a glued name ("bü" + name + "online"): both, the shop word first; only
+    # in a look-alike label, where letters were added to fool the eye: in a plain one the
+    # cut would make "Master" of mastersclub and "Garden" of mygardens
+    odd = [w[: -len(end)] for w in spoofed for end in GLUED_AFTER if w.endswith(end)] + [
+        w[len(start) :] for w in spoofed for start in GLUED_BEFORE if w.startswith(start)
+    ]
     tiers.append(
         [
             w[a : len(w) - (cut - a)]
             for cut in range(1, MAX_ADDED + 1)
-            for w in glued
+            for w in odd
             if len(w) - cut >= MIN_NAME_IN_DOMAIN
             for a in range(cut, -1, -1)
         ]

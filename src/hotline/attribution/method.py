@@ -1117,6 +1117,8 @@ def cluster(
         brand_level=strong_brand & ~is_name,
         vouched=score >= params.noise_below - 1e-9,
         apart=apart,
+        redirect=is_gateway,
+        paying=np.isin(kind_of, [kind_number.get(k, -1) for k in PAYMENT_IDENTITIES]),
     )
     attached = _attach_by_hosting(
         table,
@@ -1308,24 +1310,34 @@ def _attach_by_domain_name(
     brand_level: NDArray[np.bool_],
     vouched: NDArray[np.bool_],
     apart: _Apart | None = None,
+    redirect: NDArray[np.bool_] | None = None,
+    paying: NDArray[np.bool_] | None = None,
 ) -> dict[int, str]:
     """An unattributed site that shows only hosting (``blind``) or names nothing
     (``nameless``) joins the brand whose name its domain spells (``zorvex-shop7.test`` for
     the brand that calls itself "Zorvex"): names of at least ``MIN_NAME_IN_DOMAIN`` letters
     that one brand alone carries. A nameless site must also be vouched for
-    (:func:`_vouched_for`). Returns the sites."""
+    (:func:`_vouched_for`). So does a doorway pair: two sites that name nothing, tied to
+    each other by a redirect (``redirect`` values) and nothing else at the brand level, with
+    no payment identity (``paying`` values) of their own, move together. Returns the
+    sites."""
     # a nameless site that stands alone as a brand of one (its own payment account kept it
     # apart) is no brand of its own either: it may join the brand its domain spells, when
     # that keeps its distributor or it had none beside itself
     root_size = np.bincount(brand_root[brand_root >= 0], minlength=len(table.sites))
     alone = (brand_root >= 0) & (root_size[np.maximum(brand_root, 0)] == 1)
-    # ... and neither is a brand whose every domain names nothing: a redirect and its
-    # target, both seen only dead, tied by the redirect alone
+    # ... and neither is a doorway and its target, both seen only dead or without a title:
+    # a brand of two tied by the redirect alone, paying into nothing of its own
+    count = len(table.sites)
     placed = brand_root >= 0
-    named_members = np.bincount(
-        brand_root[placed & ~(blind | nameless)], minlength=len(table.sites)
-    )
-    unnamed = placed & (named_members[np.maximum(brand_root, 0)] == 0) & ~alone
+    root_of = np.maximum(brand_root, 0)
+    unnamed = np.zeros(count, dtype=np.bool_)
+    if redirect is not None and paying is not None:
+        other_tie = brand_level & ~redirect
+        tied = np.bincount(table.site_of[(other_tie | paying)[table.value_of]], minlength=count)
+        named_or_tied = placed & (~(blind | nameless) | (tied > 0))
+        spoilt = np.bincount(brand_root[named_or_tied], minlength=count) > 0
+        unnamed = placed & (root_size[root_of] == 2) & ~spoilt[root_of] & (blind | nameless)
     dist_size = np.bincount(distributor_root[distributor_root >= 0], minlength=len(table.sites))
     candidates = np.flatnonzero((blind | nameless) & ((brand_root < 0) | alone | unnamed)).tolist()
     if not candidates or name_kind < 0:
@@ -1350,17 +1362,11 @@ def _attach_by_domain_name(
         tiers = ([w for w in tier if w in owner] for tier in name_tokens(table.sites[s]))
         words = next((named for named in tiers if named), [])
         spelled[s] = ({owner[w] for w in words}, words)
-    # a brand that names nothing whose domains spell two brands (a doorway named after one
-    # that sends to another) says nothing: none of its members is placed by its name
-    spelt_by: dict[int, set[int]] = defaultdict(set)
-    for s, (found, _words) in spelled.items():
-        if unnamed[s]:
-            spelt_by[int(before[s])] |= found
     for s in candidates:
         found, words = spelled[s]
         found = set(found)
-        if unnamed[s] and len(spelt_by[int(before[s])]) > 1:
-            continue
+        if unnamed[s]:
+            continue  # a doorway pair moves as one, below
         if len(found) == 1 and (root := found.pop()) >= 0:
             if root == before[s]:
                 continue
@@ -1380,30 +1386,43 @@ def _attach_by_domain_name(
             distributor_root[s] = target
             shows = "shows only hosting" if blind[s] else "names nothing itself"
             chosen[s] = f"{shows}; its domain name spells the brand's name {words[0]!r}"
-    # the rest of a brand that names nothing follows its members that were placed, when
-    # they all went to one brand: what tied them (a redirect) ties them to it
-    followers: dict[int, list[int]] = defaultdict(list)
+    # a doorway pair: where its domains spell one brand's name (and no other), both go there,
+    # or neither (an analyst's cannot-link on either keeps both); spelling two says nothing
+    pairs: dict[int, list[int]] = defaultdict(list)
     for s in np.flatnonzero(unnamed).tolist():
-        followers[int(before[s])].append(s)
-    for members in followers.values():
-        went = {int(brand_root[m]) for m in members if m in chosen}
-        if len(went) != 1:
+        pairs[int(before[s])].append(s)
+    for members in pairs.values():
+        spelt = set().union(*(spelled.get(m, (set(), []))[0] for m in members))
+        if len(spelt) != 1 or (root := spelt.pop()) < 0:
             continue
-        (root,) = went
-        guide = next(m for m in members if m in chosen)
+        guides = [m for m in members if root in spelled.get(m, (set(), []))[0]]
+        # commercial evidence on either site vouches for the pair (the doorway the hotlines
+        # called commercial, the shop behind it seen only dead)
+        either = any(bool(vouched[m]) for m in members)
+        if not either and any(
+            not blind[m] and not _vouched_for(table, m, root, brand_level, before, vouched)
+            for m in guides
+        ):
+            continue
+        d = distributor_root[members[0]]
+        if dist_size[d] > len(members) and d != dist_of_root[root]:
+            continue  # the pair's distributor holds other brands
         target = dist_of_root[root]
+        if apart is not None and not apart.allows(
+            members, root, target, brand_root, distributor_root
+        ):
+            continue
+        guide = guides[0]
+        words = spelled[guide][1]
         for m in members:
-            if m in chosen or brand_root[m] != before[m]:
-                continue
-            if apart is not None and not apart.allows(
-                [m], root, target, brand_root, distributor_root
-            ):
-                continue
             brand_root[m] = root
             distributor_root[m] = target
+            shows = "shows only hosting" if blind[m] else "names nothing itself"
             chosen[m] = (
-                f"names nothing itself; tied to {table.sites[guide]}, whose domain name "
-                "spells a brand's name"
+                f"{shows}; its domain name spells the brand's name {words[0]!r}"
+                if m == guide
+                else f"{shows}; a redirect ties it to {table.sites[guide]}, whose domain "
+                "name spells a brand's name"
             )
     return chosen
 

@@ -81,6 +81,9 @@ class Page:
     chain: list[CanonicalURL] = field(default_factory=list)  # requested URL first
     page_class: str = NORMAL  # see hotline.captures.page_class
     icons: list[str] = field(default_factory=list)  # canonical URLs of <link rel=icon> hrefs
+    # the canonical URL the page sends its visitor to by itself (meta refresh, a script):
+    # a gateway of that URL's captures, never part of any capture's redirect chain
+    sends_to: str | None = None
 
 
 @dataclass(slots=True)
@@ -500,7 +503,8 @@ def _read_payload(
         flags.append("resource_record")
     page = CapturedPage.parse(canonical.url, canonical.host, canonical.site, html)
     # a page that sends its visitor on by itself (meta refresh, a script setting location)
-    # joins its target as an HTTP redirect does, Referer or not
+    # is a gateway of its target's captures, Referer or not
+    sends_to = None
     sent_to = client_redirect(page.tree, uri) if _MAY_REDIRECT.search(html) else None
     if sent_to is not None:
         try:
@@ -508,7 +512,7 @@ def _read_payload(
         except ValueError:
             sent = None
         if isinstance(sent, CanonicalURL) and sent.url != canonical.url:
-            redirects.setdefault(canonical.url, sent.url)
+            sends_to = sent.url
     title_node = page.tree.css_first("title")
     title = clean_text(" ".join(title_node.text().split()), 500) if title_node else None
     page_class = classify_page(message.status, message.headers, title or "", page.tree)
@@ -535,6 +539,7 @@ def _read_payload(
         kept,
         page_class=page_class,
         icons=_icon_urls(page, uri),
+        sends_to=sends_to,
     )
 
 
@@ -718,6 +723,9 @@ def _link(
     for source, target in redirects.items():
         back.setdefault(target, source)
         into.setdefault(target, []).append(source)
+    for page in result.pages:
+        if page.sends_to is not None:
+            into.setdefault(page.sends_to, []).append(page.url.url)
     for page in result.pages:
         referer = referers.get(page.record_id) or referers_by_uri.get(page.url.url)
         page.referer = clean_text(referer) if referer else None
