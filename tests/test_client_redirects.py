@@ -71,6 +71,36 @@ def test_refresh_content(content: str, url: str | None) -> None:
             '<noscript><meta http-equiv="refresh" content="0;url=https://exit.test/"></noscript>',
             None,
         ),
+        # a function the browser runs by itself, first thing in it
+        (
+            "<script>setTimeout(function () { window.location.href = 'https://shop.test/'; }"
+            ", 3000);</script>",
+            "https://shop.test/",
+        ),
+        (
+            '<script>setTimeout(() => location.replace("https://shop.test/"), 0)</script>',
+            "https://shop.test/",
+        ),
+        (
+            '<script>window.onload = function() { location = "https://shop.test/" }</script>',
+            "https://shop.test/",
+        ),
+        (
+            '<script>(function(){ location.href="https://shop.test/" })();</script>',
+            "https://shop.test/",
+        ),
+        # ... but not an element's handler, nor a timer set under a condition or holding one
+        ('<script>img.onload = function() { location = "https://exit.test/" }</script>', None),
+        (
+            "<script>if (x) setTimeout(function(){ location.href='https://exit.test/' }, 1)"
+            "</script>",
+            None,
+        ),
+        (
+            "<script>setTimeout(function(){ if (x) { location.href='https://exit.test/' } }, 1)"
+            "</script>",
+            None,
+        ),
         # ... and what it does run: a statement of its own after a comment and a function
         (
             '<script>// go on\nfunction f() { return 1 }\nlocation.href = "https://shop.test/";'

@@ -12,10 +12,12 @@ Only what a browser would do at once or on its own is read: a refresh with a URL
 delay; a refresh of the page itself leads nowhere new; not inside ``<noscript>``, which a
 browser that runs scripts ignores), and a script (JavaScript, inline) whose own top-level
 statement assigns ``location`` / ``location.href`` or calls ``location.replace`` /
-``location.assign`` with a literal URL — not inside a function, a handler or an ``if`` (an
-age gate's "leave" button, a login check), a comment or a string, and not a variable of
-that name. Scripts are read up to a bound, in one linear pass each, so a hostile page
-costs linear time.
+``location.assign`` with a literal URL, or whose own top-level statement runs such an
+assignment first thing in a function the browser calls by itself (``setTimeout``,
+``window.onload``, a function called where it is written) — not inside any other function,
+a handler or an ``if`` (an age gate's "leave" button, a login check), a comment or a
+string, and not a variable of that name. Scripts are read up to a bound, in one linear
+pass each, so a hostile page costs linear time.
 """
 
 from __future__ import annotations
@@ -37,10 +39,19 @@ _MAX_URL = 2_048
 _REFRESH_HEAD = re.compile(r"\s*\d{1,6}(?:\.\d{0,6})?\s*[;,]\s*(?:url\s*=\s*)?", re.IGNORECASE)
 # window.location = "…", location.href='…', top.location.href = "…", self.location="…",
 # document.location = "…", location.replace("…"), window.location.assign('…')
-_SCRIPT = re.compile(
-    r"""(?<![\w$.])(?:(?:window|top|self|document)\.)?location"""
+_SETS_LOCATION = (
+    r"""(?:(?:window|top|self|document)\.)?location"""
     r"""(?:(?:\.href)?\s{0,16}=(?!=)\s{0,16}|\.(?:replace|assign)\(\s{0,16})"""
     r"""(?P<q>["'`])(?P<url>[^"'`\s\\]{1,2048})(?P=q)"""
+)
+# ... as a statement of its own, or as the first statement of a function the browser runs by
+# itself: "setTimeout(function () { location.href = … }, 3000)", "setTimeout(() =>
+# location.replace(…), 0)", "window.onload = function () { … }", "(function () { … })()"
+_SCRIPT = re.compile(
+    r"""(?<![\w$.])(?:"""
+    r"""(?:(?:window\.)?(?:setTimeout\(|onload\s{0,16}=)|\()\s{0,16}"""
+    r"""(?:function\s{0,16}\(\s{0,16}\)\s{0,16}\{|\(\s{0,16}\)\s{0,16}=>\s{0,16}\{?)\s{0,16}"""
+    r""")?""" + _SETS_LOCATION
 )
 # script types a browser runs (none given is JavaScript)
 _RUN_TYPES = frozenset(

@@ -335,7 +335,7 @@ class _Writers:
             )
             referer = None
         else:
-            script, bare = (False, False)
+            script, bare = "", False
             if self.effects is not None and self.effects.on("client_redirects"):
                 script, bare = self.effects.client_redirect(site, number)
                 self.marks.add("client_redirects")

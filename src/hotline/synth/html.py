@@ -291,13 +291,19 @@ def render_page(
     return html.encode("utf-8"), shown
 
 
-def redirect_page(target: str, script: bool = False) -> bytes:
-    """A doorway's page: a meta refresh, or (``script``) a script that sets the location."""
-    how = (
-        f'<script>window.location.href = "{escape(target)}";</script>'
-        if script
-        else f'<meta http-equiv="refresh" content="0;url={escape(target)}">'
-    )
+def redirect_page(target: str, script: str = "") -> bytes:
+    """A doorway's page: a meta refresh, or a script that sets the location at once
+    (``script="now"``) or after a moment (``"timer"``)."""
+    if script == "now":
+        how = f'<script>window.location.href = "{escape(target)}";</script>'
+    elif script == "timer":
+        how = (
+            "<script>setTimeout(function () { window.location.replace("
+            f'"{escape(target)}"); }}, 1500);</script>'
+        )
+    else:
+        how = f'<meta http-equiv="refresh" content="0;url={escape(target)}">'
+
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
         f"{how}<title>Redirecting</title>"

@@ -1071,14 +1071,16 @@ class Effects:
             return self._challenge_page(site, page, number)
         return None
 
-    def client_redirect(self, site: Site, number: int) -> tuple[bool, bool]:
-        """For a doorway whose page redirects (not an HTTP 302): (by a script instead of a
-        meta refresh, the target's capture ``number`` without a Referer)."""
+    def client_redirect(self, site: Site, number: int) -> tuple[str, bool]:
+        """For a doorway whose page redirects (not an HTTP 302): (how its script redirects:
+        "now", "timer", or "" for a meta refresh; the target's capture ``number`` without a
+        Referer)."""
         if not self.on("client_redirects"):
-            return False, False
-        script = (
-            self.roll("client_redirects.script", site.index) < self.rates["client_redirects.script"]
-        )
+            return "", False
+        script = ""
+        if self.roll("client_redirects.script", site.index) < self.rates["client_redirects.script"]:
+            # half of the scripted doorways wait a moment ("Redirecting in 2 seconds…")
+            script = "timer" if self.hash64("client_redirects.timer", site.index) % 2 else "now"
         bare = (
             self.roll("client_redirects.referer", site.index * _PAGES + number)
             < self.rates["client_redirects.no_referer"]
