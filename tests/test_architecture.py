@@ -237,6 +237,7 @@ NO_DATABASE: frozenset[str] = frozenset(
         "hotline.captures.neardup",
         "hotline.captures.bitcoin",
         "hotline.captures.altcoins",
+        "hotline.captures.client_redirects",
         "hotline.captures.recorders",
         "hotline.captures.revisits",
         "hotline.hosting.pdns",
