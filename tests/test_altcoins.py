@@ -18,7 +18,12 @@ from hotline.captures.altcoins import (
     monero_b58decode,
     monero_b58encode,
 )
-from hotline.captures.bitcoin import base58check_encode, classify_bitcoin_address, segwit_encode
+from hotline.captures.bitcoin import (
+    BASE58_ALPHABET,
+    base58check_encode,
+    classify_bitcoin_address,
+    segwit_encode,
+)
 from hotline.captures.extractors.crypto import extract_crypto
 from hotline.captures.page import CapturedPage
 
@@ -33,8 +38,6 @@ MONERO_VECTORS = (
     ("0000000000000000", "11111111111"),
     (b"1~2-3_4.5".hex(), "9H9LDS3DZM71v"),
 )
-
-_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
 def _keys(rng: random.Random, size: int) -> bytes:
@@ -99,7 +102,7 @@ def test_litecoin_segwit_and_bitcoin_stay_apart() -> None:
 
 
 @settings(max_examples=200)
-@given(st.text(alphabet=_ALPHABET + "ltc01", min_size=0, max_size=120))
+@given(st.text(alphabet=BASE58_ALPHABET + "ltc01", min_size=0, max_size=120))
 def test_classify_never_raises_and_finds_only_checksummed(text: str) -> None:
     found = classify_altcoin(text)
     if found is not None:  # random text passes a 4-byte checksum about never
@@ -139,9 +142,9 @@ def test_the_extractor_finds_each_coin_where_a_page_shows_it() -> None:
 def test_tokens_of_the_right_shape_without_a_checksum_are_not_addresses() -> None:
     rng = random.Random(5)
     tokens = [
-        "4" + "".join(rng.choice(_ALPHABET) for _ in range(94)),
-        "L" + "".join(rng.choice(_ALPHABET) for _ in range(33)),
-        "T" + "".join(rng.choice(_ALPHABET) for _ in range(33)),
+        "4" + "".join(rng.choice(BASE58_ALPHABET) for _ in range(94)),
+        "L" + "".join(rng.choice(BASE58_ALPHABET) for _ in range(33)),
+        "T" + "".join(rng.choice(BASE58_ALPHABET) for _ in range(33)),
     ]
     body = "".join(f'<p data-token="{t}">{t}</p>' for t in tokens)
     assert extract_crypto(page(body)) == []

@@ -13,7 +13,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from hotline.captures.client_redirects import client_redirect, refresh_target
 from hotline.captures.extractors import default_extractors
-from hotline.captures.pages import read_capture_file
+from hotline.captures.pages import Page, read_capture_file
 from hotline.synth.warc import WarcWriter
 
 BASE = "https://doorway.test/dir/page"
@@ -142,8 +142,15 @@ def test_any_refresh_content_or_script_is_read_without_error(text: str) -> None:
         assert url is None or url.startswith(("http://", "https://"))
 
 
-def _capture(tmp_path: Path, doorway: bytes) -> list[tuple[str, set[tuple[str, str]]]]:
-    """A doorway page and, a second later, the shop's page, captured with no Referer."""
+REFRESH = (
+    b'<html><head><meta http-equiv="refresh" content="0;url=https://zorbel.test/">'
+    b"<title>Redirecting</title></head><body></body></html>"
+)
+
+
+def _shop_pages(tmp_path: Path, doorway: bytes) -> list[Page]:
+    """A doorway page and, a second later, the shop's page, captured with no Referer: the
+    pages read back."""
     shop = (
         b"<!DOCTYPE html><html><head><title>Zorbel | Weekly offers</title></head><body>"
         b'<img class="logo" src="/logo.png" alt="Zorbel"><p>Fresh picks.</p></body></html>'
@@ -154,15 +161,20 @@ def _capture(tmp_path: Path, doorway: bytes) -> list[tuple[str, set[tuple[str, s
         writer.response(
             "https://zorbel.test/", WHEN + timedelta(seconds=1), 200, "OK", HTML, shop, "192.0.2.2"
         )
-    pages = read_capture_file(warc, default_extractors()).pages
-    return [(p.url.site, {(s.kind, s.value) for s in p.selectors}) for p in pages]
+    return read_capture_file(warc, default_extractors()).pages
+
+
+def _capture(tmp_path: Path, doorway: bytes) -> list[tuple[str, set[tuple[str, str]]]]:
+    return [
+        (p.url.site, {(s.kind, s.value) for s in p.selectors})
+        for p in _shop_pages(tmp_path, doorway)
+    ]
 
 
 @pytest.mark.parametrize(
     "body",
     [
-        b'<html><head><meta http-equiv="refresh" content="0;url=https://zorbel.test/">'
-        b"<title>Redirecting</title></head><body></body></html>",
+        REFRESH,
         b'<html><head><title>One moment</title><script>window.location.href="https://zorbel.test/";'
         b"</script></head><body></body></html>",
     ],
@@ -181,20 +193,7 @@ def test_a_page_without_a_client_redirect_joins_nothing(tmp_path: Path) -> None:
 def test_a_client_redirect_ties_but_never_becomes_the_capture_s_chain(tmp_path: Path) -> None:
     """The doorway is a gateway of the shop's capture; the shop's capture is still stored
     under its own URL (its redirect chain holds only HTTP redirects)."""
-    body = (
-        b'<html><head><meta http-equiv="refresh" content="0;url=https://zorbel.test/">'
-        b"<title>Redirecting</title></head><body></body></html>"
-    )
-    warc = tmp_path / "chain.warc.gz"
-    with WarcWriter(warc, namespace="chain") as writer:
-        writer.response("https://go-zorbel.test/", WHEN, 200, "OK", HTML, body, "192.0.2.1")
-        shop = b"<html><head><title>Zorbel</title></head><body><p>Hi.</p></body></html>"
-        writer.response("https://zorbel.test/", WHEN, 200, "OK", HTML, shop, "192.0.2.2")
-    (page,) = [
-        p
-        for p in read_capture_file(warc, default_extractors()).pages
-        if p.url.site == "zorbel.test"
-    ]
+    (page,) = [p for p in _shop_pages(tmp_path, REFRESH) if p.url.site == "zorbel.test"]
     assert [url.url for url in page.chain] == ["https://zorbel.test/"]
     assert ("gateway", "go-zorbel.test>zorbel.test") in {(s.kind, s.value) for s in page.selectors}
 

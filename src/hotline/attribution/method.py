@@ -1310,8 +1310,9 @@ def _attach_by_domain_name(
     brand_level: NDArray[np.bool_],
     vouched: NDArray[np.bool_],
     apart: _Apart | None = None,
-    redirect: NDArray[np.bool_] | None = None,
-    paying: NDArray[np.bool_] | None = None,
+    *,
+    redirect: NDArray[np.bool_],
+    paying: NDArray[np.bool_],
 ) -> dict[int, str]:
     """An unattributed site that shows only hosting (``blind``) or names nothing
     (``nameless``) joins the brand whose name its domain spells (``zorvex-shop7.test`` for
@@ -1331,13 +1332,11 @@ def _attach_by_domain_name(
     count = len(table.sites)
     placed = brand_root >= 0
     root_of = np.maximum(brand_root, 0)
-    unnamed = np.zeros(count, dtype=np.bool_)
-    if redirect is not None and paying is not None:
-        other_tie = brand_level & ~redirect
-        tied = np.bincount(table.site_of[(other_tie | paying)[table.value_of]], minlength=count)
-        named_or_tied = placed & (~(blind | nameless) | (tied > 0))
-        spoilt = np.bincount(brand_root[named_or_tied], minlength=count) > 0
-        unnamed = placed & (root_size[root_of] == 2) & ~spoilt[root_of] & (blind | nameless)
+    other_tie = (brand_level & ~redirect) | paying
+    tied = np.bincount(table.site_of[other_tie[table.value_of]], minlength=count)
+    # a member that names something or shows another tie spoils its whole cluster
+    spoilt = np.bincount(brand_root[placed & (~(blind | nameless) | (tied > 0))], minlength=count)
+    unnamed = placed & (root_size[root_of] == 2) & (spoilt[root_of] == 0)
     dist_size = np.bincount(distributor_root[distributor_root >= 0], minlength=len(table.sites))
     candidates = np.flatnonzero((blind | nameless) & ((brand_root < 0) | alone | unnamed)).tolist()
     if not candidates or name_kind < 0:

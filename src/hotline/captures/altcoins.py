@@ -17,7 +17,13 @@ Pure and offline, like ``hotline.captures.bitcoin``: only the address text is ha
 
 from __future__ import annotations
 
-from hotline.captures.bitcoin import base58check_decode, base58check_encode, segwit_decode
+from hotline.captures.bitcoin import (
+    BASE58_ALPHABET,
+    BASE58_INDEX,
+    base58check_decode,
+    base58check_encode,
+    segwit_decode,
+)
 
 __all__ = [
     "NOT_WALLETS",
@@ -49,8 +55,6 @@ NOT_WALLETS: frozenset[str] = frozenset(
     }
 )
 
-_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_INDEX = {char: value for value, char in enumerate(_ALPHABET)}
 # Monero's base58: a full block of 8 bytes takes 11 characters; a last, shorter block of
 # n bytes takes _BLOCK_CHARS[n].
 _BLOCK_CHARS = (0, 2, 3, 5, 6, 7, 9, 10, 11)
@@ -68,7 +72,7 @@ def monero_b58encode(data: bytes) -> str:
         chars = []
         for _ in range(_BLOCK_CHARS[len(block)]):
             number, digit = divmod(number, 58)
-            chars.append(_ALPHABET[digit])
+            chars.append(BASE58_ALPHABET[digit])
         out.append("".join(reversed(chars)))
     return "".join(out)
 
@@ -84,7 +88,7 @@ def monero_b58decode(text: str) -> bytes | None:
             return None
         number = 0
         for char in chunk:
-            digit = _INDEX.get(char)
+            digit = BASE58_INDEX.get(char)
             if digit is None:
                 return None
             number = number * 58 + digit

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "BASE58_ALPHABET",
+    "BASE58_INDEX",
     "RANDOM_KINDS",
     "AddressInfo",
     "AddressType",
@@ -38,8 +40,8 @@ Encoding = Literal["bech32", "bech32m"]
 
 # --- base58check ---------------------------------------------------------------------------
 
-_B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_B58_INDEX = {char: value for value, char in enumerate(_B58_ALPHABET)}
+BASE58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+BASE58_INDEX = {char: value for value, char in enumerate(BASE58_ALPHABET)}
 
 # Version byte → (network, type). Payload is always a 20-byte hash.
 _B58_VERSIONS: dict[int, tuple[Network, AddressType]] = {
@@ -59,7 +61,7 @@ def _b58encode(data: bytes) -> str:
     digits: list[str] = []
     while number:
         number, remainder = divmod(number, 58)
-        digits.append(_B58_ALPHABET[remainder])
+        digits.append(BASE58_ALPHABET[remainder])
     # Each leading zero byte is one leading "1"; the integer alone would lose them.
     zeros = len(data) - len(data.lstrip(b"\0"))
     return "1" * zeros + "".join(reversed(digits))
@@ -68,7 +70,7 @@ def _b58encode(data: bytes) -> str:
 def _b58decode(text: str) -> bytes | None:
     number = 0
     for char in text:
-        value = _B58_INDEX.get(char)
+        value = BASE58_INDEX.get(char)
         if value is None:
             return None
         number = number * 58 + value

@@ -717,15 +717,17 @@ def _link(
             media.is_favicon, media.favicon = True, media.icon_hashes
         media.icon_hashes = []
     back: dict[str, str] = {}
-    # every page that redirects to a URL, not only the first: two doorways that send to one
-    # shop are both its gateways, whichever of them a given capture of it came through
-    into: dict[str, list[str]] = {}
+    # the sites of every page that redirects to a URL, not only the first: two doorways that
+    # send to one shop are both its gateways, whichever of them a capture of it came through
+    into: dict[str, set[str]] = {}
     for source, target in redirects.items():
         back.setdefault(target, source)
-        into.setdefault(target, []).append(source)
+        found = canonicalize(source)
+        if isinstance(found, CanonicalURL):
+            into.setdefault(target, set()).add(found.site)
     for page in result.pages:
         if page.sends_to is not None:
-            into.setdefault(page.sends_to, []).append(page.url.url)
+            into.setdefault(page.sends_to, set()).add(page.url.site)
     for page in result.pages:
         referer = referers.get(page.record_id) or referers_by_uri.get(page.url.url)
         page.referer = clean_text(referer) if referer else None
@@ -763,15 +765,13 @@ def _nearest(pages: list[Page], moment: datetime) -> Page | None:
     return min(pages, key=lambda page: abs(page.captured_at - moment), default=None)
 
 
-def _gateway_selectors(page: Page, into: Mapping[str, list[str]]) -> Iterable[Selector]:
+def _gateway_selectors(page: Page, into: Mapping[str, set[str]]) -> Iterable[Selector]:
     """A redirect or Referer from another site ties the two: the same value on both sites.
-    ``into``: URL → the URLs that redirect to it (an HTTP 3xx, a meta refresh or a script)."""
-    sources = {url.site for url in page.chain[:-1]}
+    ``into``: URL → the sites of the pages that redirect to it (an HTTP 3xx, a meta refresh
+    or a script); every hop of the page's chain is among them."""
+    sources: set[str] = set()
     for url in page.chain:
-        for source in into.get(url.url, ()):
-            found = canonicalize(source)
-            if isinstance(found, CanonicalURL):
-                sources.add(found.site)
+        sources |= into.get(url.url, set())
     if page.referer:
         found = canonicalize(page.referer)
         if isinstance(found, CanonicalURL):
