@@ -17,6 +17,8 @@ Pure and offline, like ``hotline.captures.bitcoin``: only the address text is ha
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from hotline.captures.bitcoin import (
     BASE58_ALPHABET,
     BASE58_INDEX,
@@ -124,6 +126,9 @@ def _monero(text: str) -> str | None:
     return text
 
 
+# a shop shows its few addresses on every page, and Monero's decoding is pure Python:
+# each distinct text is worked out once per process
+@lru_cache(maxsize=4096)
 def classify_altcoin(text: str) -> tuple[str, str] | None:
     """``(coin, normalised address)`` for a valid Litecoin, Dogecoin, Tron or Monero main
     network address, else None (also for a token contract or an all-zero hash: no one's

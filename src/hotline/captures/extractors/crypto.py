@@ -34,25 +34,22 @@ METHOD_ETH = "crypto:ETH"
 # linear in the text even on a megabyte of "1"s.
 _B = r"(?<![0-9A-Za-z_])"
 _E = r"(?![0-9A-Za-z_])"
-# Base58: versions 0x00/0x05 (1…, 3…) and 0x6F/0xC4 (m…, n…, 2…); 25 to 35 characters.
-_BASE58 = re.compile(_B + r"[123mn][1-9A-HJ-NP-Za-km-z]{24,34}" + _E)
-# Bech32/bech32m segwit: "bc1"/"tb1" and 11 to 71 data characters (14 to 74 in all).
-_BECH32 = re.compile(_B + r"(?:bc|tb)1[02-9ac-hj-np-z]{11,71}" + _E, re.IGNORECASE)
-_ETH = re.compile(_B + r"0x[0-9A-Fa-f]{40}" + _E)
-# Litecoin (L…, M…), Dogecoin (D…, 9…, A…) and Tron (T…): base58check of a version byte and
-# 20 bytes, always 34 characters; Litecoin segwit ("ltc1…"); Monero: 95 characters, 106
-# with a payment id (4…, 8…).
-# a payment URI's scheme right before an address ("monero:4…?tx_amount=…"), and its coin
-_URI_BEFORE = re.compile(r"(?<![0-9A-Za-z_])(litecoin|dogecoin|monero|tron):(?://)?\Z", re.I)
-_SCHEME_COIN = {"litecoin": "LTC", "dogecoin": "DOGE", "monero": "XMR", "tron": "TRX"}
-# one pattern for the three shapes: one pass over the text
-_ALTCOIN = re.compile(
+# Base58 of every coin read, in one pass (the first character says which coin): Bitcoin's
+# versions 0x00/0x05 (1…, 3…) and 0x6F/0xC4 (m…, n…, 2…), 25 to 35 characters; Litecoin
+# (L…, M…), Dogecoin (D…, 9…, A…) and Tron (T…), a version byte and 20 bytes, always 34
+# characters; Monero (4…, 8…), 95 characters, 106 with a payment id.
+_BASE58 = re.compile(
     _B
-    + r"(?:[LMD9AT][1-9A-HJ-NP-Za-km-z]{33}"
-    + r"|(?i:ltc1[02-9ac-hj-np-z]{11,71})"
+    + r"(?:[123mn][1-9A-HJ-NP-Za-km-z]{24,34}|[LMD9AT][1-9A-HJ-NP-Za-km-z]{33}"
     + r"|[48][1-9A-HJ-NP-Za-km-z]{94}(?:[1-9A-HJ-NP-Za-km-z]{11})?)"
     + _E
 )
+# Bech32/bech32m segwit: Bitcoin's "bc1"/"tb1", Litecoin's "ltc1"; 11 to 71 data characters.
+_BECH32 = re.compile(_B + r"(?:bc|tb|ltc)1[02-9ac-hj-np-z]{11,71}" + _E, re.IGNORECASE)
+_ETH = re.compile(_B + r"0x[0-9A-Fa-f]{40}" + _E)
+# a payment URI's scheme right before an address ("monero:4…?tx_amount=…"), and its coin
+_URI_BEFORE = re.compile(r"(?<![0-9A-Za-z_])(litecoin|dogecoin|monero|tron):(?://)?\Z", re.I)
+_SCHEME_COIN = {"litecoin": "LTC", "dogecoin": "DOGE", "monero": "XMR", "tron": "TRX"}
 # BIP-21 "bitcoin:ADDR?amount=…" and EIP-681 "ethereum:[pay-]ADDR[@chain][/fn][?…]".
 _BTC_URI = re.compile(_B + r"bitcoin:(?://)?([0-9A-Za-z]{14,90})" + _E, re.IGNORECASE)
 _ETH_URI = re.compile(_B + r"ethereum:(?:pay-)?(0x[0-9A-Fa-f]{40})" + _E, re.IGNORECASE)
@@ -117,29 +114,35 @@ def _scan(text: str, where: str, rank: int) -> Iterator[tuple[int, Selector]]:
             value = normalise_eth_address(match.group(1))
             if value is not None and value not in _ETH_NOT_WALLETS:
                 yield _RANK_URI, _selector("eth_address", value, "uri", METHOD_ETH)
-    for match in _BASE58.finditer(text):
-        value = _btc(match.group())
-        if value is not None:
-            yield rank, _selector("btc_address", value, where, METHOD_BTC)
-    for match in _BECH32.finditer(text):
-        value = _btc(match.group())
-        if value is not None:
-            yield rank, _selector("btc_address", value, where, METHOD_BTC)
+    for pattern in (_BASE58, _BECH32):
+        for match in pattern.finditer(text):
+            candidate = match.group()
+            if candidate[0] in "123mn" or candidate[:3].lower() in ("bc1", "tb1"):
+                value = _btc(candidate)
+                if value is not None:
+                    yield rank, _selector("btc_address", value, where, METHOD_BTC)
+            else:
+                yield from _altcoin(text, match.start(), candidate, where, rank)
     if "0x" in text:
         for match in _ETH.finditer(text):
             value = normalise_eth_address(match.group())
             if value is not None and value not in _ETH_NOT_WALLETS:
                 yield rank, _selector("eth_address", value, where, METHOD_ETH)
-    for match in _ALTCOIN.finditer(text):
-        found = classify_altcoin(match.group())
-        if found is not None:
-            coin, value = found
-            # a payment URI ("litecoin:ADDR?amount=…") of the address's own coin
-            scheme = _URI_BEFORE.search(text, max(0, match.start() - 11), match.start())
-            uri = scheme is not None and _SCHEME_COIN[scheme.group(1).lower()] == coin
-            place = "uri" if uri else where
-            best = _RANK_URI if place == "uri" else rank
-            yield best, _selector(CRYPTO_ADDRESS, f"{coin}:{value}", place, f"crypto:{coin}")
+
+
+def _altcoin(
+    text: str, start: int, candidate: str, where: str, rank: int
+) -> Iterator[tuple[int, Selector]]:
+    found = classify_altcoin(candidate)
+    if found is None:
+        return
+    coin, value = found
+    # a payment URI ("litecoin:ADDR?amount=…") of the address's own coin
+    scheme = _URI_BEFORE.search(text, max(0, start - 11), start)
+    uri = scheme is not None and _SCHEME_COIN[scheme.group(1).lower()] == coin
+    place = "uri" if uri else where
+    best = _RANK_URI if place == "uri" else rank
+    yield best, _selector(CRYPTO_ADDRESS, f"{coin}:{value}", place, f"crypto:{coin}")
 
 
 def _selector(kind: str, value: str, where: str, method: str) -> Selector:
