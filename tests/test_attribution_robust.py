@@ -956,3 +956,51 @@ def test_only_a_doorway_pair_follows_the_name_a_member_spells() -> None:
         pair = {kept.brand_of["go-kx41.test"], kept.brand_of["zorvexalonline3.test"]}
         assert kept.brand_of["d0-b0-s0.test"] not in pair, ruled
         assert len(pair) == 1, ruled  # both stay, together
+
+
+def _operator_with_one_account(tag_also_on: tuple[str, ...] = ()) -> list[Link]:
+    """One operator's brands a and b (joined by a shared address), c and d: one merchant
+    account on a site of each, its tag and its own name servers on a, c and d (and on
+    ``tag_also_on``); brand e is another operator's. Every brand pays into two accounts of
+    its own too, so each stands on its own evidence."""
+    links: list[Link] = []
+    for brand in "abcde":
+        for s in (1, 2):
+            site = f"{brand}{s}.test"
+            links += [
+                (site, "brand_text", f"name-{brand}"),
+                (site, "favicon_md5", f"logo-{brand}"),
+                (site, "btc_address", "bc1qshared-ab" if brand in "ab" else f"bc1qown-{brand}"),
+                (site, "eth_address", f"0xown{brand}"),  # two accounts: c, d and e stand
+                (site, ASSESSMENT, COMMERCIAL),
+            ]
+    links += [(f"{brand}1.test", "merchant_id", "pay.big.test|M1") for brand in "abcd"]
+    for site in ("a2.test", "c2.test", "d2.test", *tag_also_on):
+        links += [
+            (site, "analytics", "G-OPERATOR"),
+            (site, "nameserver", "ns1.operator-dns.test"),
+            (site, "nameserver", "ns2.operator-dns.test"),
+        ]
+    return links
+
+
+def test_an_operators_tag_and_name_servers_beside_its_merchant_account_join_its_brands() -> None:
+    # c and d stand on their own names: the account alone would join three such clusters,
+    # the tag and name servers alone would be a hosting panel's; within the clusters the
+    # account spans they are the operator's second and third witnesses
+    result = cluster(_operator_with_one_account())
+    assert _home(result, "c1.test") == _home(result, "a1.test") == _home(result, "d2.test")
+    assert _home(result, "e1.test") != _home(result, "a1.test")
+    tag = next(e for e in result.explain("c2.test", limit=30) if e.value == "G-OPERATOR")
+    assert tag.weight > 0
+    assert tag.discounted is None
+    # without the account the same tag and name servers are a panel's on three clients
+    alone = cluster([link for link in _operator_with_one_account() if link[1] != "merchant_id"])
+    assert len({_home(alone, s) for s in ("a1.test", "c1.test", "d1.test")}) == 3
+
+
+def test_a_tag_that_reaches_beyond_the_accounts_brands_joins_nothing() -> None:
+    # the same tag and name servers on another operator's brand too: a panel's after all
+    result = cluster(_operator_with_one_account(tag_also_on=("e2.test",)))
+    homes = {_home(result, s) for s in ("a1.test", "c1.test", "d1.test", "e1.test")}
+    assert len(homes) == 4

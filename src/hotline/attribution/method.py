@@ -178,6 +178,9 @@ class Params:
     # corroborate each other (an agency's mailbox and a shared host's name servers on a forum
     # with a donation button) are not enough against their word
     verdict_needs_firm_tie: bool = True
+    # a weak value spread over three or more standing clusters still corroborates when a
+    # payment account held back as a bridge spans every one of them (``_agglomerate``)
+    account_spans_vouch: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -679,11 +682,22 @@ def _agglomerate(
         )
     # a weak value spread over three or more clusters that stand on their own is a kit
     # default or a shared service too (no majority exception: weak values only corroborate)
+    # — unless a payment account held back above spans every one of those clusters: a kit
+    # or a hosting panel plants tags and name servers, never a shop's merchant account, so
+    # the operator's own tag beside its own account on the same brands is a second witness
+    paid_spans = [
+        frozenset(r for r in {forest.find(n) for n in unit.carriers} if forest.stands(r))
+        for unit in weak
+        if params.account_spans_vouch and unit.kind in PAYMENT_IDENTITIES
+    ]
     for unit in units:
         if not 0 < unit.weight < threshold:
             continue
-        spread = sum(1 for root in {forest.find(n) for n in unit.carriers} if forest.stands(root))
-        if spread >= 3:
+        spanned = frozenset(
+            root for root in {forest.find(n) for n in unit.carriers} if forest.stands(root)
+        )
+        spread = len(spanned)
+        if spread >= 3 and not any(spanned <= span for span in paid_spans):
             notes.update(dict.fromkeys(unit.values, _hub_note(spread)))
             continue
         weak.append(unit)
