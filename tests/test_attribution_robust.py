@@ -155,12 +155,16 @@ def test_a_named_shortener_is_not_the_majority_of_its_own_links() -> None:
         assert (found[a] == found[b]) == (truth[a] == truth[b]), (a, b)
 
 
+def _redirect(source: str, target: str) -> list[Link]:
+    """What the reader records when ``source``'s front page sends its visitor to
+    ``target``: the gateway on both sites, the redirect on the source alone."""
+    value = f"{source}>{target}"
+    return [(source, "gateway", value), (target, "gateway", value), (source, "redirect", value)]
+
+
 def test_a_gateway_of_one_brand_still_joins_it() -> None:
     links, _truth = _world([[2, 2]])
-    links += [
-        ("go.example", "gateway", "go.example>d0-b1-s0.test"),
-        ("d0-b1-s0.test", "gateway", "go.example>d0-b1-s0.test"),
-    ]
+    links += _redirect("go.example", "d0-b1-s0.test")
     result = cluster(links)
     assert result.brand_of["go.example"] == result.brand_of["d0-b1-s0.test"]
 
@@ -244,8 +248,7 @@ def test_a_redirect_site_adds_no_identity_to_the_domain_it_serves() -> None:
     links += [
         ("d0-b0-s9.test", "brand_text", "name0x0"),
         ("d0-b0-s9.test", "merchant_id", "pay.d0.test|M0"),
-        ("go.example", "gateway", "go.example>d0-b0-s9.test"),
-        ("d0-b0-s9.test", "gateway", "go.example>d0-b0-s9.test"),
+        *_redirect("go.example", "d0-b0-s9.test"),
     ]
     result = cluster(links)
     assert result.brand_of["d0-b0-s9.test"] == result.brand_of["d0-b0-s0.test"]
@@ -898,10 +901,8 @@ def test_a_redirect_and_its_target_that_name_nothing_join_the_brand_one_spells()
     links = [(s, k, "quandorel" if v == "name1x0" else v) for s, k, v in links]
 
     def doorway(source: str, target: str) -> list[Link]:
-        value = f"{source}>{target}"
         return [
-            (source, "gateway", value),
-            (target, "gateway", value),
+            *_redirect(source, target),
             (source, ASSESSMENT, COMMERCIAL),
             (target, ASSESSMENT, COMMERCIAL),
         ]
@@ -939,11 +940,8 @@ def test_only_a_doorway_pair_follows_the_name_a_member_spells() -> None:
         links += [(site, "favicon_md5", "logo-own"), (site, "merchant_id", "pay.own.test|M7")]
     parked = ["ab-travel.test", "cd-garden.test", "ef-music.test", "zorvexal-deals.test"]
     for site in parked:
-        value = f"{site}>parkingco.test"
-        links += [(site, "gateway", value), ("parkingco.test", "gateway", value)]
-        links += [(site, ASSESSMENT, COMMERCIAL)]
-    value = "go-kx41.test>zorvexalonline3.test"
-    links += [("go-kx41.test", "gateway", value), ("zorvexalonline3.test", "gateway", value)]
+        links += [*_redirect(site, "parkingco.test"), (site, ASSESSMENT, COMMERCIAL)]
+    links += _redirect("go-kx41.test", "zorvexalonline3.test")
     links += [("go-kx41.test", ASSESSMENT, COMMERCIAL)]
     result = cluster(links)
     home = result.brand_of["d0-b0-s0.test"]
@@ -1004,3 +1002,65 @@ def test_a_tag_that_reaches_beyond_the_accounts_brands_joins_nothing() -> None:
     result = cluster(_operator_with_one_account(tag_also_on=("e2.test",)))
     homes = {_home(result, s) for s in ("a1.test", "c1.test", "d1.test", "e1.test")}
     assert len(homes) == 4
+
+
+def _sent_on(source: str, *, redirected: bool) -> list[Link]:
+    """``source`` tied to d0's first site by a gateway (a Referer or a redirect); with
+    ``redirected`` its own capture sent the visitor on (a 3xx, a meta refresh, a script)."""
+    value = f"{source}>d0-b0-s0.test"
+    links: list[Link] = [(site, "gateway", value) for site in (source, "d0-b0-s0.test")]
+    if redirected:
+        links.append((source, "redirect", value))
+    return [*links, (source, ASSESSMENT, NON_COMMERCIAL), (source, "nameserver", "ns1.pop.test")]
+
+
+def test_a_doorway_the_hotlines_called_non_commercial_joins_where_it_sends_visitors() -> None:
+    links, _truth = _world([[3, 2], [2]])
+    result = cluster(links + _sent_on("go-d0.test", redirected=True))
+    assert _home(result, "go-d0.test") == _home(result, "d0-b0-s0.test")
+    assert result.brand_of["go-d0.test"] == result.brand_of["d0-b0-s0.test"]
+    # ``why`` says what happened to the hotlines' word
+    (said,) = [e for e in result.explain("go-d0.test", limit=30) if e.kind == "redirect"]
+    assert said.discounted is not None
+    assert "set aside" in said.discounted
+    # the hotlines' word stands when the rule is off
+    off = cluster(
+        links + _sent_on("go-d0.test", redirected=True),
+        params=Params(doorway_outweighs_verdict=False),
+    )
+    assert off.brand_of["go-d0.test"] is None
+
+
+def test_a_forum_known_only_from_a_referer_keeps_the_hotlines_verdict() -> None:
+    # the analyst followed a forum's link (its own capture failed): a Referer, no redirect
+    links, _truth = _world([[3, 2], [2]])
+    assert cluster(links + _sent_on("board.test", redirected=False)).brand_of["board.test"] is None
+    # ... and so does a site that redirected but shows something of its own (its tag)
+    named = [*_sent_on("board.test", redirected=True), ("board.test", "analytics", "G-BOARD")]
+    assert cluster(links + named).brand_of["board.test"] is None
+
+
+def test_a_page_a_visitor_merely_came_from_is_not_made_commercial_by_it() -> None:
+    # whatever the hotlines said — nothing, or "commercial" by mistake — a site known only
+    # from a Referer or an out-link under a path joins no brand by it; a doorway does
+    links, _truth = _world([[3, 2], [2]])
+    for said in (None, COMMERCIAL):
+        for redirected in (False, True):
+            own = [
+                link
+                for link in _sent_on("from.test", redirected=redirected)
+                if link[1] != ASSESSMENT
+            ]
+            if said is not None:
+                own.append(("from.test", ASSESSMENT, said))
+            result = cluster(links + own)
+            if redirected:
+                assert _home(result, "from.test") == _home(result, "d0-b0-s0.test")
+            else:
+                assert result.brand_of["from.test"] is None, said
+    # the rule off: the old behaviour, a gateway alone made it a candidate
+    old = cluster(
+        links + [link for link in _sent_on("from.test", redirected=False) if link[1] != ASSESSMENT],
+        params=Params(referred_needs_more=False),
+    )
+    assert old.brand_of["from.test"] is not None

@@ -82,6 +82,22 @@ def test_demo_world_captures_yield_every_planted_payment_signal(
     assert ips
     assert ips > 1000
     assert {"template", "brand_text", "favicon_md5", "analytics", "gateway"} <= stored.keys()
+    # a gateway "a>b" sits on both sites; a redirect "a>b" (a sent its visitors on) on a alone
+    with engine.connect() as connection:
+        owners: dict[tuple[str, str], set[str]] = {}
+        for kind, value, site in connection.execute(
+            select(SelectorValue.kind, SelectorValue.value, Site.key)
+            .join(SiteSelector, SiteSelector.selector_id == SelectorValue.id)
+            .join(Site, Site.id == SiteSelector.site_id)
+            .where(SelectorValue.kind.in_(("gateway", "redirect")))
+        ):
+            owners.setdefault((kind, value), set()).add(site)
+    redirects = [value for kind, value in owners if kind == "redirect"]
+    assert redirects
+    for value in redirects:
+        source, target = value.split(">", 1)
+        assert owners[("redirect", value)] == {source}
+        assert owners[("gateway", value)] == {source, target}
     counts = {
         m.__tablename__: _count(engine, m)
         for m in (Capture, SelectorValue, SiteSelector, MediaHash, Url)

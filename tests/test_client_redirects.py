@@ -182,6 +182,8 @@ def _capture(tmp_path: Path, doorway: bytes) -> list[tuple[str, set[tuple[str, s
 def test_a_doorway_page_joins_its_target_without_a_referer(tmp_path: Path, body: bytes) -> None:
     seen = dict(_capture(tmp_path, body))
     assert ("gateway", "go-zorbel.test>zorbel.test") in seen["zorbel.test"]
+    # the doorway sent its visitor on by itself: a redirect, not only a gateway
+    assert ("redirect", "go-zorbel.test>zorbel.test") in seen["zorbel.test"]
 
 
 def test_a_page_without_a_client_redirect_joins_nothing(tmp_path: Path) -> None:
@@ -214,3 +216,54 @@ def test_a_doorway_captured_twice_with_two_targets_is_a_gateway_of_both(tmp_path
         if s.kind == "gateway"
     }
     assert gateways == {"go-two.test>first.test", "go-two.test>second.test"}
+
+
+def _referred(tmp_path: Path, status: int) -> set[tuple[str, str]]:
+    """The shop's selectors after a capture of a forum page (answered with ``status``) and
+    a capture of the shop whose request carries the forum page as its Referer."""
+    warc = tmp_path / "referred.warc.gz"
+    forum, shop = "https://board.test/t/1", "https://zorbel.test/"
+    body = b"<html><head><title>Board</title></head><body><a href='/x'>x</a></body></html>"
+    page = b"<html><head><title>Zorbel</title></head><body><p>Hi.</p></body></html>"
+    with WarcWriter(warc, namespace="referred") as writer:
+        writer.response(forum, WHEN, status, "Status", HTML, body, None)
+        later = WHEN + timedelta(seconds=5)
+        answer = writer.response(shop, later, 200, "OK", HTML, page, None)
+        writer.request(shop, later, [("Referer", forum)], concurrent_to=answer)
+    (found,) = [
+        p for p in read_capture_file(warc, default_extractors()).pages if p.url.site in shop
+    ]
+    return {(s.kind, s.value) for s in found.selectors}
+
+
+@pytest.mark.parametrize("status", [200, 503])
+def test_a_referer_alone_is_a_gateway_but_no_redirect(tmp_path: Path, status: int) -> None:
+    """A forum's link leaves a Referer on the shop's capture: the two are tied, but the
+    forum did not send anyone on by itself (a hotline's "non-commercial" on it stands)."""
+    seen = _referred(tmp_path, status)
+    assert ("gateway", "board.test>zorbel.test") in seen
+    assert not any(kind == "redirect" for kind, _value in seen)
+
+
+@pytest.mark.parametrize(
+    ("source", "doorway"),
+    [
+        ("https://go-zorbel.test/", True),
+        ("https://go-zorbel.test/?r=7", True),  # the front page, whatever its query
+        ("https://top-links.test/out/3", False),  # a link list's out-link
+        ("https://lnk.test/Ab3xQ", False),  # a short link
+    ],
+)
+def test_an_http_redirect_from_a_front_page_is_a_redirect_of_its_source(
+    tmp_path: Path, source: str, doorway: bool
+) -> None:
+    warc = tmp_path / "moved.warc.gz"
+    page = b"<html><head><title>Zorbel</title></head><body><p>Hi.</p></body></html>"
+    with WarcWriter(warc, namespace="moved") as writer:
+        moved = [("Location", "https://zorbel.test/")]
+        writer.response(source, WHEN, 302, "Found", moved, b"", None)
+        writer.response("https://zorbel.test/", WHEN, 200, "OK", HTML, page, None)
+    (shop,) = read_capture_file(warc, default_extractors()).pages
+    site = source.split("/")[2]
+    kinds = {s.kind for s in shop.selectors if s.value == f"{site}>zorbel.test"}
+    assert kinds == ({"gateway", "redirect"} if doorway else {"gateway"})

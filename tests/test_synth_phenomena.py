@@ -66,10 +66,12 @@ SEED = 2013
 # files are compared run against run instead: their bytes also depend on the zlib build.)
 # selectors.jsonl changed once on purpose: it gained one line per non-commercial site, the
 # name its title shows after the site type ("Forum | <name>"), since the brand extractor
-# reads a title's last part when the first is a generic word; no other line changed.
+# reads a title's last part when the first is a generic word; no other line changed. And
+# once more: each doorway gained a ("redirect", "<doorway>><target>") line beside its
+# gateway (the doorway sent its visitors on by itself).
 CLASSIC_SEED_3 = {
     "reports.csv": "9a8771639198f408436c35a062ec1f07080ba5cc92e095fec942bbb73cfde585",
-    "selectors.jsonl": "340a8358079cf15487c7a3c0b9ba8ea224def079f51c909937f4f1b8450b07c5",
+    "selectors.jsonl": "4137bf2b664aa77611c059cfbbd9492c4ec01b84e1263785d404504ddbd11b1b",
     "pdns.jsonl": "5365250cf1832e435b51bee58b51738dd9ad33c6bda09cfdb755890770c36733",
 }
 SECTION_WORDS = frozenset(section.lower() for section in SECTIONS)
@@ -670,6 +672,48 @@ def test_shortener(world: Callable[[str], Seen]) -> None:
         relation = ("gateway", f"{short}>{shop}")
         assert relation in seen.dump[short]
         assert relation in seen.dump[shop]
+        # a short link is a page under a path, not the shortener's front page: no doorway
+        assert ("redirect", f"{short}>{shop}") not in seen.dump[short]
+
+
+def test_link_outs(world: Callable[[str], Seen]) -> None:
+    seen = world("link_outs")
+    lists = {
+        s
+        for s, e in seen.truth["sites"].items()
+        if e["role"] == "link-list" and "link_outs" in e.get("phenomena", ())
+    }
+    assert len(lists) >= 2
+    for key in lists:
+        entry = seen.site(key)
+        assert entry["brand"] is None
+        assert not entry["commercial"]
+    # captured only through their out-links: every response of theirs is a 302 to a shop
+    answers = [r for r in seen.responses if r.site in lists]
+    assert answers
+    assert all(r.status == 302 and "/out/" in r.uri for r in answers)
+    shops = set()
+    for response in answers:
+        target = canonicalize(response.location or "")
+        assert isinstance(target, CanonicalURL)
+        assert seen.site(target.site)["brand"] is not None
+        shops.add(target.site)
+        relation = f"{response.site}>{target.site}"
+        assert ("gateway", relation) in seen.dump[response.site]
+        assert ("redirect", relation) not in seen.dump[response.site]  # not its front page
+    # some of them send visitors to one shop only: a doorway but for the path
+    per_list = defaultdict(set)
+    for response in answers:
+        per_list[response.site].add(response.location)
+    assert any(len(targets) == 1 for targets in per_list.values())
+    # the hotlines that reported them said what they are
+    with (seen.path / "reports.csv").open(newline="", encoding="utf-8") as handle:
+        flags = [
+            row["commercial"]
+            for row in csv.DictReader(handle)
+            if any(k in row["url"] for k in lists)
+        ]
+    assert flags.count("false") > flags.count("true")
 
 
 def test_donations(world: Callable[[str], Seen]) -> None:

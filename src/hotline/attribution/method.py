@@ -181,6 +181,13 @@ class Params:
     # a weak value spread over three or more standing clusters still corroborates when a
     # payment account held back as a bridge spans every one of them (``_agglomerate``)
     account_spans_vouch: bool = True
+    # a site whose pages only send visitors on (a redirect of its own, nothing else shown)
+    # is judged by where it sends them, not by the hotlines' "non-commercial": a doorway
+    # shows no shop, so it is easily misjudged (``_doorways``; a Referer alone never counts)
+    doorway_outweighs_verdict: bool = True
+    # ... while a site that shows nothing but gateways with no redirect of its own (a page a
+    # visitor came from, a link list's out-link) is not made commercial by them
+    referred_needs_more: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -875,6 +882,18 @@ def cluster(
     # what the reporting hotlines said: "commercial" counts like one weak kind,
     # "non-commercial" takes more off (they misjudge: a site that shows payments stays in)
     assessed = _assessed(table, kind_of, kind_number.get(ASSESSMENT, -1))
+    doorway, referred, redirect_of = _senders(table, kind_of, kind_number, index)
+    sender_notes: dict[int, str] = {}
+    if params.doorway_outweighs_verdict:
+        set_aside = doorway & (assessed < 0)
+        sender_notes = {v: SET_ASIDE for v, s in redirect_of.items() if set_aside[s]}
+        assessed = np.where(set_aside, 0, assessed)
+    if params.referred_needs_more:
+        # a page that a visitor merely came from (a Referer, a link list's out-link) says
+        # nothing about what the page sells: its gateway neither scores nor makes it join
+        score = np.where(referred, 0.0, score)
+    else:
+        referred = np.zeros(len(sites), dtype=bool)
     shown = score >= params.commercial_floor - 1e-9  # what the pages alone say
     score += np.where(assessed > 0, params.assessed_commercial, 0.0)
     score -= np.where(assessed < 0, params.assessed_non_commercial, 0.0)
@@ -937,6 +956,7 @@ def cluster(
         # a logo alone never makes a site without any commercial kind a candidate: hosting
         # panels and content systems put theirs on every site they serve
         via = joined[value_of] & ((score[site_of] > 0) | is_name[value_of] | is_gateway[value_of])
+        via &= ~referred[site_of]
         newly = site_of[via & (~ruled_out[site_of] | (is_name[value_of] & named_in[site_of]))]
         if commercial[newly].all():
             break
@@ -1198,6 +1218,8 @@ def cluster(
             distributor_of[key] = sites[top_key[int(distributor_root[s])]]
 
     def reason_of(v: int) -> str | None:
+        if v in sender_notes:
+            return sender_notes[v]
         kind = table.values[v][0]
         members = kept_sites[starts[v] : ends[v]]
         why = _weigh(kind, int(carriers[v]), max(len(members), int(clean[v])), params)[2]
@@ -1223,7 +1245,7 @@ def cluster(
         notes={
             **{
                 table.values[v]: note
-                for level_notes in (dist_notes, brand_notes)
+                for level_notes in (dist_notes, brand_notes, sender_notes)
                 for v, note in level_notes.items()
             },
             # how a site that shows only hosting was placed (``why`` reads it back)
@@ -1239,6 +1261,11 @@ def cluster(
     )
 
 
+# why a doorway's redirect is listed in ``why`` (its verdict was set aside, step 2)
+SET_ASIDE = (
+    "a doorway: the site's front page only sends visitors on, so the hotlines' "
+    '"non-commercial" was set aside'
+)
 HOSTING_KINDS = frozenset({"ip", "nameserver", "script_host"})
 # the hosting origin of a witness: what the site's DNS and servers say (a script host is
 # what its pages load: a kit's or an agency's, the pages' origin)
@@ -1256,6 +1283,34 @@ def _assessed(table: LinkTable, kind_of: Ints, kind: int) -> Ints:
     for v in np.flatnonzero(kind_of == kind).tolist():
         verdict[table.carriers(v)] = 1 if table.values[v][1] == COMMERCIAL else -1
     return verdict
+
+
+def _senders(
+    table: LinkTable, kind_of: Ints, kind_number: Mapping[str, int], index: Mapping[str, int]
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], dict[int, int]]:
+    """Sites that show nothing but the gateways they are the source of: (doorways, referred,
+    each redirect value's source site).
+    A doorway has a redirect of its own (its front page sent the visitor on by an HTTP 3xx,
+    a meta refresh or a script); a referred site has none — a visitor came from one of its
+    pages (a Referer: a forum's link, a search) or it forwarded one link under some path (a
+    link list's out-link, a short link)."""
+    n = len(table.sites)
+    not_shown = np.asarray([k in NOT_SHOWN for k in kind_number], dtype=bool)  # by number
+    shows = np.bincount(table.site_of[~not_shown[kind_of[table.value_of]]], minlength=n)
+    redirects = np.zeros(n, dtype=np.int64)
+    sends = np.zeros(n, dtype=np.int64)  # shown values that are its own sending on
+    redirect_of: dict[int, int] = {}
+    for kind in ("redirect", "gateway"):
+        number = kind_number.get(kind, -1)
+        for v in np.flatnonzero(kind_of == number).tolist():
+            source = index.get(table.values[v][1].split(">", 1)[0], -1)
+            if source >= 0 and bool(np.any(table.carriers(v) == source)):
+                sends[source] += 1
+                if kind == "redirect":
+                    redirects[source] += 1
+                    redirect_of[v] = source
+    only = (sends == shows) & (shows > 0)
+    return only & (redirects > 0), only & (redirects == 0), redirect_of
 
 
 def _blind(table: LinkTable, kinds: list[str], kind_of: Ints) -> NDArray[np.bool_]:

@@ -535,10 +535,10 @@ def keeps_selector(page_class: str, kind: str) -> bool:
     kits): no brand-level kinds. Every other class is a page served alike for many sites — a
     web server's error page, a parking company's analytics id, a host's e-mail address, a
     CDN's scripts: nothing from its body, or all those sites would look like one brand.
-    ``gateway`` (a redirect or Referer) is kept everywhere: it is about how the page was
-    reached, not what it shows.
+    ``gateway`` (a redirect or Referer) and ``redirect`` are kept everywhere: they are about
+    how the page was reached, not what it shows.
     """
-    if page_class == NORMAL or kind == "gateway":
+    if page_class == NORMAL or kind in ("gateway", "redirect"):
         return True
     if page_class == LOGIN:
         return kind not in BRAND_LEVEL_KINDS

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from hotline.captures.client_redirects import client_redirect
 from hotline.captures.extractors import Extractor, extract_all
@@ -720,14 +720,21 @@ def _link(
     # the sites of every page that redirects to a URL, not only the first: two doorways that
     # send to one shop are both its gateways, whichever of them a capture of it came through
     into: dict[str, set[str]] = {}
+    # ... and of those, the sites whose front page redirects: the whole domain is a doorway
+    # (a link list's or a shortener's out-link is a page of theirs under some path)
+    fronts: dict[str, set[str]] = {}
     for source, target in redirects.items():
         back.setdefault(target, source)
         found = canonicalize(source)
         if isinstance(found, CanonicalURL):
             into.setdefault(target, set()).add(found.site)
+            if _is_front(found.url):
+                fronts.setdefault(target, set()).add(found.site)
     for page in result.pages:
         if page.sends_to is not None:
             into.setdefault(page.sends_to, set()).add(page.url.site)
+            if _is_front(page.url.url):
+                fronts.setdefault(page.sends_to, set()).add(page.url.site)
     for page in result.pages:
         referer = referers.get(page.record_id) or referers_by_uri.get(page.url.url)
         page.referer = clean_text(referer) if referer else None
@@ -740,7 +747,7 @@ def _link(
             seen.add(previous)
             chain.insert(0, found)
         page.chain = chain
-        page.selectors.extend(_gateway_selectors(page, into))
+        page.selectors.extend(_gateway_selectors(page, into, fronts))
     pages_by_url: dict[str, list[Page]] = {}
     for page in result.pages:
         pages_by_url.setdefault(page.url.url, []).append(page)
@@ -765,16 +772,31 @@ def _nearest(pages: list[Page], moment: datetime) -> Page | None:
     return min(pages, key=lambda page: abs(page.captured_at - moment), default=None)
 
 
-def _gateway_selectors(page: Page, into: Mapping[str, set[str]]) -> Iterable[Selector]:
+def _is_front(url: str) -> bool:
+    """Is ``url`` (canonical) a site's front page: path "/" whatever its query?"""
+    return urlsplit(url).path in ("", "/")
+
+
+def _gateway_selectors(
+    page: Page, into: Mapping[str, set[str]], fronts: Mapping[str, set[str]]
+) -> Iterable[Selector]:
     """A redirect or Referer from another site ties the two: the same value on both sites.
     ``into``: URL → the sites of the pages that redirect to it (an HTTP 3xx, a meta refresh
-    or a script); every hop of the page's chain is among them."""
+    or a script); every hop of the page's chain is among them. A site whose front page
+    redirected (``fronts``) also gets a ``redirect`` value: sending visitors on is what the
+    domain is for, while a Referer only says a visitor came from it (a forum's link) and an
+    out-link under some path is one page of a link list or a shortener."""
     sources: set[str] = set()
+    redirecting: set[str] = set()
     for url in page.chain:
         sources |= into.get(url.url, set())
+        redirecting |= fronts.get(url.url, set())
     if page.referer:
         found = canonicalize(page.referer)
         if isinstance(found, CanonicalURL):
             sources.add(found.site)
     for site in sorted(sources - {page.url.site}):
-        yield Selector("gateway", f"{site}>{page.url.site}", "redirect", Strength.MEDIUM)
+        value = f"{site}>{page.url.site}"
+        yield Selector("gateway", value, "redirect", Strength.MEDIUM)
+        if site in redirecting:
+            yield Selector("redirect", value, "redirect", Strength.MEDIUM)

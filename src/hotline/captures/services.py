@@ -387,7 +387,7 @@ def _link_selectors(
         selector.value.split(">", 1)[0]
         for sighting in fresh
         for selector in sighting.selectors
-        if selector.kind == "gateway"
+        if selector.kind in ("gateway", "redirect")
     }
     site_ids = {**site_ids, **_site_ids(connection, sorted(gateway_sites - site_ids.keys()))}
     # Evidence first: only (capture, selector) pairs new to the database count towards a
@@ -425,6 +425,8 @@ def _link_selectors(
             owners = [sighting.site]
             if selector.kind == "gateway":
                 owners.append(selector.value.split(">", 1)[0])
+            elif selector.kind == "redirect":  # what the redirecting site did, not its target
+                owners = [selector.value.split(">", 1)[0]]
             for owner in owners:
                 site_id = site_ids.get(owner)
                 if site_id is None:
@@ -566,11 +568,11 @@ def _stored_page(connection: Connection, revisit: Revisit) -> Page | None:
         .where(CaptureSelector.capture_id == original.id)
         .order_by(SelectorValue.id)
     )
-    # Gateways say how the original was reached, not what it showed: not copied.
+    # Gateways and redirects say how the original was reached, not what it showed: not copied.
     selectors = [
         Selector(kind, value, where, Strength(strength), method)
         for kind, value, where, strength, method in rows
-        if kind != "gateway"
+        if kind not in ("gateway", "redirect")
     ]
     return Page(
         revisit.record_id,

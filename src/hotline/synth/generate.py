@@ -168,9 +168,12 @@ class _Writers:
                 shown[("nameserver", server)] = [own.since, site.end]
         self._selectors(site, shown)
         if site.redirect_to is not None:
-            # A redirect ties both sites: the same value on each, as extraction records it.
-            relation = {("gateway", f"{site.key}>{site.redirect_to.key}"): [site.start, site.end]}
-            self._selectors(site, relation)
+            # A redirect ties both sites: the same value on each, as extraction records it;
+            # that the doorway sent its visitors on (its front page redirects: captured
+            # first) is on the doorway alone.
+            value = f"{site.key}>{site.redirect_to.key}"
+            relation = {("gateway", value): [site.start, site.end]}
+            self._selectors(site, {**relation, ("redirect", value): [site.start, site.end]})
             self._selectors(site.redirect_to, relation)
         if site.short_targets:
             self._short_relations(site, shown)
@@ -376,7 +379,8 @@ class _Writers:
         """A short link: a 302 to a shop's landing page, and that page as the browser got it.
         The relation goes on the shortener here and on the target in _short_relations."""
         assert self.effects is not None
-        target_site = site.short_targets[number - 1]
+        # the short links are the site's last pages (a shortener's front page comes first)
+        target_site = site.short_targets[number - (len(site.pages) - len(site.short_targets))]
         target = target_site.pages[0]
         self._exchange(
             page.url, when, 302, "Found", "text/html", b"", ip, None, location=target.url
@@ -392,6 +396,7 @@ class _Writers:
             self._exchange(
                 target.url, later, 200, "OK", "text/html; charset=utf-8", html, target_ip, None
             )
+        # an out-link under a path: a gateway, but the domain is no doorway (no redirect)
         return [("gateway", f"{site.key}>{target_site.key}")]
 
     def _short_relations(self, site: Site, shown: dict[tuple[str, str], list[datetime]]) -> None:

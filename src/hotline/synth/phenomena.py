@@ -106,6 +106,7 @@ PHENOMENA: tuple[str, ...] = (
     "processor_fields",
     "other_coins",
     "client_redirects",
+    "link_outs",
 )
 
 DESCRIPTIONS: dict[str, str] = {
@@ -154,6 +155,8 @@ DESCRIPTIONS: dict[str, str] = {
     "client_redirects": "doorways that send visitors on with a page of their own (a meta "
     "refresh or a script setting location) are followed with no Referer on some captures, as "
     "browsers' referrer policies do",
+    "link_outs": "link lists known only through their out-links (/out/<n>, 302 to a shop), "
+    "one to three of them each, reported by hotlines as non-commercial",
     "other_coins": "some distributors take Litecoin, Monero or Tron (USDT) instead of Bitcoin: "
     "their shops show an address of that coin, with its own payment URI, where others show a "
     "Bitcoin one",
@@ -195,6 +198,8 @@ RATE_RANGES: dict[str, dict[str, tuple[float, float] | tuple[int, int]]] = {
     },
     # short links per shortener: a whole number (both bounds are integers)
     "shortener": {"links": (12, 30)},
+    # link lists seen only through their out-links, per non-commercial site
+    "link_outs": {"sites": (0.02, 0.05)},
     "donations": {"btc": (0.2, 0.5), "email": (0.1, 0.3), "button": (0.05, 0.2)},
     # shared hosts that run such a panel, hosted sites it injects into
     "hosting_panel": {"hosts": (0.5, 1.0), "sites": (0.6, 0.95)},
@@ -425,6 +430,7 @@ class Effects:
         self.consent_container = ""
         self.hosts: dict[int, HostPages] = {}  # provider index → its pages
         self._targets: list[Site] = []  # brand sites a shortener may point at
+        self._out_targets: list[Site] = []  # ... and a link list's out-links
         self._salts: dict[str, int] = {}
         # (phenomenon, brand index): the brands that put a kit or an agency on two distributors
         self._anchors: set[tuple[str, int]] = set()
@@ -448,6 +454,10 @@ class Effects:
             sites = sum(brand.domains for brand in world.brands)
             wanted = self.shorteners() * int(self.rates["shortener.links"])
             self._target_share = min(1.0, 3 * wanted / max(1, sites))
+        self._out_share = 0.0
+        if "link_outs" in names:
+            sites = sum(brand.domains for brand in world.brands)
+            self._out_share = min(1.0, 6 * self._link_outs() / max(1, sites))
 
     # -- random streams -------------------------------------------------------------------
 
@@ -612,11 +622,15 @@ class Effects:
     def shorteners(self) -> int:
         return max(1, self.world.scale.noise_sites // 6000)
 
+    def _link_outs(self) -> int:
+        return max(2, round(self.world.scale.noise_sites * self.rates["link_outs.sites"]))
+
     # -- per site -----------------------------------------------------------------------------
 
     def start(self) -> None:
         """A new pass over the site stream: forget the shortener targets of the last one."""
         self._targets = []
+        self._out_targets = []
         self._noise_seen = 0
         self._forums_seen = 0
         self._own_ns_kinds = set()
@@ -634,6 +648,8 @@ class Effects:
         self._own_nameservers(site)
         if self._target_share and self.roll("shortener", site.index) < self._target_share:
             self._targets.append(site)
+        if self._out_share and self.roll("link_outs", site.index) < self._out_share:
+            self._out_targets.append(site)
 
     def _processor_field(self, site: Site) -> None:
         merchant = site.signals.merchant
@@ -948,6 +964,12 @@ class Effects:
                 self._own_nameservers(site)
                 yield site
                 counter += 1
+        if self.on("link_outs") and self._out_targets:
+            for number in range(self._link_outs()):
+                site = self._out_links(counter, number)
+                self._own_nameservers(site)
+                yield site
+                counter += 1
         if self.on("namesakes"):
             share = self.rates["namesakes.sites"]
             for number in range(max(2, round(self.world.scale.noise_sites * share))):
@@ -1027,6 +1049,24 @@ class Effects:
         )
         self._challenge(site)
         self._consent(site)
+        return site
+
+    def _out_links(self, index: int, number: int) -> Site:
+        """A link list whose front page was never captured: hotlines were sent its out-links
+        (``/out/<n>``), each a 302 to a shop. With one target it looks like a doorway: its
+        capture does nothing but send the visitor on."""
+        rng = self._rng("link-outs", index)
+        word = syllable_name(number % 331_776, salt=97)[:8]
+        domain = f"{word}-toplist{number}.{rng.choice(('test', 'example'))}"
+        site = self._new_site(index, domain, "link-list", ("landing",), rng)
+        landing = site.pages[0]
+        count = rng.randint(1, 3)
+        site.pages = [
+            Page(landing.scheme, landing.host_unicode, landing.host, f"/out/{n}", "", "short")
+            for n in rng.sample(range(1, 500), count)
+        ]
+        site.short_targets = tuple(rng.choice(self._out_targets) for _ in range(count))
+        self.decor(site).marks.add("link_outs")
         return site
 
     def _shortener(self, index: int, number: int) -> Site:

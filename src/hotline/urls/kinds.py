@@ -19,6 +19,9 @@ class SelectorKind(StrEnum):
     CRYPTO_ADDRESS = "crypto_address"  # another coin's address: "LTC:…", "XMR:…", "TRX:…"
     PAYMENT_HOST = "payment_host"  # a payment processor's host the page sends buyers to
     GATEWAY = "gateway"  # a redirect from one site to another
+    # "a>b": site a itself sends its visitors on to b (an HTTP 3xx, a meta refresh, a
+    # script), as opposed to a gateway known only from a Referer; carried by a alone
+    REDIRECT = "redirect"
     AFFILIATE = "affiliate"  # a programme's referral id in a link
     ANALYTICS = "analytics"  # a web-analytics property id
     TEMPLATE = "template"  # the page skeleton's SimHash
