@@ -16,11 +16,13 @@ from hotline.attribution.method import (
     COMMERCIAL,
     NON_COMMERCIAL,
     PLACED,
+    SET_ASIDE,
     Clustering,
     Constraints,
     Params,
     band,
     cluster,
+    explain_local,
 )
 from hotline.attribution.table import Link
 
@@ -1044,6 +1046,7 @@ def test_a_page_a_visitor_merely_came_from_is_not_made_commercial_by_it() -> Non
     # whatever the hotlines said — nothing, or "commercial" by mistake — a site known only
     # from a Referer or an out-link under a path joins no brand by it; a doorway does
     links, _truth = _world([[3, 2], [2]])
+    links += _redirect("go-d1.test", "d1-b0-s0.test")  # links read by a reader of redirects
     for said in (None, COMMERCIAL):
         for redirected in (False, True):
             own = [
@@ -1059,8 +1062,25 @@ def test_a_page_a_visitor_merely_came_from_is_not_made_commercial_by_it() -> Non
             else:
                 assert result.brand_of["from.test"] is None, said
     # the rule off: the old behaviour, a gateway alone made it a candidate
-    old = cluster(
-        links + [link for link in _sent_on("from.test", redirected=False) if link[1] != ASSESSMENT],
-        params=Params(referred_needs_more=False),
-    )
+    referred = [link for link in _sent_on("from.test", redirected=False) if link[1] != ASSESSMENT]
+    old = cluster(links + referred, params=Params(referred_needs_more=False))
     assert old.brand_of["from.test"] is not None
+    # ... as on links without a single redirect (a store read before redirects were
+    # recorded), where a referred page cannot be told from a doorway
+    unread = [link for link in links + referred if link[1] != "redirect"]
+    assert cluster(unread).brand_of["from.test"] is not None
+
+
+def test_why_from_the_store_says_a_doorways_verdict_was_set_aside() -> None:
+    value = "go.test>shop.test"
+    found = explain_local(
+        "go.test",
+        [("redirect", value, ["go.test"]), ("gateway", value, ["go.test", "shop.test"])],
+        {"go.test": "shop.test", "shop.test": "shop.test"},
+        {"shop.test": "shop.test"},
+        notes={("redirect", value): SET_ASIDE},
+        candidates=("go.test", "shop.test"),
+        limit=10,
+    )
+    (said,) = [e for e in found if e.kind == "redirect"]
+    assert said.discounted == SET_ASIDE

@@ -250,6 +250,7 @@ def test_a_referer_alone_is_a_gateway_but_no_redirect(tmp_path: Path, status: in
     [
         ("https://go-zorbel.test/", True),
         ("https://go-zorbel.test/?r=7", True),  # the front page, whatever its query
+        ("https://go-zorbel.test/index.php?r=7", True),  # ... or its index file
         ("https://top-links.test/out/3", False),  # a link list's out-link
         ("https://lnk.test/Ab3xQ", False),  # a short link
     ],
@@ -267,3 +268,19 @@ def test_an_http_redirect_from_a_front_page_is_a_redirect_of_its_source(
     site = source.split("/")[2]
     kinds = {s.kind for s in shop.selectors if s.value == f"{site}>zorbel.test"}
     assert kinds == ({"gateway", "redirect"} if doorway else {"gateway"})
+
+
+def test_a_parking_page_that_sends_visitors_on_is_no_doorway(tmp_path: Path) -> None:
+    """The parking company's script sends visitors to its landing page: the tie is kept
+    (a gateway), but what the domain's own owner did it is not (no redirect)."""
+    parked = (
+        b"<html><head><title>This domain is for sale</title>"
+        b'<meta http-equiv="refresh" content="3;url=https://zorbel.test/"></head>'
+        b"<body><h1>This domain is for sale</h1><p>Buy this domain today.</p></body></html>"
+    )
+    pages = _shop_pages(tmp_path, parked)
+    (door,) = [p for p in pages if p.url.site == "go-zorbel.test"]
+    assert door.page_class == "placeholder"
+    seen = dict(_capture(tmp_path, parked))
+    assert ("gateway", "go-zorbel.test>zorbel.test") in seen["zorbel.test"]
+    assert not any(kind == "redirect" for kind, _value in seen["zorbel.test"])

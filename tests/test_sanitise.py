@@ -211,6 +211,8 @@ def test_escape_controls_hides_nothing_else(text: str) -> None:
         ("payment_host", "pay.example.test", "pay[.]example[.]test"),
         ("email", "desk@shop.example.test", "desk@shop[.]example[.]test"),
         ("redirect", "https://a.test/?next=http://b.test/", "hxxps://a[.]test/?next=http[://]b[.]test/"),
+        ("gateway", "go-zorbel.test>zorbel.test", "go-zorbel[.]test>zorbel[.]test"),
+        ("redirect", "go-zorbel.test>zorbel.test", "go-zorbel[.]test>zorbel[.]test"),
         ("brand_text", "Zorbel\x1b]0;x\x07\u202e", "Zorbel\\x1b]0;x\\x07\\u202e"),
     ],
 )  # fmt: skip

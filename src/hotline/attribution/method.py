@@ -480,8 +480,9 @@ def explain_local(
             if m in candidates or (scores or {}).get(m, 0.0) >= params.noise_below - 1e-9
         )
         bw, dw, why = _weigh(kind, len(owners), clean, params)
-        if why is None and notes:
-            why = notes.get(table.values[value_id])
+        noted = notes.get(table.values[value_id]) if notes else None
+        if noted is not None and (why is None or noted == SET_ASIDE):
+            why = noted  # (a doorway's redirect has no weight: what the run did says more)
         if why is None:
             why = _common(
                 len(owners),
@@ -692,10 +693,16 @@ def _agglomerate(
     # — unless a payment account held back above spans every one of those clusters: a kit
     # or a hosting panel plants tags and name servers, never a shop's merchant account, so
     # the operator's own tag beside its own account on the same brands is a second witness
+    # (an account spanning more clusters than one operator's usual shape, ``allowed`` + 1,
+    # may be a payment facilitator's: it vouches for nothing)
     paid_spans = [
-        frozenset(r for r in {forest.find(n) for n in unit.carriers} if forest.stands(r))
+        span
         for unit in weak
         if params.account_spans_vouch and unit.kind in PAYMENT_IDENTITIES
+        for span in (
+            frozenset(r for r in {forest.find(n) for n in unit.carriers} if forest.stands(r)),
+        )
+        if len(span) <= allowed + 1
     ]
     for unit in units:
         if not 0 < unit.weight < threshold:
@@ -888,9 +895,11 @@ def cluster(
         set_aside = doorway & (assessed < 0)
         sender_notes = {v: SET_ASIDE for v, s in redirect_of.items() if set_aside[s]}
         assessed = np.where(set_aside, 0, assessed)
-    if params.referred_needs_more:
+    if params.referred_needs_more and "redirect" in kind_number:
         # a page that a visitor merely came from (a Referer, a link list's out-link) says
         # nothing about what the page sells: its gateway neither scores nor makes it join
+        # (links read by a reader that records no redirects — a store imported before it
+        # did — cannot tell such a page from a doorway: there the rule is not applied)
         score = np.where(referred, 0.0, score)
     else:
         referred = np.zeros(len(sites), dtype=bool)

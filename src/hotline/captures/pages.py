@@ -733,7 +733,8 @@ def _link(
     for page in result.pages:
         if page.sends_to is not None:
             into.setdefault(page.sends_to, set()).add(page.url.site)
-            if _is_front(page.url.url):
+            # (a parking or suspension page that sends visitors on is its company's doing)
+            if _is_front(page.url.url) and page.page_class == NORMAL:
                 fronts.setdefault(page.sends_to, set()).add(page.url.site)
     for page in result.pages:
         referer = referers.get(page.record_id) or referers_by_uri.get(page.url.url)
@@ -772,9 +773,14 @@ def _nearest(pages: list[Page], moment: datetime) -> Page | None:
     return min(pages, key=lambda page: abs(page.captured_at - moment), default=None)
 
 
+_INDEX_PAGE = re.compile(r"/(?:index|default|home)\.[a-z0-9]{2,5}", re.IGNORECASE)
+
+
 def _is_front(url: str) -> bool:
-    """Is ``url`` (canonical) a site's front page: path "/" whatever its query?"""
-    return urlsplit(url).path in ("", "/")
+    """Is ``url`` (canonical) a site's front page: path "/" or an index file ("/index.php",
+    "/default.aspx"), whatever its query?"""
+    path = urlsplit(url).path
+    return path in ("", "/") or _INDEX_PAGE.fullmatch(path) is not None
 
 
 def _gateway_selectors(

@@ -964,16 +964,17 @@ class Effects:
                 self._own_nameservers(site)
                 yield site
                 counter += 1
-        if self.on("link_outs") and self._out_targets:
-            for number in range(self._link_outs()):
-                site = self._out_links(counter, number)
-                self._own_nameservers(site)
-                yield site
-                counter += 1
         if self.on("namesakes"):
             share = self.rates["namesakes.sites"]
             for number in range(max(2, round(self.world.scale.noise_sites * share))):
                 site = self._namesake(counter, number)
+                self._own_nameservers(site)
+                yield site
+                counter += 1
+        # last: switching it on moves no other phenomenon's sites
+        if self.on("link_outs") and self._out_targets:
+            for number in range(self._link_outs()):
+                site = self._out_links(counter, number)
                 self._own_nameservers(site)
                 yield site
                 counter += 1

@@ -136,7 +136,7 @@ def _defang_kind(kind: str, value: str) -> str:
     if kind == SelectorKind.MERCHANT_ID and "|" in value:
         host, _, merchant = value.partition("|")
         return f"{defang(host)}|{merchant}"
-    if kind == SelectorKind.GATEWAY and ">" in value:
+    if kind in (SelectorKind.GATEWAY, SelectorKind.REDIRECT) and ">" in value:
         return ">".join(defang(part) for part in value.split(">", 1))
     if _WHOLE_URL.fullmatch(value):
         return defang(value)  # free text with URLs in it is defanged by for_people
