@@ -183,7 +183,7 @@ class Params:
     account_spans_vouch: bool = True
     # a site whose pages only send visitors on (a redirect of its own, nothing else shown)
     # is judged by where it sends them, not by the hotlines' "non-commercial": a doorway
-    # shows no shop, so it is easily misjudged (``_doorways``; a Referer alone never counts)
+    # shows no shop, so it is easily misjudged (``_senders``; a Referer alone never counts)
     doorway_outweighs_verdict: bool = True
     # ... while a site that shows nothing but gateways with no redirect of its own (a page a
     # visitor came from, a link list's out-link) is not made commercial by them
@@ -889,7 +889,8 @@ def cluster(
     # what the reporting hotlines said: "commercial" counts like one weak kind,
     # "non-commercial" takes more off (they misjudge: a site that shows payments stays in)
     assessed = _assessed(table, kind_of, kind_number.get(ASSESSMENT, -1))
-    doorway, referred, redirect_of = _senders(table, kind_of, kind_number, index)
+    shows = _shows(table, kinds, kind_of)
+    doorway, referred, redirect_of = _senders(table, kind_of, kind_number, index, shows)
     sender_notes: dict[int, str] = {}
     if params.doorway_outweighs_verdict:
         set_aside = doorway & (assessed < 0)
@@ -1135,7 +1136,7 @@ def cluster(
     # sites that show nothing but hosting (taken down, parked, challenged): a domain that
     # spells a brand's name is that brand's whatever the hotlines called it (they may have
     # seen it down too); name servers are weaker, and not enough against their word
-    blind = _blind(table, kinds, kind_of)
+    blind: NDArray[np.bool_] = shows == 0
     attachable = blind & (assessed >= 0)
     # ... and a site that shows something but names nothing (no title; a redirect, a logo
     # or a tag at most) and that the hotlines did not call non-commercial, when it shows
@@ -1295,17 +1296,20 @@ def _assessed(table: LinkTable, kind_of: Ints, kind: int) -> Ints:
 
 
 def _senders(
-    table: LinkTable, kind_of: Ints, kind_number: Mapping[str, int], index: Mapping[str, int]
+    table: LinkTable,
+    kind_of: Ints,
+    kind_number: Mapping[str, int],
+    index: Mapping[str, int],
+    shows: Ints,
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], dict[int, int]]:
     """Sites that show nothing but the gateways they are the source of: (doorways, referred,
     each redirect value's source site).
     A doorway has a redirect of its own (its front page sent the visitor on by an HTTP 3xx,
     a meta refresh or a script); a referred site has none — a visitor came from one of its
     pages (a Referer: a forum's link, a search) or it forwarded one link under some path (a
-    link list's out-link, a short link)."""
+    link list's out-link, a short link). ``shows``: per site, its values that are no hosting
+    (``_shows``)."""
     n = len(table.sites)
-    not_shown = np.asarray([k in NOT_SHOWN for k in kind_number], dtype=bool)  # by number
-    shows = np.bincount(table.site_of[~not_shown[kind_of[table.value_of]]], minlength=n)
     redirects = np.zeros(n, dtype=np.int64)
     sends = np.zeros(n, dtype=np.int64)  # shown values that are its own sending on
     redirect_of: dict[int, int] = {}
@@ -1322,13 +1326,13 @@ def _senders(
     return only & (redirects > 0), only & (redirects == 0), redirect_of
 
 
-def _blind(table: LinkTable, kinds: list[str], kind_of: Ints) -> NDArray[np.bool_]:
-    """The sites that show nothing but hosting: every capture an error, parked, suspended or
-    challenge page, or no capture at all."""
+def _shows(table: LinkTable, kinds: list[str], kind_of: Ints) -> Ints:
+    """Per site, how many of its values its pages show (not hosting, not a verdict): none for
+    a site that shows nothing but hosting — every capture an error, parked, suspended or
+    challenge page, or no capture at all (``blind``)."""
     hosting = np.asarray([k in NOT_SHOWN for k in kinds], dtype=bool)[kind_of]
-    shows = np.bincount(table.site_of[~hosting[table.value_of]], minlength=len(table.sites))
-    blind: NDArray[np.bool_] = shows == 0
-    return blind
+    shows: Ints = np.bincount(table.site_of[~hosting[table.value_of]], minlength=len(table.sites))
+    return shows
 
 
 @dataclass(frozen=True, slots=True)

@@ -450,14 +450,13 @@ class Effects:
             rng = self._rng("consent-vendor")
             self.consent_host = f"consent.{random_word(rng, 2)}wall.example"
             self.consent_container = f"GTM-{token(rng, 7)}"
+        domains = max(1, sum(brand.domains for brand in world.brands))
         if "shortener" in names:
-            sites = sum(brand.domains for brand in world.brands)
             wanted = self.shorteners() * int(self.rates["shortener.links"])
-            self._target_share = min(1.0, 3 * wanted / max(1, sites))
+            self._target_share = min(1.0, 3 * wanted / domains)
         self._out_share = 0.0
         if "link_outs" in names:
-            sites = sum(brand.domains for brand in world.brands)
-            self._out_share = min(1.0, 6 * self._link_outs() / max(1, sites))
+            self._out_share = min(1.0, 6 * self._link_outs() / domains)
 
     # -- random streams -------------------------------------------------------------------
 
