@@ -750,6 +750,65 @@ def test_a_brand_that_is_a_distributor_of_its_own_joins_by_its_operators_tag() -
     assert result.distributor_of[brand] == _home(result, "d0-b0-s0.test")
 
 
+def test_a_nameless_page_the_hotlines_called_commercial_joins_by_its_operators_tag() -> None:
+    links, _truth = _world([[2, 2], [2, 2]])
+    links = _tagged(links, "d0", "G-OPERATOR0")
+    # no title, no payment: a logo of its own, a kit's template and the operator's tag
+    page = [
+        ("page.test", "favicon_md5", "logo-page"),
+        ("page.test", "template", "t-kit"),
+        ("page.test", "analytics", "G-OPERATOR0"),
+    ]
+    said = [("page.test", ASSESSMENT, COMMERCIAL)]
+    result = cluster(links + page + said)
+    assert _home(result, "page.test") == _home(result, "d0-b0-s0.test")
+    assert band(result.confidence["page.test"]) == "low"
+    off = cluster(links + page + said, params=Params(lone_by_verdict=False))
+    assert off.brand_of["page.test"] is None
+    # without the hotlines' word such a page is nobody's (a client of d0's web designer)
+    assert cluster(links + page).brand_of["page.test"] is None
+    # ... and with it, a tag that another distributor's site carries too places nothing
+    shared = [("d1-b0-s0.test", "analytics", "G-OPERATOR0")]
+    assert cluster(links + page + said + shared).brand_of["page.test"] is None
+
+
+def test_a_page_commercial_only_by_the_hotlines_word_needs_a_firm_tie() -> None:
+    # an agency that builds d0's shops only: its tag and mailbox on every one of them, and on
+    # a client's page the hotlines took for a shop (a name of its own, nothing it sells)
+    links, _truth = _world([[2, 2], [2, 2]])
+    links = _tagged(links, "d0", "G-AGENCY0")
+    links += [(s, "email", "hello@agency.example") for s in _d0_sites(links)]
+    client = [
+        ("board.test", "brand_text", "board"),
+        ("board.test", "analytics", "G-AGENCY0"),
+        ("board.test", "email", "hello@agency.example"),
+        ("board.test", ASSESSMENT, COMMERCIAL),
+    ]
+    # ... and on three more of its clients' pages, which nobody runs (misjudged too)
+    others = [
+        (f"blog{n}.test", kind, value)
+        for n in range(3)
+        for kind, value in (
+            ("brand_text", f"blog{n}"),
+            ("analytics", "G-AGENCY0"),
+            (ASSESSMENT, COMMERCIAL),
+        )
+    ]
+    links += client + others
+    # two weak values of one agency were enough to join d0 on the hotlines' word alone
+    off = cluster(links, params=Params(word_needs_firm_tie=False))
+    assert _home(off, "board.test") == _home(off, "d0-b0-s0.test")
+    result = cluster(links)
+    assert result.brand_of["board.test"] is None
+    # nor does the tag place the clients one by one: four stand-alone sites share it
+    assert all(result.brand_of[f"blog{n}.test"] is None for n in range(3))
+    crowd = cluster(links, params=Params(lone_crowd_counts=False))
+    assert _home(crowd, "blog0.test") == _home(crowd, "d0-b0-s0.test")
+    # a page that shows something commercial of its own still joins by them
+    paying = cluster([*links, ("board.test", "payment_host", "pay.bigpay.example")])
+    assert _home(paying, "board.test") == _home(paying, "d0-b0-s0.test")
+
+
 def test_why_names_the_rule_that_held_a_site_back() -> None:
     from hotline.cli.attribution import unattributed_needs
 

@@ -650,6 +650,31 @@ def test_agency(world: Callable[[str], Seen]) -> None:
     assert None in all_owners  # on non-commercial sites too
 
 
+def test_house_agency(world: Callable[[str], Seen]) -> None:
+    seen = world("house_agency")
+    house = seen.truth["meta"]["phenomena"]["actors"]["house_agency"]
+    credited = seen.showing(f'<a href="https://{house["domain"]}/?')
+    owners = seen.owners(credited)
+    # one distributor's shops, and non-commercial clients
+    assert None in owners
+    assert len(owners - {None}) == 1
+    assert {seen.site(s)["brand"] for s in credited} - {None} <= set(house["brands"])
+    tagged = seen.dumped("analytics", house["analytics"])
+    assert tagged == seen.showing(house["analytics"])
+    clients = {s for s in credited if seen.distributor(s) is None}
+    assert clients <= tagged  # the tag on every client page: the trap
+    misjudged = {s for s in clients if "misjudged" in seen.site(s).get("phenomena", ())}
+    assert misjudged
+    # the hotlines that reported a misjudged client all called it commercial
+    with (seen.path / "reports.csv").open(newline="", encoding="utf-8") as handle:
+        flags = {
+            row["commercial"]
+            for row in csv.DictReader(handle)
+            if any(k in row["url"] for k in misjudged) and row["commercial"]
+        }
+    assert flags == {"true"}
+
+
 def test_shortener(world: Callable[[str], Seen]) -> None:
     seen = world("shortener")
     shorteners = [s for s, e in seen.truth["sites"].items() if e["role"] == "shortener"]

@@ -19,7 +19,7 @@ The method in brief (docs/attribution-method.md has the reasoning and the measur
    infrastructure kinds); analysts' must-links merge first and cannot-links veto any merge.
 6. Each attributed site gets a confidence; below the floor it stays unattributed, and so
    does a site the reporting hotlines called non-commercial that no strong value ties to
-   its brand or distributor.
+   its brand or distributor, or one that is commercial only by their word.
 7. A site that shows nothing but hosting joins the brand its domain spells, or else the
    distributor whose own name servers or server address it uses, with low confidence; so
    do sites that name nothing (a brand of one, or a doorway and its dead target).
@@ -188,6 +188,16 @@ class Params:
     # ... while a site that shows nothing but gateways with no redirect of its own (a page a
     # visitor came from, a link list's out-link) is not made commercial by them
     referred_needs_more: bool = True
+    # a page that names nothing but that the hotlines called commercial may stand alone
+    # too (``_attach_lone``): its operator's tags say whose it is
+    lone_by_verdict: bool = True
+    # ... and a site that is commercial only by the hotlines' word (its pages alone under the
+    # floor: a name of its own, nothing it sells) stays attributed only with a firm tie too:
+    # two weak values of one web designer are no proof against a misjudged client page
+    word_needs_firm_tie: bool = True
+    # stand-alone sites that share a tag count against one another in ``_attach_lone``, like
+    # sites nobody runs: three or more of them are an agency's clients, not one operator's
+    lone_crowd_counts: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -1129,6 +1139,21 @@ def cluster(
     # ... and a site the hotlines called non-commercial needs a firm tie whatever its score
     if params.verdict_needs_firm_tie:
         weak_site |= (assessed < 0) & ~firm & ~firm_to_distributor
+    if params.word_needs_firm_tie:
+        # (the distributor's own name servers or server are a firm tie here: a web designer
+        # puts tags and mailboxes on a client's pages, never the operator's DNS under it)
+        weak_site |= (
+            (assessed > 0)
+            & ~shown
+            & ~firm
+            & ~firm_to_distributor
+            & ~_on_private_hosting(
+                table,
+                np.isin(kind_of, [kind_number.get(k, -1) for k in sorted(WHERE_HOSTED)])
+                & (dist_weight > 0),
+                distributor_root,
+            )
+        )
     dropped = (brand_root >= 0) & weak_site & ~forced
     brand_root[dropped] = -1
     distributor_root[dropped] = -1
@@ -1177,6 +1202,16 @@ def cluster(
     # (a site that names itself; a forum does too, so a site whose tags are shared with
     # other operators' sites moves only when its operator's tags outnumber them)
     countable_brand = strong_brand & ~_noted(brand_notes, len(table.values))
+    lone_candidate = commercial & _named_sites(table, is_name & countable_brand)
+    if params.lone_by_verdict:
+        # ... or a page that names nothing and pays into nothing but that the hotlines
+        # called commercial (a shop page with its operator's tags and no title of its own;
+        # a forum's donation account would make it a forum the operator's designer made)
+        lone_candidate |= (
+            (assessed > 0)
+            & ~_named_sites(table, is_name)
+            & ~_named_sites(table, kind_dist >= params.threshold)
+        )
     lone = _attach_lone(
         table,
         np.isin(kind_of, [kind_number.get(k, -1) for k in sorted(params.lone_kinds)])
@@ -1184,7 +1219,7 @@ def cluster(
         & ~_noted(dist_notes, len(table.values)),
         brand_root,
         distributor_root,
-        commercial & ~blind & ~forced & _named_sites(table, is_name & countable_brand),
+        lone_candidate & ~blind & ~forced,
         kind_dist >= params.threshold,
         shown & (assessed < 0) & (brand_root < 0),
         params,
@@ -1746,11 +1781,15 @@ def _attach_lone(
         if dropped:
             outside, owners = outside[~drop], owners[~drop]
             found = np.unique(owners)
-        if len(found) > 1 or (len(found) == 1 and found[0] < 0):
+        # other stand-alone sites carrying it are sites nobody runs too (yet): several of
+        # them, each with a name of its own, are an agency's clients as much as its shops
+        crowd = len(np.unique(units[units >= 0])) - 1 if params.lone_crowd_counts else 0
+        bare = int((owners < 0).sum()) + crowd
+        if len(found) > 1 or (len(found) == 1 and found[0] < 0) or crowd >= params.lone_value_sites:
             # an agency's mailbox or tag, on other operators' sites or on sites nobody runs:
             # whoever carries it may be a client, and its other tags the agency's too
             seen = frozenset(int(d) for d in found if d >= 0)
-            if int((owners < 0).sum()) >= params.lone_value_sites:
+            if bare >= params.lone_value_sites:
                 seen |= {-1}
             for u in np.unique(units[units >= 0]).tolist():
                 shared[u].append(seen)
@@ -1953,6 +1992,26 @@ def _noted(notes: Mapping[int, str], count: int) -> NDArray[np.bool_]:
     if notes:
         flags[np.fromiter(notes, np.int64, len(notes))] = True
     return flags
+
+
+def _on_private_hosting(
+    table: LinkTable, hosting: NDArray[np.bool_], distributor_root: Ints, least: int = 3
+) -> NDArray[np.bool_]:
+    """Per site: does it use a name server or address (``hosting`` values) that ``least`` or
+    more sites use, every one of them attributed to the same distributor?"""
+    links = hosting[table.value_of]
+    sites, values = table.site_of[links], table.value_of[links]
+    roots = distributor_root[sites]
+    size = len(table.values)
+    count = np.bincount(values, minlength=size)
+    low = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+    high = np.full(size, -2, dtype=np.int64)
+    np.minimum.at(low, values, roots)
+    np.maximum.at(high, values, roots)
+    private = (count >= least) & (low == high) & (low >= 0)
+    found = np.zeros(len(table.sites), dtype=np.bool_)
+    found[sites[private[values]]] = True
+    return found
 
 
 def _ties(

@@ -107,6 +107,7 @@ PHENOMENA: tuple[str, ...] = (
     "other_coins",
     "client_redirects",
     "link_outs",
+    "house_agency",
 )
 
 DESCRIPTIONS: dict[str, str] = {
@@ -127,6 +128,9 @@ DESCRIPTIONS: dict[str, str] = {
     "default title ('Demo Store') on brands of different distributors",
     "agency": "web-design agencies' 'Site by' credits, e-mail and analytics on unrelated "
     "brands' and non-commercial sites",
+    "house_agency": "a web-design agency working for one distributor only, whose credit, "
+    "e-mail and analytics id are also on a few non-commercial sites the hotlines misjudge as "
+    "commercial",
     "shortener": "a link shortener (non-commercial) whose short links 302 to shops of many "
     "brands and distributors",
     "donations": "forums show their own Bitcoin donation address, a BigPay donate button or a "
@@ -195,6 +199,14 @@ RATE_RANGES: dict[str, dict[str, tuple[float, float] | tuple[int, int]]] = {
         "noise": (0.04, 0.1),
         "email": (0.3, 0.7),
         "analytics": (0.3, 0.7),
+    },
+    # the one distributor's brands it works for (a share; at least one), its non-commercial
+    # clients (a whole number), and its e-mail and analytics on a credited site
+    "house_agency": {
+        "brands": (0.2, 0.5),
+        "clients": (2, 4),
+        "email": (0.3, 0.7),
+        "analytics": (0.6, 0.9),
     },
     # short links per shortener: a whole number (both bounds are integers)
     "shortener": {"links": (12, 30)},
@@ -278,6 +290,8 @@ class Decor:
     # the coin the site's operator takes instead of Bitcoin (``other_coins``): "LTC", "XMR"
     # or "TRX"; None: Bitcoin
     coin: str | None = None
+    # every hotline that reports the site gets its commercial flag wrong (``house_agency``)
+    misjudged: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,6 +439,8 @@ class Effects:
         self.kit_of: dict[int, Kit] = {}  # brand index → its shared kit
         self.agencies: list[Agency] = []
         self.agency_of: dict[int, Agency] = {}  # brand index → its agency
+        self.house: Agency | None = None  # an agency working for one distributor only
+        self.house_brands: frozenset[int] = frozenset()  # ... and that one's brands it serves
         self.parkers: list[Parker] = []
         self.consent_host = ""
         self.consent_container = ""
@@ -442,6 +458,8 @@ class Effects:
             self._make_kits()
         if "agency" in names:
             self._make_agencies()
+        if "house_agency" in names:
+            self._make_house_agency()
         if "parked" in names:
             self._make_parkers()
         if "suspended" in names or "hosting_panel" in names:
@@ -500,6 +518,8 @@ class Effects:
 
     def misjudged(self, site: Site) -> bool:
         """Whether every hotline that reports ``site`` gets its commercial flag wrong."""
+        if site.signals.decor is not None and site.signals.decor.misjudged:
+            return True
         return self.on("misjudged") and (
             self.roll("misjudged.site", site.index) < self.rates["misjudged.sites"]
         )
@@ -548,6 +568,35 @@ class Effects:
                 )
             )
         self.agency_of = self._clients(rng, self.agencies, "agency", self.rates["agency.brands"])
+
+    def _make_house_agency(self) -> None:
+        """One agency that builds shops for a single distributor (at least one brand, more
+        at ``house_agency.brands``) and pages for a few non-commercial clients: its tag and
+        mailbox on the shops point at that distributor alone, so a client page the hotlines
+        misjudge looks like one more of the operator's sites."""
+        rng = self._rng("house_agency")
+        owners = [d for d in self.world.distributors if d.brands]
+        if not owners:
+            return
+        owner = rng.choice(owners)
+        word = syllable_name(0, salt=43)[:6]
+        kind = rng.choice(_AGENCY_WORDS)
+        domain = f"{word}-{kind.lower()}.example"
+        self.house = Agency(
+            name=f"{word.capitalize()} {kind}",
+            domain=domain,
+            email=f"{rng.choice(('hello', 'studio', 'contact'))}@{domain}",
+            analytics=f"G-{token(rng, 10)}",
+            style=rng.choice(("ref", "client")),
+        )
+        several = [brand for brand in owner.brands if brand.domains > 1] or list(owner.brands)
+        chosen = {rng.choice(several).index}
+        chosen |= {
+            brand.index
+            for brand in owner.brands
+            if self.roll("house_agency", brand.index) < self.rates["house_agency.brands"]
+        }
+        self.house_brands = frozenset(chosen)
 
     def _clients(
         self, rng: random.Random, suppliers: list[_T], name: str, rate: float
@@ -688,6 +737,21 @@ class Effects:
                 self._apply_agency(site, self.agencies[ordinal // 7], rng, str(site.index))
             elif self.roll("agency", site.index) < self.rates["agency.noise"]:
                 self._apply_agency(site, rng.choice(self.agencies), rng, str(site.index))
+        if self.house is not None and ordinal % 5 == 2:
+            number = ordinal // 5
+            if number < self.rates["house_agency.clients"]:
+                # its tag always (the trap), its mailbox sometimes; the hotlines take the
+                # first client's pages for a shop, and every other client's at even odds
+                rng = self._rng("house_agency", f"client{site.index}")
+                self._apply_agency(
+                    site,
+                    self.house,
+                    rng,
+                    str(site.index),
+                    (self.rates["house_agency.email"], 1.0),
+                    "house_agency",
+                )
+                self.decor(site).misjudged = number == 0 or rng.random() < 0.5
         self._consent(site)
         self._sections(site, "noise")
 
@@ -725,6 +789,17 @@ class Effects:
             # not every domain of a client keeps the credit, but the anchor clients' do
             if rng.random() < 0.85 or ("agency", brand.index) in self._anchors:
                 self._apply_agency(site, agency, rng, f"{brand.index + 1:05d}")
+        if self.house is not None and brand.index in self.house_brands:
+            rng = self._rng("house_agency", site.index)
+            if rng.random() < 0.85:
+                self._apply_agency(
+                    site,
+                    self.house,
+                    rng,
+                    f"{brand.index + 1:05d}",
+                    (self.rates["house_agency.email"], self.rates["house_agency.analytics"]),
+                    "house_agency",
+                )
         self._consent(site)
         self._sections(site, "sites")
         if (
@@ -853,9 +928,23 @@ class Effects:
             decor.title = kit.default_title if rng.random() < 0.5 else f"{kit.default_title} - Home"
             decor.title_shown = [("brand_text", brand_text(kit.default_title))]
 
-    def _apply_agency(self, site: Site, agency: Agency, rng: random.Random, client: str) -> None:
+    def _apply_agency(
+        self,
+        site: Site,
+        agency: Agency,
+        rng: random.Random,
+        client: str,
+        rates: tuple[float, float] | None = None,
+        mark: str = "agency",
+    ) -> None:
+        """The agency's credit on ``site``, and its e-mail and analytics id at ``rates``
+        (e-mail, analytics; the ``agency`` phenomenon's rates when None)."""
+        email_rate, analytics_rate = rates or (
+            self.rates["agency.email"],
+            self.rates["agency.analytics"],
+        )
         decor = self.decor(site)
-        decor.marks.add("agency")
+        decor.marks.add(mark)
         if agency.style == "ref":
             link = f"https://{agency.domain}/?ref={own_name(site)}"
         else:
@@ -863,13 +952,13 @@ class Effects:
         decor.footer.append(
             f'<p class="credit">Site by <a href="{escape(link)}">{escape(agency.name)}</a></p>'
         )
-        if rng.random() < self.rates["agency.email"]:
+        if rng.random() < email_rate:
             decor.footer.append(
                 f'<p class="credit">Web design: <a href="mailto:{agency.email}">'
                 f"{agency.email}</a></p>"
             )
             decor.shown.append(("email", agency.email))
-        if agency.analytics and rng.random() < self.rates["agency.analytics"]:
+        if agency.analytics and rng.random() < analytics_rate:
             decor.head.append(analytics_snippet(agency.analytics))
             decor.shown.append(("analytics", agency.analytics))
 
@@ -1222,6 +1311,14 @@ class Effects:
                 }
                 for agency in self.agencies
             ]
+        if self.house is not None:
+            actors_["house_agency"] = {
+                "name": self.house.name,
+                "domain": self.house.domain,
+                "email": self.house.email,
+                "analytics": self.house.analytics,
+                "brands": sorted(self.world.brands[i].id for i in self.house_brands),
+            }
         if self.parkers:
             actors_["parking"] = [
                 {
