@@ -279,14 +279,28 @@ def test_a_site_showing_only_hosting_joins_the_distributor_whose_own_name_server
     assert "ns1.d0-dns.test" in how.value
     # a public name server, or a private one also used by a site that shows something but is
     # no shop, attaches nothing
-    public = cluster(_hosted(links, "other.test", "ns1.popular-dns.example"))
+    # (a public one serves sites that show no shop too: here five blogs)
+    blogs = [(f"blog{n}.test", "brand_text", f"blog {n}") for n in range(5)]
+    for n in range(5):
+        blogs = _hosted(blogs, f"blog{n}.test", "ns1.popular-dns.example")
+    public = cluster(_hosted(links + blogs, "other.test", "ns1.popular-dns.example"))
     assert public.brand_of["other.test"] is None
+    # (without them d0 would run 6 of the 10 sites on it: most of them)
+    assert _home(cluster(_hosted(links, "other.test", "ns1.popular-dns.example")), "other.test")
     forum = [*links, ("forum.test", "brand_text", "a forum"), ("forum.test", "analytics", "G-F")]
-    for n in range(2):
+    for n in range(3):
         forum = _hosted(forum, f"forum{n}.test", "ns1.d1-dns.test")
         forum += [(f"forum{n}.test", "analytics", f"G-F{n}")]
     shared = cluster(_hosted(forum, "lost.test", "ns1.d1-dns.test"))
-    assert shared.brand_of["lost.test"] is None
+    assert shared.brand_of["lost.test"] is None  # d1 runs 4 of the 7 sites on it
+    # ... while a distributor running most of the sites on it (6 of 7) places, and says so
+    one = _hosted([*links, ("board.test", "analytics", "G-B")], "board.test", "ns1.d0-dns.test")
+    one = _hosted(one, "lost.test", "ns1.d0-dns.test")
+    most = cluster(one)
+    assert _home(most, "lost.test") == _home(most, "d0-b0-s0.test")
+    (how,) = [e for e in most.explain("lost.test") if e.kind == PLACED]
+    assert "6 of the 7 sites that show anything" in how.value
+    assert cluster(one, params=Params(private_ns_share=0.9)).brand_of["lost.test"] is None
     # name servers alone do not outweigh the reporting hotlines' "non-commercial"
     said = cluster([*links, ("gone.test", ASSESSMENT, NON_COMMERCIAL)])
     assert said.brand_of["gone.test"] is None
@@ -911,8 +925,8 @@ def test_a_site_showing_only_hosting_joins_the_distributor_whose_own_server_it_i
     names_only = Params(placing_kinds=frozenset({"nameserver"}))
     assert cluster(links + gone, params=names_only).brand_of["gone.test"] is None
     # a shared host's address, where sites that show something but are nobody's shops sit
-    # beside d0's, places nobody
-    others = [(f"blog{n}.test", kind, value) for n in range(2) for kind, value in (
+    # beside d0's (five of the eleven), places nobody
+    others = [(f"blog{n}.test", kind, value) for n in range(5) for kind, value in (
         ("ip", "198.51.100.1"), ("brand_text", f"a blog {n}"), ("template", f"t-blog{n}"),
     )]  # fmt: skip
     assert cluster(links + gone + others).brand_of["gone.test"] is None

@@ -161,7 +161,7 @@ class Params:
     # one of ``placing_kinds``) that at least this many of its sites use, and that share of
     # all the sites on it that show anything
     private_ns_sites: int = 5
-    private_ns_share: float = 0.9
+    private_ns_share: float = 0.6
     placing_kinds: frozenset[str] = frozenset({"nameserver", "ip"})
     attach_confidence: float = 0.4
     # a commercial site tied to no other site joins the distributor whose sites, at least
@@ -198,6 +198,9 @@ class Params:
     # stand-alone sites that share a tag count against one another in ``_attach_lone``, like
     # sites nobody runs: three or more of them are an agency's clients, not one operator's
     lone_crowd_counts: bool = True
+    # ... but bare pages fewer than this share of a tag's carriers (a handful among an
+    # operator's thousands of sites) say nothing either way: more likely its own pages
+    lone_bare_share: float = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -1669,7 +1672,8 @@ def _attach_by_hosting(
     to_place = np.bincount(value_of[attachable[site_of]], minlength=len(table.values))
     asked = placing & (seen_count >= params.private_ns_sites) & (to_place > 0)
     target: dict[int, int] = {}
-    server: dict[int, tuple[str, str]] = {}
+    # per site, the value that says it most plainly: (share, its sites, all, value)
+    server: dict[int, tuple[float, int, int, int]] = {}
     for v in np.flatnonzero(asked).tolist():
         members = table.carriers(v)
         seen = members[shows[members]]
@@ -1684,9 +1688,10 @@ def _attach_by_hosting(
         ):
             continue
         owner = int(owners[top])
+        said = (int(counts[top]) / len(seen), int(counts[top]), len(seen), v)
         for s in members[attachable[members]].tolist():
             target[s] = owner if target.get(s, owner) == owner else -1
-            server.setdefault(s, table.values[v])
+            server[s] = max(server.get(s, said), said)
     chosen: dict[int, str] = {}
     for s, d in target.items():
         if d < 0 or brand_root[s] >= 0:
@@ -1694,9 +1699,16 @@ def _attach_by_hosting(
         if apart is None or apart.allows([s], None, d, brand_root, distributor_root):
             brand_root[s] = s
             distributor_root[s] = d
-            kind, value = server[s]
+            _share, mine, total, v = server[s]
+            kind, value = table.values[v]
             what = "name servers" if kind == "nameserver" else "a server address"
-            chosen[s] = f"shows only hosting; uses {what} only this distributor uses ({value})"
+            whose = (
+                "only this distributor uses"
+                if mine == total
+                else f"on which {mine} of the {total} sites that show anything are this "
+                "distributor's"
+            )
+            chosen[s] = f"shows only hosting; uses {what} {whose} ({value})"
     return chosen
 
 
@@ -1785,6 +1797,11 @@ def _attach_lone(
         # them, each with a name of its own, are an agency's clients as much as its shops
         crowd = len(np.unique(units[units >= 0])) - 1 if params.lone_crowd_counts else 0
         bare = int((owners < 0).sum()) + crowd
+        # (a handful of bare pages among thousands of one operator's sites are more likely
+        # its own unplaced pages than a designer's clients: they are a small minority)
+        if bare and bare < params.lone_bare_share * len(members) and (found >= 0).sum() == 1:
+            outside, owners = outside[owners >= 0], owners[owners >= 0]
+            found, crowd, bare = found[found >= 0], 0, 0
         if len(found) > 1 or (len(found) == 1 and found[0] < 0) or crowd >= params.lone_value_sites:
             # an agency's mailbox or tag, on other operators' sites or on sites nobody runs:
             # whoever carries it may be a client, and its other tags the agency's too
