@@ -821,6 +821,15 @@ def test_a_page_commercial_only_by_the_hotlines_word_needs_a_firm_tie() -> None:
     # a page that shows something commercial of its own still joins by them
     paying = cluster([*links, ("board.test", "payment_host", "pay.bigpay.example")])
     assert _home(paying, "board.test") == _home(paying, "d0-b0-s0.test")
+    # ... and so does one on d0's own name servers (a parked domain of d0's on them, known
+    # only by its hosting, does not make them anyone else's)
+    own = [(s, "nameserver", "ns1.d0-own.test") for s in [*_d0_sites(links), "board.test"]]
+    parked = [("parked.test", "nameserver", "ns1.d0-own.test")]
+    hosted = cluster(links + own + parked)
+    assert _home(hosted, "board.test") == _home(hosted, "d0-b0-s0.test")
+    # (a site that shows something and is nobody's on them does)
+    blog = [("blog9.test", "nameserver", "ns1.d0-own.test"), ("blog9.test", "template", "t9")]
+    assert cluster(links + own + blog).brand_of["board.test"] is None
 
 
 def test_why_names_the_rule_that_held_a_site_back() -> None:
@@ -840,6 +849,9 @@ def test_why_names_the_rule_that_held_a_site_back() -> None:
     assert "called it non-commercial" in unattributed_needs(held["board.test"], 0, 1)
     assert "commercial score of" in unattributed_needs(held["link-list.test"], 0, 0)
     assert "confidence under" in unattributed_needs(held["lone-shop.test"], 0, 0)
+    # a name of its own (0.4) and the hotlines' "commercial" (0.4): commercial by their word
+    assert "only by the reporting hotlines' word" in unattributed_needs(0.8, 3, 0)
+    assert "confidence under" in unattributed_needs(1.4, 3, 0)
     # the verdict only explains what it decided: a site under the floor needs a score first
     assert "commercial score of" in unattributed_needs(held["link-list.test"], 0, 3)
 

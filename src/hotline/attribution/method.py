@@ -1155,6 +1155,7 @@ def cluster(
                 np.isin(kind_of, [kind_number.get(k, -1) for k in sorted(WHERE_HOSTED)])
                 & (dist_weight > 0),
                 distributor_root,
+                shows > 0,
             )
         )
     dropped = (brand_root >= 0) & weak_site & ~forced
@@ -1735,7 +1736,8 @@ def _attach_lone(
     is a distributor of its own — join the distributor whose sites, ``lone_value_sites`` or
     more and no other site at all, carry one of their analytics ids or mailboxes, when every
     such value points at the same distributor (a single-domain brand whose operator's tag
-    is its only link to the rest). Only a brand that names itself (``candidate`` sites) and
+    is its only link to the rest). Only a brand that names itself, or a nameless page the
+    hotlines called commercial that pays into nothing (``candidate`` sites), and
     shows no payment or partner identity (``paying``: its own merchant account would say it
     is someone else's) moves; a lone site becomes a brand of its own there. Confidence is
     that of a placement: one decoyable value says where.
@@ -2012,11 +2014,17 @@ def _noted(notes: Mapping[int, str], count: int) -> NDArray[np.bool_]:
 
 
 def _on_private_hosting(
-    table: LinkTable, hosting: NDArray[np.bool_], distributor_root: Ints, least: int = 3
+    table: LinkTable,
+    hosting: NDArray[np.bool_],
+    distributor_root: Ints,
+    showing: NDArray[np.bool_],
+    least: int = 3,
 ) -> NDArray[np.bool_]:
     """Per site: does it use a name server or address (``hosting`` values) that ``least`` or
-    more sites use, every one of them attributed to the same distributor?"""
-    links = hosting[table.value_of]
+    more sites showing something use, every one of them attributed to the same distributor?
+    (Its sites that show only hosting, parked or dead domains, are not placed yet: they
+    neither count nor spoil it.)"""
+    links = hosting[table.value_of] & showing[table.site_of]
     sites, values = table.site_of[links], table.value_of[links]
     roots = distributor_root[sites]
     size = len(table.values)

@@ -156,7 +156,8 @@ def unattributed_needs(commerce: float | None, yes: int, no: int) -> str:
     """What an unattributed site would have needed, by the rule that held it back: below the
     commercial floor, a commercial score or a strong value shared with a commercial site;
     above it but called non-commercial by most reporting hotlines, a strong value of its own
-    shared with its brand or distributor; above it otherwise, a confidence over the floor."""
+    shared with its brand or distributor; above it only by their "commercial", the same or
+    its distributor's own hosting; above it otherwise, a confidence over the floor."""
     floor, least = _DEFAULTS.commercial_floor, _DEFAULTS.confidence_floor
     if commerce is None or commerce < floor - 1e-9:
         return (
@@ -167,6 +168,13 @@ def unattributed_needs(commerce: float | None, yes: int, no: int) -> str:
         return (
             "the reporting hotlines called it non-commercial: it needs a strong value of its "
             "own that its brand or distributor shares"
+        )
+    own = commerce - (_DEFAULTS.assessed_commercial if yes > no else 0.0)
+    if yes > no and _DEFAULTS.word_needs_firm_tie and own < floor - 1e-9:
+        return (
+            "it is commercial only by the reporting hotlines' word (its pages alone score "
+            f"{own:g}): it needs a strong value of its own that its brand or distributor "
+            "shares, or name servers or an address only its distributor's sites use"
         )
     return f"its ties give a confidence under {least:g}"
 
