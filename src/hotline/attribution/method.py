@@ -1172,9 +1172,10 @@ def cluster(
     # some commercial evidence or the brand's own logo or redirect, and nothing it shows
     # at the brand level belongs to another brand (a nameless page with a brand's name in
     # its domain and nothing else, a link list or a review, is not placed)
+    names_itself = _named_sites(table, is_name)
     nameless = np.zeros(len(table.sites), dtype=np.bool_)
     if params.spell_nameless:
-        nameless = ~blind & ~_named_sites(table, is_name) & (assessed >= 0)
+        nameless = ~blind & ~names_itself & (assessed >= 0)
     # the analyst's cannot-links hold for these placements too: they are often exactly why
     # a site stands alone
     apart = _Apart.of(constraints, index)
@@ -1212,9 +1213,7 @@ def cluster(
         # called commercial (a shop page with its operator's tags and no title of its own;
         # a forum's donation account would make it a forum the operator's designer made)
         lone_candidate |= (
-            (assessed > 0)
-            & ~_named_sites(table, is_name)
-            & ~_named_sites(table, kind_dist >= params.threshold)
+            (assessed > 0) & ~names_itself & ~_named_sites(table, kind_dist >= params.threshold)
         )
     lone = _attach_lone(
         table,

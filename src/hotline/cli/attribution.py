@@ -169,7 +169,7 @@ def unattributed_needs(commerce: float | None, yes: int, no: int) -> str:
             "the reporting hotlines called it non-commercial: it needs a strong value of its "
             "own that its brand or distributor shares"
         )
-    own = commerce - (_DEFAULTS.assessed_commercial if yes > no else 0.0)
+    own = commerce - _DEFAULTS.assessed_commercial  # what its pages alone score
     if yes > no and _DEFAULTS.word_needs_firm_tie and own < floor - 1e-9:
         return (
             "it is commercial only by the reporting hotlines' word (its pages alone score "
