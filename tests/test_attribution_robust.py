@@ -786,6 +786,51 @@ def test_a_nameless_page_the_hotlines_called_commercial_joins_by_its_operators_t
     assert cluster(links + page + said + shared).brand_of["page.test"] is None
 
 
+def test_a_tag_that_travels_with_the_designers_credit_the_page_carries_places_nothing() -> None:
+    # a designer who builds d0's shops only signs them ("Site by studio.example") and puts
+    # its tag on them; a page of a client of its, which the hotlines took for a shop, names
+    # itself and carries the same credit and tag: the tag is the designer's as much as d0's
+    links, _truth = _world([[2, 2], [2, 2]])
+    links = _tagged(links, "d0", "G-STUDIO00")
+    signed = [(s, "credit", "studio.example") for s in _d0_sites(links)]
+    client = [
+        ("board.test", "brand_text", "board"),
+        ("board.test", "analytics", "G-STUDIO00"),
+        ("board.test", ASSESSMENT, COMMERCIAL),
+    ]
+    credit = [("board.test", "credit", "studio.example")]
+    assert cluster(links + signed + client + credit).brand_of["board.test"] is None
+    off = cluster(links + signed + client + credit, params=Params(lone_credit_share=0))
+    assert _home(off, "board.test") == _home(off, "d0-b0-s0.test")
+    # without the credit on the page, or on too few of the tag's other carriers, the tag is
+    # the operator's and places the page
+    unsigned = cluster(links + signed + client)
+    assert _home(unsigned, "board.test") == _home(unsigned, "d0-b0-s0.test")
+    few = cluster(links + signed[:1] + client + credit)
+    assert _home(few, "board.test") == _home(few, "d0-b0-s0.test")
+    # another designer's credit on the page says nothing about this tag
+    other = [("board.test", "credit", "elsewhere.example")]
+    result = cluster(links + signed + client + other)
+    assert _home(result, "board.test") == _home(result, "d0-b0-s0.test")
+    # the credit links nothing on its own: two pages signed by one designer stay apart
+    pair = [
+        (f"{name}{n}.test", kind, value)
+        for name in ("alpha", "beta")
+        for n in (1, 2)
+        for kind, value in (
+            ("brand_text", name),
+            ("merchant_id", f"pay.example|{name}"),
+            ("credit", "studio.example"),
+        )
+    ]
+    apart = cluster(pair)
+    alpha, beta = apart.brand_of["alpha1.test"], apart.brand_of["beta1.test"]
+    assert alpha is not None
+    assert beta is not None
+    assert alpha != beta
+    assert apart.distributor_of[alpha] != apart.distributor_of[beta]
+
+
 def test_a_page_commercial_only_by_the_hotlines_word_needs_a_firm_tie() -> None:
     # an agency that builds d0's shops only: its tag and mailbox on every one of them, and on
     # a client's page the hotlines took for a shop (a name of its own, nothing it sells)

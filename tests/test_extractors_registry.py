@@ -43,6 +43,7 @@ def test_default_names_and_order() -> None:
     names = list(default_extractors())
     assert names == [
         "crypto", "payments", "affiliates", "analytics", "contacts", "brand", "template",
+        "credits",
     ]  # fmt: skip
 
 

@@ -94,6 +94,7 @@ _KINDS = frozenset(
         "email",
         "script_host",
         "payment_host",
+        "credit",
     }
 )
 
@@ -855,7 +856,15 @@ def test_all_phenomena_the_dump_is_what_a_correct_extractor_finds(
     (a decorated brand name, a ref=<own name> tag); decoy pages add nothing to the dump."""
     seen = world("all")
     plain = {brand["id"]: brand["brand_text"] for brand in seen.truth["brands"]}
-    checked = {"brand_text", "analytics", "btc_address", "merchant_id", "email", "affiliate"}
+    checked = {
+        "brand_text",
+        "analytics",
+        "btc_address",
+        "merchant_id",
+        "email",
+        "affiliate",
+        "credit",
+    }
     # A kit's placeholder title is in the dump (it is on the page); whether an extractor
     # drops it as a placeholder word is the extractor's business.
     kit_titles = {

@@ -47,6 +47,7 @@ PLACED = "placement"
 # the kind and values of the reporting hotlines' verdict on a site (``links``)
 ASSESSMENT = "assessment"
 COMMERCIAL, NON_COMMERCIAL = "commercial", "non-commercial"
+CREDIT = "credit"  # a designer's "Site by …": links nothing, casts doubt on what it signs
 HUB = "spans"  # how a note about a kit default or shared service begins
 DISTRIBUTOR = "distributor"
 NONE = "none"
@@ -201,6 +202,10 @@ class Params:
     # ... but bare pages fewer than this share of a tag's carriers (a handful among an
     # operator's thousands of sites) say nothing either way: more likely its own pages
     lone_bare_share: float = 0.01
+    # ... and a tag that this share or more of its other carriers carry beside a designer's
+    # credit the stand-alone site carries too ("Site by …") places nobody: the designer who
+    # put it there explains it as well as an operator would (0: credits are not read)
+    lone_credit_share: float = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -1227,6 +1232,7 @@ def cluster(
         shown & (assessed < 0) & (brand_root < 0),
         params,
         apart,
+        kind_of == kind_number.get(CREDIT, -1),
     )
     if params.verdict_needs_firm_tie:
         # what the hotlines called non-commercial is not placed by one tag either: only
@@ -1730,6 +1736,7 @@ def _attach_lone(
     shop_like: NDArray[np.bool_],
     params: Params,
     apart: _Apart | None = None,
+    credits: NDArray[np.bool_] | None = None,
 ) -> dict[int, str]:
     """Brands that stand alone — a commercial site tied to no other site, or a brand that
     is a distributor of its own — join the distributor whose sites, ``lone_value_sites`` or
@@ -1754,6 +1761,10 @@ def _attach_lone(
     its own is no candidate. Returns the sites placed and why."""
     count = len(table.sites)
     unit = np.full(count, -1, dtype=np.int64)
+
+    def sites_of_unit(u: int) -> Ints:
+        return np.flatnonzero(unit == u)
+
     lone = np.flatnonzero(candidate & (brand_root < 0))
     unit[lone] = lone
     attributed = np.flatnonzero(brand_root >= 0)
@@ -1773,6 +1784,7 @@ def _attach_lone(
     if not (unit >= 0).any():
         return {}
     touched = np.unique(value_of[(unit >= 0)[site_of] & eligible[value_of]])
+    credited = _credited(table, credits, params)
     target: dict[int, int] = {}
     because: dict[int, str] = {}
     support: dict[int, int] = defaultdict(int)
@@ -1822,6 +1834,8 @@ def _attach_lone(
             else ""
         )
         for u in np.unique(units[units >= 0]).tolist():
+            if credited and _designers_tag(credited, sites_of_unit(u), outside, params):
+                continue  # the designer who signed the unit put it on the others too
             support[u] += 1
             target[u] = owner if target.get(u, owner) == owner else -1
             because.setdefault(
@@ -1846,6 +1860,33 @@ def _attach_lone(
         distributor_root[sites] = d
         chosen.update(dict.fromkeys(sites.tolist(), because[u]))
     return chosen
+
+
+def _credited(
+    table: LinkTable, credits: NDArray[np.bool_] | None, params: Params
+) -> dict[int, frozenset[int]]:
+    """Each site that credits a designer → the designers it credits (value ids)."""
+    if credits is None or params.lone_credit_share <= 0 or not credits.any():
+        return {}
+    held = credits[table.value_of]
+    found: dict[int, set[int]] = defaultdict(set)
+    for site, value in zip(
+        table.site_of[held].tolist(), table.value_of[held].tolist(), strict=True
+    ):
+        found[site].add(value)
+    return {site: frozenset(values) for site, values in found.items()}
+
+
+def _designers_tag(
+    credited: Mapping[int, frozenset[int]], unit_sites: Ints, others: Ints, params: Params
+) -> bool:
+    """Do ``lone_credit_share`` or more of ``others`` (a tag's other carriers) credit a
+    designer that a site of the unit credits too? Then the tag travels with the designer."""
+    designers = frozenset().union(*(credited.get(s, frozenset()) for s in unit_sites.tolist()))
+    if not designers or not len(others):
+        return False
+    signed = sum(1 for s in others.tolist() if credited.get(s, frozenset()) & designers)
+    return signed >= params.lone_credit_share * len(others)
 
 
 def _firmly_placed(

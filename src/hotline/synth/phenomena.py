@@ -952,6 +952,7 @@ class Effects:
         decor.footer.append(
             f'<p class="credit">Site by <a href="{escape(link)}">{escape(agency.name)}</a></p>'
         )
+        decor.shown.append(("credit", agency.domain))
         if rng.random() < email_rate:
             decor.footer.append(
                 f'<p class="credit">Web design: <a href="mailto:{agency.email}">'

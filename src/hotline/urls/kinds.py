@@ -30,6 +30,7 @@ class SelectorKind(StrEnum):
     BRAND_TEXT = "brand_text"  # the name a page calls itself by
     EMAIL = "email"
     SCRIPT_HOST = "script_host"  # a host the page loads scripts from
+    CREDIT = "credit"  # the site of a designer the page credits ("Site by …"); links nothing
     # from hosting
     IP = "ip"
     NAMESERVER = "nameserver"
@@ -37,7 +38,12 @@ class SelectorKind(StrEnum):
 
 # Kinds whose values are host names: shown defanged to people.
 HOST_KINDS = frozenset(
-    {SelectorKind.PAYMENT_HOST, SelectorKind.SCRIPT_HOST, SelectorKind.NAMESERVER}
+    {
+        SelectorKind.PAYMENT_HOST,
+        SelectorKind.SCRIPT_HOST,
+        SelectorKind.NAMESERVER,
+        SelectorKind.CREDIT,
+    }
 )
 # Kinds that say who a site *is* (its name, its logo, its layout): never taken from a page
 # that is not the site's own (an error or parking page).

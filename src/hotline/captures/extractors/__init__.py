@@ -25,6 +25,7 @@ from hotline.captures.extractors.contacts import (
     extract_emails,
     extract_script_hosts,
 )
+from hotline.captures.extractors.credits import extract_credits
 from hotline.captures.extractors.crypto import extract_crypto, normalise_eth_address
 from hotline.captures.extractors.payments import (
     MERCHANT_PARAMS,
@@ -51,6 +52,7 @@ __all__ = [
     "extract_analytics",
     "extract_brand",
     "extract_contacts",
+    "extract_credits",
     "extract_crypto",
     "extract_emails",
     "extract_script_hosts",
@@ -77,6 +79,7 @@ def default_extractors(table: ProcessorTable | None = None) -> dict[str, Extract
         "contacts": extract_contacts,
         "brand": extract_brand,
         "template": template_extractor,
+        "credits": extract_credits,
     }
 
 
