@@ -40,6 +40,10 @@ CREDIT_PHRASE = re.compile(_PHRASE + r"\s*$", re.IGNORECASE)
 _OWN_CREDIT = re.compile(_PHRASE + r"\s+\S", re.IGNORECASE)
 # The text a credit phrase can sit in: a footer line, not a paragraph of prose.
 _MAX_LEAD = 80
+# The first letters a credit phrase can begin with, and the ends it can have: cheap tests
+# that spare the regular expressions nearly every link (a page has dozens, a credit one)
+_STARTS = frozenset("swdbcmSWDBCM")
+_ENDS = ("by", "By", "BY", ":")
 
 
 def _lead(node_text: str) -> str:
@@ -60,19 +64,20 @@ def extract_credits(page: CapturedPage) -> list[Selector]:
     """``credit`` selectors: the site key of each designer a page credits."""
     found: dict[str, Selector] = {}
     for anchor in page.tree.css("a[href]"):
+        before = anchor.prev
+        text = before.text_content if before is not None and before.is_text_node else None
+        if text and text.rstrip().endswith(_ENDS) and CREDIT_PHRASE.search(_lead(text)):
+            where = "text"
+        else:
+            first = anchor.child
+            own = first.text_content if first is not None and first.is_text_node else None
+            if not own or own.lstrip()[:1] not in _STARTS:
+                continue
+            if not _OWN_CREDIT.match(_lead(anchor.text(deep=True) or "")):
+                continue
+            where = "link-text"
         href = attribute(anchor, "href")
         if href is None:
-            continue
-        before = anchor.prev
-        lead = (
-            _lead(before.text_content or "") if before is not None and before.is_text_node else ""
-        )
-        own = _lead(anchor.text(deep=True) or "")
-        if CREDIT_PHRASE.search(lead):
-            where = "text"
-        elif _OWN_CREDIT.match(own):
-            where = "link-text"
-        else:
             continue
         if href[:7].lower() == "mailto:":
             site = _mailbox_site(href)
