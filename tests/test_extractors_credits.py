@@ -30,6 +30,13 @@ def credits(body: str) -> set[tuple[str, str]]:
         'Designed &amp; developed by <a href="https://nimbo-studio.example/">Nimbo</a>',
         'Made with \u2665 by <a href="https://nimbo-studio.example/">Nimbo</a>',
         '© 2026 Catalogue. Crafted by\n   <a href="//nimbo-studio.example/">Nimbo</a>',
+        'Design and hosting BY <a href="https://nimbo-studio.example/">Nimbo</a>',
+        'Webdesign &amp; SEO: <a href="https://nimbo-studio.example/">Nimbo</a>',
+        'Webdesign von <a href="https://nimbo-studio.example/">Nimbo</a>',
+        'Réalisé par <a href="https://nimbo-studio.example/">Nimbo</a>',
+        'Diseñado por <a href="https://nimbo-studio.example/">Nimbo</a>',
+        'Realizzato da <a href="https://nimbo-studio.example/">Nimbo</a>',
+        'Gemaakt door <a href="https://nimbo-studio.example/">Nimbo</a>',
     ],
 )
 def test_a_credit_phrase_before_the_designers_link(footer: str) -> None:
@@ -56,6 +63,9 @@ def test_a_mailbox_credit_names_the_designers_domain() -> None:
         # "by" in a sentence, not a credit
         'Follow us by <a href="https://social.example/catalogue">subscribing</a>',
         'Sort by <a href="https://www.catalogue.test/?sort=price">price</a>',
+        'Photos par <a href="https://photos.example/">un ami</a>',
+        'Mehr von <a href="https://blog.example/">uns</a>',
+        'Contact: <a href="https://help.example/">help desk</a>',
         # the site's own pages are nobody's credit
         'Site by <a href="/about">our own team</a>',
         'Site by <a href="https://shop.catalogue.test/">us</a>',

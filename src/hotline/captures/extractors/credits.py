@@ -28,12 +28,21 @@ __all__ = ["CREDIT_PHRASE", "extract_credits"]
 
 # The words before the designer's link, at the end of the text that precedes it: "Site by",
 # "Website by", "Web design by", "Web design:", "Design by", "Designed & developed by",
-# "Developed by", "Built by", "Created by", "Crafted by", "Made by" / "Made with ♥ by".
+# "Design and hosting by", "Webdesign & SEO:", "Developed by", "Built by", "Created by",
+# "Crafted by", "Made by" / "Made with ♥ by"; and the same credit as pages in a few other
+# languages write it ("Webdesign von", "Réalisé par", "Conçu par", "Diseñado por",
+# "Gemaakt door"), since hotlines see sites from everywhere.
+_SECOND = r"develop(?:ed|ment)|built|host(?:ed|ing)|design(?:ed)?|seo|marketing|maintained"
 _PHRASE = (
-    r"(?:^|[^\w])(?:(?:web\s?)?site|web\s?design|design(?:ed)?|develop(?:ed|ment)|built|"
-    r"created|crafted|made(?:\s+with\s+\S{1,12})?)"
-    r"(?:\s+(?:&|and|\+)\s+(?:develop(?:ed|ment)|built|hosted|design(?:ed)?))?"
-    r"\s*(?:by|:)"
+    r"(?:^|[^\w])(?:"
+    r"(?:(?:web\s?)?site|web\s?design|design(?:ed)?|develop(?:ed|ment)|built|created|crafted"
+    r"|made(?:\s+with\s+\S{1,12})?)"
+    rf"(?:\s+(?:&|and|\+)\s+(?:{_SECOND}))?\s*(?:by|:)"
+    r"|(?:web\s?design|design|erstellt|umsetzung)\s*(?:von|:)"
+    r"|(?:r[ée]alis[ée]|con[çc]u|cr[ée]{1,2}|d[ée]velopp[ée])\s+par"
+    r"|(?:dise[ñn]ad[oa]|desarrollad[oa]|hecho|realizzato|sviluppato)\s+(?:por|da)"
+    r"|(?:gemaakt|ontworpen)\s+door"
+    r")"
 )
 CREDIT_PHRASE = re.compile(_PHRASE + r"\s*$", re.IGNORECASE)
 # ... or the link's own text begins with it: "<a>Website by Nimbo</a>"
@@ -42,8 +51,8 @@ _OWN_CREDIT = re.compile(_PHRASE + r"\s+\S", re.IGNORECASE)
 _MAX_LEAD = 80
 # The first letters a credit phrase can begin with, and the ends it can have: cheap tests
 # that spare the regular expressions nearly every link (a page has dozens, a credit one)
-_STARTS = frozenset("swdbcmSWDBCM")
-_ENDS = ("by", "By", "BY", ":")
+_STARTS = frozenset("swdbcmeurhgoSWDBCMEURHGO")
+_ENDS = ("by", ":", "von", "par", "por", "da", "door")
 
 
 def _lead(node_text: str) -> str:
@@ -66,7 +75,11 @@ def extract_credits(page: CapturedPage) -> list[Selector]:
     for anchor in page.tree.css("a[href]"):
         before = anchor.prev
         text = before.text_content if before is not None and before.is_text_node else None
-        if text and text.rstrip().endswith(_ENDS) and CREDIT_PHRASE.search(_lead(text)):
+        if (
+            text
+            and text.rstrip()[-4:].lower().endswith(_ENDS)
+            and CREDIT_PHRASE.search(_lead(text))
+        ):
             where = "text"
         else:
             first = anchor.child
