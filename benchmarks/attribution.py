@@ -68,16 +68,24 @@ def as_attribution(result: Clustering) -> Attribution:
     )
 
 
-def world(seed: int, scale: str, captures: bool, phenomena: Iterable[str] = ()) -> Path:
+def world(
+    seed: int,
+    scale: str,
+    captures: bool,
+    phenomena: Iterable[str] = (),
+    rate_scale: float = 1.0,
+) -> Path:
     chosen = sorted(phenomena)
     tag = ""
     if chosen:
         tag = "-all" if chosen == sorted(PHENOMENA) else "-" + "+".join(chosen)
         if len(tag) > 60:  # a long list of names: all but a few
             tag = "-all-but-" + "+".join(sorted(set(PHENOMENA) - set(chosen)))
+    if rate_scale != 1.0:
+        tag += f"-x{rate_scale:g}"
     out = OUT / f"{scale}-{seed}{'-captures' if captures else ''}{tag}"
     if not (out / "truth.json").exists():
-        generate(seed, scale, out, captures=captures, phenomena=chosen)
+        generate(seed, scale, out, captures=captures, phenomena=chosen, rate_scale=rate_scale)
     return out
 
 
@@ -304,6 +312,13 @@ def main() -> None:
         "seeds (--small-seeds) with every phenomenon, through the store",
     )
     parser.add_argument("--tuning-seeds", type=int, nargs="*", default=[900, 901])
+    parser.add_argument(
+        "--rate-scale",
+        type=float,
+        default=1.0,
+        help="every phenomenon's rates times this (hotline synth --rate-scale): 2 makes "
+        "worlds harsher than the ranges the method was tuned on",
+    )
     parser.add_argument("--cluster-only", type=Path, help=argparse.SUPPRESS)
     parser.add_argument(
         "--alone", action="store_true", help="also time and measure cluster in its own process"
@@ -322,17 +337,19 @@ def main() -> None:
     runs += [(seed, "large") for seed in args.large_seeds]
     for seed, scale in runs:
         captures = args.db_path and scale == "small"
-        path = world(seed, scale, captures, phenomena)
+        path = world(seed, scale, captures, phenomena, args.rate_scale)
         dump = list(read_selector_dump(path / "selectors.jsonl"))
         dump += verdicts(path)
         row = measure(seed, scale, "dump", path, dump)
         row["phenomena"] = args.phenomena
+        row["rate_scale"] = args.rate_scale
         if args.alone:
             row["method_alone"] = alone(path / "selectors.jsonl")
         print(json.dumps(row), flush=True)
         if captures:
             row = measure(seed, scale, "db", path, db_links(path))
             row["phenomena"] = args.phenomena
+            row["rate_scale"] = args.rate_scale
             print(json.dumps(row), flush=True)
 
 

@@ -250,6 +250,40 @@ def test_same_seed_and_phenomena_give_the_same_bytes(tmp_path: Path) -> None:
     assert all(first[name] != classic[name] for name in ("reports.csv", "selectors.jsonl"))
 
 
+def test_rate_scale_multiplies_the_drawn_rates_and_one_changes_nothing(tmp_path: Path) -> None:
+    plain = World(SEED, SCALES["small"], PHENOMENA)
+    harsh = World(SEED, SCALES["small"], PHENOMENA, rate_scale=2.0)
+    assert plain.effects is not None
+    assert harsh.effects is not None
+    base, doubled = plain.effects.rates, harsh.effects.rates
+    assert base.keys() == doubled.keys()
+    for key, rate in base.items():
+        if isinstance(rate, int):  # a count (clients, links): rounded
+            assert doubled[key] == round(rate * 2), key
+        else:  # a share: capped at 1
+            assert doubled[key] == pytest.approx(min(1.0, rate * 2)), key
+    assert any(doubled[k] == 1.0 for k in base)  # some share reached the cap
+    # the truth says how the world was made; a scale of 1 leaves every byte as it was
+    assert harsh.effects.truth()["rate_scale"] == 2.0
+    assert "rate_scale" not in plain.effects.truth()
+    generate(5, "small", tmp_path / "one", phenomena=PHENOMENA, rate_scale=1.0)
+    generate(5, "small", tmp_path / "default", phenomena=PHENOMENA)
+    assert _digests(tmp_path / "one") == _digests(tmp_path / "default")
+    # a harsher world shows more of what fools attribution
+    generate(5, "small", tmp_path / "two", phenomena=PHENOMENA, rate_scale=2.0)
+    touched = [
+        sum(
+            orjson.loads((tmp_path / name / "truth.json").read_bytes())["meta"]["phenomena"][
+                "sites"
+            ].values()
+        )
+        for name in ("one", "two")
+    ]
+    assert touched[1] > touched[0]
+    with pytest.raises(ValueError, match="rate_scale"):
+        World(SEED, SCALES["small"], PHENOMENA, rate_scale=0)
+
+
 def test_a_phenomenon_moves_no_other_one() -> None:
     """Each phenomenon draws from its own streams: switching another one on changes none of
     its choices."""
@@ -290,6 +324,22 @@ def test_cli_refuses_unknown_phenomena_and_records_known_ones(tmp_path: Path) ->
     meta = orjson.loads((tmp_path / "w" / "truth.json").read_bytes())["meta"]
     assert meta["phenomena"]["names"] == ["parked", "logo_alt"]
     assert set(meta["phenomena"]["rates"]) == {"parked.sites", "parked.only", "logo_alt.sites"}
+    out = tmp_path / "harsh"
+    zero = runner.invoke(
+        app, ["synth", "--phenomena", "all", "--rate-scale", "0", "--out", str(out)]
+    )
+    assert zero.exit_code == 2
+    assert not out.exists()
+    harsh = runner.invoke(
+        app,
+        ["synth", "--phenomena", "parked", "--rate-scale", "2", "--seed", "4", "--out", str(out)],
+    )
+    assert harsh.exit_code == 0, harsh.output
+    rates = orjson.loads((out / "truth.json").read_bytes())["meta"]["phenomena"]
+    assert rates["rate_scale"] == 2.0
+    assert rates["rates"]["parked.sites"] == pytest.approx(
+        2 * meta["phenomena"]["rates"]["parked.sites"]
+    )
 
 
 # -- each phenomenon shows in the captures ------------------------------------------------------

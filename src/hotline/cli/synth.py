@@ -64,6 +64,16 @@ def synth(
             "none, or names separated by commas.",
         ),
     ] = "none",
+    rate_scale: Annotated[
+        float,
+        typer.Option(
+            "--rate-scale",
+            min=0.1,
+            max=10.0,
+            help="Multiply every phenomenon's rates (shares capped at 100 %): 2 makes a "
+            "harsher world than the tuned ranges, to see how attribution bends.",
+        ),
+    ] = 1.0,
 ) -> None:
     """Generate a synthetic world with its ground truth, in the formats hotline ingests.
 
@@ -83,6 +93,7 @@ def synth(
       hotline synth --seed 7 --scale medium --out /tmp/medium
       hotline synth --seed 7 --phenomena all --out /tmp/real-looking
       hotline synth --phenomena error_pages,parked,shortener --out /tmp/some
+      hotline synth --phenomena all --rate-scale 2 --out /tmp/harsher
     """
     chosen = parse_phenomena(phenomena)
     started = time.perf_counter()
@@ -101,7 +112,9 @@ def synth(
             progress.update(task, completed=done, total=max(done, expected))
 
         try:
-            summary = generate(seed, scale.value, out_dir, captures, advance, chosen)
+            summary = generate(
+                seed, scale.value, out_dir, captures, advance, chosen, rate_scale=rate_scale
+            )
         except OSError as error:
             raise fail(
                 f"cannot write the world into {out_dir}: {error.strerror or error}"

@@ -699,12 +699,14 @@ def generate(
     progress: Callable[[int, int], None] | None = None,
     phenomena: Iterable[str] = frozenset(),
     casework: bool = True,
+    rate_scale: float = 1.0,
 ) -> Summary:
     """Write the world ``(seed, scale)`` into ``out``; returns what was written.
     ``phenomena``: names from ``hotline.synth.phenomena.PHENOMENA`` (none: the classic world).
+    ``rate_scale``: every phenomenon's rates times this (1: as drawn from their ranges).
     ``casework``: also write ``casework/`` and ``casework-truth.json`` (``synth.casework``)."""
     chosen = SCALES[scale] if isinstance(scale, str) else scale
-    world = World(seed, chosen, phenomena)  # before mkdir: unknown names write nothing
+    world = World(seed, chosen, phenomena, rate_scale)  # before mkdir: bad names write nothing
     out.mkdir(parents=True, exist_ok=True)
     writers = _Writers(out, world, chosen.captures if captures is None else captures, casework)
     expected = sum(b.domains for b in world.brands) + chosen.noise_sites

@@ -422,10 +422,16 @@ class HostPages:
 class Effects:
     """The switched-on phenomena of one world: rates, actors, per-site choices, decoy pages."""
 
-    def __init__(self, world: World, names: frozenset[str]) -> None:
+    def __init__(self, world: World, names: frozenset[str], rate_scale: float = 1.0) -> None:
+        """``rate_scale`` multiplies every drawn rate (a share is capped at 1, a count is
+        rounded): a world harsher (2) or milder (0.5) than the ranges below, to see how the
+        method bends on worlds unlike those it was tuned on. 1 changes nothing."""
+        if not rate_scale > 0:
+            raise ValueError("rate_scale must be a positive number")
         self.world = world
         self.seed = world.seed
         self.names = names
+        self.rate_scale = rate_scale
         self.rates: dict[str, float] = {}
         for name in sorted(names):
             rng = random.Random(f"{self.seed}:phenomena:{name}")
@@ -434,6 +440,8 @@ class Effects:
                 draw = (
                     rng.randint(int(low), int(high)) if whole else round(rng.uniform(low, high), 4)
                 )
+                if rate_scale != 1.0:
+                    draw = round(draw * rate_scale) if whole else min(1.0, draw * rate_scale)
                 self.rates[f"{name}.{key}"] = draw
         self.kits: list[Kit] = []
         self.kit_of: dict[int, Kit] = {}  # brand index → its shared kit
@@ -1342,11 +1350,14 @@ class Effects:
         }
         if panels:
             actors_["hosting_panels"] = panels
-        return {
+        made: dict[str, Any] = {
             "names": [name for name in PHENOMENA if name in self.names],
             "rates": dict(sorted(self.rates.items())),
             "actors": actors_,
         }
+        if self.rate_scale != 1.0:  # (absent otherwise: a world of 1 keeps its bytes)
+            made["rate_scale"] = self.rate_scale
+        return made
 
 
 # -- small helpers ------------------------------------------------------------------------------

@@ -131,9 +131,16 @@ class Site:
 class World:
     """Actors in memory, sites as a stream."""
 
-    def __init__(self, seed: int, scale: Scale, phenomena: Iterable[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        seed: int,
+        scale: Scale,
+        phenomena: Iterable[str] = frozenset(),
+        rate_scale: float = 1.0,
+    ) -> None:
         """``phenomena``: names from ``hotline.synth.phenomena.PHENOMENA`` (or one string in
-        the CLI's syntax: ``all``, ``none``, ``a,b``); none gives the world as it always was."""
+        the CLI's syntax: ``all``, ``none``, ``a,b``); none gives the world as it always was.
+        ``rate_scale`` multiplies every phenomenon's rates (``Effects``)."""
         self.seed = seed
         self.scale = scale
         providers = build_providers(
@@ -163,7 +170,7 @@ class World:
                 else check_phenomena(phenomena)
             )
             if self.phenomena:
-                self.effects = Effects(self, self.phenomena)
+                self.effects = Effects(self, self.phenomena, rate_scale)
 
     def _rng(self, kind: str, index: int = 0) -> random.Random:
         return random.Random(f"{self.seed}:{kind}:{index}")
