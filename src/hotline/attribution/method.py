@@ -1761,10 +1761,6 @@ def _attach_lone(
     its own is no candidate. Returns the sites placed and why."""
     count = len(table.sites)
     unit = np.full(count, -1, dtype=np.int64)
-
-    def sites_of_unit(u: int) -> Ints:
-        return np.flatnonzero(unit == u)
-
     lone = np.flatnonzero(candidate & (brand_root < 0))
     unit[lone] = lone
     attributed = np.flatnonzero(brand_root >= 0)
@@ -1785,6 +1781,11 @@ def _attach_lone(
         return {}
     touched = np.unique(value_of[(unit >= 0)[site_of] & eligible[value_of]])
     credited = _credited(table, credits, params)
+    # the designers each unit's sites credit
+    signed_by: dict[int, frozenset[int]] = defaultdict(frozenset)
+    for site, designers in credited.items():
+        if unit[site] >= 0:
+            signed_by[int(unit[site])] |= designers
     target: dict[int, int] = {}
     because: dict[int, str] = {}
     support: dict[int, int] = defaultdict(int)
@@ -1834,7 +1835,7 @@ def _attach_lone(
             else ""
         )
         for u in np.unique(units[units >= 0]).tolist():
-            if credited and _designers_tag(credited, sites_of_unit(u), outside, params):
+            if u in signed_by and _designers_tag(credited, signed_by[u], outside, params):
                 continue  # the designer who signed the unit put it on the others too
             support[u] += 1
             target[u] = owner if target.get(u, owner) == owner else -1
@@ -1878,11 +1879,13 @@ def _credited(
 
 
 def _designers_tag(
-    credited: Mapping[int, frozenset[int]], unit_sites: Ints, others: Ints, params: Params
+    credited: Mapping[int, frozenset[int]],
+    designers: frozenset[int],
+    others: Ints,
+    params: Params,
 ) -> bool:
-    """Do ``lone_credit_share`` or more of ``others`` (a tag's other carriers) credit a
-    designer that a site of the unit credits too? Then the tag travels with the designer."""
-    designers = frozenset().union(*(credited.get(s, frozenset()) for s in unit_sites.tolist()))
+    """Do ``lone_credit_share`` or more of ``others`` (a tag's other carriers) credit one of
+    ``designers`` (those a unit's sites credit)? Then the tag travels with the designer."""
     if not designers or not len(others):
         return False
     signed = sum(1 for s in others.tolist() if credited.get(s, frozenset()) & designers)
