@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
+import shutil
 import sys
 import time
 from collections.abc import Iterable
@@ -56,6 +58,23 @@ from hotline.urls.canonical import canonicalize
 from hotline.urls.model import Rejection
 
 OUT = Path(__file__).with_name("out") / "attribution"
+SOURCE = Path(__file__).resolve().parents[1] / "src" / "hotline"
+
+
+def code_digest(*parts: str, leave_out: tuple[str, ...] = ()) -> str:
+    """SHA-256 of the project's source files under ``parts`` (folders of src/hotline): a
+    cached world or import is reused only while the code that made it is unchanged."""
+    digest = hashlib.sha256()
+    for part in parts:
+        for path in sorted((SOURCE / part).rglob("*.py")):
+            name = path.relative_to(SOURCE).as_posix()
+            if name not in leave_out:
+                digest.update(name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _fresh(stamp: Path, digest: str) -> bool:
+    return stamp.exists() and stamp.read_text() == digest
 
 
 def as_attribution(result: Clustering) -> Attribution:
@@ -84,8 +103,11 @@ def world(
     if rate_scale != 1.0:
         tag += f"-x{rate_scale:g}"
     out = OUT / f"{scale}-{seed}{'-captures' if captures else ''}{tag}"
-    if not (out / "truth.json").exists():
+    made_by = code_digest("synth")
+    if not ((out / "truth.json").exists() and _fresh(out / "generator.sha256", made_by)):
+        shutil.rmtree(out, ignore_errors=True)  # made by another generator: made again
         generate(seed, scale, out, captures=captures, phenomena=chosen, rate_scale=rate_scale)
+        (out / "generator.sha256").write_text(made_by)
     return out
 
 
@@ -111,7 +133,10 @@ def db_links(world: Path, cache: Path | None = None) -> list[Link]:
     """The links the product would read: the world imported into a fresh SQLite database
     (reports, captures, passive DNS, enrichment) the way ``hotline demo`` does it."""
     cache = cache if cache is not None else world / "db-links.jsonl"
-    if cache.exists():
+    # every stage that turns the files into links, the method itself apart
+    read_by = code_digest(".", leave_out=("attribution/method.py",))
+    stamp = cache.with_suffix(".sha256")
+    if cache.exists() and _fresh(stamp, read_by):
         with cache.open("rb") as handle:
             return [(row[0], row[1], row[2]) for row in map(orjson.loads, handle)]
     from hotline.captures.extractors import default_extractors
@@ -150,6 +175,7 @@ def db_links(world: Path, cache: Path | None = None) -> list[Link]:
     with cache.open("wb") as handle:
         for link in links:
             handle.write(orjson.dumps(link) + b"\n")
+    stamp.write_text(read_by)
     return links
 
 

@@ -277,6 +277,10 @@ def test_a_site_showing_only_hosting_joins_the_distributor_whose_own_name_server
     (how,) = [e for e in result.explain("gone.test") if e.kind == PLACED]
     assert how.level == "distributor"
     assert "ns1.d0-dns.test" in how.value
+    # a designer's credit shows nothing of the site's own: a page with only that and its
+    # hosting is still a site seen only by its hosting
+    signed = cluster([*links, ("gone.test", "credit", "studio.example")])
+    assert _home(signed, "gone.test") == _home(signed, "d0-b0-s0.test")
     # a public name server, or a private one also used by a site that shows something but is
     # no shop, attaches nothing
     # (a public one serves sites that show no shop too: here five blogs)
@@ -812,6 +816,14 @@ def test_a_tag_that_travels_with_the_designers_credit_the_page_carries_places_no
     other = [("board.test", "credit", "elsewhere.example")]
     result = cluster(links + signed + client + other)
     assert _home(result, "board.test") == _home(result, "d0-b0-s0.test")
+    # a credit on the sites of three or more distributors is a theme's or a platform's
+    # default ("Designed by <theme vendor>"): it doubts nothing, and the tag places the page
+    links3, _truth = _world([[2, 2], [2, 2], [2], [2]])
+    links3 = _tagged(links3, "d0", "G-STUDIO00")
+    everywhere = [(s, "credit", "studio.example") for s, _k, _v in links3]
+    theme = cluster(links3 + everywhere + client + credit)
+    assert _home(theme, "board.test") == _home(theme, "d0-b0-s0.test")
+    assert _home(cluster(links3 + signed + client + credit), "board.test") is None
     # the credit links nothing on its own: two pages signed by one designer stay apart
     pair = [
         (f"{name}{n}.test", kind, value)

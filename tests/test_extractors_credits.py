@@ -43,6 +43,46 @@ def test_a_credit_phrase_before_the_designers_link(footer: str) -> None:
     assert credits(f"<footer><p>{footer}</p></footer>") == {("nimbo-studio.example", "text")}
 
 
+@pytest.mark.parametrize(
+    "footer",
+    [
+        '<span>Site by</span> <a href="https://nimbo-studio.example/">Nimbo</a>',
+        '<small>Website by</small>\n<a href="https://nimbo-studio.example/">Nimbo</a>',
+        'Site by <strong><a href="https://nimbo-studio.example/">Nimbo</a></strong>',
+        'Designed by: <a href="https://nimbo-studio.example/">Nimbo</a>',
+        'Site by <!-- agency --> <a href="https://nimbo-studio.example/">Nimbo</a>',
+        'Site by\u200b<a href="https://nimbo-studio.example/">Nimbo</a>',
+        'Site&nbsp;by&nbsp;<a href="https://nimbo-studio.example/">Nimbo</a>',
+        'Website created by <a href="https://nimbo-studio.example/">Nimbo</a>',
+    ],
+)
+def test_the_phrase_in_the_markup_footers_use(footer: str) -> None:
+    assert credits(f"<footer><p>{footer}</p></footer>") == {("nimbo-studio.example", "text")}
+
+
+def test_the_phrase_as_the_links_own_text_in_a_wrapper_or_before_a_long_tail() -> None:
+    wrapped = '<a href="https://nimbo-studio.example/"><span>Website by Nimbo</span></a>'
+    assert credits(wrapped) == {("nimbo-studio.example", "link-text")}
+    tail = " and friends" * 10
+    long = f'<a href="https://nimbo-studio.example/">Website by Nimbo{tail}</a>'
+    assert credits(long) == {("nimbo-studio.example", "link-text")}
+
+
+def test_a_designer_known_by_a_profile_or_a_free_mailbox_is_named_by_it() -> None:
+    assert credits('Site by <a href="https://www.instagram.com/Nimbo/">Nimbo</a>') == {
+        ("instagram.com/nimbo", "text")
+    }
+    assert credits('Site by <a href="https://instagram.com/">us</a>') == set()
+    assert credits('Web design: <a href="mailto:Nimbo.Studio@gmail.com">write</a>') == {
+        ("nimbo.studio@gmail.com", "text")
+    }
+    # a name before the address, several recipients: the first one's
+    named = 'Web design: <a href="mailto:Nimbo%20Studio%20%3Chello@nimbo.example%3E">N</a>'
+    assert credits(named) == {("nimbo.example", "text")}
+    several = 'Web design: <a href="mailto:hello@nimbo.example,sales@other.example">N</a>'
+    assert credits(several) == {("nimbo.example", "text")}
+
+
 def test_the_phrase_as_the_links_own_text() -> None:
     body = '<footer><a href="https://nimbo-studio.example/">Website by Nimbo</a></footer>'
     assert extract_credits(page(body)) == [
@@ -66,6 +106,18 @@ def test_a_mailbox_credit_names_the_designers_domain() -> None:
         'Photos par <a href="https://photos.example/">un ami</a>',
         'Mehr von <a href="https://blog.example/">uns</a>',
         'Contact: <a href="https://help.example/">help desk</a>',
+        # a colon after a site word, or a maker or author credited, is no designer's credit
+        'Website: <a href="https://other-shop.example/">other-shop.example</a>',
+        'Visit our website: <a href="https://other-shop.example/">here</a>',
+        'Mirror site: <a href="https://mirror.example/">mirror</a>',
+        'Backup site: <a href="https://backup.example/">backup</a>',
+        'Design: <a href="https://tips.example/">ten tips</a>',
+        'Made by <a href="https://maker.example/">the maker</a>',
+        'Recipe created by <a href="https://cook.example/">a cook</a>',
+        'Read more on the site of <a href="https://other.example/">others</a>',
+        '<a href="https://other.example/">Created by the community</a>',
+        '<a href="https://tips.example/">Design: ten tips</a>',
+        '<a href="https://shop-a.example/">Website: shop-a.example</a>',
         # the site's own pages are nobody's credit
         'Site by <a href="/about">our own team</a>',
         'Site by <a href="https://shop.catalogue.test/">us</a>',
@@ -82,11 +134,15 @@ def test_what_is_no_credit(body: str) -> None:
     assert credits(f"<footer><p>{body}</p></footer>") == set()
 
 
-def test_a_phrase_deep_in_prose_is_no_credit() -> None:
-    # the phrase must end the text right before the link: a long paragraph ending in "by"
-    # is still read, but only its last words count, so nothing earlier matches
-    prose = "We were made famous " + "and loved " * 50 + "by "
+def test_a_phrase_must_end_the_text_before_the_link() -> None:
+    # "site by" early in a paragraph, then other words, then the link: no credit
+    prose = "This site by the river " + "is loved " * 20
     assert credits(f'<p>{prose}<a href="https://press.example/">the press</a></p>') == set()
+    # ... while a long paragraph that ends in the phrase is read by its end alone
+    signed = "Thanks for visiting " * 20 + "Site by "
+    assert credits(f'<p>{signed}<a href="https://nimbo.example/">N</a></p>') == {
+        ("nimbo.example", "text")
+    }
 
 
 def test_one_selector_per_designer_and_each_designer_once() -> None:

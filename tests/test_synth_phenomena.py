@@ -329,6 +329,9 @@ def test_cli_refuses_unknown_phenomena_and_records_known_ones(tmp_path: Path) ->
         app, ["synth", "--phenomena", "all", "--rate-scale", "0", "--out", str(out)]
     )
     assert zero.exit_code == 2
+    alone = runner.invoke(app, ["synth", "--rate-scale", "2", "--out", str(out)])
+    assert alone.exit_code == 2
+    assert "--phenomena" in alone.output
     assert not out.exists()
     harsh = runner.invoke(
         app,

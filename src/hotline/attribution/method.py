@@ -206,6 +206,9 @@ class Params:
     # credit the stand-alone site carries too ("Site by …") places nobody: the designer who
     # put it there explains it as well as an operator would (0: credits are not read)
     lone_credit_share: float = 0.8
+    # ... unless the credit is on sites of this many distributors or more: a theme's default
+    # "Designed by" or a platform's credit, which unrelated operators all show, doubts nothing
+    lone_credit_spread: int = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -1326,8 +1329,9 @@ HOSTING_KINDS = frozenset({"ip", "nameserver", "script_host"})
 WHERE_HOSTED = frozenset({"ip", "nameserver"})
 # what a buyer pays into: the operator's own accounts
 PAYMENT_IDENTITIES = ("merchant_id", "btc_address", "eth_address", "crypto_address")
-# kinds that say nothing about what a site's pages show
-NOT_SHOWN = HOSTING_KINDS | {ASSESSMENT}
+# kinds that say nothing about what a site's pages show (a designer's credit says who
+# built them, not what they show: a page with nothing else is as bare as one without it)
+NOT_SHOWN = HOSTING_KINDS | {ASSESSMENT, CREDIT}
 
 
 def _assessed(table: LinkTable, kind_of: Ints, kind: int) -> Ints:
@@ -1780,7 +1784,7 @@ def _attach_lone(
     if not (unit >= 0).any():
         return {}
     touched = np.unique(value_of[(unit >= 0)[site_of] & eligible[value_of]])
-    credited = _credited(table, credits, params)
+    credited = _credited(table, credits, params, distributor_root)
     # the designers each unit's sites credit
     signed_by: dict[int, frozenset[int]] = defaultdict(frozenset)
     for site, designers in credited.items():
@@ -1864,11 +1868,20 @@ def _attach_lone(
 
 
 def _credited(
-    table: LinkTable, credits: NDArray[np.bool_] | None, params: Params
+    table: LinkTable,
+    credits: NDArray[np.bool_] | None,
+    params: Params,
+    distributor_root: Ints,
 ) -> dict[int, frozenset[int]]:
-    """Each site that credits a designer → the designers it credits (value ids)."""
+    """Each site that credits a designer → the designers it credits (value ids), leaving
+    out credits on the sites of ``lone_credit_spread`` or more distributors."""
     if credits is None or params.lone_credit_share <= 0 or not credits.any():
         return {}
+    credits = credits.copy()
+    for v in np.flatnonzero(credits).tolist():
+        owners = distributor_root[table.carriers(v)]
+        if len(np.unique(owners[owners >= 0])) >= params.lone_credit_spread:
+            credits[v] = False
     held = credits[table.value_of]
     found: dict[int, set[int]] = defaultdict(set)
     for site, value in zip(

@@ -96,6 +96,11 @@ def synth(
       hotline synth --phenomena all --rate-scale 2 --out /tmp/harsher
     """
     chosen = parse_phenomena(phenomena)
+    if rate_scale != 1.0 and not chosen:
+        raise typer.BadParameter(
+            "scales the phenomena's rates: switch some on with --phenomena (all, or names)",
+            param_hint="--rate-scale",
+        )
     started = time.perf_counter()
     progress = Progress(
         TextColumn("[bold]generating sites"),
