@@ -587,6 +587,39 @@ def test_a_decoy_heading_on_many_brands_disputes_itself_not_their_names() -> Non
     assert len(brands) == 6
 
 
+def test_product_headings_on_a_few_of_a_brands_domains_do_not_dispute_its_name() -> None:
+    # six domains of one brand call themselves "calbel"; two product pages also head
+    # themselves with an item; three of the domains show a kit's default logo, which one
+    # domain of another brand (named "dovsol" with its onion mirror) shows too
+    links: list[Link] = []
+    for n in range(6):
+        links += [
+            (f"calbel{n}.test", "brand_text", "calbel"),
+            (f"calbel{n}.test", "merchant_id", "pay.example|A"),
+        ]
+    links += [
+        ("calbel4.test", "brand_text", "classic bundle 5431"),
+        ("calbel5.test", "brand_text", "limited edition 9393"),
+        *((f"calbel{n}.test", "favicon_md5", "kit-logo") for n in range(3)),
+        ("dovsol.test", "brand_text", "dovsol"),
+        ("dovsol.test", "favicon_md5", "kit-logo"),
+        ("dovsol.test", "merchant_id", "pay.example|B"),
+        ("dovsolabc.onion", "brand_text", "dovsol"),
+        ("dovsolabc.onion", "merchant_id", "pay.example|B"),
+    ]
+    result = cluster(links)
+    # (a domain with a heading of its own may stand apart: the heading is a name only it
+    # shows, and the store's links keep it; the point here is the name and the logo)
+    calbel = {result.brand_of[f"calbel{n}.test"] for n in range(4)}
+    assert len(calbel) == 1
+    assert None not in calbel
+    assert result.brand_of["dovsol.test"] == result.brand_of["dovsolabc.onion"]
+    assert result.brand_of["dovsol.test"] not in calbel
+    assert _home(result, "dovsol.test") != _home(result, "calbel0.test")
+    # the brand's own name is not taken for a kit's title
+    assert "other names" not in result.notes.get(("brand_text", "calbel"), "")
+
+
 def test_which_of_equally_disputed_names_is_the_decoy_is_not_decided_by_spelling() -> None:
     # two brands, two decoy headings: every name is disputed as often as every decoy; the
     # outcome must not change when the decoys are spelt to sort before the brands' names

@@ -2005,6 +2005,13 @@ def _other_names(
             if own and (words <= own or own <= words):
                 continue  # a variant of the name itself
             holders[name].append(site)
+    named_otherwise = {site for sites in holders.values() for site in sites}
+    if own and 2 * len(named_otherwise) < len(set(carriers)):
+        # a kit's or a decoy's title sits on shops that nearly all have names of their own;
+        # a brand's name sits on its own domains, where a product page's heading on a few of
+        # them is no dispute (disputing it would leave the brand's domains tied by nothing
+        # but a logo, which a kit's default logo could then carry off to another brand)
+        return 0
     if len(holders) >= 2:
         holders = _variants_merged(holders, values)
     if len(holders) < 2:
