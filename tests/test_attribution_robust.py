@@ -620,6 +620,41 @@ def test_product_headings_on_a_few_of_a_brands_domains_do_not_dispute_its_name()
     assert "other names" not in result.notes.get(("brand_text", "calbel"), "")
 
 
+def test_what_a_kit_plants_travels_with_its_disputed_title() -> None:
+    # a kit's default title on shops of three distributors (disputed: they call themselves
+    # by other names) and its analytics id on most of the same shops: the id is the kit's
+    # too, one witness with the title, and counts nothing; a layout that only two of them
+    # share is not the kit's by this rule
+    links, _truth = _world([[2, 2], [2, 2], [2, 2]])
+    kit = [f"d{d}-b0-s{n}.test" for d in range(3) for n in range(2)][:5]
+    links += [(site, "brand_text", "kit store") for site in kit]
+    links += [(site, "analytics", "G-KITDEFAULT") for site in kit[:4]]
+    links += [
+        ("trek.test", "brand_text", "trek"),
+        ("trek.test", "brand_text", "kit store"),
+        ("trek.test", "analytics", "G-KITDEFAULT"),
+        ("trek.test", "merchant_id", "pay.example|T1"),
+        ("trek.test", "template", "t-kit"),
+        ("d0-b0-s0.test", "template", "t-kit"),
+    ]
+    result = cluster(links)
+    assert "spans" in result.notes[("brand_text", "kit store")]
+    note = result.notes[("analytics", "G-KITDEFAULT")]
+    assert note.startswith("travels with a value that spans"), note
+    assert ("template", "t-kit") not in result.notes
+    tag = next(e for e in result.explain("d0-b0-s0.test", 30) if e.value == "G-KITDEFAULT")
+    assert tag.weight == 0.0
+    off = cluster(links, params=Params(kit_values_travel=False))
+    assert ("analytics", "G-KITDEFAULT") not in off.notes
+    # on fewer than half of the title's shops beside others of its own, a tag is not the kit's
+    own = [(f"d0-b1-s{n}.test", "analytics", "G-KITDEFAULT") for n in range(2)]
+    own += [(f"d0-b0-s{n}.test", "analytics", "G-KITDEFAULT") for n in range(2)]
+    links_own = [link for link in links if link[2] != "G-KITDEFAULT"] + own
+    assert ("analytics", "G-KITDEFAULT") not in cluster(links_own).notes
+    # the shops' own evidence still holds them together
+    assert _home(result, "d0-b0-s0.test") == _home(result, "d0-b1-s1.test")
+
+
 def test_which_of_equally_disputed_names_is_the_decoy_is_not_decided_by_spelling() -> None:
     # two brands, two decoy headings: every name is disputed as often as every decoy; the
     # outcome must not change when the decoys are spelt to sort before the brands' names

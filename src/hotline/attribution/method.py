@@ -209,6 +209,9 @@ class Params:
     # ... unless the credit is on sites of this many distributors or more: a theme's default
     # "Designed by" or a platform's credit, which unrelated operators all show, doubts nothing
     lone_credit_spread: int = 3
+    # a weak value carried mostly by the same shops as a disputed name or logo (a kit's
+    # default title or logo) is that kit's default too: its analytics id, its layout
+    kit_values_travel: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -1022,6 +1025,22 @@ def cluster(
     ).items():
         brand_weight[v] = dist_weight[v] = 0.0
         brand_notes[v] = note
+    if params.kit_values_travel:
+        for w, note in _travelling_with(
+            [v for v, note in brand_notes.items() if note.startswith(HUB)],
+            brand_notes,
+            (dist_weight > 0)
+            & (dist_weight < params.threshold)
+            & ~np.isin(kind_of, [kind_number.get(k, -1) for k in sorted(WHERE_HOSTED)]),
+            kept,
+            kept_sites,
+            kept_values,
+            starts,
+            ends,
+            len(sites),
+        ).items():
+            dist_weight[w] = 0.0
+            dist_notes.setdefault(w, note)
 
     # brands: a site's own strong brand values (shared or not) are its evidence of its own
     # a site's identity of its own: a name or a logo no other commercial site carries
@@ -1922,6 +1941,41 @@ def _firmly_placed(
         if bool(((distributor_root[carriers] == home) & (carriers != site)).any()):
             return True
     return False
+
+
+def _travelling_with(
+    disputed: list[int],
+    notes: Mapping[int, str],
+    page_borne: NDArray[np.bool_],
+    kept: Ints,
+    kept_sites: Ints,
+    kept_values: Ints,
+    starts: list[int],
+    ends: list[int],
+    count: int,
+) -> dict[int, str]:
+    """Weak page-borne values (analytics ids, mailboxes, templates) whose commercial
+    carriers are mostly those of a disputed name or logo — a kit's default title or logo —
+    with the note that says so: what a kit plants travels with it, so they are one witness,
+    the same test ``_corroboration`` makes between two values (shared over union > 1/2)."""
+    if not disputed:
+        return {}
+    order = np.argsort(kept_sites, kind="stable")
+    by_site_values = kept_values[order]
+    site_pointers = pointers(kept_sites[order], count)
+    found: dict[int, str] = {}
+    for v in disputed:
+        carriers = kept_sites[starts[v] : ends[v]]
+        if not len(carriers):
+            continue
+        near = np.concatenate(
+            [by_site_values[site_pointers[s] : site_pointers[s + 1]] for s in carriers.tolist()]
+        )
+        values, shared = np.unique(near, return_counts=True)
+        union = kept[values] + len(carriers) - shared
+        for w in values[page_borne[values] & (2 * shared > union)].tolist():
+            found.setdefault(w, f"travels with a value that {notes[v]}")
+    return found
 
 
 def _disputed(
