@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import hashlib
 import json
 import shutil
@@ -61,6 +62,7 @@ OUT = Path(__file__).with_name("out") / "attribution"
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "hotline"
 
 
+@functools.cache  # read once a run: the sources do not change under a benchmark
 def code_digest(*parts: str, leave_out: tuple[str, ...] = ()) -> str:
     """SHA-256 of the project's source files under ``parts`` (folders of src/hotline): a
     cached world or import is reused only while the code that made it is unchanged."""

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hotline.captures.extractors import credits as credits_module
 from hotline.captures.extractors import default_extractors, extract_all
-from hotline.captures.extractors.credits import extract_credits
+from hotline.captures.extractors.credits import FREEMAIL_DOMAINS, PROFILE_HOSTS, extract_credits
 from hotline.captures.page import CapturedPage, Selector, Strength
 
 
@@ -68,13 +69,18 @@ def test_the_phrase_as_the_links_own_text_in_a_wrapper_or_before_a_long_tail() -
     assert credits(long) == {("nimbo-studio.example", "link-text")}
 
 
-def test_a_designer_known_by_a_profile_or_a_free_mailbox_is_named_by_it() -> None:
-    assert credits('Site by <a href="https://www.instagram.com/Nimbo/">Nimbo</a>') == {
-        ("instagram.com/nimbo", "text")
+def test_a_designer_known_by_a_profile_or_a_free_mailbox_is_named_by_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the shipped lists name real platforms; reserved stand-ins are added for the test
+    monkeypatch.setattr(credits_module, "PROFILE_HOSTS", PROFILE_HOSTS | {"profiles.example"})
+    monkeypatch.setattr(credits_module, "FREEMAIL_DOMAINS", FREEMAIL_DOMAINS | {"mail.example"})
+    assert credits('Site by <a href="https://www.profiles.example/Nimbo/">Nimbo</a>') == {
+        ("profiles.example/nimbo", "text")
     }
-    assert credits('Site by <a href="https://instagram.com/">us</a>') == set()
-    assert credits('Web design: <a href="mailto:Nimbo.Studio@gmail.com">write</a>') == {
-        ("nimbo.studio@gmail.com", "text")
+    assert credits('Site by <a href="https://profiles.example/">us</a>') == set()
+    assert credits('Web design: <a href="mailto:Nimbo.Studio@mail.example">write</a>') == {
+        ("nimbo.studio@mail.example", "text")
     }
     # a name before the address, several recipients: the first one's
     named = 'Web design: <a href="mailto:Nimbo%20Studio%20%3Chello@nimbo.example%3E">N</a>'
